@@ -1,0 +1,48 @@
+"""The mock's clock: frozen at a scenario's instant unless told to run."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 instant; a naive one is taken as UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def format_instant(value: datetime) -> str:
+    """ISO UTC with milliseconds, the providers' timestamp format: 2026-05-26T10:00:00.000Z."""
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+class Clock:
+    """Mock time. Frozen clocks move only when set or advanced, so responses are repeatable."""
+
+    def __init__(self, start: datetime, *, frozen: bool = True) -> None:
+        self._base = start
+        self._frozen = frozen
+        self._anchor = time.monotonic()
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def now(self) -> datetime:
+        if self._frozen:
+            return self._base
+        return self._base + timedelta(seconds=time.monotonic() - self._anchor)
+
+    def set(self, instant: datetime) -> None:
+        self._base = instant
+        self._anchor = time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        self.set(self.now() + timedelta(seconds=seconds))
+
+    def to_json(self) -> dict[str, object]:
+        return {"now": format_instant(self.now()), "frozen": self._frozen}

@@ -1,0 +1,180 @@
+"""JSON Schema contracts: loaded and compiled once, used to check traffic and build OpenAPI."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mockserver.resources import schemas_dir
+
+# Schemas reference each other by relative file name; this base only gives them absolute ids.
+# It is never fetched: the registry holds every document.
+SCHEMA_BASE = "https://schemas.mockserver.invalid/"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way an instance breaks a schema."""
+
+    location: str
+    message: str
+    schema_path: str
+    path: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+    def to_json(self) -> dict[str, str]:
+        return {"location": self.location, "message": self.message, "schema_path": self.schema_path}
+
+
+def _location(error: ValidationError, root: str) -> str:
+    parts = [root] if root else []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+    return ".".join(parts).replace(".[", "[")
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(known))
+        return f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(known)}"
+    if error.validator == "minProperties":
+        return f"must have at least {error.validator_value} field(s)"
+    if error.validator == "unevaluatedProperties":
+        return error.message.replace("Unevaluated properties are", "unknown field(s)")
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator in {"minLength", "maxLength", "pattern", "enum", "const", "type"}:
+        value = json.dumps(error.instance, ensure_ascii=False)
+        if len(value) > 60:
+            value = value[:59] + "…"
+        return f"{value} {_constraint(error)}"
+    return error.message
+
+
+def _constraint(error: ValidationError) -> str:
+    value = error.validator_value
+    return {
+        "minLength": f"is shorter than {value} characters",
+        "maxLength": f"is longer than {value} characters",
+        "pattern": f"does not match {value}",
+        "enum": f"is not one of {', '.join(map(json.dumps, value))}",
+        "const": f"must be {json.dumps(value)}",
+        "type": f"is not of type {' or '.join(value) if isinstance(value, list) else value}",
+    }[str(error.validator)]
+
+
+class Contracts:
+    """Every schema document under one directory, addressed as `<provider>/<name>`."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or schemas_dir()
+        self.documents: dict[str, dict[str, Any]] = {}
+        for path in sorted(self.root.rglob("*.json")):
+            name = path.relative_to(self.root).with_suffix("").as_posix()
+            document = json.loads(path.read_text(encoding="utf-8"))
+            document["$id"] = SCHEMA_BASE + name + ".json"
+            self.documents[name] = document
+        self.registry: Registry = Registry().with_resources(
+            (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
+            for doc in self.documents.values()
+        )
+        self._validators: dict[str, Draft202012Validator] = {
+            name: Draft202012Validator(doc, registry=self.registry)
+            for name, doc in self.documents.items()
+        }
+
+    def names(self) -> Iterable[str]:
+        return self.documents.keys()
+
+    def check(self, name: str, instance: Any, *, root: str = "") -> list[Problem]:
+        """Problems of `instance` against schema `name`, most relevant first; [] when valid."""
+        validator = self._validators[name]
+        errors = sorted(validator.iter_errors(instance), key=_relevance)
+        return [
+            Problem(
+                _location(error, root),
+                _message(error),
+                "/".join(map(str, error.schema_path)),
+                tuple(error.absolute_path),
+            )
+            for error in _leaves(errors)
+        ]
+
+    def openapi(self, provider: str, info: Mapping[str, Any], paths: Mapping[str, Any]) -> dict:
+        """An OpenAPI 3.1 document whose components are this provider's schemas, refs rewritten."""
+        prefix = provider + "/"
+        components = {
+            _component(name): _rewrite_refs(copy.deepcopy(doc), _component(name))
+            for name, doc in self.documents.items()
+            if name.startswith(prefix)
+        }
+        for schema in components.values():
+            schema.pop("$id", None)
+        return {
+            "openapi": "3.1.0",
+            "info": dict(info),
+            "paths": _rewrite_refs(copy.deepcopy(dict(paths)), None),
+            "components": {"schemas": components},
+        }
+
+
+def _relevance(error: ValidationError) -> tuple[int, str]:
+    return (-len(error.absolute_path), str(list(error.absolute_path)))
+
+
+def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
+    """Replace `oneOf`/`anyOf` wrappers by the errors of their closest branch."""
+    out: list[ValidationError] = []
+    for error in errors:
+        if error.context:
+            best = min(error.context, key=lambda e: (-len(e.absolute_path), len(e.schema_path)))
+            out.extend(_leaves([best]))
+        else:
+            out.append(error)
+    return out
+
+
+def _component(name: str) -> str:
+    return name.split("/", 1)[1].replace("/", ".")
+
+
+def _rewrite_refs(node: Any, current: str | None) -> Any:
+    """Point file refs at components: `common.json#/$defs/x` -> `#/components/schemas/common/$defs/x`.
+
+    A local `#/$defs/x` inside component `current` becomes a ref into that component.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            document, _, pointer = ref.partition("#")
+            target = Path(document).stem if document else current
+            node["$ref"] = f"#/components/schemas/{target}{pointer}"
+        for value in node.values():
+            _rewrite_refs(value, current)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite_refs(value, current)
+    return node
+
+
+_default: Contracts | None = None
+
+
+def default_contracts() -> Contracts:
+    """The bundled schemas, loaded and compiled once per process."""
+    global _default
+    if _default is None:
+        _default = Contracts()
+    return _default

@@ -1,0 +1,262 @@
+"""The mock's core: one active scenario per provider, their state, the journal and violations.
+
+Every surface (HTTP app, admin API, in-process transport, pytest plugin) drives this object.
+It imports no web framework; one lock makes each request atomic against the state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mockserver.clock import format_instant, parse_instant
+from mockserver.contracts import Contracts, Problem, default_contracts
+from mockserver.exchange import ApiError, MockRequest, Reply, clip
+from mockserver.providers import provider_classes
+from mockserver.providers.base import Provider, ProviderState
+from mockserver.scenarios import Scenario, ScenarioCatalog
+
+DEFAULT_JOURNAL_SIZE = 10_000
+JOURNAL_BODY_LIMIT = 64 * 1024
+ADMIN_PREFIX = "/__admin"
+
+
+class Journal:
+    """The last `size` exchanges, oldest first."""
+
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+        self.size = size
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self.total = 0
+
+    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+        entry["id"] = next(self._ids)
+        self._entries.append(entry)
+        self.total += 1
+        return entry
+
+    def entries(
+        self,
+        *,
+        provider: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return [
+            entry
+            for entry in self._entries
+            if (provider is None or entry["provider"] == provider)
+            and (method is None or entry["method"] == method.upper())
+            and (path is None or entry["path"] == path)
+        ]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _body_for_journal(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return clip(body[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace"), JOURNAL_BODY_LIMIT)
+
+
+class MockEngine:
+    """Both providers' mocks behind one `handle(request) -> Reply`."""
+
+    def __init__(
+        self,
+        scenarios: Sequence[str] = (),
+        scenarios_dirs: Sequence[str | Path] = (),
+        *,
+        contracts: Contracts | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+    ) -> None:
+        """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
+        self.contracts = contracts or default_contracts()
+        self.providers: dict[str, Provider] = {
+            cls.name: cls(self.contracts) for cls in provider_classes()
+        }
+        self.catalog = ScenarioCatalog(
+            [Path(d) for d in scenarios_dirs],
+            contracts=self.contracts,
+            checks={name: p.check_scenario for name, p in self.providers.items()},
+        )
+        self.journal = Journal(journal_size)
+        self.violations: list[dict[str, Any]] = []
+        self._lock = threading.RLock()
+        self.states: dict[str, ProviderState] = {}
+        chosen = resolve_active(self.catalog, scenarios, self.providers)
+        for scenario in chosen.values():
+            self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
+
+    # Scenarios and state ----------------------------------------------------------------------
+
+    def active(self) -> dict[str, Scenario]:
+        return {name: state.scenario for name, state in self.states.items()}
+
+    def load(self, name: str) -> Scenario:
+        """Make scenario `name` active for its provider, with fresh state; others are untouched."""
+        scenario = self.catalog.get(name)
+        state = self.providers[scenario.provider].new_state(scenario)
+        with self._lock:
+            self.states[scenario.provider] = state
+        return scenario
+
+    def reset(self, provider: str | None = None) -> None:
+        """Fresh state from the active scenarios; the journal and violations are emptied."""
+        with self._lock:
+            for name in [provider] if provider else list(self.states):
+                state = self.states[name]
+                self.states[name] = self.providers[name].new_state(state.scenario)
+            self.journal.clear()
+            self.violations.clear()
+
+    def seeded(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                name: {**state.scenario.summary(), "clock": state.clock.to_json(), "seeded": state.seeded()}
+                for name, state in self.states.items()
+            }
+
+    def messages(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for state in self.states.values() for m in state.outbox()]
+
+    # Clock ------------------------------------------------------------------------------------
+
+    def clocks(self) -> dict[str, Any]:
+        return {name: state.clock.to_json() for name, state in self.states.items()}
+
+    def set_clock(
+        self, *, now: str | None = None, advance_seconds: float | None = None,
+        provider: str | None = None,
+    ) -> dict[str, Any]:
+        if provider is not None and provider not in self.states:
+            raise KeyError(provider)
+        with self._lock:
+            for name, state in self.states.items():
+                if provider not in (None, name):
+                    continue
+                if now is not None:
+                    state.clock.set(parse_instant(now))
+                if advance_seconds is not None:
+                    state.clock.advance(advance_seconds)
+        return self.clocks()
+
+    # Requests ---------------------------------------------------------------------------------
+
+    def provider_for(self, path: str) -> Provider | None:
+        for provider in self.providers.values():
+            if path == provider.prefix or path.startswith(provider.prefix + "/"):
+                return provider
+        return None
+
+    def handle(self, request: MockRequest) -> Reply:
+        provider = self.provider_for(request.path)
+        if provider is None:
+            return self._unrouted(request)
+        with self._lock:
+            state = self.states[provider.name]
+            reply = provider.handle(state, request)
+            response_problems = self._check_response(reply)
+            if response_problems:
+                reply = self._broken_contract(provider, state, reply, response_problems)
+            self._record(provider.name, state, request, reply, response_problems)
+        return reply
+
+    def _check_response(self, reply: Reply) -> list[Problem]:
+        if reply.raw is not None:
+            return []
+        if reply.schema is None:
+            return [Problem("", f"status {reply.status} is not declared for this operation", "")]
+        return self.contracts.check(reply.schema, reply.body, root="response")
+
+    def _broken_contract(
+        self, provider: Provider, state: ProviderState, reply: Reply, problems: list[Problem]
+    ) -> Reply:
+        message = (
+            f"the mock broke its own {reply.schema or 'response'} contract "
+            f"(status {reply.status}): {'; '.join(map(str, problems[:3]))}"
+        )
+        return provider.error_reply(state, ApiError("INTERNAL_ERROR", message, status=500))
+
+    def _record(
+        self,
+        provider: str,
+        state: ProviderState,
+        request: MockRequest,
+        reply: Reply,
+        response_problems: list[Problem],
+    ) -> None:
+        at = format_instant(state.clock.now())
+        entry = self.journal.record(
+            {
+                "at": at,
+                "provider": provider,
+                "scenario": state.scenario.name,
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string,
+                "headers": dict(request.headers),
+                "body": _body_for_journal(request.body),
+                "status": reply.status,
+                "response": reply.body if reply.raw is None else None,
+            }
+        )
+        for kind, problems in (("request", reply.request_problems), ("response", response_problems)):
+            if problems:
+                self.violations.append(
+                    {
+                        "kind": kind,
+                        "provider": provider,
+                        "request_id": entry["id"],
+                        "at": at,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": reply.status,
+                        "problems": [p.to_json() for p in problems],
+                    }
+                )
+
+    def _unrouted(self, request: MockRequest) -> Reply:
+        prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())
+        body = {
+            "error": {
+                "code": "NOT_FOUND",
+                "message": f"No route for {request.method} {clip(request.path, 120)}. "
+                f"Served: {prefixes}, {ADMIN_PREFIX}/… (admin API)",
+            }
+        }
+        return Reply(404, body)
+
+    def openapi(self, provider: str) -> dict[str, Any]:
+        return self.providers[provider].openapi()
+
+
+def resolve_active(
+    catalog: ScenarioCatalog, names: Iterable[str], providers: Mapping[str, Any]
+) -> dict[str, Scenario]:
+    """One scenario per provider: the named ones, else each provider's `direct-cancel`."""
+    chosen: dict[str, Scenario] = {}
+    for name in names:
+        scenario = catalog.get(name)
+        if scenario.provider in chosen:
+            raise ValueError(
+                f"two scenarios for {scenario.provider}: {chosen[scenario.provider].name} and "
+                f"{name}; name at most one per provider"
+            )
+        chosen[scenario.provider] = scenario
+    for provider in providers:
+        if provider not in chosen:
+            chosen[provider] = catalog.get(f"{provider}/direct-cancel")
+    return chosen
+

@@ -1,0 +1,70 @@
+"""The core's own request and reply types: what every surface converts to and from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    """One HTTP request as the core sees it. Header names are lower-case."""
+
+    method: str
+    path: str
+    query_string: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def query_items(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+
+@dataclass
+class Reply:
+    """What the core answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_TYPE
+    # The contract document the body must satisfy, checked before it leaves the server.
+    schema: str | None = None
+    raw: bytes | None = None
+    # Ways the request broke the provider's request contract (the client's fault).
+    request_problems: list[Any] = field(default_factory=list)
+
+
+class ApiError(Exception):
+    """A provider error. `code` names it; the provider maps it to a status and an envelope.
+
+    `status` is only given where the code alone does not decide it; scenarios can remap both.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """Shorten user-supplied text before echoing it in an error message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

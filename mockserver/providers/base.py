@@ -1,0 +1,216 @@
+"""What every provider shares: the request pipeline from route to reply, and error mapping."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from mockserver.clock import Clock
+from mockserver.contracts import Contracts, Problem
+from mockserver.exchange import JSON_TYPE, ApiError, MockRequest, Reply
+from mockserver.routing import Call, Operation, Router
+from mockserver.scenarios import FieldPath, Scenario
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ProviderState(ABC):
+    """A provider's in-memory world for one scenario; rebuilt from the scenario on reset."""
+
+    scenario: Scenario
+    clock: Clock
+
+    @abstractmethod
+    def seeded(self) -> dict[str, Any]:
+        """The seeded data a tester needs to drive the scenario by hand (keys, ids, config)."""
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return []
+
+
+class Provider(ABC):
+    """One provider's behaviour: subclasses declare operations, auth and the error envelope."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    prefix: ClassVar[str]
+    # Default HTTP status of each error code this provider answers; scenarios may remap them.
+    error_statuses: ClassVar[Mapping[str, int]]
+    error_schema: ClassVar[str]
+
+    def __init__(self, contracts: Contracts) -> None:
+        self.contracts = contracts
+        self.router = Router(self.operations())
+
+    @abstractmethod
+    def operations(self) -> Iterable[Operation]: ...
+
+    @abstractmethod
+    def new_state(self, scenario: Scenario) -> ProviderState: ...
+
+    @abstractmethod
+    def authorize(self, state: Any, request: MockRequest, operation: Operation) -> Any:
+        """Return the caller's principal or raise ApiError (401/403/429)."""
+
+    @abstractmethod
+    def error_body(self, code: str, message: str, status: int, error: ApiError) -> Any: ...
+
+    def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
+        return ()
+
+    def error_overrides(self, state: Any) -> Mapping[str, Mapping[str, Any]]:
+        return {}
+
+    def max_body_bytes(self, state: Any) -> int:
+        return DEFAULT_MAX_BODY_BYTES
+
+    # The pipeline -----------------------------------------------------------------------
+
+    def handle(self, state: Any, request: MockRequest) -> Reply:
+        request_problems: list[Problem] = []
+        try:
+            operation, params = self.router.match(request.method, request.path)
+            principal = self.authorize(state, request, operation)
+            body = self._parse_body(state, request, operation)
+            query = self._parse_query(request, operation)
+            request_problems = self._check_request(operation, body, query)
+            if request_problems:
+                raise self.validation_error(request_problems)
+            reply = operation.handler(state, Call(request, params, body, query, principal))
+            if reply.schema is None:
+                reply.schema = operation.responses.get(reply.status)
+        except ApiError as error:
+            reply = self.error_reply(state, error)
+        reply.request_problems = request_problems
+        return reply
+
+    def error_reply(self, state: Any, error: ApiError) -> Reply:
+        override = self.error_overrides(state).get(error.code, {})
+        status = override.get("status") or error.status or self.error_statuses.get(error.code, 400)
+        code = override.get("code", error.code)
+        message = override.get("message", error.message)
+        body = self.error_body(code, message, status, error)
+        return Reply(
+            status, body, headers=dict(error.headers), content_type=self.error_content_type,
+            schema=self.error_schema_for(error.code),
+        )
+
+    error_content_type: ClassVar[str] = JSON_TYPE
+
+    def error_schema_for(self, code: str) -> str:
+        return self.error_schema
+
+    def validation_error(self, problems: list[Problem]) -> ApiError:
+        return ApiError("VALIDATION_ERROR", "; ".join(map(str, problems[:5])))
+
+    def _parse_body(self, state: Any, request: MockRequest, operation: Operation) -> Any:
+        if operation.request_schema is None:
+            return None
+        if len(request.body) > self.max_body_bytes(state):
+            raise ApiError(
+                "PAYLOAD_TOO_LARGE",
+                f"request body is {len(request.body)} bytes; the limit is "
+                f"{self.max_body_bytes(state)} bytes",
+                status=413,
+            )
+        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type != JSON_TYPE and not content_type.endswith("+json"):
+            raise ApiError(
+                "UNSUPPORTED_MEDIA_TYPE",
+                f"Content-Type must be application/json, got {content_type or 'none'!r}",
+                status=415,
+            )
+        if not request.body.strip():
+            raise ApiError("VALIDATION_ERROR", "body: a JSON object is required")
+        try:
+            return json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ApiError("VALIDATION_ERROR", f"body: malformed JSON: {error}") from None
+
+    def _parse_query(self, request: MockRequest, operation: Operation) -> dict[str, str]:
+        query: dict[str, str] = {}
+        for key, value in request.query_items():
+            if key in query:
+                raise ApiError("VALIDATION_ERROR", f"query.{key}: given more than once")
+            query[key] = value
+        if operation.query_schema is None and query:
+            raise ApiError(
+                "VALIDATION_ERROR", f"query: unknown parameter(s) {', '.join(map(repr, query))}"
+            )
+        return query
+
+    def _check_request(
+        self, operation: Operation, body: Any, query: Mapping[str, str]
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        if operation.query_schema is not None:
+            problems += self.contracts.check(operation.query_schema, dict(query), root="query")
+        if operation.request_schema is not None:
+            problems += self.contracts.check(operation.request_schema, body, root="body")
+        return problems
+
+    # OpenAPI ------------------------------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        paths: dict[str, dict[str, Any]] = {}
+        for op in self.operations():
+            paths.setdefault(op.path, {})[op.method.lower()] = self._openapi_operation(op)
+        info = {"title": f"{self.title} (mock)", "version": "mock"}
+        return self.contracts.openapi(self.name, info, paths)
+
+    def _openapi_operation(self, op: Operation) -> dict[str, Any]:
+        document: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _path_params(op.path)
+        ]
+        if op.query_schema:
+            query = self.contracts.documents[op.query_schema]
+            required = set(query.get("required", []))
+            params += [
+                {"name": name, "in": "query", "required": name in required, "schema": schema}
+                for name, schema in query.get("properties", {}).items()
+            ]
+        if params:
+            document["parameters"] = params
+        if op.request_schema:
+            document["requestBody"] = {
+                "required": True,
+                "content": {JSON_TYPE: {"schema": {"$ref": _file_ref(op.request_schema)}}},
+            }
+        responses: dict[str, Any] = {
+            str(status): {
+                "description": "success",
+                "content": {JSON_TYPE: {"schema": {"$ref": _file_ref(schema)}}},
+            }
+            for status, schema in op.responses.items()
+        }
+        for code in op.errors:
+            status = str(self.error_statuses.get(code, 400))
+            entry = responses.setdefault(
+                status,
+                {
+                    "description": "",
+                    "content": {
+                        self.error_content_type: {
+                            "schema": {"$ref": _file_ref(self.error_schema_for(code))}
+                        }
+                    },
+                },
+            )
+            entry["description"] = ", ".join(filter(None, [entry["description"], code]))
+        document["responses"] = responses
+        if op.scope:
+            document["x-required-scope"] = op.scope
+        return document
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _file_ref(schema_name: str) -> str:
+    return schema_name.split("/", 1)[1] + ".json"

@@ -1,0 +1,86 @@
+"""Path templates to operations, with no web framework underneath."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.exchange import ApiError, MockRequest, Reply, clip
+
+_PARAM = re.compile(r"{([a-z_]+)}")
+
+
+@dataclass(frozen=True)
+class Call:
+    """A routed request: its path parameters, parsed JSON body and query."""
+
+    request: MockRequest
+    params: Mapping[str, str]
+    body: Any = None
+    query: Mapping[str, str] = field(default_factory=dict)
+    principal: Any = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint of a provider, described once for routing, validation and OpenAPI."""
+
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    handler: Callable[[Any, Call], Reply]
+    responses: Mapping[int, str]
+    request_schema: str | None = None
+    query_schema: str | None = None
+    scope: str | None = None
+    errors: tuple[str, ...] = ()
+
+    def pattern(self) -> re.Pattern[str]:
+        return compile_template(self.path)
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    """`/v1/appointments/{appointment_id}` -> a regex with one named group per parameter."""
+    parts, position = [], 0
+    for found in _PARAM.finditer(template):
+        parts.append(re.escape(template[position : found.start()]))
+        parts.append(f"(?P<{found.group(1)}>[^/]+)")
+        position = found.end()
+    parts.append(re.escape(template[position:]))
+    return re.compile("^" + "".join(parts) + "$")
+
+
+class Router:
+    """Matches method and path against a provider's operations."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        self.operations = tuple(operations)
+        self._compiled = [(op.pattern(), op) for op in self.operations]
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        allowed: list[str] = []
+        for pattern, op in self._compiled:
+            found = pattern.match(path)
+            if found is None:
+                continue
+            if op.method == method:
+                return op, found.groupdict()
+            allowed.append(op.method)
+        if allowed:
+            raise ApiError(
+                "METHOD_NOT_ALLOWED",
+                f"{method} is not allowed on {path}; allowed: {', '.join(sorted(set(allowed)))}",
+                status=405,
+                headers={"Allow": ", ".join(sorted(set(allowed)))},
+            )
+        raise ApiError(
+            "NOT_FOUND",
+            f"No route for {method} {clip(path, 120)}. Routes: {self.describe()}",
+            status=404,
+        )
+
+    def describe(self) -> str:
+        return "; ".join(f"{op.method} {op.path}" for op in self.operations)
