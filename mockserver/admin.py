@@ -1,0 +1,202 @@
+"""The mock's own API under /__admin: scenarios, state, journal, outbox, clock, contracts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from mockserver.clock import parse_instant
+from mockserver.engine import MockEngine
+from mockserver.scenarios import UnknownScenarioError
+
+ADMIN_ROUTES = (
+    "GET /__admin/health",
+    "GET /__admin/scenarios",
+    "GET|PUT /__admin/scenario",
+    "POST /__admin/reset",
+    "GET|DELETE /__admin/requests",
+    "GET /__admin/messages",
+    "GET|PUT /__admin/clock",
+    "GET|DELETE /__admin/violations",
+    "GET /__admin/openapi/{provider}",
+)
+ADMIN_BODY_LIMIT = 64 * 1024
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def _json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > ADMIN_BODY_LIMIT:
+        raise AdminError(413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes")
+    if not body.strip():
+        if optional:
+            return {}
+        raise AdminError(400, "BAD_REQUEST", "a JSON object body is required")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise AdminError(400, "BAD_REQUEST", f"malformed JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise AdminError(400, "BAD_REQUEST", "the body must be a JSON object")
+    return data
+
+
+def _only(data: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise AdminError(
+            400, "BAD_REQUEST", f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _provider(engine: MockEngine, name: Any) -> str | None:
+    if name is None:
+        return None
+    if name not in engine.states:
+        raise AdminError(404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.states)}")
+    return str(name)
+
+
+def _is_instant(value: Any) -> bool:
+    try:
+        parse_instant(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+Handler = Callable[[Request], Any]
+
+
+def admin_routes(engine: MockEngine) -> list[BaseRoute]:
+    def guarded(handler: Handler) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                result = await handler(request)
+            except AdminError as error:
+                return _error(error.status, error.code, error.message)
+            return result if isinstance(result, Response) else JSONResponse(result)
+
+        return endpoint
+
+    async def health(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
+
+    async def scenarios(request: Request) -> dict[str, Any]:
+        active = {s.name for s in engine.active().values()}
+        return {
+            "scenarios": [
+                {**scenario.summary(), "active": scenario.name in active}
+                for scenario in engine.catalog
+            ]
+        }
+
+    async def scenario(request: Request) -> dict[str, Any]:
+        return engine.seeded()
+
+    async def load_scenario(request: Request) -> dict[str, Any]:
+        data = await _json_object(request)
+        _only(data, {"name"})
+        name = data.get("name")
+        if not isinstance(name, str):
+            raise AdminError(400, "BAD_REQUEST", "'name' (a scenario name such as huskyvoice/direct-cancel) is required")
+        try:
+            loaded = engine.load(name)
+        except UnknownScenarioError as error:
+            raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
+        return {"loaded": loaded.summary()}
+
+    async def reset(request: Request) -> dict[str, Any]:
+        data = await _json_object(request, optional=True)
+        _only(data, {"provider"})
+        provider = _provider(engine, data.get("provider"))
+        engine.reset(provider)
+        return {"reset": [provider] if provider else sorted(engine.states)}
+
+    async def requests(request: Request) -> dict[str, Any]:
+        params = request.query_params
+        _only(dict(params), {"provider", "method", "path"})
+        entries = engine.journal.entries(
+            provider=params.get("provider"), method=params.get("method"), path=params.get("path")
+        )
+        return {"requests": entries, "total_seen": engine.journal.total}
+
+    async def clear_requests(request: Request) -> Response:
+        engine.journal.clear()
+        return Response(status_code=204)
+
+    async def messages(request: Request) -> dict[str, Any]:
+        return {"messages": engine.messages()}
+
+    async def clock(request: Request) -> dict[str, Any]:
+        return engine.clocks()
+
+    async def set_clock(request: Request) -> dict[str, Any]:
+        data = await _json_object(request)
+        _only(data, {"now", "advance_seconds", "provider"})
+        now, advance = data.get("now"), data.get("advance_seconds")
+        if (now is None) == (advance is None):
+            raise AdminError(400, "BAD_REQUEST", "give exactly one of 'now' (ISO instant) or 'advance_seconds'")
+        if now is not None and not _is_instant(now):
+            raise AdminError(400, "BAD_REQUEST", f"'now' must be an ISO 8601 instant, got {now!r}")
+        if advance is not None and (isinstance(advance, bool) or not isinstance(advance, (int, float))):
+            raise AdminError(400, "BAD_REQUEST", f"'advance_seconds' must be a number, got {advance!r}")
+        provider = _provider(engine, data.get("provider"))
+        return engine.set_clock(now=now, advance_seconds=advance, provider=provider)
+
+    async def violations(request: Request) -> dict[str, Any]:
+        return {"violations": list(engine.violations)}
+
+    async def clear_violations(request: Request) -> Response:
+        engine.violations.clear()
+        return Response(status_code=204)
+
+    async def openapi(request: Request) -> dict[str, Any]:
+        name = request.path_params["provider"]
+        if name not in engine.providers:
+            raise AdminError(404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.providers)}")
+        return engine.openapi(name)
+
+    return [
+        Route("/health", guarded(health), methods=["GET"]),
+        Route("/scenarios", guarded(scenarios), methods=["GET"]),
+        Route("/scenario", guarded(scenario), methods=["GET"]),
+        Route("/scenario", guarded(load_scenario), methods=["PUT"]),
+        Route("/reset", guarded(reset), methods=["POST"]),
+        Route("/requests", guarded(requests), methods=["GET"]),
+        Route("/requests", guarded(clear_requests), methods=["DELETE"]),
+        Route("/messages", guarded(messages), methods=["GET"]),
+        Route("/clock", guarded(clock), methods=["GET"]),
+        Route("/clock", guarded(set_clock), methods=["PUT"]),
+        Route("/violations", guarded(violations), methods=["GET"]),
+        Route("/violations", guarded(clear_violations), methods=["DELETE"]),
+        Route("/openapi/{provider}", guarded(openapi), methods=["GET"]),
+    ]
+
+
+def error_handlers() -> dict[Any, Callable[..., Any]]:
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            message = f"No admin route {request.method} {request.url.path}. Admin routes: {'; '.join(ADMIN_ROUTES)}"
+            return _error(404, "NOT_FOUND", message)
+        if exc.status_code == 405:
+            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
+        return _error(exc.status_code, "HTTP_ERROR", str(exc.detail))
+
+    return {HTTPException: http_error}

@@ -1,0 +1,88 @@
+"""The ASGI app: admin API under /__admin, every other path answered by the engine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from mockserver.admin import admin_routes, error_handlers
+from mockserver.engine import MockEngine
+from mockserver.exchange import MockRequest, Reply
+
+# The transport reads at most this much of a body; the provider decides what is too large.
+READ_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+def encode(reply: Reply) -> bytes:
+    if reply.raw is not None:
+        return reply.raw
+    if reply.body is None:
+        return b""
+    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class ProviderEndpoint:
+    """A plain ASGI endpoint: no per-request framework objects on the providers' hot path."""
+
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body = await _read_body(receive, headers)
+        request = MockRequest(
+            method=scope["method"],
+            path=scope["path"],
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        reply = self.engine.handle(request)
+        await send_reply(send, reply)
+
+
+async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes:
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
+        return b"\0" * (READ_LIMIT_BYTES + 1)  # over every provider's limit; the rest is unread
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > READ_LIMIT_BYTES or not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    payload = encode(reply)
+    raw_headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", reply.content_type.encode("latin-1")),
+        (b"content-length", str(len(payload)).encode("latin-1")),
+    ]
+    raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def create_app(engine: MockEngine | None = None, **engine_options: Any) -> Starlette:
+    """The mock as an ASGI app; pass an engine to share its state with other surfaces."""
+    engine = engine or MockEngine(**engine_options)
+    app = Starlette(
+        routes=[
+            Mount("/__admin", routes=admin_routes(engine)),
+            Route("/{path:path}", ProviderEndpoint(engine)),
+        ],
+        exception_handlers=error_handlers(),
+    )
+    app.state.engine = engine
+    return app

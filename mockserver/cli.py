@@ -1,0 +1,146 @@
+"""`mockserver`: serve the mock, list and validate scenarios, print a provider's OpenAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver.contracts import default_contracts
+from mockserver.engine import MockEngine
+from mockserver.providers import provider_classes
+from mockserver.scenarios import (
+    ScenarioCatalog,
+    ScenarioError,
+    ScenarioProblem,
+    UnknownScenarioError,
+    load_scenario_file,
+    scenario_files,
+)
+from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, PortInUseError, serve_forever, url_for
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="Contract-checked mock of the HuskyVoice and Leyr appointment-cancellation APIs.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
+    serve.add_argument(
+        "--scenario", action="append", default=[], metavar="NAME",
+        help="scenario to activate, at most one per provider (default: each provider's direct-cancel)",
+    )
+    _scenarios_dir_option(serve)
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--access-log", action="store_true", help="log every request (off by default, for speed)")
+    serve.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests kept in memory (default 10000)")
+
+    listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
+    _scenarios_dir_option(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    validate = commands.add_parser("validate", help="check scenario files; exit 1 listing every problem")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario files or directories")
+
+    openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
+    openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
+    return parser
+
+
+def _scenarios_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenarios-dir", action="append", default=[], type=Path, metavar="DIR",
+        help="a directory of your own scenario files (repeatable)",
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"mockserver: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        engine = MockEngine(args.scenario, args.scenarios_dir, journal_size=args.journal_size)
+    except ScenarioError as error:
+        return _fail(f"broken scenario files:\n{error}")
+    except (UnknownScenarioError, ValueError) as error:
+        return _fail(str(error))
+    active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
+    print(f"mockserver on {url_for(args.host, args.port)} ({active}); admin API at /__admin; Ctrl-C stops", flush=True)
+    try:
+        serve_forever(engine, host=args.host, port=args.port, access_log=args.access_log)
+    except PortInUseError as error:
+        return _fail(str(error))
+    return 0
+
+
+def _checks() -> dict[str, object]:
+    contracts = default_contracts()
+    return {cls.name: cls(contracts).check_scenario for cls in provider_classes()}
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    try:
+        catalog = ScenarioCatalog(args.scenarios_dir, checks=_checks())  # type: ignore[arg-type]
+    except ScenarioError as error:
+        return _fail(f"broken scenario files:\n{error}")
+    if args.json:
+        print(json.dumps([s.summary() for s in catalog], indent=2))
+        return 0
+    width = max(len(name) for name in catalog.names())
+    for scenario in catalog:
+        first = scenario.description.split(". ")[0].rstrip(".")
+        print(f"{scenario.name:<{width}}  {first}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    checks = _checks()
+    problems: list[ScenarioProblem] = []
+    files: list[Path] = []
+    for path in args.paths:
+        if path.is_dir():
+            files += scenario_files(path)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(ScenarioProblem(str(path), None, "", "no such file or directory"))
+    seen: dict[str, str] = {}
+    for file in files:
+        try:
+            scenario = load_scenario_file(file, checks=checks)  # type: ignore[arg-type]
+        except ScenarioError as error:
+            problems += error.problems
+            continue
+        if scenario.name in seen:
+            problems.append(ScenarioProblem(str(file), 1, "", f"{scenario.name!r} is also defined by {seen[scenario.name]}"))
+        seen[scenario.name] = str(file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(files)} file(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(files)} scenario file(s) valid")
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    provider = next(cls for cls in provider_classes() if cls.name == args.provider)
+    print(json.dumps(provider(default_contracts()).openapi(), indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"serve": _serve, "scenarios": _scenarios, "validate": _validate, "openapi": _openapi}
+    return handler[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
