@@ -42,7 +42,9 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 async def _json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
     body = await request.body()
     if len(body) > ADMIN_BODY_LIMIT:
-        raise AdminError(413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes")
+        raise AdminError(
+            413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes"
+        )
     if not body.strip():
         if optional:
             return {}
@@ -60,7 +62,9 @@ def _only(data: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise AdminError(
-            400, "BAD_REQUEST", f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+            400,
+            "BAD_REQUEST",
+            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
         )
 
 
@@ -68,7 +72,9 @@ def _provider(engine: MockEngine, name: Any) -> str | None:
     if name is None:
         return None
     if name not in engine.states:
-        raise AdminError(404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.states)}")
+        raise AdminError(
+            404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.states)}"
+        )
     return str(name)
 
 
@@ -114,7 +120,11 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         _only(data, {"name"})
         name = data.get("name")
         if not isinstance(name, str):
-            raise AdminError(400, "BAD_REQUEST", "'name' (a scenario name such as huskyvoice/direct-cancel) is required")
+            raise AdminError(
+                400,
+                "BAD_REQUEST",
+                "'name' (a scenario name such as huskyvoice/direct-cancel) is required",
+            )
         try:
             loaded = engine.load(name)
         except UnknownScenarioError as error:
@@ -151,11 +161,17 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         _only(data, {"now", "advance_seconds", "provider"})
         now, advance = data.get("now"), data.get("advance_seconds")
         if (now is None) == (advance is None):
-            raise AdminError(400, "BAD_REQUEST", "give exactly one of 'now' (ISO instant) or 'advance_seconds'")
+            raise AdminError(
+                400, "BAD_REQUEST", "give exactly one of 'now' (ISO instant) or 'advance_seconds'"
+            )
         if now is not None and not _is_instant(now):
             raise AdminError(400, "BAD_REQUEST", f"'now' must be an ISO 8601 instant, got {now!r}")
-        if advance is not None and (isinstance(advance, bool) or not isinstance(advance, (int, float))):
-            raise AdminError(400, "BAD_REQUEST", f"'advance_seconds' must be a number, got {advance!r}")
+        if advance is not None and (
+            isinstance(advance, bool) or not isinstance(advance, (int, float))
+        ):
+            raise AdminError(
+                400, "BAD_REQUEST", f"'advance_seconds' must be a number, got {advance!r}"
+            )
         provider = _provider(engine, data.get("provider"))
         return engine.set_clock(now=now, advance_seconds=advance, provider=provider)
 
@@ -169,7 +185,11 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
     async def openapi(request: Request) -> dict[str, Any]:
         name = request.path_params["provider"]
         if name not in engine.providers:
-            raise AdminError(404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.providers)}")
+            raise AdminError(
+                404,
+                "UNKNOWN_PROVIDER",
+                f"unknown provider {name!r}; known: {', '.join(engine.providers)}",
+            )
         return engine.openapi(name)
 
     return [
@@ -193,10 +213,13 @@ def error_handlers() -> dict[Any, Callable[..., Any]]:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
-            message = f"No admin route {request.method} {request.url.path}. Admin routes: {'; '.join(ADMIN_ROUTES)}"
+            routes = "; ".join(ADMIN_ROUTES)
+            message = f"No admin route {request.method} {request.url.path}. Admin routes: {routes}"
             return _error(404, "NOT_FOUND", message)
         if exc.status_code == 405:
-            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
+            return _error(
+                405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}"
+            )
         return _error(exc.status_code, "HTTP_ERROR", str(exc.detail))
 
     return {HTTPException: http_error}

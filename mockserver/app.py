@@ -69,7 +69,9 @@ async def send_reply(send: Send, reply: Reply) -> None:
         (b"content-type", reply.content_type.encode("latin-1")),
         (b"content-length", str(len(payload)).encode("latin-1")),
     ]
-    raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    raw_headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
+    ]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
 

@@ -1,4 +1,4 @@
-"""`mockserver`: serve the mock, list and validate scenarios, print a provider's OpenAPI document."""
+"""`mockserver`: serve the mock, list and validate scenarios, print a provider's OpenAPI."""
 
 from __future__ import annotations
 
@@ -19,33 +19,62 @@ from mockserver.scenarios import (
     load_scenario_file,
     scenario_files,
 )
-from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, PortInUseError, serve_forever, url_for
+from mockserver.server import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PortInUseError,
+    bind_socket,
+    serve_forever,
+    url_for,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver",
-        description="Contract-checked mock of the HuskyVoice and Leyr appointment-cancellation APIs.",
+        description="Contract-checked mock of the HuskyVoice and Leyr cancellation APIs.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
     serve.add_argument(
-        "--scenario", action="append", default=[], metavar="NAME",
-        help="scenario to activate, at most one per provider (default: each provider's direct-cancel)",
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scenario to activate, one per provider at most (default: each one's direct-cancel)",
     )
     _scenarios_dir_option(serve)
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    serve.add_argument("--access-log", action="store_true", help="log every request (off by default, for speed)")
-    serve.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests kept in memory (default 10000)")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (off by default, for speed)"
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="requests kept in memory (default 10000)",
+    )
 
     listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
     _scenarios_dir_option(listing)
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    validate = commands.add_parser("validate", help="check scenario files; exit 1 listing every problem")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario files or directories")
+    validate = commands.add_parser(
+        "validate", help="check scenario files; exit 1 listing every problem"
+    )
+    validate.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="scenario files or directories"
+    )
 
     openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
     openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
@@ -54,7 +83,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _scenarios_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scenarios-dir", action="append", default=[], type=Path, metavar="DIR",
+        "--scenarios-dir",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
         help="a directory of your own scenario files (repeatable)",
     )
 
@@ -71,12 +104,14 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"broken scenario files:\n{error}")
     except (UnknownScenarioError, ValueError) as error:
         return _fail(str(error))
-    active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
-    print(f"mockserver on {url_for(args.host, args.port)} ({active}); admin API at /__admin; Ctrl-C stops", flush=True)
     try:
-        serve_forever(engine, host=args.host, port=args.port, access_log=args.access_log)
+        sock = bind_socket(args.host, args.port)
     except PortInUseError as error:
         return _fail(str(error))
+    url = url_for(args.host, sock.getsockname()[1])
+    active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
+    print(f"mockserver on {url} ({active}); admin API at {url}/__admin; Ctrl-C stops", flush=True)
+    serve_forever(engine, sock, access_log=args.access_log)
     return 0
 
 
@@ -96,7 +131,7 @@ def _scenarios(args: argparse.Namespace) -> int:
     width = max(len(name) for name in catalog.names())
     for scenario in catalog:
         first = scenario.description.split(". ")[0].rstrip(".")
-        print(f"{scenario.name:<{width}}  {first}")
+        print(f"{scenario.name:<{width}}  {first if len(first) <= 100 else first[:99] + '…'}")
     return 0
 
 
@@ -119,7 +154,11 @@ def _validate(args: argparse.Namespace) -> int:
             problems += error.problems
             continue
         if scenario.name in seen:
-            problems.append(ScenarioProblem(str(file), 1, "", f"{scenario.name!r} is also defined by {seen[scenario.name]}"))
+            problems.append(
+                ScenarioProblem(
+                    str(file), 1, "", f"{scenario.name!r} is also defined by {seen[scenario.name]}"
+                )
+            )
         seen[scenario.name] = str(file)
     for problem in problems:
         print(problem, file=sys.stderr)

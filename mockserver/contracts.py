@@ -151,7 +151,7 @@ def _component(name: str) -> str:
 
 
 def _rewrite_refs(node: Any, current: str | None) -> Any:
-    """Point file refs at components: `common.json#/$defs/x` -> `#/components/schemas/common/$defs/x`.
+    """Point file refs at components: `common.json#/$defs/x` -> `#/components/schemas/common/…`.
 
     A local `#/$defs/x` inside component `current` becomes a ref into that component.
     """

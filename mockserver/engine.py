@@ -123,7 +123,11 @@ class MockEngine:
     def seeded(self) -> dict[str, Any]:
         with self._lock:
             return {
-                name: {**state.scenario.summary(), "clock": state.clock.to_json(), "seeded": state.seeded()}
+                name: {
+                    **state.scenario.summary(),
+                    "clock": state.clock.to_json(),
+                    "seeded": state.seeded(),
+                }
                 for name, state in self.states.items()
             }
 
@@ -137,7 +141,10 @@ class MockEngine:
         return {name: state.clock.to_json() for name, state in self.states.items()}
 
     def set_clock(
-        self, *, now: str | None = None, advance_seconds: float | None = None,
+        self,
+        *,
+        now: str | None = None,
+        advance_seconds: float | None = None,
         provider: str | None = None,
     ) -> dict[str, Any]:
         if provider is not None and provider not in self.states:
@@ -212,7 +219,10 @@ class MockEngine:
                 "response": reply.body if reply.raw is None else None,
             }
         )
-        for kind, problems in (("request", reply.request_problems), ("response", response_problems)):
+        for kind, problems in (
+            ("request", reply.request_problems),
+            ("response", response_problems),
+        ):
             if problems:
                 self.violations.append(
                     {
@@ -259,4 +269,3 @@ def resolve_active(
         if provider not in chosen:
             chosen[provider] = catalog.get(f"{provider}/direct-cancel")
     return chosen
-

@@ -1,4 +1,4 @@
-"""Scenario files: YAML read with positions, checked against the scenario schema, looked up by name."""
+"""Scenario files: YAML read with line numbers, checked against their schema, found by name."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class ScenarioProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
@@ -130,7 +132,9 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(filter(None, [error.context, error.problem]))
-        raise ScenarioError([ScenarioProblem(file, line, "", f"not valid YAML: {message}")]) from None
+        raise ScenarioError(
+            [ScenarioProblem(file, line, "", f"not valid YAML: {message}")]
+        ) from None
     except yaml.YAMLError as error:
         raise ScenarioError([ScenarioProblem(file, None, "", f"not valid YAML: {error}")]) from None
     finally:
@@ -165,9 +169,7 @@ def parse_scenario(
         problems.extend(_common_checks(data, file, positions))
         check = (checks or {}).get(data["provider"])
         for path, message in check(data) if check else ():
-            problems.append(
-                ScenarioProblem(file, positions.line(path), _field_name(path), message)
-            )
+            problems.append(ScenarioProblem(file, positions.line(path), _field_name(path), message))
     if problems:
         raise ScenarioError(problems)
     provider = data["provider"]
@@ -181,7 +183,9 @@ def parse_scenario(
     )
 
 
-def _common_checks(data: Mapping[str, Any], file: str, positions: _Positions) -> list[ScenarioProblem]:
+def _common_checks(
+    data: Mapping[str, Any], file: str, positions: _Positions
+) -> list[ScenarioProblem]:
     problems = []
     now = data.get("clock", {}).get("now")
     if now is not None:
@@ -203,14 +207,20 @@ def load_scenario_file(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([ScenarioProblem(str(path), None, "", f"cannot read: {error}")]) from None
+        raise ScenarioError(
+            [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
+        ) from None
     scenario = parse_scenario(
         text, file=str(path), contracts=contracts, checks=checks, source=source
     )
     folder = path.parent.name
     if folder in {"huskyvoice", "leyr"} and folder != scenario.provider:
         raise ScenarioError(
-            [ScenarioProblem(str(path), 1, "provider", f"{scenario.provider!r} in a {folder}/ folder")]
+            [
+                ScenarioProblem(
+                    str(path), 1, "provider", f"{scenario.provider!r} in a {folder}/ folder"
+                )
+            ]
         )
     return scenario
 

@@ -1,4 +1,4 @@
-"""Running the app under uvicorn: in a background thread (fixtures, tests) or in the foreground (CLI)."""
+"""Running the app under uvicorn: in a background thread (fixtures, tests) or the foreground."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise PortInUseError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise PortInUseError(
+            error.errno, f"cannot listen on {host}:{port}: {error.strerror}"
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -63,7 +65,9 @@ class MockServer:
         self.engine = engine or MockEngine()
         self.host = host
         self._requested_port = port
-        self._server = uvicorn.Server(_config(self.engine, access_log=access_log, log_level=log_level))
+        self._server = uvicorn.Server(
+            _config(self.engine, access_log=access_log, log_level=log_level)
+        )
         self._thread: threading.Thread | None = None
         self.port = 0
 
@@ -96,20 +100,17 @@ class MockServer:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
 
 def serve_forever(
-    engine: MockEngine,
-    *,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    access_log: bool = False,
-    log_level: str = "info",
+    engine: MockEngine, sock: socket.socket, *, access_log: bool = False, log_level: str = "info"
 ) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
-    sock = bind_socket(host, port)
+    """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
     server = uvicorn.Server(_config(engine, access_log=access_log, log_level=log_level))
     server.run(sockets=[sock])

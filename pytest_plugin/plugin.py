@@ -1,1 +1,1 @@
-"""pytest glue, registered through the `pytest11` entry point. Fixtures arrive with the plugin issue."""
+"""pytest glue, registered through the `pytest11` entry point."""

@@ -94,7 +94,10 @@ class Provider(ABC):
         message = override.get("message", error.message)
         body = self.error_body(code, message, status, error)
         return Reply(
-            status, body, headers=dict(error.headers), content_type=self.error_content_type,
+            status,
+            body,
+            headers=dict(error.headers),
+            content_type=self.error_content_type,
             schema=self.error_schema_for(error.code),
         )
 

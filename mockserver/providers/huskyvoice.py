@@ -245,8 +245,11 @@ def prepare(scenario: Scenario) -> Seed:
             "updated_at": raw.get("updated_at", raw.get("created_at", stamp)),
         }
         window = _match_window(
-            windows, record["branch_id"], date.fromisoformat(record["date"]),
-            record["session"], record["appointment_type"],
+            windows,
+            record["branch_id"],
+            date.fromisoformat(record["date"]),
+            record["session"],
+            record["appointment_type"],
         )
         if window is not None and record["batch"] is None:
             record["batch"] = window.batch
@@ -329,8 +332,9 @@ def check_scenario(data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
     for kind in ("slots", "appointments"):
         for index, item in enumerate(data.get(kind, [])):
             if services and item["appointment_type"] not in services:
-                yield (kind, index, "appointment_type"), (
-                    f"{item['appointment_type']!r} is not one of the scenario's services"
+                yield (
+                    (kind, index, "appointment_type"),
+                    (f"{item['appointment_type']!r} is not one of the scenario's services"),
                 )
             if branches and item["branch_id"] not in branches:
                 yield (kind, index, "branch_id"), f"{item['branch_id']!r} is not a declared branch"
@@ -358,8 +362,11 @@ def _check_filled(data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         if raw.get("status", "confirmed") in {"cancelled", "completed"}:
             continue
         window = _match_window(
-            windows, raw["branch_id"], date.fromisoformat(raw["date"]),
-            raw["session"], raw["appointment_type"],
+            windows,
+            raw["branch_id"],
+            date.fromisoformat(raw["date"]),
+            raw["session"],
+            raw["appointment_type"],
         )
         if window is not None:
             key = (window.calendar_id, raw["date"])
@@ -368,8 +375,9 @@ def _check_filled(data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         for (calendar_id, on), count in held.items():
             seeded = window.filled_by_date.get(on, window.filled_default)
             if calendar_id == window.calendar_id and seeded < count:
-                yield ("slots", index, "filled_slots"), (
-                    f"{seeded} on {on}, but {count} active appointment(s) are seeded in this window"
+                yield (
+                    ("slots", index, "filled_slots"),
+                    (f"{seeded} on {on}, but {count} active appointment(s) are seeded here"),
                 )
 
 
@@ -403,9 +411,7 @@ def _starts_at(state: HuskyVoiceState, record: Mapping[str, Any]) -> datetime:
 
 def _check_cancellable(state: HuskyVoiceState, record: Mapping[str, Any]) -> None:
     if record["status"] == "completed":
-        raise ApiError(
-            "INVALID_STATUS_TRANSITION", "A completed appointment cannot be cancelled"
-        )
+        raise ApiError("INVALID_STATUS_TRANSITION", "A completed appointment cannot be cancelled")
     if not state.org["allow_cancellation"]:
         raise ApiError(
             "CANCELLATION_NOT_ALLOWED",
@@ -452,7 +458,8 @@ def _reserve(
     key = (window.calendar_id, on.isoformat())
     if state.filled_on(window, key[1]) >= window.ai_slots:
         raise ApiError(
-            "SLOT_FULL", f"The {session} slot on {on.isoformat()} is full ({window.ai_slots} booked)"
+            "SLOT_FULL",
+            f"The {session} slot on {on.isoformat()} is full ({window.ai_slots} booked)",
         )
     return window, key
 
@@ -722,43 +729,86 @@ class HuskyVoice(Provider):
         one = "huskyvoice/appointment.response"
         return (
             Operation(
-                "updateAppointment", "PATCH", "/v1/appointments/{appointment_id}",
-                "Update an appointment; status cancelled cancels it", update_appointment,
-                {200: one}, request_schema="huskyvoice/update-appointment.request", scope=WRITE,
-                errors=(*base, "NOT_FOUND", "CANCELLATION_NOT_ALLOWED",
-                        "CANCELLATION_NOTICE_PERIOD", "INVALID_STATUS_TRANSITION",
-                        "RESCHEDULING_NOT_ALLOWED", "SLOT_FULL", "OUTSIDE_AVAILABILITY",
-                        "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"),
+                "updateAppointment",
+                "PATCH",
+                "/v1/appointments/{appointment_id}",
+                "Update an appointment; status cancelled cancels it",
+                update_appointment,
+                {200: one},
+                request_schema="huskyvoice/update-appointment.request",
+                scope=WRITE,
+                errors=(
+                    *base,
+                    "NOT_FOUND",
+                    "CANCELLATION_NOT_ALLOWED",
+                    "CANCELLATION_NOTICE_PERIOD",
+                    "INVALID_STATUS_TRANSITION",
+                    "RESCHEDULING_NOT_ALLOWED",
+                    "SLOT_FULL",
+                    "OUTSIDE_AVAILABILITY",
+                    "PAYLOAD_TOO_LARGE",
+                    "UNSUPPORTED_MEDIA_TYPE",
+                ),
             ),
             Operation(
-                "getAppointment", "GET", "/v1/appointments/{appointment_id}",
-                "Retrieve one appointment, cancelled ones included", get_appointment,
-                {200: one}, scope=READ, errors=(*_APPOINTMENT_ERRORS, "NOT_FOUND"),
+                "getAppointment",
+                "GET",
+                "/v1/appointments/{appointment_id}",
+                "Retrieve one appointment, cancelled ones included",
+                get_appointment,
+                {200: one},
+                scope=READ,
+                errors=(*_APPOINTMENT_ERRORS, "NOT_FOUND"),
             ),
             Operation(
-                "searchAppointments", "GET", "/v1/appointments",
-                "Search appointments, sorted by date ascending", search_appointments,
+                "searchAppointments",
+                "GET",
+                "/v1/appointments",
+                "Search appointments, sorted by date ascending",
+                search_appointments,
                 {200: "huskyvoice/appointment-list.response"},
-                query_schema="huskyvoice/search-appointments.query", scope=READ, errors=base,
+                query_schema="huskyvoice/search-appointments.query",
+                scope=READ,
+                errors=base,
             ),
             Operation(
-                "createAppointment", "POST", "/v1/appointments",
-                "Book an appointment against availability and capacity", create_appointment,
+                "createAppointment",
+                "POST",
+                "/v1/appointments",
+                "Book an appointment against availability and capacity",
+                create_appointment,
                 {201: "huskyvoice/appointment-created.response"},
-                request_schema="huskyvoice/create-appointment.request", scope=WRITE,
-                errors=(*base, "SLOT_FULL", "DUPLICATE_BOOKING", "OUTSIDE_AVAILABILITY",
-                        "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"),
+                request_schema="huskyvoice/create-appointment.request",
+                scope=WRITE,
+                errors=(
+                    *base,
+                    "SLOT_FULL",
+                    "DUPLICATE_BOOKING",
+                    "OUTSIDE_AVAILABILITY",
+                    "PAYLOAD_TOO_LARGE",
+                    "UNSUPPORTED_MEDIA_TYPE",
+                ),
             ),
             Operation(
-                "getAppointmentConfig", "GET", "/v1/appointment-config",
-                "The org's appointment configuration", get_config,
-                {200: "huskyvoice/config.response"}, scope=READ, errors=_APPOINTMENT_ERRORS,
+                "getAppointmentConfig",
+                "GET",
+                "/v1/appointment-config",
+                "The org's appointment configuration",
+                get_config,
+                {200: "huskyvoice/config.response"},
+                scope=READ,
+                errors=_APPOINTMENT_ERRORS,
             ),
             Operation(
-                "getSlotAvailability", "GET", "/v1/appointment-slots/availability",
-                "Slot windows on one date with filled and available counts", availability,
+                "getSlotAvailability",
+                "GET",
+                "/v1/appointment-slots/availability",
+                "Slot windows on one date with filled and available counts",
+                availability,
                 {200: "huskyvoice/availability.response"},
-                query_schema="huskyvoice/availability.query", scope=SLOTS_READ, errors=base,
+                query_schema="huskyvoice/availability.query",
+                scope=SLOTS_READ,
+                errors=base,
             ),
         )
 
@@ -799,7 +849,11 @@ class HuskyVoice(Provider):
 
     def _count_request(self, state: HuskyVoiceState, key: str) -> None:
         """Sliding one-minute window per key, on the mock's clock."""
-        limit = {"enabled": False, "requests_per_minute": 60, **state.seed.behaviour.get("rate_limit", {})}
+        limit = {
+            "enabled": False,
+            "requests_per_minute": 60,
+            **state.seed.behaviour.get("rate_limit", {}),
+        }
         if not limit["enabled"]:
             return
         now = state.clock.now()
