@@ -1,0 +1,102 @@
+"""httpx transports that call the mock's ASGI app in-process: no socket, same state and journal."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import httpx
+from starlette.types import ASGIApp, Message
+
+T = TypeVar("T")
+
+
+def _scope(request: httpx.Request) -> dict[str, Any]:
+    url = request.url
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": httpx.URL(url.raw_path.split(b"?")[0].decode("ascii")).path,
+        "raw_path": url.raw_path.split(b"?")[0],
+        "root_path": "",
+        "query_string": url.query,
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        "client": ("127.0.0.1", 0),
+    }
+
+
+async def _call(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Response:
+    sent = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(_scope(request), receive, send)
+    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+
+
+class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """One transport for `httpx.Client` and `httpx.AsyncClient` over an ASGI app.
+
+    The sync side keeps a private event loop; called from a thread that already runs a
+    loop (a sync client inside an async test), it runs the request on a helper thread.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self._helper: ThreadPoolExecutor | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        return self._run(_call(self.app, request, body))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        return await _call(self.app, request, body)
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            with self._lock:
+                if self._loop is None:
+                    self._loop = asyncio.new_event_loop()
+                return self._loop.run_until_complete(coroutine)
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="mockserver-transport")
+        return self._helper.submit(asyncio.run, coroutine).result()
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+        if self._helper is not None:
+            self._helper.shutdown()
+            self._helper = None
+
+    async def aclose(self) -> None:
+        self.close()

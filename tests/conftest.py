@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import httpx
+
+from mockserver import MockEngine, create_app
+from mockserver.transport import ASGITransport
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED_ID = "appt_a1b2c3d4e5"
+SEED_KEY = "YOUR_API_KEY"
+AUTH = {"Authorization": f"Bearer {SEED_KEY}"}
+
+
+def documented_cancel_response() -> dict[str, Any]:
+    """The 200 body printed on the HuskyVoice cancellation page."""
+    return json.loads((FIXTURES / "huskyvoice-cancel-response.json").read_text())
+
+
+class Mock:
+    """An app on one engine, with the few calls every HTTP test makes."""
+
+    def __init__(self, engine: MockEngine, client: httpx.Client) -> None:
+        self.engine = engine
+        self.http = client
+
+    def cancel(self, appointment_id: str = SEED_ID, key: str = SEED_KEY, **extra: Any):
+        return self.http.patch(
+            f"/v1/appointments/{appointment_id}",
+            json={"status": "cancelled", **extra},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+
+    def get(self, path: str, **params: Any):
+        return self.http.get(path, params=params, headers=AUTH)
+
+    def appointment(self, appointment_id: str = SEED_ID) -> dict[str, Any]:
+        reply = self.get(f"/v1/appointments/{appointment_id}")
+        assert reply.status_code == 200, reply.text
+        return reply.json()["data"]
+
+    def slot(self, on: str = "2026-06-15", calendar_id: str = "cal_morning_ma") -> dict[str, Any]:
+        slots = self.get("/v1/appointment-slots/availability", date=on).json()["slots"]
+        return next(s for s in slots if s["calendar_id"] == calendar_id)
+
+
+def in_process_client(engine: MockEngine) -> httpx.Client:
+    return httpx.Client(transport=ASGITransport(create_app(engine)), base_url="http://mock.test")
+
+
+@pytest.fixture(scope="session")
+def shared_engine() -> MockEngine:
+    return MockEngine()
+
+
+@pytest.fixture
+def mock_for(shared_engine: MockEngine) -> Iterator[Callable[[str], Mock]]:
+    """Activate a scenario on a freshly reset engine and hand back an HTTP client on it."""
+    clients: list[httpx.Client] = []
+
+    def activate(name: str = "huskyvoice/direct-cancel") -> Mock:
+        shared_engine.load(name)
+        shared_engine.reset()
+        client = in_process_client(shared_engine)
+        clients.append(client)
+        return Mock(shared_engine, client)
+
+    yield activate
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def mock(mock_for: Callable[[str], Mock]) -> Mock:
+    return mock_for("huskyvoice/direct-cancel")
