@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,17 @@ def _location(error: ValidationError, root: str) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+def _path(error: ValidationError) -> tuple[str | int, ...]:
+    """Where the problem is; for an unknown field, the field itself rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extra = sorted(str(key) for key in error.instance if key not in known)
+        if extra:
+            return (*path, extra[0])
+    return path
+
+
 def _message(error: ValidationError) -> str:
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
@@ -52,7 +64,7 @@ def _message(error: ValidationError) -> str:
     if error.validator == "minProperties":
         return f"must have at least {error.validator_value} field(s)"
     if error.validator == "unevaluatedProperties":
-        return error.message.replace("Unevaluated properties are", "unknown field(s)")
+        return "unknown field(s) " + ", ".join(re.findall(r"'[^']*'", error.message))
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
     if error.validator in {"minLength", "maxLength", "pattern", "enum", "const", "type"}:
@@ -107,7 +119,7 @@ class Contracts:
                 _location(error, root),
                 _message(error),
                 "/".join(map(str, error.schema_path)),
-                tuple(error.absolute_path),
+                _path(error),
             )
             for error in _leaves(errors)
         ]

@@ -161,10 +161,7 @@ def parse_scenario(
     if not isinstance(data, dict):
         problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
         raise ScenarioError(problems)
-    for problem in contracts.check("scenario.schema", data):
-        problems.append(
-            ScenarioProblem(file, positions.line(problem.path), problem.location, problem.message)
-        )
+    problems += _schema_problems(data, file, positions, contracts)
     if not problems:
         problems.extend(_common_checks(data, file, positions))
         check = (checks or {}).get(data["provider"])
@@ -181,6 +178,41 @@ def parse_scenario(
         source=source or file,
         data=data,
     )
+
+
+def _schema_problems(
+    data: Mapping[str, Any], file: str, positions: _Positions, contracts: Contracts
+) -> list[ScenarioProblem]:
+    schema = contracts.documents["scenario.schema"]
+    provider = data.get("provider")
+    if provider not in schema["properties"]["provider"]["enum"]:
+        known = ", ".join(schema["properties"]["provider"]["enum"])
+        return [
+            ScenarioProblem(
+                file,
+                positions.line(("provider",)),
+                "provider",
+                f"{provider!r} is not one of {known}",
+            )
+        ]
+    problems = [
+        ScenarioProblem(file, positions.line(p.path), p.location, p.message)
+        for p in contracts.check("scenario.schema", data)
+        # A failing provider section leaves its fields "unevaluated"; unknown top-level
+        # fields are reported below, against the provider's own list.
+        if not (p.schema_path == "unevaluatedProperties" and not p.path)
+    ]
+    allowed = set(schema["properties"]) | set(schema["$defs"][provider]["properties"])
+    for key in sorted(set(data) - allowed, key=str):
+        problems.append(
+            ScenarioProblem(
+                file,
+                positions.line((key,)),
+                str(key),
+                f"unknown field; allowed: {', '.join(sorted(allowed))}",
+            )
+        )
+    return problems
 
 
 def _common_checks(

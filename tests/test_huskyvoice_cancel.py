@@ -50,7 +50,11 @@ def test_cancelled_appointment_is_never_deleted(mock):
 def test_other_fields_ride_along_with_the_cancellation(mock):
     reply = mock.cancel(assigned_doctor="Dr. Rao", notes="patient called", batch="MB")
     data = reply.json()["data"]
-    assert (data["status"], data["assigned_doctor"], data["batch"]) == ("cancelled", "Dr. Rao", "MB")
+    assert (data["status"], data["assigned_doctor"], data["batch"]) == (
+        "cancelled",
+        "Dr. Rao",
+        "MB",
+    )
     assert mock.slot()["filled_slots"] == 2
 
 
@@ -80,7 +84,9 @@ def test_missing_or_unknown_key_is_401(mock):
     wrong = mock.cancel(key="not-a-key")
     assert wrong.status_code == 401
     basic = mock.http.patch(
-        f"/v1/appointments/{SEED_ID}", json={"status": "cancelled"}, headers={"Authorization": "Basic x"}
+        f"/v1/appointments/{SEED_ID}",
+        json={"status": "cancelled"},
+        headers={"Authorization": "Basic x"},
     )
     assert basic.status_code == 401
     assert mock.appointment()["status"] == "confirmed"
@@ -116,7 +122,9 @@ def test_notice_boundary_one_second_short(mock_for):
 
 
 def test_completed_appointment_cannot_be_cancelled(mock):
-    completed = mock.http.patch(f"/v1/appointments/{SEED_ID}", json={"status": "completed"}, headers=AUTH)
+    completed = mock.http.patch(
+        f"/v1/appointments/{SEED_ID}", json={"status": "completed"}, headers=AUTH
+    )
     assert completed.status_code == 200
     reply = mock.cancel()
     assert reply.status_code == 409
@@ -125,7 +133,9 @@ def test_completed_appointment_cannot_be_cancelled(mock):
 
 def test_a_cancelled_appointment_cannot_be_revived(mock):
     mock.cancel()
-    reply = mock.http.patch(f"/v1/appointments/{SEED_ID}", json={"status": "confirmed"}, headers=AUTH)
+    reply = mock.http.patch(
+        f"/v1/appointments/{SEED_ID}", json={"status": "confirmed"}, headers=AUTH
+    )
     assert reply.status_code == 409
     assert mock.slot()["filled_slots"] == 2
 
@@ -171,7 +181,8 @@ def test_error_overrides_from_the_scenario(tmp_path):
     (folder / "strict.yaml").write_text(text)
     engine = MockEngine(["huskyvoice/strict"], [tmp_path])
     with in_process_client(engine) as client:
-        reply = client.patch(f"/v1/appointments/{SEED_ID}", json={"status": "cancelled"}, headers=AUTH)
+        reply = client.patch(
+            f"/v1/appointments/{SEED_ID}", json={"status": "cancelled"}, headers=AUTH
+        )
     assert reply.status_code == 409
     assert reply.json()["error"]["code"] == "POLICY"
-

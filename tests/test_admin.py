@@ -1,0 +1,150 @@
+"""The /__admin API: scenarios, seeded data, reset, journal, clock, violations, OpenAPI."""
+
+from __future__ import annotations
+
+from conftest import SEED_ID
+
+
+def test_health_names_the_active_scenarios(mock):
+    reply = mock.http.get("/__admin/health")
+    assert reply.json() == {"status": "ok", "active": {"huskyvoice": "huskyvoice/direct-cancel"}}
+
+
+def test_scenarios_lists_every_builtin_with_its_description(mock):
+    listed = mock.http.get("/__admin/scenarios").json()["scenarios"]
+    names = {s["name"] for s in listed}
+    assert {
+        "huskyvoice/direct-cancel",
+        "huskyvoice/already-cancelled",
+        "huskyvoice/insufficient-scope",
+        "huskyvoice/not-found",
+        "huskyvoice/cancellation-disabled",
+        "huskyvoice/notice-period",
+        "huskyvoice/slot-freed",
+        "huskyvoice/rate-limited",
+    } <= names
+    assert all(s["description"] and s["source"] == "builtin" for s in listed)
+    assert [s["name"] for s in listed if s["active"]] == ["huskyvoice/direct-cancel"]
+
+
+def test_scenario_shows_the_seeded_data(mock):
+    active = mock.http.get("/__admin/scenario").json()["huskyvoice"]
+    assert active["name"] == "huskyvoice/direct-cancel"
+    assert active["clock"] == {"now": "2026-05-26T12:00:00.000Z", "frozen": True}
+    seeded = active["seeded"]
+    assert seeded["api_keys"][0]["key"] == "YOUR_API_KEY"
+    assert SEED_ID in [a["appointment_id"] for a in seeded["appointments"]]
+    assert seeded["org"]["allow_cancellation"] is True
+
+
+def test_put_scenario_loads_and_resets_that_provider(mock):
+    mock.cancel()
+    reply = mock.http.put("/__admin/scenario", json={"name": "huskyvoice/cancellation-disabled"})
+    assert reply.status_code == 200
+    assert reply.json()["loaded"]["name"] == "huskyvoice/cancellation-disabled"
+    assert mock.appointment()["status"] == "confirmed"
+    assert mock.cancel().status_code == 403
+
+
+def test_put_scenario_errors(mock):
+    unknown = mock.http.put("/__admin/scenario", json={"name": "huskyvoice/nope"})
+    assert unknown.status_code == 404
+    assert "huskyvoice/direct-cancel" in unknown.json()["error"]["message"]
+    for bad in (b"{", b"[]", b"{}", b'{"name": 3}', b'{"name": "x", "extra": 1}'):
+        reply = mock.http.put("/__admin/scenario", content=bad)
+        assert reply.status_code == 400, bad
+        assert reply.json()["error"]["code"] == "BAD_REQUEST"
+    assert (
+        mock.http.get("/__admin/health").json()["active"]["huskyvoice"]
+        == "huskyvoice/direct-cancel"
+    )
+
+
+def test_reset_restores_seeded_state_and_empties_the_journal(mock):
+    mock.cancel()
+    assert mock.http.get("/__admin/requests").json()["requests"]
+    assert mock.http.post("/__admin/reset").json() == {"reset": ["huskyvoice"]}
+    assert mock.http.get("/__admin/requests").json()["requests"] == []
+    assert mock.appointment()["status"] == "confirmed"
+    assert mock.http.post("/__admin/reset", json={"provider": "huskyvoice"}).status_code == 200
+    assert mock.http.post("/__admin/reset", json={"provider": "acme"}).status_code == 404
+
+
+def test_journal_records_and_filters(mock):
+    mock.cancel()
+    mock.get(f"/v1/appointments/{SEED_ID}")
+    journal = mock.http.get("/__admin/requests").json()
+    entries = journal["requests"]
+    assert [e["method"] for e in entries] == ["PATCH", "GET"]
+    patch = entries[0]
+    assert patch["body"] == {"status": "cancelled"}
+    assert patch["status"] == 200
+    assert patch["headers"]["authorization"] == "Bearer YOUR_API_KEY"
+    assert patch["response"]["data"]["status"] == "cancelled"
+    assert patch["at"] == "2026-05-26T12:00:00.000Z"
+    only = mock.http.get("/__admin/requests", params={"method": "patch"}).json()["requests"]
+    assert len(only) == 1
+    assert mock.http.get("/__admin/requests", params={"colour": "x"}).status_code == 400
+    assert mock.http.delete("/__admin/requests").status_code == 204
+    assert mock.http.get("/__admin/requests").json()["requests"] == []
+
+
+def test_journal_is_a_bounded_ring():
+    from mockserver.engine import Journal
+
+    journal = Journal(size=3)
+    for index in range(5):
+        journal.record({"provider": "p", "method": "GET", "path": f"/{index}"})
+    assert [e["path"] for e in journal.entries()] == ["/2", "/3", "/4"]
+    assert journal.total == 5
+
+
+def test_clock_set_and_advance(mock):
+    assert mock.http.get("/__admin/clock").json()["huskyvoice"]["now"] == "2026-05-26T12:00:00.000Z"
+    moved = mock.http.put("/__admin/clock", json={"advance_seconds": 90})
+    assert moved.json()["huskyvoice"]["now"] == "2026-05-26T12:01:30.000Z"
+    mock.http.put("/__admin/clock", json={"now": "2026-06-01T00:00:00Z"})
+    assert mock.cancel().json()["data"]["updated_at"] == "2026-06-01T00:00:00.000Z"
+    for bad in (
+        {},
+        {"now": "soon"},
+        {"advance_seconds": "1"},
+        {"now": "2026-06-01T00:00:00Z", "advance_seconds": 1},
+    ):
+        assert mock.http.put("/__admin/clock", json=bad).status_code == 400, bad
+
+
+def test_violations_list_and_clear(mock):
+    mock.http.patch(
+        f"/v1/appointments/{SEED_ID}",
+        json={"status": "gone"},
+        headers={"Authorization": "Bearer YOUR_API_KEY"},
+    )
+    violations = mock.http.get("/__admin/violations").json()["violations"]
+    assert violations[0]["kind"] == "request"
+    assert violations[0]["problems"][0]["location"] == "body.status"
+    assert mock.http.delete("/__admin/violations").status_code == 204
+    assert mock.http.get("/__admin/violations").json() == {"violations": []}
+
+
+def test_messages_outbox_is_empty_for_huskyvoice(mock):
+    mock.cancel()
+    assert mock.http.get("/__admin/messages").json() == {"messages": []}
+
+
+def test_openapi_document(mock):
+    from openapi_spec_validator import validate
+
+    document = mock.http.get("/__admin/openapi/huskyvoice").json()
+    validate(document)
+    patch = document["paths"]["/v1/appointments/{appointment_id}"]["patch"]
+    assert patch["x-required-scope"] == "appointments:write"
+    assert {"200", "400", "401", "403", "404", "409", "422", "429"} <= set(patch["responses"])
+    assert mock.http.get("/__admin/openapi/acme").status_code == 404
+
+
+def test_unknown_admin_route_lists_the_routes(mock):
+    reply = mock.http.get("/__admin/nothing")
+    assert reply.status_code == 404
+    assert "GET /__admin/health" in reply.json()["error"]["message"]
+    assert mock.http.delete("/__admin/health").status_code == 405

@@ -1,0 +1,134 @@
+"""A client's mistakes get the provider's error envelope naming the problem, never a 500,
+and leave the state as it was."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import AUTH, SEED_ID
+
+JSON = {**AUTH, "Content-Type": "application/json"}
+PATCH_URL = f"/v1/appointments/{SEED_ID}"
+
+
+def assert_untouched(mock):
+    assert mock.appointment()["status"] == "confirmed"
+    assert mock.slot()["filled_slots"] == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b'{"status": "cancelled"', "malformed JSON"),
+        (b"", "JSON object is required"),
+        (b"[]", "is not of type object"),
+        (b'"cancelled"', "is not of type object"),
+        (b"{}", "at least 1 field"),
+        (b'{"status": "canceled"}', "body.status"),
+        (b'{"status": 1}', "body.status"),
+        (b'{"status": "cancelled", "reason": "x"}', "'reason'"),
+        (b'{"status": "cancelled", "assigned_doctor": 7}', "body.assigned_doctor"),
+        (b'{"appointment_date": "tomorrow"}', "body.appointment_date"),
+        (b'{"status": "cancelled"}\xff', "malformed JSON"),
+    ],
+)
+def test_bad_patch_bodies_are_400_validation_error(mock, body, needle):
+    reply = mock.http.patch(PATCH_URL, content=body, headers=JSON)
+    assert reply.status_code == 400, reply.text
+    error = reply.json()
+    assert error["success"] is False
+    assert error["error"]["code"] == "VALIDATION_ERROR"
+    assert needle in error["error"]["message"]
+    assert_untouched(mock)
+
+
+def test_schema_breaks_are_recorded_as_request_violations(mock):
+    mock.http.patch(PATCH_URL, json={"status": "cancelled", "reason": "x"}, headers=AUTH)
+    [violation] = mock.engine.violations
+    assert violation["kind"] == "request"
+    assert violation["problems"][0]["schema_path"] == "additionalProperties"
+
+
+def test_wrong_content_type_is_415(mock):
+    reply = mock.http.patch(
+        PATCH_URL, content=b"status=cancelled", headers={**AUTH, "Content-Type": "text/plain"}
+    )
+    assert reply.status_code == 415
+    assert reply.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert_untouched(mock)
+
+
+def test_body_over_one_mebibyte_is_413(mock):
+    padding = "x" * (1024 * 1024)
+    reply = mock.http.patch(
+        PATCH_URL, content=f'{{"status": "cancelled", "notes": "{padding}"}}', headers=JSON
+    )
+    assert reply.status_code == 413
+    assert reply.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert_untouched(mock)
+
+
+def test_huge_declared_length_is_refused_without_reading(mock):
+    from mockserver.app import READ_LIMIT_BYTES
+
+    reply = mock.http.patch(PATCH_URL, content=b"x" * (READ_LIMIT_BYTES + 10), headers=JSON)
+    assert reply.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "appointment_id",
+    ["appt_ünïcødé", "..%2F..%2Fetc%2Fpasswd", "a" * 10_000, "%00", "appt a b", "🙂"],
+)
+def test_odd_ids_are_404(mock, appointment_id):
+    reply = mock.http.patch(
+        f"/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=AUTH
+    )
+    assert reply.status_code == 404
+    body = reply.json()
+    assert body["error"]["code"] == "NOT_FOUND"
+    assert len(body["error"]["message"]) < 400
+    assert_untouched(mock)
+
+
+def test_unknown_and_repeated_query_parameters(mock):
+    unknown = mock.get("/v1/appointments", colour="blue")
+    assert unknown.status_code == 400
+    assert "'colour'" in unknown.json()["error"]["message"]
+    on_get_one = mock.get(f"/v1/appointments/{SEED_ID}", expand="all")
+    assert on_get_one.status_code == 400
+    repeated = mock.http.get("/v1/appointments?page=1&page=2", headers=AUTH)
+    assert repeated.status_code == 400
+    assert "more than once" in repeated.json()["error"]["message"]
+
+
+def test_bad_query_values(mock):
+    for params in ({"date": "15-06-2026"}, {"status": "gone"}, {"page": "0"}, {"session": "Night"}):
+        reply = mock.get("/v1/appointments", **params)
+        assert reply.status_code == 400, params
+        assert f"query.{next(iter(params))}" in reply.json()["error"]["message"]
+    assert mock.get("/v1/appointment-slots/availability", date="2026-02-30").status_code == 400
+
+
+def test_unknown_routes_say_which_exist(mock):
+    under_v1 = mock.get("/v1/appointmentz")
+    assert under_v1.status_code == 404
+    message = under_v1.json()["error"]["message"]
+    assert "PATCH /v1/appointments/{appointment_id}" in message
+    elsewhere = mock.get("/v2/anything")
+    assert elsewhere.status_code == 404
+    assert "/v1/" in elsewhere.json()["error"]["message"]
+
+
+def test_wrong_method_is_405_with_allow(mock):
+    reply = mock.http.delete(PATCH_URL, headers=AUTH)
+    assert reply.status_code == 405
+    assert reply.headers["allow"] == "GET, PATCH"
+    assert reply.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert_untouched(mock)
+
+
+def test_no_client_mistake_answers_500(mock):
+    bodies = [b"null", b"1e999", b'{"status": null}', b'{"' + b"k" * 5000 + b'": 1}', b"\x00\x01"]
+    for body in bodies:
+        reply = mock.http.patch(PATCH_URL, content=body, headers=JSON)
+        assert 400 <= reply.status_code < 500, (body, reply.text)
+    assert [v for v in mock.engine.violations if v["kind"] == "response"] == []

@@ -1,0 +1,190 @@
+"""Scenario files: a broken one is refused whole, with file, line and field in the message."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mockserver import MockEngine, ScenarioError
+from mockserver.providers.huskyvoice import check_scenario
+from mockserver.resources import scenarios_dir
+from mockserver.scenarios import parse_scenario
+
+DIRECT = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
+
+
+def problems_of(text: str, file: str = "case.yaml") -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, file=file, checks={"huskyvoice": check_scenario})
+    return [str(p) for p in caught.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_every_builtin_scenario_is_valid():
+    engine = MockEngine()
+    names = engine.catalog.names()
+    assert len(names) >= 8
+    for name in names:
+        engine.load(name)
+
+
+def test_yaml_syntax_error_names_file_and_line():
+    text = DIRECT.replace("seed: 1", "seed: [1")
+    [problem] = problems_of(text)
+    assert problem.startswith("case.yaml:")
+    assert "not valid YAML" in problem
+
+
+def test_wrong_type_names_field_and_line():
+    text = DIRECT.replace("  cancellation_notice_hours: 24", "  cancellation_notice_hours: soon")
+    [problem] = problems_of(text)
+    line = line_of(text, "cancellation_notice_hours: soon")
+    assert problem.startswith(f"case.yaml:{line}: org.cancellation_notice_hours:")
+
+
+def test_unknown_key_is_refused():
+    text = DIRECT.replace("seed: 1", "seed: 1\ncolour: blue")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"case.yaml:{line_of(text, 'colour')}: colour: unknown field")
+
+
+def test_unknown_nested_key_points_at_its_line():
+    text = DIRECT.replace("  buffer_minutes: 0", "  buffer_minutes: 0\n  colour: blue")
+    [problem] = problems_of(text)
+    assert problem.startswith(
+        f"case.yaml:{line_of(text, 'colour')}: org: unknown field(s) 'colour'"
+    )
+
+
+def test_every_problem_is_listed_at_once():
+    text = DIRECT.replace("    max_slots: 10", "    max_slots: -1").replace(
+        "    session: Morning\n    batch: MA\n    token",
+        "    session: Noon\n    batch: MA\n    token",
+    )
+    problems = problems_of(text)
+    assert any("slots[0].max_slots" in p for p in problems)
+    assert any("appointments[0].session" in p for p in problems)
+
+
+def test_duplicate_keys_are_refused():
+    text = DIRECT.replace("seed: 1", "seed: 1\nseed: 2")
+    [problem] = problems_of(text)
+    assert "duplicate key 'seed'" in problem
+    assert f"case.yaml:{line_of(text, 'seed: 2')}" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("  timezone: Asia/Kolkata", "  timezone: Mars/Olympus", "unknown IANA time zone"),
+        (
+            "  - appointment_id: appt_0f1e2d3c4b",
+            "  - appointment_id: appt_a1b2c3d4e5",
+            "duplicate appointment_id",
+        ),
+        (
+            "    max_slots: 10\n    ai_slots: 8",
+            "    max_slots: 5\n    ai_slots: 8",
+            "cannot exceed max_slots",
+        ),
+        (
+            '    filled_slots: {"2026-06-15": 3}',
+            '    filled_slots: {"2026-06-15": 1}',
+            "2 active appointment(s)",
+        ),
+        (
+            "    branch_id: branch_uuid_here\n    date",
+            "    branch_id: nowhere\n    date",
+            "not a declared branch",
+        ),
+        ('  now: "2026-05-26T12:00:00.000Z"', '  now: "2026-13-26T12:00:00.000Z"', "clock.now"),
+    ],
+)
+def test_consistency_checks(old, new, needle):
+    assert old in DIRECT
+    problems = problems_of(DIRECT.replace(old, new, 1))
+    assert any(needle in p for p in problems), problems
+
+
+def test_not_a_mapping_and_empty_file():
+    assert "mapping" in problems_of("- a\n- b\n")[0]
+    assert "empty" in problems_of("")[0]
+
+
+def test_yaml_cannot_construct_python_objects():
+    problems = problems_of("!!python/object/apply:os.system ['true']\n")
+    assert "not valid YAML" in problems[0]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / "huskyvoice" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_user_scenarios_are_listed_beside_the_builtins(tmp_path):
+    write(
+        tmp_path,
+        "my-case.yaml",
+        DIRECT.replace("allow_cancellation: true", "allow_cancellation: false"),
+    )
+    engine = MockEngine(["huskyvoice/my-case"], [tmp_path])
+    assert "huskyvoice/my-case" in engine.catalog.names()
+    assert engine.active()["huskyvoice"].source.endswith("my-case.yaml")
+
+
+def test_one_broken_user_file_refuses_the_whole_server(tmp_path):
+    write(tmp_path, "good.yaml", DIRECT)
+    broken = write(
+        tmp_path, "broken.yaml", DIRECT.replace("provider: huskyvoice", "provider: acme")
+    )
+    with pytest.raises(ScenarioError) as caught:
+        MockEngine([], [tmp_path])
+    [problem] = caught.value.problems
+    assert problem.file == str(broken)
+    assert problem.field == "provider"
+    assert problem.line == 1
+
+
+def test_a_user_file_cannot_silently_replace_a_builtin(tmp_path):
+    write(tmp_path, "direct-cancel.yaml", DIRECT)
+    with pytest.raises(ScenarioError, match="already defined by builtin"):
+        MockEngine([], [tmp_path])
+
+
+def test_provider_folder_must_match(tmp_path):
+    path = tmp_path / "leyr" / "x.yaml"
+    path.parent.mkdir()
+    path.write_text(DIRECT)
+    with pytest.raises(ScenarioError, match="in a leyr/ folder"):
+        MockEngine([], [tmp_path])
+
+
+def test_missing_directory_and_unknown_name(tmp_path):
+    with pytest.raises(ScenarioError, match="not a directory"):
+        MockEngine([], [tmp_path / "absent"])
+    from mockserver import UnknownScenarioError
+
+    with pytest.raises(UnknownScenarioError, match="huskyvoice/direct-cancel"):
+        MockEngine(["huskyvoice/absent"])
+
+
+def test_two_scenarios_for_one_provider_are_refused():
+    with pytest.raises(ValueError, match="at most one per provider"):
+        MockEngine(["huskyvoice/direct-cancel", "huskyvoice/not-found"])
+
+
+def test_generated_appointments_are_deterministic_and_fill_slots(tmp_path):
+    text = DIRECT.replace("seed: 1", "seed: 7\ngenerate:\n  appointments: 500")
+    write(tmp_path, "crowd.yaml", text)
+    first = MockEngine(["huskyvoice/crowd"], [tmp_path]).seeded()["huskyvoice"]["seeded"]
+    again = MockEngine(["huskyvoice/crowd"], [tmp_path]).seeded()["huskyvoice"]["seeded"]
+    assert first["appointment_count"] == 502
+    assert first["appointments"] == again["appointments"]
+    assert all(a["patient_name"] for a in first["appointments"])
