@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -111,7 +112,10 @@ def _serve(args: argparse.Namespace) -> int:
     url = url_for(args.host, sock.getsockname()[1])
     active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
     print(f"mockserver on {url} ({active}); admin API at {url}/__admin; Ctrl-C stops", flush=True)
-    serve_forever(engine, sock, access_log=args.access_log)
+    # uvicorn drains and closes on Ctrl-C, then re-raises it for the caller: a clean stop here.
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_forever(engine, sock, access_log=args.access_log)
+    print("mockserver stopped", flush=True)
     return 0
 
 

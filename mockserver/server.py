@@ -17,7 +17,7 @@ DEFAULT_PORT = 8080
 
 
 class PortInUseError(OSError):
-    pass
+    """The address cannot be bound (taken, or not this machine's)."""
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -29,10 +29,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise PortInUseError(
-            error.errno, f"cannot listen on {host}:{port}: {error.strerror}"
-        ) from None
-    sock.set_inheritable(True)
+        raise PortInUseError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    # Listening now queues early connections until uvicorn accepts them.
+    sock.listen(2048)
     return sock
 
 

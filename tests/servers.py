@@ -1,0 +1,58 @@
+"""Helpers that run the real `mockserver` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+BANNER = re.compile(r"mockserver on (http://\S+) ")
+
+
+class Run:
+    """A finished or running CLI process; `returncode` and `stderr` are set once it stops."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.returncode: int | None = None
+        self.stderr = ""
+
+
+@contextmanager
+def running_cli(
+    args: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[Run]:
+    """Start `python -m mockserver serve --port 0 ARGS`, yield its base URL, then Ctrl-C it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = BANNER.search(line)
+        if found is None:
+            process.kill()
+            raise AssertionError(f"no banner: {line!r} {process.communicate()[1]}")
+        run = Run(found.group(1))
+        yield run
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    run.returncode = process.returncode
+    run.stderr = stderr

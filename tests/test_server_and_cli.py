@@ -1,0 +1,169 @@
+"""The real thing: uvicorn on a free loopback port, in a thread and through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from conftest import AUTH, SEED_ID, documented_cancel_response
+from servers import running_cli
+
+from mockserver import MockEngine, MockServer
+from mockserver.resources import scenarios_dir
+from mockserver.server import PortInUseError
+
+SEED_CURL = [
+    "curl",
+    "-s",
+    "-X",
+    "PATCH",
+    "{base}/v1/appointments/appt_a1b2c3d4e5",
+    "-H",
+    "Authorization: Bearer YOUR_API_KEY",
+    "-H",
+    "Content-Type: application/json",
+    "-d",
+    '{"status": "cancelled"}',
+]
+
+
+def seed_curl(base_url: str) -> dict:
+    """The seed page's curl command as printed, host aside; httpx where curl is missing."""
+    if shutil.which("curl"):
+        command = [part.replace("{base}", base_url) for part in SEED_CURL]
+        return json.loads(
+            subprocess.run(command, capture_output=True, check=True, text=True).stdout
+        )
+    reply = httpx.patch(
+        f"{base_url}/v1/appointments/{SEED_ID}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=b'{"status": "cancelled"}',
+    )
+    return reply.json()
+
+
+def test_threaded_server_answers_the_seed_example():
+    with MockServer() as server:
+        assert server.base_url.startswith("http://127.0.0.1:")
+        assert seed_curl(server.base_url) == documented_cancel_response()
+
+
+def test_concurrent_cancels_over_real_sockets_free_the_slot_once():
+    with MockServer() as server, httpx.Client(base_url=server.base_url, headers=AUTH) as client:
+
+        def cancel(_: int) -> int:
+            return client.patch(
+                f"/v1/appointments/{SEED_ID}", json={"status": "cancelled"}
+            ).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(cancel, range(32))) == {200}
+        slots = client.get(
+            "/v1/appointment-slots/availability", params={"date": "2026-06-15"}
+        ).json()
+        assert slots["slots"][0]["filled_slots"] == 2
+
+
+def test_a_taken_port_fails_at_once():
+    with MockServer() as first:
+        started = time.monotonic()
+        with pytest.raises(PortInUseError, match=f"cannot listen on 127.0.0.1:{first.port}"):
+            MockServer(MockEngine(), port=first.port).start()
+        assert time.monotonic() - started < 2
+
+
+def test_cli_serve_runs_the_seed_example_and_stops_cleanly_on_ctrl_c():
+    with running_cli(["--scenario", "huskyvoice/direct-cancel"]) as run:
+        assert seed_curl(run.base_url) == documented_cancel_response()
+        assert httpx.get(f"{run.base_url}/__admin/health").json()["status"] == "ok"
+    assert run.returncode == 0
+    assert "Traceback" not in run.stderr
+    assert "Shutting down" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "code"),
+    [
+        ("huskyvoice/insufficient-scope", 403, "INSUFFICIENT_SCOPE"),
+        ("huskyvoice/not-found", 404, "NOT_FOUND"),
+        ("huskyvoice/cancellation-disabled", 403, "CANCELLATION_NOT_ALLOWED"),
+        ("huskyvoice/notice-period", 422, "CANCELLATION_NOTICE_PERIOD"),
+    ],
+)
+def test_seed_example_against_each_error_scenario(scenario, status, code):
+    engine = MockEngine([scenario])
+    with MockServer(engine) as server:
+        body = seed_curl(server.base_url)
+    assert body == {"success": False, "error": {"code": code, "message": body["error"]["message"]}}
+    assert engine.journal.entries()[0]["status"] == status
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_serve_refuses_a_taken_port_in_one_line():
+    with MockServer() as server:
+        result = run_cli("serve", "--port", str(server.port))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"mockserver: error: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+    ]
+
+
+def test_cli_serve_refuses_broken_scenarios_and_unknown_names(tmp_path):
+    (tmp_path / "bad.yaml").write_text("provider: huskyvoice\ndescription: x\nseed: -1\n")
+    broken = run_cli("serve", "--scenarios-dir", str(tmp_path))
+    assert broken.returncode == 2
+    assert f"{tmp_path / 'bad.yaml'}:3: seed:" in broken.stderr
+    unknown = run_cli("serve", "--scenario", "huskyvoice/nope")
+    assert unknown.returncode == 2
+    assert "unknown scenario 'huskyvoice/nope'" in unknown.stderr
+
+
+def test_cli_scenarios_lists_builtins_and_user_files(tmp_path):
+    text = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
+    (tmp_path / "mine.yaml").write_text(text)
+    result = run_cli("scenarios", "--scenarios-dir", str(tmp_path), "--json")
+    listed = {s["name"]: s for s in json.loads(result.stdout)}
+    assert listed["huskyvoice/mine"]["source"] == str(tmp_path / "mine.yaml")
+    assert listed["huskyvoice/direct-cancel"]["source"] == "builtin"
+    table = run_cli("scenarios").stdout
+    assert "huskyvoice/slot-freed" in table
+
+
+def test_cli_validate_reports_every_problem(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text((scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("provider: huskyvoice\ndescription: x\nseed: -1\nclock: {now: 5}\n")
+    ugly = tmp_path / "ugly.yaml"
+    ugly.write_text("provider: [\n")
+    result = run_cli("validate", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(f"{bad}:3: seed:") for line in lines)
+    assert any(line.startswith(f"{bad}:4: clock.now:") for line in lines)
+    assert any(line.startswith(f"{ugly}:") and "not valid YAML" in line for line in lines)
+    assert any("missing.yaml" in line and "no such file" in line for line in lines)
+    assert lines[-1] == "4 problem(s) in 3 file(s)"
+    ok = run_cli("validate", str(good), str(scenarios_dir()))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("ok: ")
+
+
+def test_cli_openapi_prints_a_valid_document():
+    from openapi_spec_validator import validate
+
+    result = run_cli("openapi", "huskyvoice")
+    assert result.returncode == 0
+    validate(json.loads(result.stdout))
+    assert run_cli("openapi", "acme").returncode == 2
