@@ -1,0 +1,124 @@
+"""The pure core without HTTP: clock, routing, contracts, engine pipeline, HuskyVoice rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from mockserver import MockEngine, MockRequest
+from mockserver.clock import Clock, format_instant, parse_instant
+from mockserver.contracts import default_contracts
+from mockserver.exchange import ApiError, Reply
+from mockserver.providers import huskyvoice
+from mockserver.routing import compile_template
+
+AUTH = {"authorization": "Bearer YOUR_API_KEY"}
+
+
+def test_instants_round_trip_in_the_providers_format():
+    assert format_instant(parse_instant("2026-05-26T17:30:00+05:30")) == "2026-05-26T12:00:00.000Z"
+    assert (
+        format_instant(parse_instant("2026-05-26T12:00:00.123456Z")) == "2026-05-26T12:00:00.123Z"
+    )
+    assert parse_instant("2026-05-26T12:00:00").tzinfo is not None
+
+
+def test_frozen_clock_moves_only_when_told():
+    start = datetime(2026, 5, 26, 12, tzinfo=timezone.utc)
+    clock = Clock(start)
+    assert clock.now() == start
+    clock.advance(90)
+    assert format_instant(clock.now()) == "2026-05-26T12:01:30.000Z"
+    running = Clock(start, frozen=False)
+    assert running.now() >= start
+
+
+def test_path_templates():
+    pattern = compile_template("/v1/appointments/{appointment_id}")
+    assert pattern.match("/v1/appointments/appt_1").group("appointment_id") == "appt_1"
+    assert pattern.match("/v1/appointments/a/b") is None
+    assert pattern.match("/v1/appointments/") is None
+
+
+def test_contract_problems_name_the_field():
+    problems = default_contracts().check(
+        "huskyvoice/update-appointment.request", {"status": "x", "foo": 1}, root="body"
+    )
+    assert [str(p) for p in problems] == [
+        'body.status: "x" is not one of "confirmed", "completed", "cancelled"',
+        "body: unknown field(s) 'foo'; allowed: appointment_date, assigned_doctor, batch, notes, "
+        "session, status",
+    ]
+    assert problems[1].path == ("foo",)
+
+
+def test_every_schema_compiles_and_the_examples_conform():
+    contracts = default_contracts()
+    assert {"huskyvoice/appointment.response", "huskyvoice/error", "scenario.schema"} <= set(
+        contracts.names()
+    )
+    from conftest import documented_cancel_response
+
+    assert contracts.check("huskyvoice/appointment.response", documented_cancel_response()) == []
+    assert contracts.check("huskyvoice/update-appointment.request", {"status": "cancelled"}) == []
+
+
+def test_engine_cancels_without_http():
+    engine = MockEngine()
+    reply = engine.handle(
+        MockRequest(
+            "PATCH",
+            "/v1/appointments/appt_a1b2c3d4e5",
+            headers={**AUTH, "content-type": "application/json"},
+            body=b'{"status":"cancelled"}',
+        )
+    )
+    assert (reply.status, reply.body["data"]["status"]) == (200, "cancelled")
+    assert engine.journal.entries()[0]["status"] == 200
+
+
+def test_a_response_that_breaks_its_schema_is_a_500_and_a_violation(monkeypatch):
+    def broken(state, call):
+        return Reply(200, {"success": True, "data": {"allow_cancellation": "yes"}})
+
+    monkeypatch.setattr(huskyvoice, "get_config", broken)
+    engine = MockEngine()
+    reply = engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH))
+    assert reply.status == 500
+    assert reply.body["error"]["code"] == "INTERNAL_ERROR"
+    assert "data.allow_cancellation" in reply.body["error"]["message"]
+    [violation] = engine.violations
+    assert violation["kind"] == "response"
+    assert violation["problems"][0]["location"] == "response.data.allow_cancellation"
+
+
+def test_an_undeclared_status_is_a_violation(monkeypatch):
+    monkeypatch.setattr(huskyvoice, "get_config", lambda state, call: Reply(202, {"success": True}))
+    engine = MockEngine()
+    assert engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH)).status == 500
+    assert "not declared" in engine.violations[0]["problems"][0]["message"]
+
+
+def test_loading_one_provider_leaves_the_other_alone():
+    engine = MockEngine()
+    before = engine.states["huskyvoice"]
+    engine.reset("huskyvoice")
+    assert engine.states["huskyvoice"] is not before
+    with pytest.raises(KeyError):
+        engine.set_clock(advance_seconds=1, provider="acme")
+
+
+def test_notice_start_uses_the_window_or_the_default_session_time():
+    engine = MockEngine()
+    state = engine.states["huskyvoice"]
+    record = state.appointments["appt_a1b2c3d4e5"]
+    assert format_instant(huskyvoice._starts_at(state, record)) == "2026-06-15T03:30:00.000Z"
+    state.slot_of["appt_a1b2c3d4e5"] = None
+    record["session"] = "Evening"
+    assert format_instant(huskyvoice._starts_at(state, record)) == "2026-06-15T11:30:00.000Z"
+
+
+def test_api_error_defaults():
+    error = ApiError("NOT_FOUND", "gone")
+    assert (error.status, error.headers, str(error)) == (None, {}, "gone")
