@@ -176,7 +176,7 @@ class MockEngine:
             reply = provider.handle(state, request)
             response_problems = self._check_response(reply)
             if response_problems:
-                reply = self._broken_contract(provider, state, reply, response_problems)
+                reply = self._broken_contract(provider, state, request, reply, response_problems)
             self._record(provider.name, state, request, reply, response_problems)
         return reply
 
@@ -188,13 +188,18 @@ class MockEngine:
         return self.contracts.check(reply.schema, reply.body, root="response")
 
     def _broken_contract(
-        self, provider: Provider, state: ProviderState, reply: Reply, problems: list[Problem]
+        self,
+        provider: Provider,
+        state: ProviderState,
+        request: MockRequest,
+        reply: Reply,
+        problems: list[Problem],
     ) -> Reply:
         message = (
             f"the mock broke its own {reply.schema or 'response'} contract "
             f"(status {reply.status}): {'; '.join(map(str, problems[:3]))}"
         )
-        return provider.error_reply(state, ApiError("INTERNAL_ERROR", message, status=500))
+        return provider.error_reply(state, ApiError("INTERNAL_ERROR", message, status=500), request)
 
     def _record(
         self,

@@ -7,7 +7,10 @@ from conftest import SEED_ID
 
 def test_health_names_the_active_scenarios(mock):
     reply = mock.http.get("/__admin/health")
-    assert reply.json() == {"status": "ok", "active": {"huskyvoice": "huskyvoice/direct-cancel"}}
+    assert reply.json() == {
+        "status": "ok",
+        "active": {"huskyvoice": "huskyvoice/direct-cancel", "leyr": "leyr/direct-cancel"},
+    }
 
 
 def test_scenarios_lists_every_builtin_with_its_description(mock):
@@ -24,7 +27,10 @@ def test_scenarios_lists_every_builtin_with_its_description(mock):
         "huskyvoice/rate-limited",
     } <= names
     assert all(s["description"] and s["source"] == "builtin" for s in listed)
-    assert [s["name"] for s in listed if s["active"]] == ["huskyvoice/direct-cancel"]
+    assert [s["name"] for s in listed if s["active"]] == [
+        "huskyvoice/direct-cancel",
+        "leyr/direct-cancel",
+    ]
 
 
 def test_scenario_shows_the_seeded_data(mock):
@@ -63,7 +69,7 @@ def test_put_scenario_errors(mock):
 def test_reset_restores_seeded_state_and_empties_the_journal(mock):
     mock.cancel()
     assert mock.http.get("/__admin/requests").json()["requests"]
-    assert mock.http.post("/__admin/reset").json() == {"reset": ["huskyvoice"]}
+    assert mock.http.post("/__admin/reset").json() == {"reset": ["huskyvoice", "leyr"]}
     assert mock.http.get("/__admin/requests").json()["requests"] == []
     assert mock.appointment()["status"] == "confirmed"
     assert mock.http.post("/__admin/reset", json={"provider": "huskyvoice"}).status_code == 200

@@ -7,5 +7,6 @@ from mockserver.providers.base import Provider
 
 def provider_classes() -> tuple[type[Provider], ...]:
     from mockserver.providers.huskyvoice import HuskyVoice
+    from mockserver.providers.leyr import Leyr
 
-    return (HuskyVoice,)
+    return (HuskyVoice, Leyr)

@@ -52,11 +52,15 @@ class Provider(ABC):
     def new_state(self, scenario: Scenario) -> ProviderState: ...
 
     @abstractmethod
-    def authorize(self, state: Any, request: MockRequest, operation: Operation) -> Any:
+    def authorize(
+        self, state: Any, request: MockRequest, operation: Operation, params: Mapping[str, str]
+    ) -> Any:
         """Return the caller's principal or raise ApiError (401/403/429)."""
 
     @abstractmethod
-    def error_body(self, code: str, message: str, status: int, error: ApiError) -> Any: ...
+    def error_body(
+        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
+    ) -> Any: ...
 
     def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         return ()
@@ -73,7 +77,7 @@ class Provider(ABC):
         request_problems: list[Problem] = []
         try:
             operation, params = self.router.match(request.method, request.path)
-            principal = self.authorize(state, request, operation)
+            principal = self.authorize(state, request, operation, params)
             body = self._parse_body(state, request, operation)
             query = self._parse_query(request, operation)
             request_problems = self._check_request(operation, body, query)
@@ -83,16 +87,16 @@ class Provider(ABC):
             if reply.schema is None:
                 reply.schema = operation.responses.get(reply.status)
         except ApiError as error:
-            reply = self.error_reply(state, error)
+            reply = self.error_reply(state, error, request)
         reply.request_problems = request_problems
         return reply
 
-    def error_reply(self, state: Any, error: ApiError) -> Reply:
+    def error_reply(self, state: Any, error: ApiError, request: MockRequest) -> Reply:
         override = self.error_overrides(state).get(error.code, {})
         status = override.get("status") or error.status or self.error_statuses.get(error.code, 400)
         code = override.get("code", error.code)
         message = override.get("message", error.message)
-        body = self.error_body(code, message, status, error)
+        body = self.error_body(code, message, status, error, request)
         return Reply(
             status,
             body,

@@ -827,7 +827,13 @@ class HuskyVoice(Provider):
     def max_body_bytes(self, state: HuskyVoiceState) -> int:
         return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
 
-    def authorize(self, state: HuskyVoiceState, request: MockRequest, operation: Operation) -> str:
+    def authorize(
+        self,
+        state: HuskyVoiceState,
+        request: MockRequest,
+        operation: Operation,
+        params: Mapping[str, str],
+    ) -> str:
         header = request.header("authorization") or ""
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
@@ -874,7 +880,9 @@ class HuskyVoice(Provider):
     def error_schema_for(self, code: str) -> str:
         return "huskyvoice/rate-limit-error" if code == "RATE_LIMIT_EXCEEDED" else self.error_schema
 
-    def error_body(self, code: str, message: str, status: int, error: ApiError) -> Any:
+    def error_body(
+        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
+    ) -> Any:
         if error.code == "RATE_LIMIT_EXCEEDED":
             return {"error": {"code": code, "message": message}}
         return {"success": False, "error": {"code": code, "message": message}}
