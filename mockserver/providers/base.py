@@ -40,6 +40,8 @@ class Provider(ABC):
     # Default HTTP status of each error code this provider answers; scenarios may remap them.
     error_statuses: ClassVar[Mapping[str, int]]
     error_schema: ClassVar[str]
+    # The code of a request the provider cannot parse or that breaks its request schema.
+    validation_code: ClassVar[str] = "VALIDATION_ERROR"
 
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
@@ -111,7 +113,7 @@ class Provider(ABC):
         return self.error_schema
 
     def validation_error(self, problems: list[Problem]) -> ApiError:
-        return ApiError("VALIDATION_ERROR", "; ".join(map(str, problems[:5])))
+        return ApiError(self.validation_code, "; ".join(map(str, problems[:5])))
 
     def _parse_body(self, state: Any, request: MockRequest, operation: Operation) -> Any:
         if operation.request_schema is None:
@@ -131,21 +133,22 @@ class Provider(ABC):
                 status=415,
             )
         if not request.body.strip():
-            raise ApiError("VALIDATION_ERROR", "body: a JSON object is required")
+            raise ApiError(self.validation_code, "body: a JSON object is required")
         try:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
-            raise ApiError("VALIDATION_ERROR", f"body: malformed JSON: {error}") from None
+            raise ApiError(self.validation_code, f"body: malformed JSON: {error}") from None
 
     def _parse_query(self, request: MockRequest, operation: Operation) -> dict[str, str]:
         query: dict[str, str] = {}
         for key, value in request.query_items():
             if key in query:
-                raise ApiError("VALIDATION_ERROR", f"query.{key}: given more than once")
+                raise ApiError(self.validation_code, f"query.{key}: given more than once")
             query[key] = value
         if operation.query_schema is None and query:
             raise ApiError(
-                "VALIDATION_ERROR", f"query: unknown parameter(s) {', '.join(map(repr, query))}"
+                self.validation_code,
+                f"query: unknown parameter(s) {', '.join(map(repr, query))}",
             )
         return query
 

@@ -541,9 +541,9 @@ class Leyr(Provider):
     prefix = "/api"
     error_schema = "leyr/problem"
     error_content_type = PROBLEM_TYPE
+    validation_code = "BAD_INPUT"
     error_statuses: ClassVar[Mapping[str, int]] = {
         "BAD_INPUT": 400,
-        "VALIDATION_ERROR": 400,
         "MISSING_REQUIRED_FIELD": 400,
         "INVALID_COMMENT_LENGTH": 400,
         "MAX_ITEMS_EXCEEDED": 400,
