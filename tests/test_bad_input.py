@@ -4,6 +4,7 @@ and leave the state as it was."""
 from __future__ import annotations
 
 import pytest
+
 from conftest import AUTH, SEED_ID
 
 JSON = {**AUTH, "Content-Type": "application/json"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import AUTH, SEED_ID, documented_cancel_response, in_process_client
-
 from mockserver import MockEngine
 from mockserver.resources import scenarios_dir
 

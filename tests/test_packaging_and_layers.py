@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import documented_cancel_response
 from servers import running_cli
 from test_server_and_cli import seed_curl

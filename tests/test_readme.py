@@ -42,7 +42,10 @@ def test_leyr_two_step_walkthrough_runs_as_printed():
         for command, expected in steps:
             result = subprocess.run(
                 ["bash", "-c", command.replace("localhost:8080", host)],
-                capture_output=True, text=True, check=True, timeout=30,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
             )
             for pair in expected:
                 assert pair in result.stdout, (command, pair, result.stdout)

@@ -188,3 +188,57 @@ def test_generated_appointments_are_deterministic_and_fill_slots(tmp_path):
     assert first["appointment_count"] == 502
     assert first["appointments"] == again["appointments"]
     assert all(a["patient_name"] for a in first["appointments"])
+
+
+LEYR = (scenarios_dir() / "leyr" / "two-step.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "offset"),
+    [
+        (
+            "    emr: anitasystems\n    care_unit_id: L0_1",
+            "    emr: acme\n    care_unit_id: L0_1",
+            "not one of the scenario's EMRs",
+            0,
+        ),
+        (
+            "    care_unit_id: L0_1\n",
+            "    care_unit_id: L0_9\n",
+            "not a care unit of anitasystems",
+            0,
+        ),
+        ('  - id: "2002"', '  - id: "2001"', "duplicate id '2001'", 0),
+        ("    patient_id: patient-1\n", "    patient_id: patient-9\n", "not a declared patient", 0),
+        (
+            '    end: "2026-06-15T09:30:00+02:00"',
+            '    end: "2026-06-15T08:30:00+02:00"',
+            "ends before it starts",
+            0,
+        ),
+        (
+            "    client_secret: test-client-secret",
+            "    client_secret: test-client-secret\n    emrs: [webdoc]",
+            "not one of the scenario's EMRs",
+            1,
+        ),
+        ("    two_step: true", "    two_step: sometimes", "two_step", 0),
+        (
+            "  - client_id: test-client-id\n",
+            "  - client_id: test-client-id\n    colour: red\n",
+            "colour",
+            1,
+        ),
+    ],
+)
+def test_leyr_consistency_checks(old, new, needle, offset):
+    from mockserver.providers.leyr import check_scenario as leyr_checks
+
+    assert old in LEYR
+    text = LEYR.replace(old, new, 1)
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, file="leyr.yaml", checks={"leyr": leyr_checks})
+    problems = [str(p) for p in caught.value.problems]
+    assert any(needle in p for p in problems), problems
+    line = LEYR[: LEYR.index(old)].count("\n") + 1 + offset
+    assert any(p.startswith(f"leyr.yaml:{line}:") for p in problems), (line, problems)

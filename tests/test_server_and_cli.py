@@ -11,12 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import AUTH, SEED_ID, documented_cancel_response
-from servers import running_cli
 
+from conftest import AUTH, SEED_ID, documented_cancel_response
 from mockserver import MockEngine, MockServer
 from mockserver.resources import scenarios_dir
 from mockserver.server import PortInUseError
+from servers import running_cli
 
 SEED_CURL = [
     "curl",
