@@ -133,7 +133,22 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
 
     async def reset(request: Request) -> dict[str, Any]:
         data = await _json_object(request, optional=True)
-        _only(data, {"provider"})
+        _only(data, {"provider", "scenarios"})
+        if "scenarios" in data:
+            names = data["scenarios"]
+            if "provider" in data or not (
+                isinstance(names, list) and all(isinstance(n, str) for n in names)
+            ):
+                raise AdminError(
+                    400, "BAD_REQUEST", "'scenarios' is a list of scenario names, alone"
+                )
+            try:
+                chosen = engine.activate(names)
+            except UnknownScenarioError as error:
+                raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
+            except ValueError as error:
+                raise AdminError(400, "BAD_REQUEST", str(error)) from None
+            return {"reset": sorted(chosen), "active": {p: s.name for p, s in chosen.items()}}
         provider = _provider(engine, data.get("provider"))
         engine.reset(provider)
         return {"reset": [provider] if provider else sorted(engine.states)}

@@ -120,6 +120,20 @@ class MockEngine:
             self.journal.clear()
             self.violations.clear()
 
+    def activate(self, names: Sequence[str] = ()) -> dict[str, Scenario]:
+        """Start clean on `names` (one per provider; the rest their `direct-cancel`).
+
+        Fresh state for every provider, an empty journal and no violations: what a test
+        wants before it runs. Raises before changing anything if a name is wrong.
+        """
+        chosen = resolve_active(self.catalog, names, self.providers)
+        states = {p: self.providers[p].new_state(s) for p, s in chosen.items()}
+        with self._lock:
+            self.states = states
+            self.journal.clear()
+            self.violations.clear()
+        return chosen
+
     def seeded(self) -> dict[str, Any]:
         with self._lock:
             return {

@@ -1,1 +1,241 @@
-"""pytest glue, registered through the `pytest11` entry point."""
+"""pytest glue for the mock, registered through the `pytest11` entry point.
+
+One server per test session (per xdist worker), on a free loopback port; each test gets a
+handle reset to the scenarios it asks for, and fails at teardown if its client broke a
+provider's contract.
+"""
+
+from __future__ import annotations
+
+import socket
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MARKER = "mockserver_scenario"
+
+
+class MockServerContractWarning(UserWarning):
+    """A client broke a provider's contract while --mockserver-lenient was on."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver", "appointment-cancellation mock server")
+    group.addoption(
+        "--mockserver-scenarios-dir", action="append", default=[], metavar="DIR",
+        dest="mockserver_scenarios_dirs", help="a directory of your own scenario files (repeatable)",
+    )
+    group.addoption(
+        "--mockserver-url", default=None, metavar="URL",
+        help="use this running mock server (mockserver serve) instead of starting one",
+    )
+    group.addoption(
+        "--mockserver-port", type=int, default=None, metavar="PORT",
+        help="port for the mock server the plugin starts (default: a free one)",
+    )
+    group.addoption(
+        "--mockserver-lenient", action="store_true", default=None,
+        help="only warn when a client breaks a provider's contract (default: the test fails)",
+    )
+    parser.addini("mockserver_scenarios_dir", "directories of your own scenario files", type="paths")
+    parser.addini(
+        "mockserver_scenario", "default scenario(s), one per provider", type="linelist"
+    )
+    parser.addini("mockserver_lenient", "only warn on contract violations", type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*names): the mock scenarios this test runs against, one per provider "
+        "(e.g. 'leyr/two-step')",
+    )
+    settings = _Settings(config)
+    config.stash[_SETTINGS] = settings
+    if settings.explicit:
+        settings.check()
+
+
+class _Settings:
+    """The plugin's options, checked once at start so a mistake fails fast in one line."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        option = config.option
+        dirs = [Path(d) for d in option.mockserver_scenarios_dirs or []]
+        self.scenarios_dirs = dirs or [Path(p) for p in config.getini("mockserver_scenarios_dir")]
+        self.default_scenarios = [s for s in config.getini("mockserver_scenario") if s.strip()]
+        self.url: str | None = option.mockserver_url
+        self.port: int | None = option.mockserver_port
+        lenient = option.mockserver_lenient
+        self.lenient = bool(config.getini("mockserver_lenient") if lenient is None else lenient)
+        self.explicit = bool(self.scenarios_dirs or self.default_scenarios or self.url or self.port)
+
+    def check(self) -> None:
+        if self.url:
+            from mockserver.control import ControlError, HttpBackend
+
+            backend = HttpBackend(self.url, timeout=3.0)
+            try:
+                backend.health()
+                if self.default_scenarios:
+                    backend.activate(self.default_scenarios)
+            except ControlError as error:
+                raise pytest.UsageError(f"--mockserver-url: {error}") from None
+            finally:
+                backend.close()
+            return
+        self.engine()
+        if self.port:
+            _check_port(self.port)
+
+    def engine(self) -> Any:
+        from mockserver import MockEngine, ScenarioError
+
+        try:
+            return MockEngine(self.default_scenarios, self.scenarios_dirs)
+        except ScenarioError as error:
+            raise pytest.UsageError(f"broken mock scenario files:\n{error}") from None
+        except (LookupError, ValueError) as error:
+            raise pytest.UsageError(f"mockserver_scenario: {error}") from None
+
+
+def _check_port(port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise pytest.UsageError(
+                f"--mockserver-port: cannot listen on 127.0.0.1:{port}: {error.strerror}"
+            ) from None
+
+
+_SETTINGS = pytest.StashKey[_Settings]()
+
+
+class _Session:
+    """The mock this session's tests share: a server the plugin runs, or one named by URL."""
+
+    def __init__(self, settings: _Settings) -> None:
+        from mockserver.control import EngineBackend, HttpBackend, MockControl
+
+        self.settings = settings
+        self.server: Any = None
+        self.engine: Any = None
+        if settings.url:
+            self.backend: Any = HttpBackend(settings.url)
+            self.control = MockControl(self.backend, settings.url.rstrip("/"))
+            return
+        from mockserver import MockServer
+        from mockserver.server import PortInUseError
+
+        self.engine = settings.engine()
+        self.server = MockServer(self.engine, port=settings.port or 0)
+        try:
+            self.server.start()
+        except PortInUseError as error:
+            pytest.exit(f"mockserver: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+        self.backend = EngineBackend(self.engine)
+        self.control = MockControl(self.backend, self.server.base_url)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        else:
+            self.backend.close()
+
+
+class MockServerHandle:
+    """What the `mockserver` fixture gives a test. See the README's pytest section."""
+
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+        self._control = session.control
+        self.base_url: str = self._control.base_url
+        self.requests = self._control.requests
+        self.messages = self._control.messages
+        self.clock = self._control.clock
+
+    def load(self, *names: str) -> dict[str, str]:
+        """Switch to these scenarios now, with fresh state (one per provider)."""
+        return self._control.load(*names)
+
+    def reset(self) -> None:
+        self._control.reset()
+
+    @property
+    def active(self) -> dict[str, str]:
+        return dict(self._control.active)
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self._control.scenario
+
+    def seeded(self, provider: str) -> dict[str, Any]:
+        return self._control.seeded(provider)
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        return self._control.violations
+
+    @property
+    def transport(self) -> Any:
+        """An httpx transport to the mock for `httpx.Client`: in-process, with no socket,
+        when the plugin runs the mock; plain HTTP when it uses --mockserver-url."""
+        return self._transport()
+
+    @property
+    def async_transport(self) -> Any:
+        """The same for `httpx.AsyncClient`."""
+        return self._transport(asynchronous=True)
+
+    def _transport(self, asynchronous: bool = False) -> Any:
+        import httpx
+
+        if self._session.engine is None:
+            return httpx.AsyncHTTPTransport() if asynchronous else httpx.HTTPTransport()
+        from mockserver import create_app
+        from mockserver.transport import ASGITransport
+
+        return ASGITransport(create_app(self._session.engine))
+
+
+@pytest.fixture(scope="session")
+def mockserver_session(pytestconfig: pytest.Config) -> Iterator[_Session]:
+    session = _Session(pytestconfig.stash[_SETTINGS])
+    yield session
+    session.close()
+
+
+def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
+    """The closest marker's scenario wins per provider; then the ini default."""
+    chosen: dict[str, str] = {}
+    names = [name for marker in node.iter_markers(MARKER) for name in marker.args]
+    for name in [*names, *settings.default_scenarios]:
+        if not isinstance(name, str) or "/" not in name:
+            pytest.fail(f"{MARKER}: {name!r} is not a scenario name like 'leyr/two-step'", pytrace=False)
+        chosen.setdefault(name.split("/", 1)[0], name)
+    return list(chosen.values())
+
+
+@pytest.fixture
+def mockserver(request: pytest.FixtureRequest, mockserver_session: _Session) -> Iterator[MockServerHandle]:
+    from mockserver.control import ControlError, describe_violations
+
+    settings = mockserver_session.settings
+    try:
+        mockserver_session.control.load(*_requested(request.node, settings))
+    except ControlError as error:
+        pytest.fail(f"mockserver: {error}", pytrace=False)
+    yield MockServerHandle(mockserver_session)
+    violations = mockserver_session.control.violations
+    if not violations:
+        return
+    message = describe_violations(violations)
+    if settings.lenient:
+        warnings.warn(MockServerContractWarning(message), stacklevel=1)
+    else:
+        pytest.fail(f"mock contract violations:\n{message}", pytrace=False)

@@ -11,6 +11,8 @@ import pytest
 from mockserver import MockEngine, create_app
 from mockserver.transport import ASGITransport
 
+pytest_plugins = ["pytester"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_ID = "appt_a1b2c3d4e5"
 SEED_KEY = "YOUR_API_KEY"

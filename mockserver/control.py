@@ -1,0 +1,321 @@
+"""Driving a running mock from a test: scenarios, journal, outbox, clock and violations.
+
+`MockControl` works the same over an engine in this process and over a standalone server's
+admin API, so a test suite can switch between them with one option.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from mockserver.clock import format_instant, parse_instant
+from mockserver.engine import MockEngine
+from mockserver.routing import compile_template
+
+
+class ControlError(RuntimeError):
+    """The mock refused an admin call (unknown scenario, bad clock value, no answer)."""
+
+
+class Backend(Protocol):
+    """What a control needs from a mock, in process or over HTTP."""
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]: ...
+    def seeded(self) -> dict[str, Any]: ...
+    def requests(self) -> list[dict[str, Any]]: ...
+    def clear_requests(self) -> None: ...
+    def messages(self) -> list[dict[str, Any]]: ...
+    def clocks(self) -> dict[str, Any]: ...
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
+    def violations(self) -> list[dict[str, Any]]: ...
+
+
+class EngineBackend:
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]:
+        try:
+            chosen = self.engine.activate(names)
+        except (LookupError, ValueError) as error:
+            raise ControlError(str(error)) from None
+        return {provider: scenario.name for provider, scenario in chosen.items()}
+
+    def seeded(self) -> dict[str, Any]:
+        return self.engine.seeded()
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.engine.journal.entries()
+
+    def clear_requests(self) -> None:
+        self.engine.journal.clear()
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.engine.messages()
+
+    def clocks(self) -> dict[str, Any]:
+        return self.engine.clocks()
+
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self.engine.set_clock(**body)
+        except (KeyError, ValueError) as error:
+            raise ControlError(f"cannot set the clock: {error}") from None
+
+    def violations(self) -> list[dict[str, Any]]:
+        return list(self.engine.violations)
+
+
+class HttpBackend:
+    """The admin API of a server started elsewhere (`mockserver serve`)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        try:
+            reply = self.http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise ControlError(f"the mock server at {self.http.base_url} did not answer: {error}") from None
+        if reply.status_code >= 400:
+            try:
+                message = reply.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = reply.text[:200]
+            raise ControlError(message)
+        return reply.json() if reply.content else None
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]:
+        return self._call("POST", "/reset", {"scenarios": list(names)})["active"]
+
+    def seeded(self) -> dict[str, Any]:
+        return self._call("GET", "/scenario")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/messages")["messages"]
+
+    def clocks(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", "/clock", dict(body))
+
+    def violations(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/violations")["violations"]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _describe(entry: Mapping[str, Any]) -> str:
+    body = "" if entry.get("body") is None else " " + json.dumps(entry["body"])[:120]
+    query = f"?{entry['query']}" if entry.get("query") else ""
+    return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
+
+
+def _contains(expected: Any, actual: Any) -> bool:
+    """`expected` is found in `actual`: dict keys recursively, other values equal."""
+    if isinstance(expected, Mapping):
+        return isinstance(actual, Mapping) and all(
+            key in actual and _contains(value, actual[key]) for key, value in expected.items()
+        )
+    return bool(expected == actual)
+
+
+class RequestLog:
+    """The journal of requests the mock received, oldest first."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def all(self) -> list[dict[str, Any]]:
+        return self._backend.requests()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        return len(self.all())
+
+    def filter(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        provider: str | None = None,
+        status: int | None = None,
+        body: Any = None,
+    ) -> list[dict[str, Any]]:
+        """Requests matching every criterion given; `path` may be a template like `/v1/x/{id}`."""
+        pattern = compile_template(path) if path and "{" in path else None
+        return [
+            entry
+            for entry in self.all()
+            if (method is None or entry["method"] == method.upper())
+            and (path is None or (pattern.match(entry["path"]) if pattern else entry["path"] == path))
+            and (provider is None or entry["provider"] == provider)
+            and (status is None or entry["status"] == status)
+            and (body is None or _contains(body, entry["body"]))
+        ]
+
+    def last(self, method: str | None = None, path: str | None = None, **criteria: Any) -> dict[str, Any]:
+        found = self.filter(method, path, **criteria)
+        if not found:
+            raise AssertionError(self._explain(method, path, criteria, "at least 1", found))
+        return found[-1]
+
+    def assert_called(
+        self, method: str, path: str, *, times: int = 1, **criteria: Any
+    ) -> list[dict[str, Any]]:
+        """Assert `method path` (with the criteria) was received exactly `times` times."""
+        found = self.filter(method, path, **criteria)
+        if len(found) != times:
+            raise AssertionError(self._explain(method, path, criteria, str(times), found))
+        return found
+
+    def assert_not_called(self, method: str, path: str, **criteria: Any) -> None:
+        self.assert_called(method, path, times=0, **criteria)
+
+    def clear(self) -> None:
+        self._backend.clear_requests()
+
+    def _explain(
+        self, method: str | None, path: str | None, criteria: Mapping[str, Any], wanted: str,
+        found: list[dict[str, Any]],
+    ) -> str:
+        target = " ".join(filter(None, [(method or "any method").upper(), path or "any path"]))
+        extra = "".join(f", {key}={value!r}" for key, value in criteria.items() if value is not None)
+        seen = self.all()
+        ranked = sorted(
+            seen,
+            key=lambda e: -difflib.SequenceMatcher(None, target, f"{e['method']} {e['path']}").ratio(),
+        )
+        lines = [f"expected {target}{extra} {wanted} time(s); it was received {len(found)} time(s)."]
+        if not seen:
+            lines.append("The mock received no requests.")
+        else:
+            lines.append(f"Requests received ({len(seen)}), closest first:")
+            lines += [f"  {_describe(entry)}" for entry in ranked[:10]]
+            if len(seen) > 10:
+                lines.append(f"  … and {len(seen) - 10} more")
+        return "\n".join(lines)
+
+
+class Outbox:
+    """Messages (SMS, e-mail) the mock sent to patients, oldest first."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def all(self) -> list[dict[str, Any]]:
+        return self._backend.messages()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        return len(self.all())
+
+    def latest(self, appointment_id: str | None = None) -> dict[str, Any]:
+        """The newest message, or the newest about an appointment (its original or new id)."""
+        messages = self.all()
+        for message in reversed(messages):
+            if appointment_id is None or appointment_id in (message["original_id"], message["new_id"]):
+                return message
+        about = f" about appointment {appointment_id!r}" if appointment_id else ""
+        sent = ", ".join(f"{m['original_id']}->{m['new_id']}" for m in messages) or "none"
+        raise AssertionError(f"no message was sent{about}; messages sent: {sent}")
+
+    def latest_code(self, appointment_id: str | None = None) -> str:
+        return str(self.latest(appointment_id)["code"])
+
+
+class ClockControl:
+    """The mock's clock, per provider; frozen unless the scenario lets it run."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def now(self, provider: str | None = None) -> datetime:
+        clocks = self._backend.clocks()
+        if provider is None:
+            instants = {clock["now"] for clock in clocks.values()}
+            if len(instants) > 1:
+                raise ValueError(f"the providers' clocks differ ({clocks}); name a provider")
+            return parse_instant(instants.pop())
+        return parse_instant(clocks[provider]["now"])
+
+    def set(self, instant: datetime | str, provider: str | None = None) -> None:
+        text = instant if isinstance(instant, str) else format_instant(instant)
+        self._backend.set_clock({"now": text, **({"provider": provider} if provider else {})})
+
+    def advance(
+        self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, provider: str | None = None
+    ) -> None:
+        total = seconds + 60 * minutes + 3600 * hours
+        self._backend.set_clock(
+            {"advance_seconds": total, **({"provider": provider} if provider else {})}
+        )
+
+
+class MockControl:
+    """One handle on a mock: what a test reads and changes between its requests."""
+
+    def __init__(self, backend: Backend, base_url: str) -> None:
+        self.backend = backend
+        self.base_url = base_url
+        self.requests = RequestLog(backend)
+        self.messages = Outbox(backend)
+        self.clock = ClockControl(backend)
+        self.active: dict[str, str] = {}
+
+    def load(self, *names: str) -> dict[str, str]:
+        """Start clean on these scenarios (one per provider; others their direct-cancel)."""
+        self.active = self.backend.activate(names)
+        return dict(self.active)
+
+    def reset(self) -> None:
+        """Fresh state in the active scenarios; empty journal, outbox and violations."""
+        self.load(*self.active.values())
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """Per provider: the active scenario, its clock and its seeded data."""
+        return self.backend.seeded()
+
+    def seeded(self, provider: str) -> dict[str, Any]:
+        return self.scenario[provider]["seeded"]
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        return self.backend.violations()
+
+
+def describe_violations(violations: Sequence[Mapping[str, Any]]) -> str:
+    """Contract violations as a readable failure message."""
+    lines = []
+    for violation in violations:
+        who = "your client's request" if violation["kind"] == "request" else "the mock's response"
+        lines.append(
+            f"{who} broke the {violation['provider']} contract: "
+            f"{violation['method']} {violation['path']} -> {violation['status']}"
+        )
+        for problem in violation["problems"]:
+            where = problem["location"] or "(root)"
+            lines.append(f"  {where}: {problem['message']}  [schema: {problem['schema_path']}]")
+    return "\n".join(lines)
