@@ -82,7 +82,9 @@ class HttpBackend:
         try:
             reply = self.http.request(method, path, json=body)
         except httpx.HTTPError as error:
-            raise ControlError(f"the mock server at {self.http.base_url} did not answer: {error}") from None
+            raise ControlError(
+                f"the mock server at {self.http.base_url} did not answer: {error}"
+            ) from None
         if reply.status_code >= 400:
             try:
                 message = reply.json()["error"]["message"]
@@ -167,13 +169,17 @@ class RequestLog:
             entry
             for entry in self.all()
             if (method is None or entry["method"] == method.upper())
-            and (path is None or (pattern.match(entry["path"]) if pattern else entry["path"] == path))
+            and (
+                path is None or (pattern.match(entry["path"]) if pattern else entry["path"] == path)
+            )
             and (provider is None or entry["provider"] == provider)
             and (status is None or entry["status"] == status)
             and (body is None or _contains(body, entry["body"]))
         ]
 
-    def last(self, method: str | None = None, path: str | None = None, **criteria: Any) -> dict[str, Any]:
+    def last(
+        self, method: str | None = None, path: str | None = None, **criteria: Any
+    ) -> dict[str, Any]:
         found = self.filter(method, path, **criteria)
         if not found:
             raise AssertionError(self._explain(method, path, criteria, "at least 1", found))
@@ -195,17 +201,27 @@ class RequestLog:
         self._backend.clear_requests()
 
     def _explain(
-        self, method: str | None, path: str | None, criteria: Mapping[str, Any], wanted: str,
+        self,
+        method: str | None,
+        path: str | None,
+        criteria: Mapping[str, Any],
+        wanted: str,
         found: list[dict[str, Any]],
     ) -> str:
         target = " ".join(filter(None, [(method or "any method").upper(), path or "any path"]))
-        extra = "".join(f", {key}={value!r}" for key, value in criteria.items() if value is not None)
+        extra = "".join(
+            f", {key}={value!r}" for key, value in criteria.items() if value is not None
+        )
         seen = self.all()
         ranked = sorted(
             seen,
-            key=lambda e: -difflib.SequenceMatcher(None, target, f"{e['method']} {e['path']}").ratio(),
+            key=lambda e: (
+                -difflib.SequenceMatcher(None, target, f"{e['method']} {e['path']}").ratio()
+            ),
         )
-        lines = [f"expected {target}{extra} {wanted} time(s); it was received {len(found)} time(s)."]
+        lines = [
+            f"expected {target}{extra} {wanted} time(s); it was received {len(found)} time(s)."
+        ]
         if not seen:
             lines.append("The mock received no requests.")
         else:
@@ -235,7 +251,10 @@ class Outbox:
         """The newest message, or the newest about an appointment (its original or new id)."""
         messages = self.all()
         for message in reversed(messages):
-            if appointment_id is None or appointment_id in (message["original_id"], message["new_id"]):
+            if appointment_id is None or appointment_id in (
+                message["original_id"],
+                message["new_id"],
+            ):
                 return message
         about = f" about appointment {appointment_id!r}" if appointment_id else ""
         sent = ", ".join(f"{m['original_id']}->{m['new_id']}" for m in messages) or "none"
@@ -265,7 +284,12 @@ class ClockControl:
         self._backend.set_clock({"now": text, **({"provider": provider} if provider else {})})
 
     def advance(
-        self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, provider: str | None = None
+        self,
+        seconds: float = 0,
+        *,
+        minutes: float = 0,
+        hours: float = 0,
+        provider: str | None = None,
     ) -> None:
         total = seconds + 60 * minutes + 3600 * hours
         self._backend.set_clock(

@@ -25,26 +25,39 @@ class MockServerContractWarning(UserWarning):
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver", "appointment-cancellation mock server")
     group.addoption(
-        "--mockserver-scenarios-dir", action="append", default=[], metavar="DIR",
-        dest="mockserver_scenarios_dirs", help="a directory of your own scenario files (repeatable)",
+        "--mockserver-scenarios-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        dest="mockserver_scenarios_dirs",
+        help="a directory of your own scenario files (repeatable)",
     )
     group.addoption(
-        "--mockserver-url", default=None, metavar="URL",
+        "--mockserver-url",
+        default=None,
+        metavar="URL",
         help="use this running mock server (mockserver serve) instead of starting one",
     )
     group.addoption(
-        "--mockserver-port", type=int, default=None, metavar="PORT",
+        "--mockserver-port",
+        type=int,
+        default=None,
+        metavar="PORT",
         help="port for the mock server the plugin starts (default: a free one)",
     )
     group.addoption(
-        "--mockserver-lenient", action="store_true", default=None,
+        "--mockserver-lenient",
+        action="store_true",
+        default=None,
         help="only warn when a client breaks a provider's contract (default: the test fails)",
     )
-    parser.addini("mockserver_scenarios_dir", "directories of your own scenario files", type="paths")
     parser.addini(
-        "mockserver_scenario", "default scenario(s), one per provider", type="linelist"
+        "mockserver_scenarios_dir", "directories of your own scenario files", type="paths"
     )
-    parser.addini("mockserver_lenient", "only warn on contract violations", type="bool", default=False)
+    parser.addini("mockserver_scenario", "default scenario(s), one per provider", type="linelist")
+    parser.addini(
+        "mockserver_lenient", "only warn on contract violations", type="bool", default=False
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -216,13 +229,17 @@ def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
     names = [name for marker in node.iter_markers(MARKER) for name in marker.args]
     for name in [*names, *settings.default_scenarios]:
         if not isinstance(name, str) or "/" not in name:
-            pytest.fail(f"{MARKER}: {name!r} is not a scenario name like 'leyr/two-step'", pytrace=False)
+            pytest.fail(
+                f"{MARKER}: {name!r} is not a scenario name like 'leyr/two-step'", pytrace=False
+            )
         chosen.setdefault(name.split("/", 1)[0], name)
     return list(chosen.values())
 
 
 @pytest.fixture
-def mockserver(request: pytest.FixtureRequest, mockserver_session: _Session) -> Iterator[MockServerHandle]:
+def mockserver(
+    request: pytest.FixtureRequest, mockserver_session: _Session
+) -> Iterator[MockServerHandle]:
     from mockserver.control import ControlError, describe_violations
 
     settings = mockserver_session.settings

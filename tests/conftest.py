@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from mockserver.transport import ASGITransport
 
 pytest_plugins = ["pytester"]
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_ID = "appt_a1b2c3d4e5"
 SEED_KEY = "YOUR_API_KEY"
@@ -53,6 +56,19 @@ class Mock:
 
 def in_process_client(engine: MockEngine) -> httpx.Client:
     return httpx.Client(transport=ASGITransport(create_app(engine)), base_url="http://mock.test")
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel, once per run."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("*.whl")
+    return built
 
 
 @pytest.fixture(scope="session")

@@ -51,19 +51,8 @@ def test_faker_stays_off_the_request_path():
     assert result.stdout.strip() == "False"
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    [built] = out.glob("*.whl")
-    return built
-
-
-def test_wheel_ships_scenarios_schemas_and_entry_points(wheel):
+def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
+    wheel = built_wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "mockserver/_bundled/scenarios/huskyvoice/direct-cancel.yaml" in names
     assert "mockserver/_bundled/schemas/scenario.schema.json" in names
@@ -75,7 +64,8 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(wheel):
     assert "[pytest11]" in text
 
 
-def test_installed_wheel_serves_the_seed_example(wheel, tmp_path):
+def test_installed_wheel_serves_the_seed_example(built_wheel, tmp_path):
+    wheel = built_wheel
     target = tmp_path / "site"
     subprocess.run(
         [

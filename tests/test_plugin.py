@@ -6,13 +6,13 @@ import pytest
 
 from servers import running_cli
 
-CLIENT_CODE = '''
+CLIENT_CODE = """
 import httpx
 
 CLIENT = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 ANITA = "/api/emrs/anitasystems/care-units/L0_1/appointments"
 HUSKY = {"Authorization": "Bearer YOUR_API_KEY"}
-'''
+"""
 
 
 def run(pytester, source, *args, subprocess=False):
@@ -22,7 +22,9 @@ def run(pytester, source, *args, subprocess=False):
 
 
 def test_fixture_serves_the_default_scenarios_and_resets_between_tests(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_cancel(mockserver):
     assert mockserver.active == {"huskyvoice": "huskyvoice/direct-cancel", "leyr": "leyr/direct-cancel"}
     reply = httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5",
@@ -34,12 +36,15 @@ def test_next_test_starts_clean(mockserver):
     assert len(mockserver.requests) == 0
     reply = httpx.get(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY)
     assert reply.json()["data"]["status"] == "confirmed"
-''')
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_marker_on_test_class_and_module_with_outbox_and_clock(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 import pytest
 
 pytestmark = pytest.mark.mockserver_scenario("leyr/two-step")
@@ -67,51 +72,70 @@ class TestClass:
         assert mockserver.scenario["huskyvoice"]["clock"]["now"] == "2026-06-10T12:00:00.000Z"
         when = mockserver.clock.now("huskyvoice")
         assert when.isoformat() == "2026-06-10T12:00:00+00:00"
-''')
+""",
+    )
     result.assert_outcomes(passed=3)
 
 
 def test_assert_called_failure_shows_the_closest_requests(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_wrong_call(mockserver):
     httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_0f1e2d3c4b", json={"status": "cancelled"}, headers=HUSKY)
     httpx.get(f"{mockserver.base_url}/v1/appointment-config", headers=HUSKY)
     mockserver.requests.assert_called("PATCH", "/v1/appointments/appt_a1b2c3d4e5")
-''')
+""",
+    )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*expected PATCH /v1/appointments/appt_a1b2c3d4e5 1 time(s); it was received 0 time(s).*",
-        "*Requests received (2), closest first:*",
-        '*PATCH /v1/appointments/appt_0f1e2d3c4b {"status": "cancelled"} -> 200*',
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*expected PATCH /v1/appointments/appt_a1b2c3d4e5 1 time(s); it was received 0 time(s).*",
+            "*Requests received (2), closest first:*",
+            '*PATCH /v1/appointments/appt_0f1e2d3c4b {"status": "cancelled"} -> 200*',
+        ]
+    )
 
 
 def test_contract_violation_fails_the_test_at_teardown(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_sloppy_client(mockserver):
     reply = httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5",
                         json={"status": "canceled"}, headers=HUSKY)
     assert reply.status_code == 400
-''')
+""",
+    )
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines([
-        "*mock contract violations:*",
-        "*your client's request broke the huskyvoice contract: PATCH /v1/appointments/appt_a1b2c3d4e5 -> 400*",
-        '*body.status: "canceled" is not one of*[schema: properties/status/enum]*',
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*mock contract violations:*",
+            "*your client's request broke the huskyvoice contract: PATCH /v1/appointments/appt_a1b2c3d4e5 -> 400*",
+            '*body.status: "canceled" is not one of*[schema: properties/status/enum]*',
+        ]
+    )
 
 
 def test_lenient_only_warns(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_sloppy_client(mockserver):
     httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", json={"colour": 1}, headers=HUSKY)
-''', "--mockserver-lenient", "-W", "default")
+""",
+        "--mockserver-lenient",
+        "-W",
+        "default",
+    )
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*MockServerContractWarning*"])
 
 
 def test_in_process_transports_share_state(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 import asyncio
 
 def test_sync(mockserver):
@@ -127,12 +151,15 @@ def test_async(mockserver):
             return (await client.get("/v1/appointment-config", headers=HUSKY)).status_code
     assert asyncio.run(main()) == 200
     mockserver.requests.assert_called("GET", "/v1/appointment-config")
-''')
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_a_crashing_test_leaks_nothing(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_crash(mockserver):
     httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
     mockserver.clock.advance(hours=5)
@@ -143,7 +170,8 @@ def test_after(mockserver):
     assert mockserver.clock.now("huskyvoice").isoformat() == "2026-05-26T12:00:00+00:00"
     reply = httpx.get(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY)
     assert reply.json()["data"]["status"] == "confirmed"
-''')
+""",
+    )
     result.assert_outcomes(passed=1, failed=1)
 
 
@@ -152,19 +180,28 @@ def test_user_scenarios_and_ini_default(pytester):
 
     folder = pytester.mkdir("my_scenarios")
     text = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
-    (folder / "strict.yaml").write_text(text.replace("allow_cancellation: true", "allow_cancellation: false"))
-    pytester.makeini("[pytest]\nmockserver_scenarios_dir = my_scenarios\nmockserver_scenario = huskyvoice/strict\n")
-    result = run(pytester, '''
+    (folder / "strict.yaml").write_text(
+        text.replace("allow_cancellation: true", "allow_cancellation: false")
+    )
+    pytester.makeini(
+        "[pytest]\nmockserver_scenarios_dir = my_scenarios\nmockserver_scenario = huskyvoice/strict\n"
+    )
+    result = run(
+        pytester,
+        """
 def test_default_from_ini(mockserver):
     assert mockserver.active["huskyvoice"] == "huskyvoice/strict"
     reply = httpx.patch(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
     assert reply.json()["error"]["code"] == "CANCELLATION_NOT_ALLOWED"
-''')
+""",
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_unknown_scenario_in_a_marker_fails_that_test_in_one_line(pytester):
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 import pytest
 
 @pytest.mark.mockserver_scenario("leyr/nope")
@@ -173,7 +210,8 @@ def test_bad(mockserver):
 
 def test_good(mockserver):
     pass
-''')
+""",
+    )
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*mockserver: unknown scenario 'leyr/nope'; known: *"])
     assert "Traceback" not in result.stdout.str()
@@ -183,7 +221,10 @@ def test_good(mockserver):
     ("args", "message"),
     [
         (["--mockserver-scenarios-dir", "missing"], "missing: not a directory"),
-        (["--mockserver-url", "http://127.0.0.1:9"], "*ERROR: --mockserver-url: the mock server at http://127.0.0.1:9/__admin/ did not answer*"),
+        (
+            ["--mockserver-url", "http://127.0.0.1:9"],
+            "*ERROR: --mockserver-url: the mock server at http://127.0.0.1:9/__admin/ did not answer*",
+        ),
     ],
 )
 def test_bad_options_fail_fast_in_one_line(pytester, args, message):
@@ -195,7 +236,13 @@ def test_bad_options_fail_fast_in_one_line(pytester, args, message):
 def test_broken_user_scenario_names_file_and_line(pytester):
     folder = pytester.mkdir("mine")
     (folder / "bad.yaml").write_text("provider: huskyvoice\ndescription: x\nseed: many\n")
-    result = run(pytester, "def test_x(mockserver):\n    pass\n", "--mockserver-scenarios-dir", "mine", subprocess=True)
+    result = run(
+        pytester,
+        "def test_x(mockserver):\n    pass\n",
+        "--mockserver-scenarios-dir",
+        "mine",
+        subprocess=True,
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*mine/bad.yaml:3: seed: *"])
 
@@ -207,14 +254,22 @@ def test_a_taken_port_fails_fast(pytester):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run(pytester, "def test_x(mockserver):\n    pass\n", "--mockserver-port", str(port), subprocess=True)
+        result = run(
+            pytester,
+            "def test_x(mockserver):\n    pass\n",
+            "--mockserver-port",
+            str(port),
+            subprocess=True,
+        )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*ERROR: --mockserver-port: cannot listen on 127.0.0.1:{port}*"])
 
 
 def test_external_server_through_its_admin_api(pytester):
     with running_cli([]) as server:
-        result = run(pytester, '''
+        result = run(
+            pytester,
+            """
 import pytest
 
 @pytest.mark.mockserver_scenario("huskyvoice/cancellation-disabled")
@@ -230,21 +285,24 @@ def test_remote(mockserver):
 def test_remote_reset(mockserver):
     assert mockserver.active["huskyvoice"] == "huskyvoice/direct-cancel"
     assert len(mockserver.requests) == 0
-''', "--mockserver-url", server.base_url)
+""",
+            "--mockserver-url",
+            server.base_url,
+        )
         result.assert_outcomes(passed=2)
 
 
 def test_parallel_workers_share_nothing(pytester):
     pytest.importorskip("xdist")
     tests = "\n".join(
-        f'''
+        f"""
 def test_{index}(mockserver):
     reply = httpx.patch(f"{{mockserver.base_url}}/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=HUSKY)
     assert reply.json()["data"]["updated_at"] == "2026-05-26T12:00:00.000Z"
     assert len(mockserver.requests) == 1
     slots = httpx.get(f"{{mockserver.base_url}}/v1/appointment-slots/availability?date=2026-06-15", headers=HUSKY).json()
     assert slots["slots"][0]["filled_slots"] == 2
-'''
+"""
         for index in range(12)
     )
     result = run(pytester, tests, "-n", "4", subprocess=True)

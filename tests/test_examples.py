@@ -1,0 +1,41 @@
+"""The worked examples pass against the built wheel installed in a fresh virtual environment,
+so what is tested is the plugin as integrators get it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_example_suite_against_the_installed_wheel(built_wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"{built_wheel}", "pytest", "httpx"],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    examples = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", examples)
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=examples,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+    where = subprocess.run(
+        [str(python), "-c", "import mockserver, pytest_plugin; print(mockserver.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=examples,
+    )
+    assert str(venv) in where.stdout
