@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from mockserver.clock import Clock
 from mockserver.contracts import Contracts, Problem
@@ -17,11 +17,19 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+class Seed(Protocol):
+    """A scenario prepared once, so that a reset only copies plain data."""
+
+    scenario: Scenario
+    behaviour: Mapping[str, Any]
+
+
 class ProviderState(ABC):
     """A provider's in-memory world for one scenario; rebuilt from the scenario on reset."""
 
     scenario: Scenario
     clock: Clock
+    seed: Seed
 
     @abstractmethod
     def seeded(self) -> dict[str, Any]:
@@ -46,12 +54,23 @@ class Provider(ABC):
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
         self.router = Router(self.operations())
+        self._seeds: dict[int, Seed] = {}
 
     @abstractmethod
     def operations(self) -> Iterable[Operation]: ...
 
     @abstractmethod
-    def new_state(self, scenario: Scenario) -> ProviderState: ...
+    def prepare(self, scenario: Scenario) -> Seed:
+        """Turn a scenario into the data every reset starts from (done once per scenario)."""
+
+    @abstractmethod
+    def fresh_state(self, seed: Any) -> ProviderState: ...
+
+    def new_state(self, scenario: Scenario) -> ProviderState:
+        seed = self._seeds.get(id(scenario))
+        if seed is None or seed.scenario is not scenario:
+            seed = self._seeds[id(scenario)] = self.prepare(scenario)
+        return self.fresh_state(seed)
 
     @abstractmethod
     def authorize(
@@ -65,13 +84,14 @@ class Provider(ABC):
     ) -> Any: ...
 
     def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
+        """Problems of a schema-valid scenario document that its schema cannot express."""
         return ()
 
-    def error_overrides(self, state: Any) -> Mapping[str, Mapping[str, Any]]:
-        return {}
+    def error_overrides(self, state: ProviderState) -> Mapping[str, Mapping[str, Any]]:
+        return state.seed.behaviour.get("errors", {})
 
-    def max_body_bytes(self, state: Any) -> int:
-        return DEFAULT_MAX_BODY_BYTES
+    def max_body_bytes(self, state: ProviderState) -> int:
+        return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
 
     # The pipeline -----------------------------------------------------------------------
 

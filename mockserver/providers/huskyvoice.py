@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mockserver.clock import Clock, format_instant, parse_instant
 from mockserver.exchange import ApiError, MockRequest, Reply, clip
-from mockserver.providers.base import DEFAULT_MAX_BODY_BYTES, Provider, ProviderState
+from mockserver.providers.base import Provider, ProviderState
 from mockserver.routing import Call, Operation
 from mockserver.scenarios import FieldPath, Scenario
 
@@ -669,16 +669,7 @@ def availability(state: HuskyVoiceState, call: Call) -> Reply:
         slots.append(
             {
                 "slot_id": f"{window.calendar_id}||{on_text}",
-                "calendar_id": window.calendar_id,
-                "branch_id": window.branch_id,
-                "day": window.day,
-                "session": window.session,
-                "batch": window.batch,
-                "start_time": window.start_time,
-                "end_time": window.end_time,
-                "appointment_type": window.appointment_type,
-                "max_slots": window.max_slots,
-                "ai_slots": window.ai_slots,
+                **_window_json(window),
                 "filled_slots": filled,
                 "available_slots": max(0, window.ai_slots - filled),
                 "status": window.status,
@@ -719,10 +710,6 @@ class HuskyVoice(Provider):
         "RATE_LIMIT_EXCEEDED": 429,
         "INTERNAL_ERROR": 500,
     }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seeds: dict[int, Seed] = {}
 
     def operations(self) -> Iterable[Operation]:
         base = (*_APPOINTMENT_ERRORS, "VALIDATION_ERROR")
@@ -812,20 +799,14 @@ class HuskyVoice(Provider):
             ),
         )
 
-    def new_state(self, scenario: Scenario) -> HuskyVoiceState:
-        seed = self._seeds.get(id(scenario))
-        if seed is None or seed.scenario is not scenario:
-            seed = self._seeds[id(scenario)] = prepare(scenario)
+    def prepare(self, scenario: Scenario) -> Seed:
+        return prepare(scenario)
+
+    def fresh_state(self, seed: Seed) -> HuskyVoiceState:
         return HuskyVoiceState(seed)
 
     def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         return check_scenario(data)
-
-    def error_overrides(self, state: HuskyVoiceState) -> Mapping[str, Mapping[str, Any]]:
-        return state.seed.behaviour.get("errors", {})
-
-    def max_body_bytes(self, state: HuskyVoiceState) -> int:
-        return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
 
     def authorize(
         self,

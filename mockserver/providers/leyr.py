@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from mockserver.clock import Clock, format_instant, parse_instant
 from mockserver.contracts import Problem
 from mockserver.exchange import ApiError, MockRequest, Reply, clip
-from mockserver.providers.base import DEFAULT_MAX_BODY_BYTES, Provider, ProviderState
+from mockserver.providers.base import Provider, ProviderState
 from mockserver.routing import Call, Operation
 from mockserver.scenarios import FieldPath, Scenario
 
@@ -564,10 +564,6 @@ class Leyr(Provider):
         "SERVICE_UNAVAILABLE": 503,
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seeds: dict[int, Seed] = {}
-
     def operations(self) -> Iterable[Operation]:
         auth = ("UNAUTHORIZED", "FORBIDDEN", "INVALID_CARE_UNIT_ID")
         body = ("BAD_INPUT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE")
@@ -630,20 +626,14 @@ class Leyr(Provider):
             ),
         )
 
-    def new_state(self, scenario: Scenario) -> LeyrState:
-        seed = self._seeds.get(id(scenario))
-        if seed is None or seed.scenario is not scenario:
-            seed = self._seeds[id(scenario)] = prepare(scenario)
+    def prepare(self, scenario: Scenario) -> Seed:
+        return prepare(scenario)
+
+    def fresh_state(self, seed: Seed) -> LeyrState:
         return LeyrState(seed)
 
     def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         return check_scenario(data)
-
-    def error_overrides(self, state: LeyrState) -> Mapping[str, Mapping[str, Any]]:
-        return state.seed.behaviour.get("errors", {})
-
-    def max_body_bytes(self, state: LeyrState) -> int:
-        return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
 
     def authorize(
         self,
