@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -42,6 +43,8 @@ class ProviderEndpoint:
             body=body,
         )
         reply = self.engine.handle(request)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)  # outside the engine's lock: others go on
         await send_reply(send, reply)
 
 
@@ -65,6 +68,8 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes:
 
 async def send_reply(send: Send, reply: Reply) -> None:
     payload = encode(reply)
+    if reply.fault == "malformed_body":
+        payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
     raw_headers: list[tuple[bytes, bytes]] = [
         (b"content-type", reply.content_type.encode("latin-1")),
         (b"content-length", str(len(payload)).encode("latin-1")),
@@ -73,6 +78,14 @@ async def send_reply(send: Send, reply: Reply) -> None:
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
     ]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+    # Returning without finishing the body makes the server close the connection, which a
+    # client sees as a dropped connection (nothing after the headers) or a truncated body.
+    if reply.fault == "connection_drop":
+        return
+    if reply.fault == "truncated_body":
+        half = payload[: len(payload) // 2]
+        await send({"type": "http.response.body", "body": half, "more_body": True})
+        return
     await send({"type": "http.response.body", "body": payload})
 
 

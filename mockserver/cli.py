@@ -12,12 +12,13 @@ from pathlib import Path
 from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
 from mockserver.providers import provider_classes
+from mockserver.resources import scenarios_dir
 from mockserver.scenarios import (
     ScenarioCatalog,
     ScenarioError,
     ScenarioProblem,
     UnknownScenarioError,
-    load_scenario_file,
+    load_scenarios,
     scenario_files,
 )
 from mockserver.server import (
@@ -121,7 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _checks() -> dict[str, object]:
     contracts = default_contracts()
-    return {cls.name: cls(contracts).check_scenario for cls in provider_classes()}
+    return {cls.name: cls(contracts).scenario_problems for cls in provider_classes()}
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -140,7 +141,6 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    checks = _checks()
     problems: list[ScenarioProblem] = []
     files: list[Path] = []
     for path in args.paths:
@@ -150,20 +150,12 @@ def _validate(args: argparse.Namespace) -> int:
             files.append(path)
         else:
             problems.append(ScenarioProblem(str(path), None, "", "no such file or directory"))
-    seen: dict[str, str] = {}
-    for file in files:
-        try:
-            scenario = load_scenario_file(file, checks=checks)  # type: ignore[arg-type]
-        except ScenarioError as error:
-            problems += error.problems
-            continue
-        if scenario.name in seen:
-            problems.append(
-                ScenarioProblem(
-                    str(file), 1, "", f"{scenario.name!r} is also defined by {seen[scenario.name]}"
-                )
-            )
-        seen[scenario.name] = str(file)
+    builtin = scenario_files(scenarios_dir())
+    known = {p.resolve() for p in builtin}
+    # Files may extend built-in scenarios, so those are loaded beside them.
+    user = [f for f in files if f.resolve() not in known]
+    _, found = load_scenarios(builtin, user, checks=_checks())  # type: ignore[arg-type]
+    problems += found
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -17,6 +17,7 @@ from typing import Any
 from mockserver.clock import format_instant, parse_instant
 from mockserver.contracts import Contracts, Problem, default_contracts
 from mockserver.exchange import ApiError, MockRequest, Reply, clip
+from mockserver.interactions import Scripted
 from mockserver.providers import provider_classes
 from mockserver.providers.base import Provider, ProviderState
 from mockserver.scenarios import Scenario, ScenarioCatalog
@@ -60,6 +61,17 @@ class Journal:
         self._entries.clear()
 
 
+def _interaction_note(chosen: Scripted) -> dict[str, Any]:
+    step = chosen.step
+    return {
+        "name": chosen.interaction.name,
+        "key": chosen.key,
+        "passthrough": step.passthrough,
+        "fault": step.fault,
+        "violates_contract": chosen.interaction.violates_contract,
+    }
+
+
 def _body_for_journal(body: bytes) -> Any:
     if not body:
         return None
@@ -88,7 +100,7 @@ class MockEngine:
         self.catalog = ScenarioCatalog(
             [Path(d) for d in scenarios_dirs],
             contracts=self.contracts,
-            checks={name: p.check_scenario for name, p in self.providers.items()},
+            checks={name: p.scenario_problems for name, p in self.providers.items()},
         )
         self.journal = Journal(journal_size)
         self.violations: list[dict[str, Any]] = []
@@ -187,11 +199,19 @@ class MockEngine:
             return self._unrouted(request)
         with self._lock:
             state = self.states[provider.name]
-            reply = provider.handle(state, request)
-            response_problems = self._check_response(reply)
+            chosen = state.script.choose(request)
+            if chosen is None or chosen.step.passthrough:
+                reply = provider.handle(state, request)
+            else:
+                reply = provider.scripted(state, request, chosen)
+            deliberate = chosen is not None and chosen.interaction.violates_contract
+            response_problems = [] if deliberate else self._check_response(reply)
             if response_problems:
                 reply = self._broken_contract(provider, state, request, reply, response_problems)
-            self._record(provider.name, state, request, reply, response_problems)
+            if chosen is not None:
+                reply.delay = state.script.delay_seconds(chosen.step)
+                reply.fault = chosen.step.fault
+            self._record(provider.name, state, request, reply, response_problems, chosen)
         return reply
 
     def _check_response(self, reply: Reply) -> list[Problem]:
@@ -222,6 +242,7 @@ class MockEngine:
         request: MockRequest,
         reply: Reply,
         response_problems: list[Problem],
+        chosen: Scripted | None,
     ) -> None:
         at = format_instant(state.clock.now())
         entry = self.journal.record(
@@ -236,6 +257,7 @@ class MockEngine:
                 "body": _body_for_journal(request.body),
                 "status": reply.status,
                 "response": reply.body if reply.raw is None else None,
+                "interaction": None if chosen is None else _interaction_note(chosen),
             }
         )
         for kind, problems in (

@@ -40,6 +40,9 @@ class Reply:
     raw: bytes | None = None
     # Ways the request broke the provider's request contract (the client's fault).
     request_problems: list[Any] = field(default_factory=list)
+    # Set by a scripted interaction: seconds to wait before answering, and how to break the answer.
+    delay: float = 0.0
+    fault: str | None = None
 
 
 class ApiError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,17 +142,50 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
     return data, positions
 
 
-def parse_scenario(
-    text: str,
-    *,
-    file: str,
-    name_hint: str | None = None,
-    contracts: Contracts | None = None,
-    checks: Mapping[str, SemanticCheck] | None = None,
-    source: str | None = None,
-) -> Scenario:
-    """Build a Scenario from YAML text, or raise ScenarioError listing every problem found."""
-    contracts = contracts or default_contracts()
+@dataclass
+class _Source:
+    """One scenario file as read: its document and where each field stands."""
+
+    file: str
+    label: str
+    data: dict[str, Any]
+    positions: _Positions
+
+    @property
+    def provider(self) -> str | None:
+        provider = self.data.get("provider")
+        if isinstance(provider, str):
+            return provider
+        parent = self.data.get("extends")
+        return parent.split("/", 1)[0] if isinstance(parent, str) and "/" in parent else None
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}/{Path(self.file).stem}"
+
+
+class _Layers:
+    """Where a field of a merged (extended) document comes from: the child first."""
+
+    def __init__(self, sources: Sequence[_Source]) -> None:
+        self.sources = sources
+
+    def locate(self, path: FieldPath) -> tuple[str, int | None]:
+        best, depth = self.sources[0], -1
+        for source in self.sources:
+            known = max(
+                (n for n in range(len(path) + 1) if path[:n] in source.positions.lines), default=0
+            )
+            if known > depth:
+                best, depth = source, known
+        return best.file, best.positions.line(path)
+
+    def problem(self, path: FieldPath, field: str, message: str) -> ScenarioProblem:
+        file, line = self.locate(path)
+        return ScenarioProblem(file, line, field, message)
+
+
+def _read(text: str, file: str, label: str) -> _Source:
     data, positions = read_yaml(text, file)
     problems = [
         ScenarioProblem(file, positions.line(path), _field_name(path[:-1]), message)
@@ -160,43 +193,91 @@ def parse_scenario(
     ]
     if not isinstance(data, dict):
         problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
-        raise ScenarioError(problems)
-    problems += _schema_problems(data, file, positions, contracts)
-    if not problems:
-        problems.extend(_common_checks(data, file, positions))
-        check = (checks or {}).get(data["provider"])
-        for path, message in check(data) if check else ():
-            problems.append(ScenarioProblem(file, positions.line(path), _field_name(path), message))
     if problems:
         raise ScenarioError(problems)
-    provider = data["provider"]
-    stem = name_hint or Path(file).stem
+    return _Source(file, label, data, positions)
+
+
+def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (lists included) the child replaces."""
+    merged = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(
+    chain: Sequence[_Source],
+    contracts: Contracts,
+    checks: Mapping[str, SemanticCheck] | None,
+) -> Scenario:
+    """Validate a source merged over its ancestors (`chain`, child first) into a Scenario."""
+    data: dict[str, Any] = {}
+    for source in reversed(chain):
+        data = _merge(data, source.data)
+    data.pop("extends", None)
+    data.pop("overrides", None)
+    child = chain[0]
+    if "extends" in child.data:
+        data["description"] = child.data.get("description", "")
+    layers = _Layers(chain)
+    problems = _schema_problems(data, layers, contracts)
+    if not problems:
+        problems += _common_checks(data, layers)
+        check = (checks or {}).get(data["provider"])
+        for path, message in check(data) if check else ():
+            problems.append(layers.problem(path, _field_name(path), message))
+    if problems:
+        raise ScenarioError(problems)
     return Scenario(
-        name=f"{provider}/{stem}",
-        provider=provider,
+        name=f"{data['provider']}/{Path(child.file).stem}",
+        provider=data["provider"],
         description=data["description"].strip(),
-        source=source or file,
+        source=child.label,
         data=data,
     )
 
 
+def parse_scenario(
+    text: str,
+    *,
+    file: str,
+    contracts: Contracts | None = None,
+    checks: Mapping[str, SemanticCheck] | None = None,
+    source: str | None = None,
+) -> Scenario:
+    """Build a Scenario from one file's YAML, or raise ScenarioError listing every problem.
+
+    A file that `extends` another needs the others: load it through a ScenarioCatalog.
+    """
+    read = _read(text, file, source or file)
+    if "extends" in read.data:
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    file,
+                    read.positions.line(("extends",)),
+                    "extends",
+                    "a scenario that extends another is loaded with its catalog",
+                )
+            ]
+        )
+    return _build([read], contracts or default_contracts(), checks)
+
+
 def _schema_problems(
-    data: Mapping[str, Any], file: str, positions: _Positions, contracts: Contracts
+    data: Mapping[str, Any], layers: _Layers, contracts: Contracts
 ) -> list[ScenarioProblem]:
     schema = contracts.documents["scenario.schema"]
     provider = data.get("provider")
     if provider not in schema["properties"]["provider"]["enum"]:
         known = ", ".join(schema["properties"]["provider"]["enum"])
-        return [
-            ScenarioProblem(
-                file,
-                positions.line(("provider",)),
-                "provider",
-                f"{provider!r} is not one of {known}",
-            )
-        ]
+        return [layers.problem(("provider",), "provider", f"{provider!r} is not one of {known}")]
     problems = [
-        ScenarioProblem(file, positions.line(p.path), p.location, p.message)
+        layers.problem(p.path, p.location, p.message)
         for p in contracts.check("scenario.schema", data)
         # A failing provider section leaves its fields "unevaluated"; unknown top-level
         # fields are reported below, against the provider's own list.
@@ -205,60 +286,138 @@ def _schema_problems(
     allowed = set(schema["properties"]) | set(schema["$defs"][provider]["properties"])
     for key in sorted(set(data) - allowed, key=str):
         problems.append(
-            ScenarioProblem(
-                file,
-                positions.line((key,)),
-                str(key),
-                f"unknown field; allowed: {', '.join(sorted(allowed))}",
+            layers.problem(
+                (key,), str(key), f"unknown field; allowed: {', '.join(sorted(allowed))}"
             )
         )
     return problems
 
 
-def _common_checks(
-    data: Mapping[str, Any], file: str, positions: _Positions
-) -> list[ScenarioProblem]:
-    problems = []
+def _common_checks(data: Mapping[str, Any], layers: _Layers) -> list[ScenarioProblem]:
     now = data.get("clock", {}).get("now")
     if now is not None:
         try:
             parse_instant(now)
         except ValueError as error:
-            path: FieldPath = ("clock", "now")
-            problems.append(ScenarioProblem(file, positions.line(path), "clock.now", str(error)))
-    return problems
+            return [layers.problem(("clock", "now"), "clock.now", str(error))]
+    return []
 
 
-def load_scenario_file(
-    path: Path,
-    *,
-    contracts: Contracts | None = None,
-    checks: Mapping[str, SemanticCheck] | None = None,
-    source: str | None = None,
-) -> Scenario:
+def scenario_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+def _read_file(path: Path, label: str) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(
             [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
         ) from None
-    scenario = parse_scenario(
-        text, file=str(path), contracts=contracts, checks=checks, source=source
-    )
+    source = _read(text, str(path), label)
     folder = path.parent.name
-    if folder in {"huskyvoice", "leyr"} and folder != scenario.provider:
+    if folder in {"huskyvoice", "leyr"} and source.provider not in (None, folder):
         raise ScenarioError(
             [
                 ScenarioProblem(
-                    str(path), 1, "provider", f"{scenario.provider!r} in a {folder}/ folder"
+                    str(path),
+                    source.positions.line(("provider",)),
+                    "provider",
+                    f"{source.provider!r} in a {folder}/ folder",
                 )
             ]
         )
-    return scenario
+    return source
 
 
-def scenario_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+def load_scenarios(
+    builtin: Sequence[Path],
+    user: Sequence[Path],
+    *,
+    contracts: Contracts | None = None,
+    checks: Mapping[str, SemanticCheck] | None = None,
+) -> tuple[dict[str, Scenario], list[ScenarioProblem]]:
+    """Read, extend and check scenario files: built-in ones first, then the user's.
+
+    A user file may take a built-in's name only with `overrides: true`; then `extends` of its
+    own name means the built-in it replaces.
+    """
+    contracts = contracts or default_contracts()
+    problems: list[ScenarioProblem] = []
+    final: dict[str, _Source] = {}
+    shadowed: dict[str, _Source] = {}
+    for paths, kind in ((builtin, "builtin"), (user, "user")):
+        for path in paths:
+            try:
+                source = _read_file(path, "builtin" if kind == "builtin" else str(path))
+            except ScenarioError as error:
+                problems += error.problems
+                continue
+            if source.provider is None:
+                problems.append(
+                    ScenarioProblem(source.file, 1, "provider", "'provider' is required")
+                )
+                continue
+            earlier = final.get(source.name)
+            if earlier is not None:
+                if earlier.label == "builtin" and source.data.get("overrides") is True:
+                    shadowed[source.name] = earlier
+                else:
+                    hint = (
+                        " (say overrides: true to replace it)" if earlier.label == "builtin" else ""
+                    )
+                    problems.append(
+                        ScenarioProblem(
+                            source.file,
+                            1,
+                            "",
+                            f"scenario {source.name!r} is already defined by {earlier.label}{hint}",
+                        )
+                    )
+                    continue
+            final[source.name] = source
+    scenarios: dict[str, Scenario] = {}
+    for name, source in final.items():
+        try:
+            chain = _ancestry(source, final, shadowed)
+            scenarios[name] = _build(chain, contracts, checks)
+        except ScenarioError as error:
+            problems += error.problems
+    return scenarios, problems
+
+
+def _ancestry(
+    source: _Source, final: Mapping[str, _Source], shadowed: Mapping[str, _Source]
+) -> list[_Source]:
+    """The source, its parent, its parent's parent…; unknown parents and cycles are errors."""
+    chain = [source]
+    current = source
+    while "extends" in current.data:
+        parent_name = current.data["extends"]
+        line = current.positions.line(("extends",))
+        if not isinstance(parent_name, str):
+            raise ScenarioError(
+                [ScenarioProblem(current.file, line, "extends", "must be a scenario name")]
+            )
+        parent = (
+            shadowed.get(parent_name) if parent_name == current.name else final.get(parent_name)
+        )
+        if parent is None:
+            raise ScenarioError(
+                [
+                    ScenarioProblem(
+                        current.file, line, "extends", f"unknown scenario {parent_name!r}"
+                    )
+                ]
+            )
+        if parent in chain:
+            cycle = " -> ".join([*(s.name for s in chain), parent.name])
+            raise ScenarioError(
+                [ScenarioProblem(current.file, line, "extends", f"extends cycle: {cycle}")]
+            )
+        chain.append(parent)
+        current = parent
+    return chain
 
 
 class ScenarioCatalog:
@@ -277,36 +436,18 @@ class ScenarioCatalog:
         include_builtin: bool = True,
     ) -> None:
         self.user_dirs = [Path(d) for d in user_dirs]
-        self._scenarios: dict[str, Scenario] = {}
         problems: list[ScenarioProblem] = []
-        sources = [(scenarios_dir(), "builtin")] if include_builtin else []
+        user_files: list[Path] = []
         for directory in self.user_dirs:
-            if not directory.is_dir():
+            if directory.is_dir():
+                user_files += scenario_files(directory)
+            else:
                 problems.append(ScenarioProblem(str(directory), None, "", "not a directory"))
-                continue
-            sources.append((directory, "user"))
-        for directory, kind in sources:
-            for path in scenario_files(directory):
-                label = "builtin" if kind == "builtin" else str(path)
-                try:
-                    scenario = load_scenario_file(
-                        path, contracts=contracts, checks=checks, source=label
-                    )
-                except ScenarioError as error:
-                    problems.extend(error.problems)
-                    continue
-                earlier = self._scenarios.get(scenario.name)
-                if earlier is not None:
-                    problems.append(
-                        ScenarioProblem(
-                            str(path),
-                            1,
-                            "",
-                            f"scenario {scenario.name!r} is already defined by {earlier.source}",
-                        )
-                    )
-                    continue
-                self._scenarios[scenario.name] = scenario
+        builtin = scenario_files(scenarios_dir()) if include_builtin else []
+        self._scenarios, found = load_scenarios(
+            builtin, user_files, contracts=contracts, checks=checks
+        )
+        problems += found
         if problems:
             raise ScenarioError(problems)
 
@@ -319,7 +460,7 @@ class ScenarioCatalog:
         except KeyError:
             raise UnknownScenarioError(name, self._scenarios) from None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Scenario]:
         return iter(self._scenarios[name] for name in self.names())
 
     def __contains__(self, name: object) -> bool:

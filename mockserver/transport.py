@@ -45,15 +45,23 @@ async def _call(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Resp
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
+    complete = False
+
     async def send(message: Message) -> None:
-        nonlocal status, headers
+        nonlocal status, headers, complete
         if message["type"] == "http.response.start":
             status = message["status"]
             headers = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
+            complete = not message.get("more_body", False)
 
     await app(_scope(request), receive, send)
+    if not complete:
+        # What a socket client sees when the server closes mid-answer.
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body", request=request
+        )
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 

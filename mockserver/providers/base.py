@@ -7,11 +7,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
-from mockserver.clock import Clock
+from mockserver.clock import Clock, format_instant
 from mockserver.contracts import Contracts, Problem
 from mockserver.exchange import JSON_TYPE, ApiError, MockRequest, Reply
+from mockserver.interactions import (
+    Interaction,
+    Scripted,
+    ScriptRuntime,
+    check_interactions,
+    compile_interactions,
+    sample_context,
+    scripted_reply,
+)
 from mockserver.routing import Call, Operation, Router
 from mockserver.scenarios import FieldPath, Scenario
+from mockserver.templating import Context, render
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -30,6 +40,7 @@ class ProviderState(ABC):
     scenario: Scenario
     clock: Clock
     seed: Seed
+    script: ScriptRuntime
 
     @abstractmethod
     def seeded(self) -> dict[str, Any]:
@@ -54,7 +65,7 @@ class Provider(ABC):
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
         self.router = Router(self.operations())
-        self._seeds: dict[int, Seed] = {}
+        self._seeds: dict[int, tuple[Seed, tuple[Interaction, ...]]] = {}
 
     @abstractmethod
     def operations(self) -> Iterable[Operation]: ...
@@ -67,10 +78,14 @@ class Provider(ABC):
     def fresh_state(self, seed: Any) -> ProviderState: ...
 
     def new_state(self, scenario: Scenario) -> ProviderState:
-        seed = self._seeds.get(id(scenario))
-        if seed is None or seed.scenario is not scenario:
-            seed = self._seeds[id(scenario)] = self.prepare(scenario)
-        return self.fresh_state(seed)
+        prepared = self._seeds.get(id(scenario))
+        if prepared is None or prepared[0].scenario is not scenario:
+            interactions = compile_interactions(scenario.data.get("interactions", []))
+            prepared = self._seeds[id(scenario)] = (self.prepare(scenario), interactions)
+        seed, interactions = prepared
+        state = self.fresh_state(seed)
+        state.script = ScriptRuntime(interactions, scenario.seed)
+        return state
 
     @abstractmethod
     def authorize(
@@ -86,6 +101,70 @@ class Provider(ABC):
     def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
         """Problems of a schema-valid scenario document that its schema cannot express."""
         return ()
+
+    def scenario_problems(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
+        """The provider's own checks, then every scripted interaction's (contracts included)."""
+        yield from self.check_scenario(data)
+        yield from check_interactions(
+            data.get("interactions", []),
+            schema_for=self.schema_for,
+            check=self.contracts.check,
+            appointment_fields=list(
+                self.contracts.documents[self.appointment_schema]["properties"]
+            ),
+            sample=sample_context(self.sample_appointment),
+        )
+
+    # Scripted interactions ----------------------------------------------------------------
+
+    appointment_schema: ClassVar[str]
+    sample_appointment: ClassVar[Mapping[str, Any]]
+
+    @abstractmethod
+    def appointment_for(self, state: Any, params: Mapping[str, str]) -> Mapping[str, Any] | None:
+        """The appointment a request's path names, for `{{appointment.…}}` placeholders."""
+
+    def schema_for(self, method: str | None, path: str | None, status: int) -> str | None:
+        """The schema a response of `status` to `method path` must satisfy, if one is known."""
+        for op in self.router.operations:
+            if method not in (None, op.method):
+                continue
+            if path is not None and path != op.path and not op.pattern().match(path):
+                continue
+            if status in op.responses:
+                return op.responses[status]
+        return self.error_schema_for_status(status) if status >= 400 else None
+
+    def error_schema_for_status(self, status: int) -> str:
+        return self.error_schema
+
+    def scripted(self, state: Any, request: MockRequest, chosen: Scripted) -> Reply:
+        context = Context(
+            method=request.method,
+            path=request.path,
+            query_string=request.query_string,
+            params=chosen.params,
+            query=dict(request.query_items()),
+            headers=request.headers,
+            body=_json_or_none(request.body),
+            appointment=self.appointment_for(state, chosen.params),
+            now=format_instant(state.clock.now()),
+            state=chosen.state,
+            fake=state.script.fake,
+        )
+        step = chosen.step
+        if step.error is not None:
+            error = ApiError(
+                str(step.error["code"]),
+                str(render(step.error.get("message", step.error["code"]), context)),
+                status=step.error.get("status"),
+                headers=step.headers,
+                extra={"emr_error": render(step.error.get("emr_error"), context)},
+            )
+            return self.error_reply(state, error, request)
+        reply = scripted_reply(chosen, context)
+        reply.schema = self.schema_for(request.method, request.path, reply.status)
+        return reply
 
     def error_overrides(self, state: ProviderState) -> Mapping[str, Mapping[str, Any]]:
         return state.seed.behaviour.get("errors", {})
@@ -236,6 +315,13 @@ class Provider(ABC):
         if op.scope:
             document["x-required-scope"] = op.scope
         return document
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _path_params(path: str) -> list[str]:

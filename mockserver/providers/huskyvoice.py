@@ -692,6 +692,23 @@ class HuskyVoice(Provider):
     title = "HuskyVoice appointments API"
     prefix = "/v1"
     error_schema = "huskyvoice/error"
+    appointment_schema = "huskyvoice/appointment"
+    sample_appointment: ClassVar[Mapping[str, Any]] = {
+        "appointment_id": "appt_a1b2c3d4e5",
+        "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+        "branch_id": "branch_uuid_here",
+        "date": "2026-06-15",
+        "session": "Morning",
+        "batch": "MA",
+        "token": None,
+        "patient_name": "Aadhi",
+        "parent_phone": "+919840XXXXXX",
+        "assigned_doctor": None,
+        "status": "confirmed",
+        "external_reference_id": None,
+        "created_at": "2026-05-26T10:00:00.000Z",
+        "updated_at": "2026-05-26T12:00:00.000Z",
+    }
     error_statuses: ClassVar[Mapping[str, int]] = {
         "VALIDATION_ERROR": 400,
         "UNAUTHORIZED": 401,
@@ -860,6 +877,14 @@ class HuskyVoice(Provider):
 
     def error_schema_for(self, code: str) -> str:
         return "huskyvoice/rate-limit-error" if code == "RATE_LIMIT_EXCEEDED" else self.error_schema
+
+    def error_schema_for_status(self, status: int) -> str:
+        return "huskyvoice/rate-limit-error" if status == 429 else self.error_schema
+
+    def appointment_for(
+        self, state: HuskyVoiceState, params: Mapping[str, str]
+    ) -> Mapping[str, Any] | None:
+        return state.appointments.get(params.get("appointment_id", ""))
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest

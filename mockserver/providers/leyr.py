@@ -542,6 +542,18 @@ class Leyr(Provider):
     error_schema = "leyr/problem"
     error_content_type = PROBLEM_TYPE
     validation_code = "BAD_INPUT"
+    appointment_schema = "leyr/appointment"
+    sample_appointment: ClassVar[Mapping[str, Any]] = {
+        "id": "2001",
+        "status": "booked",
+        "care_unit_id": "L0_1",
+        "start": "2026-06-15T09:00:00+02:00",
+        "end": "2026-06-15T09:30:00+02:00",
+        "patient_id": "patient-1",
+        "resource_id": "practitioner-3",
+        "healthcare_service_id": "general-consultation",
+        "comment": None,
+    }
     error_statuses: ClassVar[Mapping[str, int]] = {
         "BAD_INPUT": 400,
         "MISSING_REQUIRED_FIELD": 400,
@@ -676,8 +688,12 @@ class Leyr(Provider):
             extra={"errors": [(details, path, code) for details, path, code in entries]},
         )
 
-    def error_schema_for(self, code: str) -> str:
-        return self.error_schema
+    def appointment_for(
+        self, state: LeyrState, params: Mapping[str, str]
+    ) -> Mapping[str, Any] | None:
+        appointment_id = params.get("appointment_id", "")
+        bare = appointment_id.removeprefix("emr_id:")
+        return state.appointments.get((params.get("emr", ""), bare))
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest
@@ -695,7 +711,8 @@ class Leyr(Provider):
         }:
             top = code
         listed = error.extra.get("errors") or [(message, error.extra.get("path"), code)]
-        errors = [_entry(details, path, entry_code) for details, path, entry_code in listed]
+        emr_error = error.extra.get("emr_error")
+        errors = [_entry(details, path, c, emr_error) for details, path, c in listed]
         return {
             "code": top,
             "type": f"{ERROR_DOCS}#{top.lower().replace('_', '-')}",

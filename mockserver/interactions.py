@@ -1,0 +1,395 @@
+"""Scripted interactions: request matchers and canned (or faulty) responses from scenario YAML.
+
+They take priority over the provider logic. Counters (`times`, `sequence`) and states
+(`when_state` / `set_state`) are kept per appointment, the one the request's path names,
+so tests on different appointments never share them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.exchange import MockRequest, Reply
+from mockserver.routing import compile_template
+from mockserver.scenarios import FieldPath
+from mockserver.templating import Context, placeholders, problem, render
+
+INITIAL_STATE = "started"
+FAULTS = ("connection_drop", "malformed_body", "truncated_body")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """equals / regex / present, over one value taken from the request."""
+
+    kind: str
+    expected: Any
+
+    def accepts(self, present: bool, value: Any) -> bool:
+        if self.kind == "present":
+            return present == bool(self.expected)
+        if not present:
+            return False
+        if self.kind == "regex":
+            return (
+                isinstance(value, (str, int, float))
+                and self.expected.search(str(value)) is not None
+            )
+        if isinstance(self.expected, (int, float)) and isinstance(value, str):
+            return value == str(self.expected)
+        return bool(value == self.expected)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted answer: a response, an error in the provider's envelope, or passthrough."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+    error: Mapping[str, Any] | None = None
+    passthrough: bool = False
+    delay_ms: tuple[int, int] = (0, 0)
+    fault: str | None = None
+    raw_body: str | None = None
+    uses_faker: bool = False
+
+
+@dataclass(frozen=True)
+class Interaction:
+    index: int
+    name: str
+    method: str | None
+    path: re.Pattern[str] | None
+    query: Mapping[str, Matcher]
+    headers: Mapping[str, Matcher]
+    body: Mapping[str, Matcher]
+    steps: tuple[Step, ...]
+    repeat_last: bool
+    times: int | None
+    when_state: str | None
+    set_state: str | None
+    violates_contract: bool
+
+    def matches(
+        self, request: MockRequest, query: Mapping[str, str], body: Any
+    ) -> dict[str, str] | None:
+        if self.method and request.method != self.method:
+            return None
+        params: dict[str, str] = {}
+        if self.path is not None:
+            found = self.path.match(request.path)
+            if found is None:
+                return None
+            params = {k: v for k, v in found.groupdict().items() if v is not None}
+        for name, matcher in self.query.items():
+            if not matcher.accepts(name in query, query.get(name)):
+                return None
+        for name, matcher in self.headers.items():
+            value = request.header(name)
+            if not matcher.accepts(value is not None, value):
+                return None
+        for dotted, matcher in self.body.items():
+            present, value = _lookup(body, dotted)
+            if not matcher.accepts(present, value):
+                return None
+        return params
+
+
+def _lookup(body: Any, dotted: str) -> tuple[bool, Any]:
+    value = body
+    for part in dotted.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False, None
+    return True, value
+
+
+def _matcher(raw: Any) -> Matcher:
+    if isinstance(raw, Mapping):
+        ((kind, expected),) = raw.items()
+        if kind == "regex":
+            expected = re.compile(expected)
+        return Matcher(kind, expected)
+    return Matcher("equals", raw)
+
+
+def _step(raw: Mapping[str, Any]) -> Step:
+    delay = raw.get("delay_ms", 0)
+    low, high = (delay, delay) if isinstance(delay, int) else (delay[0], delay[1])
+    error = raw.get("error")
+    return Step(
+        status=raw.get("status", error.get("status", 0) if error else 200),
+        headers={str(k): str(v) for k, v in raw.get("headers", {}).items()},
+        body=raw.get("body"),
+        has_body="body" in raw,
+        error=error,
+        passthrough=raw.get("passthrough", False),
+        delay_ms=(low, high),
+        fault=raw.get("fault"),
+        raw_body=raw.get("raw_body"),
+        uses_faker=any(p.startswith("faker.") for p in placeholders([raw.get("body"), error])),
+    )
+
+
+def _compile(index: int, raw: Mapping[str, Any]) -> Interaction:
+    match = raw.get("match", {})
+    path = None
+    if "path" in match:
+        path = compile_template(match["path"])
+    elif "path_regex" in match:
+        path = re.compile(match["path_regex"])
+    steps = tuple(
+        _step(s) for s in raw.get("sequence", [raw["respond"]] if "respond" in raw else [])
+    )
+    return Interaction(
+        index=index,
+        name=raw.get("name", f"interaction {index + 1}"),
+        method=match.get("method"),
+        path=path,
+        query={k: _matcher(v) for k, v in match.get("query", {}).items()},
+        headers={k.lower(): _matcher(v) for k, v in match.get("headers", {}).items()},
+        body={k: _matcher(v) for k, v in match.get("body", {}).items()},
+        steps=steps,
+        repeat_last="respond" in raw,
+        times=raw.get("times"),
+        when_state=raw.get("when_state"),
+        set_state=raw.get("set_state"),
+        violates_contract=raw.get("violates_contract", False),
+    )
+
+
+# Load-time checks -----------------------------------------------------------------------------
+
+# (method, path template or None, status) -> the schema its body must satisfy, or None if none.
+SchemaFor = Callable[[str | None, str | None, int], str | None]
+# A candidate response body -> problems against a schema.
+Check = Callable[[str, Any], list[Any]]
+
+
+def check_interactions(
+    raw_list: Sequence[Mapping[str, Any]],
+    *,
+    schema_for: SchemaFor,
+    check: Check,
+    appointment_fields: Sequence[str],
+    sample: Context,
+) -> Iterable[tuple[FieldPath, str]]:
+    """Everything wrong with a scenario's interactions that its schema cannot express."""
+    for index, raw in enumerate(raw_list):
+        base: FieldPath = ("interactions", index)
+        has_respond, has_sequence = "respond" in raw, "sequence" in raw
+        if has_respond == has_sequence:
+            yield base, "give exactly one of respond or sequence"
+            continue
+        match = raw.get("match", {})
+        if "path" in match and "path_regex" in match:
+            yield (*base, "match"), "give path or path_regex, not both"
+        for kind in ("query", "headers", "body"):
+            for name, matcher in match.get(kind, {}).items():
+                if isinstance(matcher, Mapping) and "regex" in matcher:
+                    try:
+                        re.compile(matcher["regex"])
+                    except re.error as error:
+                        yield (
+                            (*base, "match", kind, name, "regex"),
+                            f"regex does not compile: {error}",
+                        )
+        if "path_regex" in match:
+            try:
+                re.compile(match["path_regex"])
+            except re.error as error:
+                yield (*base, "match", "path_regex"), f"regex does not compile: {error}"
+        params = re.findall(r"{([a-z_]+)}", match.get("path", ""))
+        steps = raw["sequence"] if has_sequence else [raw["respond"]]
+        for number, step in enumerate(steps):
+            where: FieldPath = (*base, "sequence", number) if has_sequence else (*base, "respond")
+            yield from _check_step(
+                step,
+                where,
+                match,
+                params,
+                raw.get("violates_contract", False),
+                schema_for=schema_for,
+                check=check,
+                appointment_fields=appointment_fields,
+                sample=sample,
+            )
+
+
+def _check_step(
+    step: Mapping[str, Any],
+    where: FieldPath,
+    match: Mapping[str, Any],
+    params: Sequence[str],
+    violates: bool,
+    *,
+    schema_for: SchemaFor,
+    check: Check,
+    appointment_fields: Sequence[str],
+    sample: Context,
+) -> Iterable[tuple[FieldPath, str]]:
+    forms = [key for key in ("body", "error", "passthrough", "raw_body") if key in step]
+    if len(forms) > 1:
+        yield where, f"give one of body, error, passthrough or raw_body, not {' and '.join(forms)}"
+        return
+    delay = step.get("delay_ms")
+    if isinstance(delay, list) and delay[0] > delay[1]:
+        yield (*where, "delay_ms"), "the range's low end is above its high end"
+    for expression in placeholders(step.get("body")):
+        reason = problem(expression, params, appointment_fields)
+        if reason:
+            yield (*where, "body"), reason
+            return
+    for name, value in step.get("headers", {}).items():
+        for expression in placeholders(value):
+            reason = problem(expression, params, appointment_fields)
+            if reason:
+                yield (*where, "headers", name), reason
+    if "body" not in step or violates:
+        return
+    status = step.get("status", 200)
+    schema = schema_for(match.get("method"), match.get("path"), status)
+    if schema is None:
+        target = f"{match.get('method', 'any-method')} {match.get('path', '(any path)')}"
+        yield (
+            (*where, "body"),
+            f"no {target} operation declares status {status}, so this body cannot be checked; "
+            "match a provider path and method, or say violates_contract: true",
+        )
+        return
+    candidate = render(step["body"], sample)
+    for found in check(schema, candidate)[:3]:
+        yield (*where, "body", *found.path), f"breaks {schema}: {found.message}"
+
+
+def compile_interactions(raw_list: Sequence[Mapping[str, Any]]) -> tuple[Interaction, ...]:
+    return tuple(_compile(index, raw) for index, raw in enumerate(raw_list))
+
+
+# Runtime ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scripted:
+    """The answer an interaction chose for one request."""
+
+    interaction: Interaction
+    step: Step
+    params: dict[str, str]
+    key: str
+    state: str
+
+
+class ScriptRuntime:
+    """Counters and states of one scenario's interactions, from its last reset."""
+
+    def __init__(self, interactions: Sequence[Interaction], seed: int) -> None:
+        self.interactions = interactions
+        self.hits: dict[tuple[int, str], int] = {}
+        self.states: dict[str, str] = {}
+        self.rng = random.Random(seed)
+        self._faker: Any = None
+        if any(step.uses_faker for i in interactions for step in i.steps):
+            self._faker = _shared_faker()
+            self._faker.seed_instance(seed)
+
+    def fake(self, call: str) -> Any:
+        return getattr(self._faker, call)() if self._faker is not None else None
+
+    def choose(self, request: MockRequest) -> Scripted | None:
+        if not self.interactions:
+            return None
+        query = dict(request.query_items())
+        body = _json_or_none(request.body)
+        for interaction in self.interactions:
+            params = interaction.matches(request, query, body)
+            if params is None:
+                continue
+            key = params.get("appointment_id", "*")
+            state = self.states.get(key, INITIAL_STATE)
+            if interaction.when_state is not None and interaction.when_state != state:
+                continue
+            hits = self.hits.get((interaction.index, key), 0)
+            if interaction.times is not None and hits >= interaction.times:
+                continue
+            if hits >= len(interaction.steps) and not interaction.repeat_last:
+                continue
+            step = interaction.steps[min(hits, len(interaction.steps) - 1)]
+            self.hits[(interaction.index, key)] = hits + 1
+            if interaction.set_state is not None:
+                self.states[key] = interaction.set_state
+            return Scripted(interaction, step, params, key, state)
+        return None
+
+    def delay_seconds(self, step: Step) -> float:
+        low, high = step.delay_ms
+        return (low if low == high else self.rng.randint(low, high)) / 1000
+
+
+_FAKER: Any = None
+
+
+def _shared_faker() -> Any:
+    """One Faker per process, made when a scenario first needs it (never on the request path)."""
+    global _FAKER
+    if _FAKER is None:
+        from faker import Faker
+
+        _FAKER = Faker()
+    return _FAKER
+
+
+def _json_or_none(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+class _Anything(dict):  # type: ignore[type-arg]
+    """Stands for request data at load time: every field reads as a string."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return "sample"
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def sample_context(appointment: Mapping[str, Any]) -> Context:
+    """What templates are rendered with when a scenario loads, to check them against schemas."""
+    return Context(
+        method="GET",
+        path="/sample",
+        query_string="",
+        params=_Anything(),
+        query=_Anything(),
+        headers=_Anything(),
+        body=_Anything(),
+        appointment=appointment,
+        now="2026-01-01T00:00:00.000Z",
+        state=INITIAL_STATE,
+        fake=lambda call: 1 if call == "random_int" else "sample",
+    )
+
+
+def scripted_reply(scripted: Scripted, context: Context) -> Reply:
+    """A literal or templated response (error replies are built by the provider)."""
+    step = scripted.step
+    headers = {name: str(render(value, context)) for name, value in step.headers.items()}
+    if step.raw_body is not None:
+        return Reply(step.status, None, headers=headers, raw=step.raw_body.encode())
+    body = render(step.body, context) if step.has_body else None
+    return Reply(step.status, body, headers=headers)

@@ -1,0 +1,138 @@
+"""Placeholders in scripted responses: `{{body.status}}`, `{{appointment.date}}`, `{{now}}`.
+
+A fixed set of values and an allow-list of faker calls: nothing in a scenario file can run
+code, and an unknown placeholder is found when the file loads, not when a request arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+ROOTS = ("request", "path", "query", "header", "body", "appointment", "now", "state", "faker")
+REQUEST_FIELDS = ("method", "path", "query_string")
+FAKER_CALLS = (
+    "name",
+    "first_name",
+    "last_name",
+    "phone_number",
+    "email",
+    "uuid4",
+    "sentence",
+    "word",
+    "city",
+    "company",
+    "random_int",
+)
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a placeholder may read while one request is answered."""
+
+    method: str
+    path: str
+    query_string: str
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: Any
+    appointment: Mapping[str, Any] | None
+    now: str
+    state: str
+    fake: Callable[[str], Any] | None
+
+
+def placeholders(template: Any) -> Iterable[str]:
+    """Every placeholder expression in a template (nested dicts, lists, strings)."""
+    if isinstance(template, str):
+        yield from PLACEHOLDER.findall(template)
+    elif isinstance(template, Mapping):
+        for key, value in template.items():
+            yield from placeholders(key)
+            yield from placeholders(value)
+    elif isinstance(template, list):
+        for value in template:
+            yield from placeholders(value)
+
+
+def problem(
+    expression: str, path_params: Iterable[str], appointment_fields: Iterable[str]
+) -> str | None:
+    """Why `expression` is not a known placeholder, or None when it is."""
+    root, _, rest = expression.partition(".")
+    if root not in ROOTS:
+        return f"unknown placeholder {{{{{expression}}}}}; it starts with one of {', '.join(ROOTS)}"
+    if root in {"now", "state"}:
+        return None if not rest else f"{{{{{root}}}}} takes no field"
+    if not rest or not _NAME.match(rest):
+        return f"{{{{{expression}}}}} needs a field, e.g. {{{{{root}.name}}}}"
+    if root == "request" and rest not in REQUEST_FIELDS:
+        return f"{{{{{expression}}}}}: request fields are {', '.join(REQUEST_FIELDS)}"
+    if root == "path" and rest not in set(path_params):
+        known = ", ".join(path_params) or "none (match a path template such as /v1/x/{id})"
+        return f"{{{{{expression}}}}}: path parameters are {known}"
+    if root == "appointment" and rest not in set(appointment_fields):
+        return f"{{{{{expression}}}}}: appointment fields are {', '.join(appointment_fields)}"
+    if root == "faker" and rest not in FAKER_CALLS:
+        return f"{{{{{expression}}}}}: faker calls allowed are {', '.join(FAKER_CALLS)}"
+    return None
+
+
+def _dig(value: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def evaluate(expression: str, context: Context) -> Any:
+    root, _, rest = expression.partition(".")
+    if root == "now":
+        return context.now
+    if root == "state":
+        return context.state
+    if root == "request":
+        return getattr(context, rest)
+    if root == "faker":
+        return context.fake(rest) if context.fake else None
+    source: Any = {
+        "path": context.params,
+        "query": context.query,
+        "header": context.headers,
+        "body": context.body,
+        "appointment": context.appointment,
+    }[root]
+    if root == "header":
+        return source.get(rest.lower())
+    return _dig(source, rest)
+
+
+def render(template: Any, context: Context) -> Any:
+    """Fill a template. A string that is one placeholder keeps the value's JSON type."""
+    if isinstance(template, str):
+        whole = PLACEHOLDER.fullmatch(template)
+        if whole:
+            return evaluate(whole.group(1), context)
+        return PLACEHOLDER.sub(lambda m: _text(evaluate(m.group(1), context)), template)
+    if isinstance(template, Mapping):
+        return {render(key, context): render(value, context) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render(value, context) for value in template]
+    return template
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
