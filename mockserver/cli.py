@@ -29,6 +29,7 @@ from mockserver.server import (
     serve_forever,
     url_for,
 )
+from mockserver.watch import ScenarioWatcher
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (off by default, for speed)"
+    )
+    serve.add_argument(
+        "--watch", action="store_true", help="reload scenario files when they change"
     )
     serve.add_argument(
         "--journal-size",
@@ -113,9 +117,12 @@ def _serve(args: argparse.Namespace) -> int:
     url = url_for(args.host, sock.getsockname()[1])
     active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
     print(f"mockserver on {url} ({active}); admin API at {url}/__admin; Ctrl-C stops", flush=True)
+    watcher = ScenarioWatcher(engine).start() if args.watch else None
     # uvicorn drains and closes on Ctrl-C, then re-raises it for the caller: a clean stop here.
     with contextlib.suppress(KeyboardInterrupt):
         serve_forever(engine, sock, access_log=args.access_log)
+    if watcher is not None:
+        watcher.stop()
     print("mockserver stopped", flush=True)
     return 0
 

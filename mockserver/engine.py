@@ -25,6 +25,8 @@ from mockserver.scenarios import Scenario, ScenarioCatalog
 DEFAULT_JOURNAL_SIZE = 10_000
 JOURNAL_BODY_LIMIT = 64 * 1024
 ADMIN_PREFIX = "/__admin"
+# Mock-only request header: answer this one request from another scenario.
+SCENARIO_HEADER = "x-mock-scenario"
 
 
 class Journal:
@@ -97,11 +99,10 @@ class MockEngine:
         self.providers: dict[str, Provider] = {
             cls.name: cls(self.contracts) for cls in provider_classes()
         }
-        self.catalog = ScenarioCatalog(
-            [Path(d) for d in scenarios_dirs],
-            contracts=self.contracts,
-            checks={name: p.scenario_problems for name, p in self.providers.items()},
-        )
+        self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
+        self.catalog = self._read_catalog()
+        # States of scenarios answered through the X-Mock-Scenario header, by name.
+        self.side_states: dict[str, ProviderState] = {}
         self.journal = Journal(journal_size)
         self.violations: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -111,6 +112,30 @@ class MockEngine:
             self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
 
     # Scenarios and state ----------------------------------------------------------------------
+
+    def _read_catalog(self) -> ScenarioCatalog:
+        return ScenarioCatalog(
+            self.scenarios_dirs,
+            contracts=self.contracts,
+            checks={name: p.scenario_problems for name, p in self.providers.items()},
+        )
+
+    def reload(self) -> list[str]:
+        """Read every scenario file again; raise ScenarioError (keeping the old ones) if broken.
+
+        Active scenarios whose files changed restart with fresh state; their names are returned.
+        """
+        catalog = self._read_catalog()
+        restarted = []
+        with self._lock:
+            self.catalog = catalog
+            self.side_states.clear()
+            for provider, state in list(self.states.items()):
+                name = state.scenario.name
+                if name in catalog and catalog.get(name).data != state.scenario.data:
+                    self.states[provider] = self.providers[provider].new_state(catalog.get(name))
+                    restarted.append(name)
+        return restarted
 
     def active(self) -> dict[str, Scenario]:
         return {name: state.scenario for name, state in self.states.items()}
@@ -131,6 +156,7 @@ class MockEngine:
                 self.states[name] = self.providers[name].new_state(state.scenario)
             self.journal.clear()
             self.violations.clear()
+            self.side_states.clear()
 
     def activate(self, names: Sequence[str] = ()) -> dict[str, Scenario]:
         """Start clean on `names` (one per provider; the rest their `direct-cancel`).
@@ -144,6 +170,7 @@ class MockEngine:
             self.states = states
             self.journal.clear()
             self.violations.clear()
+            self.side_states.clear()
         return chosen
 
     def seeded(self) -> dict[str, Any]:
@@ -198,7 +225,10 @@ class MockEngine:
         if provider is None:
             return self._unrouted(request)
         with self._lock:
-            state = self.states[provider.name]
+            state, refused = self._state_for(provider, request)
+            if refused is not None:
+                self._record(provider.name, state, request, refused, [], None)
+                return refused
             chosen = state.script.choose(request)
             if chosen is None or chosen.step.passthrough:
                 reply = provider.handle(state, request)
@@ -213,6 +243,29 @@ class MockEngine:
                 reply.fault = chosen.step.fault
             self._record(provider.name, state, request, reply, response_problems, chosen)
         return reply
+
+    def _state_for(
+        self, provider: Provider, request: MockRequest
+    ) -> tuple[ProviderState, Reply | None]:
+        """The active state, or another scenario's for a request with X-Mock-Scenario."""
+        active = self.states[provider.name]
+        name = request.header(SCENARIO_HEADER)
+        if not name:
+            return active, None
+        problem = None
+        if name not in self.catalog:
+            problem = f"{SCENARIO_HEADER}: unknown scenario {name!r}"
+        elif self.catalog.get(name).provider != provider.name:
+            problem = f"{SCENARIO_HEADER}: {name!r} is not a {provider.name} scenario"
+        if problem is not None:
+            error = ApiError("UNKNOWN_SCENARIO", problem, status=400)
+            return active, provider.error_reply(active, error, request)
+        if name == active.scenario.name:
+            return active, None
+        state = self.side_states.get(name)
+        if state is None:
+            state = self.side_states[name] = provider.new_state(self.catalog.get(name))
+        return state, None
 
     def _check_response(self, reply: Reply) -> list[Problem]:
         if reply.raw is not None:
