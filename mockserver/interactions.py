@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.exchange import MockRequest, Reply
+from mockserver.exchange import JSON_TYPE, MockRequest, Reply
 from mockserver.routing import compile_template
 from mockserver.scenarios import FieldPath
 from mockserver.templating import Context, placeholders, problem, render
@@ -389,7 +389,11 @@ def scripted_reply(scripted: Scripted, context: Context) -> Reply:
     """A literal or templated response (error replies are built by the provider)."""
     step = scripted.step
     headers = {name: str(render(value, context)) for name, value in step.headers.items()}
+    content_type = next(
+        (headers.pop(name) for name in list(headers) if name.lower() == "content-type"), JSON_TYPE
+    )
     if step.raw_body is not None:
-        return Reply(step.status, None, headers=headers, raw=step.raw_body.encode())
+        raw = step.raw_body.encode()
+        return Reply(step.status, None, headers=headers, raw=raw, content_type=content_type)
     body = render(step.body, context) if step.has_body else None
-    return Reply(step.status, body, headers=headers)
+    return Reply(step.status, body, headers=headers, content_type=content_type)

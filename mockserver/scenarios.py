@@ -412,8 +412,9 @@ def _ancestry(
             )
         if parent in chain:
             cycle = " -> ".join([*(s.name for s in chain), parent.name])
+            start = source.positions.line(("extends",))
             raise ScenarioError(
-                [ScenarioProblem(current.file, line, "extends", f"extends cycle: {cycle}")]
+                [ScenarioProblem(source.file, start, "extends", f"extends cycle: {cycle}")]
             )
         chain.append(parent)
         current = parent
