@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from mockserver.admin import admin_routes, error_handlers
-from mockserver.engine import MockEngine
-from mockserver.exchange import MockRequest, Reply
+from mockserver.engine import ADMIN_PREFIX, MockEngine
+from mockserver.exchange import MockRequest, Reply, dumps
 
 # The transport reads at most this much of a body; the provider decides what is too large.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
@@ -23,7 +22,7 @@ def encode(reply: Reply) -> bytes:
         return reply.raw
     if reply.body is None:
         return b""
-    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+    return dumps(reply.body)
 
 
 class ProviderEndpoint:
@@ -89,15 +88,31 @@ async def send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def create_app(engine: MockEngine | None = None, **engine_options: Any) -> Starlette:
+class MockApp:
+    """Provider traffic goes straight to the engine; the admin API (and lifespan) to Starlette.
+
+    The split keeps framework routing and middleware off the path every mocked call takes.
+    """
+
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+        self.providers = ProviderEndpoint(engine)
+        self.admin = Starlette(
+            routes=[Mount(ADMIN_PREFIX, routes=admin_routes(engine))],
+            exception_handlers=error_handlers(),
+        )
+        self.admin.state.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and not (
+            path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+        ):
+            await self.providers(scope, receive, send)
+        else:
+            await self.admin(scope, receive, send)
+
+
+def create_app(engine: MockEngine | None = None, **engine_options: Any) -> MockApp:
     """The mock as an ASGI app; pass an engine to share its state with other surfaces."""
-    engine = engine or MockEngine(**engine_options)
-    app = Starlette(
-        routes=[
-            Mount("/__admin", routes=admin_routes(engine)),
-            Route("/{path:path}", ProviderEndpoint(engine)),
-        ],
-        exception_handlers=error_handlers(),
-    )
-    app.state.engine = engine
-    return app
+    return MockApp(engine or MockEngine(**engine_options))

@@ -27,6 +27,7 @@ class Clock:
         self._base = start
         self._frozen = frozen
         self._anchor = time.monotonic()
+        self._text: str | None = None
 
     @property
     def frozen(self) -> bool:
@@ -37,9 +38,18 @@ class Clock:
             return self._base
         return self._base + timedelta(seconds=time.monotonic() - self._anchor)
 
+    def now_text(self) -> str:
+        """now() in the providers' format; a frozen clock formats once per change."""
+        if not self._frozen:
+            return format_instant(self.now())
+        if self._text is None:
+            self._text = format_instant(self._base)
+        return self._text
+
     def set(self, instant: datetime) -> None:
         self._base = instant
         self._anchor = time.monotonic()
+        self._text: str | None = None
 
     def advance(self, seconds: float) -> None:
         self.set(self.now() + timedelta(seconds=seconds))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -102,16 +103,52 @@ class Contracts:
             (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
             for doc in self.documents.values()
         )
+        self._fast: dict[str, Any] = {}
         self._validators: dict[str, Draft202012Validator] = {
             name: Draft202012Validator(doc, registry=self.registry)
             for name, doc in self.documents.items()
         }
 
+    def _compile_fast(self, name: str) -> Any:
+        """A generated validator for `name`, or False where its keywords need the full engine."""
+        document = self.documents[name]
+        if _uses(document, DRAFT_2020_ONLY) or any(
+            _uses(self.documents[other], DRAFT_2020_ONLY) for other in self._referenced(name)
+        ):
+            return False
+        by_id = {doc["$id"]: doc for doc in self.documents.values()}
+        return fastjsonschema.compile(document, handlers={"https": by_id.__getitem__})
+
+    def _referenced(self, name: str, seen: set[str] | None = None) -> set[str]:
+        seen = set() if seen is None else seen
+        provider = name.split("/", 1)[0] + "/" if "/" in name else ""
+        for ref in _refs(self.documents[name]):
+            document = ref.partition("#")[0]
+            if document:
+                other = provider + Path(document).stem
+                if other in self.documents and other not in seen:
+                    seen.add(other)
+                    self._referenced(other, seen)
+        return seen
+
     def names(self) -> Iterable[str]:
         return self.documents.keys()
 
     def check(self, name: str, instance: Any, *, root: str = "") -> list[Problem]:
-        """Problems of `instance` against schema `name`, most relevant first; [] when valid."""
+        """Problems of `instance` against schema `name`, most relevant first; [] when valid.
+
+        A compiled validator answers "valid" fast; only an invalid instance is walked again by
+        jsonschema, the reference implementation, which also words the problems.
+        """
+        fast = self._fast.get(name)
+        if fast is None:
+            fast = self._fast[name] = self._compile_fast(name)
+        if fast is not False:
+            try:
+                fast(instance)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
         validator = self._validators[name]
         errors = sorted(validator.iter_errors(instance), key=_relevance)
         return [
@@ -140,6 +177,40 @@ class Contracts:
             "paths": _rewrite_refs(copy.deepcopy(dict(paths)), None),
             "components": {"schemas": components},
         }
+
+
+# Keywords the generated validators do not know; schemas using them always take the full engine.
+DRAFT_2020_ONLY = frozenset(
+    {
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "prefixItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$recursiveRef",
+    }
+)
+
+
+def _refs(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _uses(node: Any, keywords: frozenset[str]) -> bool:
+    if isinstance(node, dict):
+        return bool(keywords & node.keys()) or any(_uses(v, keywords) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses(v, keywords) for v in node)
+    return False
 
 
 def _relevance(error: ValidationError) -> tuple[int, str]:

@@ -7,16 +7,15 @@ It imports no web framework; one lock makes each request atomic against the stat
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mockserver.clock import format_instant, parse_instant
+from mockserver.clock import parse_instant
 from mockserver.contracts import Contracts, Problem, default_contracts
-from mockserver.exchange import ApiError, MockRequest, Reply, clip
+from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
 from mockserver.providers import provider_classes
 from mockserver.providers.base import Provider, ProviderState
@@ -74,13 +73,13 @@ def _interaction_note(chosen: Scripted) -> dict[str, Any]:
     }
 
 
-def _body_for_journal(body: bytes) -> Any:
-    if not body:
+def _body_for_journal(request: MockRequest) -> Any:
+    if not request.body:
         return None
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return clip(body[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace"), JOURNAL_BODY_LIMIT)
+    parsed = request.body_json
+    if parsed is not NOT_JSON:
+        return parsed
+    return clip(request.body[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace"), JOURNAL_BODY_LIMIT)
 
 
 class MockEngine:
@@ -297,7 +296,7 @@ class MockEngine:
         response_problems: list[Problem],
         chosen: Scripted | None,
     ) -> None:
-        at = format_instant(state.clock.now())
+        at = state.clock.now_text()
         entry = self.journal.record(
             {
                 "at": at,
@@ -306,8 +305,8 @@ class MockEngine:
                 "method": request.method,
                 "path": request.path,
                 "query": request.query_string,
-                "headers": dict(request.headers),
-                "body": _body_for_journal(request.body),
+                "headers": request.headers,
+                "body": _body_for_journal(request),
                 "status": reply.status,
                 "response": reply.body if reply.raw is None else None,
                 "interaction": None if chosen is None else _interaction_note(chosen),

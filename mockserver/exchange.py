@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 JSON_TYPE = "application/json"
+NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,20 @@ class MockRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    @cached_property
+    def body_json(self) -> Any:
+        """The body parsed as JSON once for every reader; NOT_JSON when empty or malformed."""
+        if not self.body:
+            return NOT_JSON
+        try:
+            return loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return NOT_JSON
+
+    def json_or_none(self) -> Any:
+        value = self.body_json
+        return None if value is NOT_JSON else value
 
     def query_items(self) -> list[tuple[str, str]]:
         return parse_qsl(self.query_string, keep_blank_values=True)
@@ -66,6 +85,19 @@ class ApiError(Exception):
         self.status = status
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+
+
+def loads(data: bytes) -> Any:
+    """JSON to Python: orjson's speed, the standard library's range (huge ints, 1e999)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as the providers send it."""
+    return orjson.dumps(value)
 
 
 def clip(text: str, limit: int = 80) -> str:

@@ -7,7 +7,6 @@ so tests on different appointments never share them.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -310,7 +309,7 @@ class ScriptRuntime:
         if not self.interactions:
             return None
         query = dict(request.query_items())
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         for interaction in self.interactions:
             params = interaction.matches(request, query, body)
             if params is None:
@@ -347,15 +346,6 @@ def _shared_faker() -> Any:
 
         _FAKER = Faker()
     return _FAKER
-
-
-def _json_or_none(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 class _Anything(dict):  # type: ignore[type-arg]

@@ -7,9 +7,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
-from mockserver.clock import Clock, format_instant
+from mockserver.clock import Clock
 from mockserver.contracts import Contracts, Problem
-from mockserver.exchange import JSON_TYPE, ApiError, MockRequest, Reply
+from mockserver.exchange import JSON_TYPE, NOT_JSON, ApiError, MockRequest, Reply
 from mockserver.interactions import (
     Interaction,
     Scripted,
@@ -146,9 +146,9 @@ class Provider(ABC):
             params=chosen.params,
             query=dict(request.query_items()),
             headers=request.headers,
-            body=_json_or_none(request.body),
+            body=request.json_or_none(),
             appointment=self.appointment_for(state, chosen.params),
-            now=format_instant(state.clock.now()),
+            now=state.clock.now_text(),
             state=chosen.state,
             fake=state.script.fake,
         )
@@ -233,6 +233,9 @@ class Provider(ABC):
             )
         if not request.body.strip():
             raise ApiError(self.validation_code, "body: a JSON object is required")
+        parsed = request.body_json
+        if parsed is not NOT_JSON:
+            return parsed
         try:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
@@ -315,13 +318,6 @@ class Provider(ABC):
         if op.scope:
             document["x-required-scope"] = op.scope
         return document
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def _path_params(path: str) -> list[str]:

@@ -471,7 +471,7 @@ def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
     record = _find(state, call.params["appointment_id"])
     changes: dict[str, Any] = call.body
     target = changes.get("status")
-    now = format_instant(state.clock.now())
+    now = state.clock.now_text()
     if target == "cancelled":
         if record["status"] == "cancelled":
             return _one(record)  # idempotent: the current record, unchanged
