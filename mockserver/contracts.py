@@ -78,14 +78,17 @@ def _message(error: ValidationError) -> str:
 
 def _constraint(error: ValidationError) -> str:
     value = error.validator_value
-    return {
-        "minLength": f"is shorter than {value} characters",
-        "maxLength": f"is longer than {value} characters",
-        "pattern": f"does not match {value}",
-        "enum": f"is not one of {', '.join(map(json.dumps, value))}",
-        "const": f"must be {json.dumps(value)}",
-        "type": f"is not of type {' or '.join(value) if isinstance(value, list) else value}",
-    }[str(error.validator)]
+    if error.validator == "minLength":
+        return f"is shorter than {value} characters"
+    if error.validator == "maxLength":
+        return f"is longer than {value} characters"
+    if error.validator == "pattern":
+        return f"does not match {value}"
+    if error.validator == "enum":
+        return f"is not one of {', '.join(map(json.dumps, value))}"
+    if error.validator == "const":
+        return f"must be {json.dumps(value)}"
+    return f"is not of type {' or '.join(value) if isinstance(value, list) else value}"
 
 
 class Contracts:

@@ -419,6 +419,8 @@ def test_bulk_unknown_id_changes_nothing_and_sends_no_code(leyr_for):
         ({"confirmation": {"code": "1234567"}}, "BAD_INPUT", "confirmation.code"),
         ({"confirmation": {"code": "123456"}, "comment": "x"}, "BAD_INPUT", "comment"),
         ({"status": "booked"}, "BAD_INPUT", "status"),
+        ({"status": True}, "BAD_INPUT", "status"),
+        ({"status": None}, "BAD_INPUT", "status"),
         ({"status": "cancelled", "comment": "x" * 1001}, "INVALID_COMMENT_LENGTH", "comment"),
         ({"status": "cancelled", "comment": 5}, "BAD_INPUT", "comment"),
         ({"status": "cancelled", "colour": "red"}, "BAD_INPUT", "colour"),

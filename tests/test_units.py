@@ -122,3 +122,61 @@ def test_notice_start_uses_the_window_or_the_default_session_time():
 def test_api_error_defaults():
     error = ApiError("NOT_FOUND", "gone")
     assert (error.status, error.headers, str(error)) == (None, {}, "gone")
+
+
+def _mutations(instance):
+    """The instance, and for every field: removed, and replaced by values of each JSON type."""
+    yield instance
+    if isinstance(instance, dict):
+        for key, value in instance.items():
+            yield {k: v for k, v in instance.items() if k != key}
+            for other in (None, 1, 1.5, True, "x", "", [], {}, "2026-13-99", "A" * 300):
+                yield {**instance, key: other}
+            for inner in _mutations(value):
+                if inner is not value:
+                    yield {**instance, key: inner}
+        yield {**instance, "unexpected": 1}
+    elif isinstance(instance, list) and instance:
+        for inner in _mutations(instance[0]):
+            yield [inner, *instance[1:]]
+
+
+def test_generated_validators_agree_with_jsonschema():
+    from jsonschema import Draft202012Validator
+
+    from conftest import documented_cancel_response
+
+    contracts = default_contracts()
+    engine = MockEngine(["leyr/two-step"])
+    leyr_reply = engine.handle(
+        MockRequest(
+            "PATCH",
+            "/api/emrs/anitasystems/care-units/L0_1/appointments/2001",
+            headers={
+                "x-leyr-client-id": "test-client-id",
+                "x-leyr-client-secret": "test-client-secret",
+                "content-type": "application/json",
+            },
+            body=b'{"status": "cancelled"}',
+        )
+    )
+    corpus = {
+        "huskyvoice/appointment.response": documented_cancel_response(),
+        "huskyvoice/update-appointment.request": {"status": "cancelled", "notes": "x"},
+        "huskyvoice/error": {"success": False, "error": {"code": "NOT_FOUND", "message": "m"}},
+        "huskyvoice/rate-limit-error": {"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "m"}},
+        "leyr/appointment.response": leyr_reply.body,
+        "leyr/appointment-list.response": [leyr_reply.body],
+        "leyr/update-appointment.request": {"confirmation": {"code": "123456"}},
+        "leyr/bulk-update.request": {"ids": ["1"], "status": "cancelled"},
+    }
+    checked = 0
+    for name, instance in corpus.items():
+        reference = Draft202012Validator(contracts.documents[name], registry=contracts.registry)
+        for variant in _mutations(instance):
+            assert (contracts.check(name, variant) == []) == reference.is_valid(variant), (
+                name,
+                variant,
+            )
+            checked += 1
+    assert checked > 500
