@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from string import Template
+from typing import Any
 
 import httpx
 
@@ -105,8 +107,18 @@ def process(command: list[str], url: str) -> Iterator[subprocess.Popen[bytes]]:
 
 def mock_command(port: int, scenarios: Path) -> list[str]:
     return [
-        PYTHON, "-m", "mockserver", "serve", "--port", str(port), "--scenarios-dir", str(scenarios),
-        "--scenario", "huskyvoice/bench", "--scenario", "leyr/bench",
+        PYTHON,
+        "-m",
+        "mockserver",
+        "serve",
+        "--port",
+        str(port),
+        "--scenarios-dir",
+        str(scenarios),
+        "--scenario",
+        "huskyvoice/bench",
+        "--scenario",
+        "leyr/bench",
     ]
 
 
@@ -123,24 +135,24 @@ class Load:
 
 
 HV_CANCEL_LUA = """
-ids = {%(ids)s}
+ids = {$ids}
 i = 0
 wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer YOUR_API_KEY"
 wrk.body = '{"status": "cancelled"}'
 request = function()
-  local id = ids[(math.floor(i / 2) %% #ids) + 1]
+  local id = ids[(math.floor(i / 2) % #ids) + 1]
   i = i + 1
   return wrk.format(nil, "/v1/appointments/" .. id)
 end
 """
 GET_LUA = """
 wrk.headers["Authorization"] = "Bearer YOUR_API_KEY"
-request = function() return wrk.format("GET", "%(path)s") end
+request = function() return wrk.format("GET", "$path") end
 """
 LEYR_LUA = """
-ids = {%(ids)s}
+ids = {$ids}
 i = 0
 pending = {}
 wrk.headers["Content-Type"] = "application/json"
@@ -149,14 +161,14 @@ wrk.headers["x-leyr-client-secret"] = "bench-secret"
 request = function()
   local new_id = table.remove(pending)
   if new_id then
-    return wrk.format("PATCH", "%(base)s/" .. new_id, nil, '{"confirmation": {"code": "123456"}}')
+    return wrk.format("PATCH", "$base/" .. new_id, nil, '{"confirmation": {"code": "123456"}}')
   end
-  local id = ids[(i %% #ids) + 1]
+  local id = ids[(i % #ids) + 1]
   i = i + 1
-  return wrk.format("PATCH", "%(base)s/" .. id, nil, '{"status": "cancelled"}')
+  return wrk.format("PATCH", "$base/" .. id, nil, '{"status": "cancelled"}')
 end
 response = function(status, headers, body)
-  local new_id = string.match(body, '"id":"(%%d+)","status":"awaiting_confirmation"')
+  local new_id = string.match(body, '"id":"(%d+)","status":"awaiting_confirmation"')
   if new_id then table.insert(pending, new_id) end
 end
 """
@@ -172,11 +184,22 @@ def wrk(url: str, lua: str, duration: float, connections: int) -> Load:
         script.write(lua)
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(duration))}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
-        os.unlink(script.name)
+        Path(script.name).unlink()
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failed = int(non_2xx.group(1)) if non_2xx else 0
@@ -191,7 +214,12 @@ def wrk(url: str, lua: str, duration: float, connections: int) -> Load:
     )
 
 
-def httpx_load(url: str, make: Callable[[int], tuple[str, str, dict, bytes | None]], duration: float, connections: int) -> Load:
+def httpx_load(
+    url: str,
+    make: Callable[[int], tuple[str, str, dict, bytes | None]],
+    duration: float,
+    connections: int,
+) -> Load:
     """A bounded asyncio generator for machines without wrk: `connections` loops, `duration` s."""
     import asyncio
 
@@ -245,22 +273,32 @@ def workloads(hv_ids: list[str], leyr_ids: list[str]) -> list[Workload]:
     return [
         Workload(
             "huskyvoice cancel + re-cancel",
-            HV_CANCEL_LUA % {"ids": quoted},
-            lambda n: ("PATCH", f"/v1/appointments/{hv_ids[(n // 2) % len(hv_ids)]}", json_hv, cancel_body),
+            Template(HV_CANCEL_LUA).substitute(ids=quoted),
+            lambda n: (
+                "PATCH",
+                f"/v1/appointments/{hv_ids[(n // 2) % len(hv_ids)]}",
+                json_hv,
+                cancel_body,
+            ),
         ),
         Workload(
             "huskyvoice search",
-            GET_LUA % {"path": search},
+            Template(GET_LUA).substitute(path=search),
             lambda n: ("GET", search, HV_AUTH, None),
         ),
         Workload(
             "leyr two-step cancel + confirm",
-            LEYR_LUA % {"ids": leyr_quoted, "base": LEYR_BASE},
-            lambda n: ("PATCH", f"{LEYR_BASE}/{leyr_ids[n % len(leyr_ids)]}", json_leyr, cancel_body),
+            Template(LEYR_LUA).substitute(ids=leyr_quoted, base=LEYR_BASE),
+            lambda n: (
+                "PATCH",
+                f"{LEYR_BASE}/{leyr_ids[n % len(leyr_ids)]}",
+                json_leyr,
+                cancel_body,
+            ),
         ),
         Workload(
             "unmatched route (404)",
-            GET_LUA % {"path": "/v2/nowhere"},
+            Template(GET_LUA).substitute(path="/v2/nowhere"),
             lambda n: ("GET", "/v2/nowhere", {}, None),
             expect_errors=True,
         ),
@@ -294,91 +332,164 @@ def leyr_totals(url: str) -> tuple[int, int]:
 # Other figures ----------------------------------------------------------------------------------
 
 
-def median_of(runs: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(runs))
-
-
 def start_to_first_answer(command: list[str], url: str) -> float:
     began = time.perf_counter()
     with process(command, url):
         return time.perf_counter() - began
 
 
-SNIPPET_FIXTURE = """
-import time
-began = time.perf_counter()
-import httpx
-from mockserver import MockEngine, MockServer
-server = MockServer(MockEngine()).start()
-httpx.get(server.base_url + "/__admin/health")
-print(time.perf_counter() - began)
-server.stop()
-"""
-
-SNIPPET_RESET = """
-import time, json, sys
-from mockserver import MockEngine
-names = ["huskyvoice/reset-1000", "huskyvoice/reset-100000"]
-engine = MockEngine([names[0]], [sys.argv[1]])
-out = {}
-for name in names:
-    engine.activate([name])
-    runs = 200 if "1000" == name[-4:] else 20
-    began = time.perf_counter()
-    for _ in range(runs):
-        engine.activate([name])
-    out[name] = (time.perf_counter() - began) / runs * 1000
-print(json.dumps(out))
-"""
-
-SNIPPET_TRANSPORT = """
-import time, sys, httpx
-from mockserver import MockEngine, create_app
-from mockserver.transport import ASGITransport
-sys.path.insert(0, "bench")
-from baseline import make_app
-def rate(app, path, headers):
-    with httpx.Client(transport=ASGITransport(app), base_url="http://mock") as client:
-        for _ in range(200):
-            client.get(path, headers=headers)
-        n, began = 0, time.perf_counter()
-        while time.perf_counter() - began < float(sys.argv[1]):
-            client.get(path, headers=headers)
-            n += 1
-        return n / (time.perf_counter() - began)
-auth = {"Authorization": "Bearer YOUR_API_KEY"}
-mock = rate(create_app(MockEngine()), "/v1/appointments/appt_a1b2c3d4e5", auth)
-base = rate(make_app(b"{}"), "/v1/appointments/appt_a1b2c3d4e5", auth)
-print(mock, base)
-"""
-
-SNIPPET_RSS = """
-import resource, sys, time
-from mockserver import MockEngine, MockRequest
-engine = MockEngine()
-request = MockRequest("GET", "/v1/appointments/appt_a1b2c3d4e5", headers={"authorization": "Bearer YOUR_API_KEY"})
-total = int(sys.argv[1])
-marks = {}
-began = time.perf_counter()
-for n in range(1, total + 1):
-    engine.handle(request)
-    if n in (total // 10, total):
-        marks[n] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(marks[total // 10], marks[total], engine.journal.total, len(engine.journal.entries()), time.perf_counter() - began)
-"""
+def serve_start(body_file: Path, baseline: bool) -> float:
+    port = free_port()
+    if baseline:
+        return start_to_first_answer(
+            [PYTHON, "bench/baseline.py", str(port), str(body_file)], f"http://127.0.0.1:{port}/"
+        )
+    command = [PYTHON, "-m", "mockserver", "serve", "--port", str(port)]
+    return start_to_first_answer(command, f"http://127.0.0.1:{port}/__admin/health")
 
 
-def python_snippet(code: str, *args: str) -> str:
-    return subprocess.run(
-        [PYTHON, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.strip()
+def in_process(*args: str) -> Any:
+    command = [PYTHON, "bench/inprocess.py", *args]
+    return json.loads(
+        subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    )
 
 
-# Report -----------------------------------------------------------------------------------------
+# The run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    duration: float
+    rounds: int
+    connections: int
+    use_wrk: bool
+    work: Path
+    mock_url: str
+    base_url: str
+
+
+def run_load(setup: Setup, workload: Workload, url: str) -> Load:
+    if setup.use_wrk:
+        return wrk(url, workload.lua, setup.duration, setup.connections)
+    return httpx_load(url, workload.fallback, setup.duration, setup.connections)
+
+
+def confirmable_ids(mock_url: str) -> list[str]:
+    ids: list[str] = []
+    with httpx.Client(base_url=mock_url, headers=HV_AUTH, timeout=60) as client:
+        for page in range(1, HV_APPOINTMENTS // 200 + 3):
+            data = client.get("/v1/appointments", params={"limit": 200, "page": page}).json()[
+                "data"
+            ]
+            ids += [a["appointment_id"] for a in data if a["status"] == "confirmed"]
+            if not data:
+                break
+    return ids
+
+
+def one_round(
+    setup: Setup, plan: list[Workload], round_number: int, results: dict, checks: list[str]
+) -> None:
+    for workload in plan:
+        reset = {"scenarios": ["huskyvoice/bench", "leyr/bench"]}
+        httpx.post(f"{setup.mock_url}/__admin/reset", json=reset, timeout=60)
+        hv_cancel = workload.name.startswith("huskyvoice cancel")
+        before = hv_totals(setup.mock_url) if hv_cancel else None
+        order = [("mock", setup.mock_url), ("base", setup.base_url)]
+        if round_number % 2:
+            order.reverse()
+        measured = {label: run_load(setup, workload, url) for label, url in order}
+        results[workload.name].append((measured["mock"], measured["base"]))
+        if not workload.expect_errors and measured["mock"].non_2xx:
+            checks.append(f"FAIL {workload.name}: {measured['mock'].non_2xx} unexpected errors")
+        if before is not None:
+            cancelled, filled = hv_totals(setup.mock_url)
+            freed = before[1] - filled
+            verdict = "ok" if freed == cancelled - before[0] and cancelled > 0 else "FAIL"
+            checks.append(
+                f"{verdict} huskyvoice: {cancelled} cancelled, filled_slots down by {freed}"
+            )
+        if workload.name.startswith("leyr"):
+            originals, confirmed = leyr_totals(setup.mock_url)
+            verdict = "ok" if originals == confirmed and originals > 0 else "FAIL"
+            checks.append(f"{verdict} leyr: {originals} cancelled, {confirmed} new ids confirmed")
+
+
+def print_load_table(results: dict[str, list[tuple[Load, Load]]]) -> None:
+    head = (
+        "workload",
+        "mock req/s",
+        "p50 ms",
+        "p99 ms",
+        "base req/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "p99 x",
+    )
+    print("{:34} {:>11} {:>8} {:>8} {:>11} {:>8} {:>8} {:>6} {:>6}".format(*head))
+    for name, pairs in results.items():
+        mock = [
+            statistics.median(getattr(m, f) for m, _ in pairs) for f in ("rps", "p50_ms", "p99_ms")
+        ]
+        base = [
+            statistics.median(getattr(b, f) for _, b in pairs) for f in ("rps", "p50_ms", "p99_ms")
+        ]
+        print(
+            f"{name:34} {mock[0]:11.0f} {mock[1]:8.2f} {mock[2]:8.2f} {base[0]:11.0f} {base[1]:8.2f} "
+            f"{base[2]:8.2f} {mock[0] / base[0]:6.2f} {mock[2] / base[2]:6.2f}"
+        )
+
+
+def print_figures(setup: Setup, quick: bool) -> None:
+    runs = 3 if quick else 5
+    body = setup.work / "body.json"
+    mock_start = statistics.median(serve_start(body, baseline=False) for _ in range(runs))
+    base_start = statistics.median(serve_start(body, baseline=True) for _ in range(runs))
+    fixture = statistics.median(in_process("fixture") for _ in range(runs))
+    resets = in_process("resets", str(setup.work / "scenarios"))
+    calls = in_process("transport", "1" if quick else "3")
+    memory = in_process("journal", str(200_000 if quick else 1_000_000))
+    row = "{:46} {:>12} {:>12} {:>7}  {}"
+    print(row.format("figure", "mock", "baseline", "ratio", "target"))
+    ratio = f"{mock_start / base_start:.2f}"
+    print(
+        row.format(
+            "serve: start to first answer (s)",
+            f"{mock_start:.3f}",
+            f"{base_start:.3f}",
+            ratio,
+            "<= 0.5 s",
+        )
+    )
+    print(row.format("fixture start, cold process (s)", f"{fixture:.3f}", "", "", "<= 0.25 s"))
+    print(row.format("reset, 1,000 appointments (ms)", f"{resets['1000']:.3f}", "", "", "<= 1 ms"))
+    print(row.format("reset, 100,000 appointments (ms)", f"{resets['100000']:.2f}", "", "", ""))
+    ratio = f"{calls['mock'] / calls['base']:.2f}"
+    print(
+        row.format(
+            "in-process transport (calls/s)",
+            f"{calls['mock']:.0f}",
+            f"{calls['base']:.0f}",
+            ratio,
+            "",
+        )
+    )
+    tenth = f"peak RSS after {memory['seen'] // 10:,} requests (MiB)"
+    print(row.format(tenth, f"{memory['rss_tenth_mib']:.1f}", "", "", ""))
+    flat = f"flat (ring keeps {memory['kept']:,})"
+    end = f"peak RSS after {memory['seen']:,} requests (MiB)"
+    print(row.format(end, f"{memory['rss_end_mib']:.1f}", "", "", flat))
+    print(
+        row.format(
+            "engine.handle in process (us/request)", f"{memory['us_per_request']:.1f}", "", "", ""
+        )
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per workload")
     parser.add_argument("--connections", type=int, default=32)
@@ -386,95 +497,44 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.duration, args.rounds = 2.0, 1
-    use_wrk = shutil.which("wrk") is not None
-    print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}")
-    print(f"load: {'wrk -t1 -c%d' % args.connections if use_wrk else 'asyncio/httpx generator (wrk not found)'}, "
-          f"{args.duration:g} s per run, {args.rounds} interleaved round(s), medians shown\n")
-
     work = Path(tempfile.mkdtemp(prefix="mockserver-bench-"))
-    scenarios = work / "scenarios"
-    write_scenarios(scenarios)
+    write_scenarios(work / "scenarios")
     mock_port, base_port = free_port(), free_port()
-    mock_url, base_url = f"http://127.0.0.1:{mock_port}", f"http://127.0.0.1:{base_port}"
-
-    with process(mock_command(mock_port, scenarios), f"{mock_url}/__admin/health"):
-        body = httpx.patch(f"{mock_url}/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HV_AUTH).content
-        (work / "body.json").write_bytes(body)
-        with httpx.Client(base_url=mock_url, headers=HV_AUTH, timeout=60) as client:
-            page, hv_ids = 1, []
-            while len(hv_ids) < HV_APPOINTMENTS:
-                data = client.get("/v1/appointments", params={"limit": 200, "page": page}).json()["data"]
-                if not data:
-                    break
-                hv_ids += [a["appointment_id"] for a in data if a["status"] == "confirmed"]
-                page += 1
+    setup = Setup(
+        args.duration,
+        args.rounds,
+        args.connections,
+        shutil.which("wrk") is not None,
+        work,
+        f"http://127.0.0.1:{mock_port}",
+        f"http://127.0.0.1:{base_port}",
+    )
+    load = f"wrk -t1 -c{args.connections}" if setup.use_wrk else "asyncio/httpx (no wrk found)"
+    print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}")
+    print(
+        f"load: {load}, {args.duration:g} s per run, {args.rounds} interleaved round(s), medians\n"
+    )
+    results: dict[str, list[tuple[Load, Load]]] = {}
+    checks: list[str] = []
+    with process(mock_command(mock_port, work / "scenarios"), f"{setup.mock_url}/__admin/health"):
+        cancel = {"status": "cancelled"}
+        reply = httpx.patch(
+            f"{setup.mock_url}/v1/appointments/appt_a1b2c3d4e5", json=cancel, headers=HV_AUTH
+        )
+        (work / "body.json").write_bytes(reply.content)
         leyr_ids = [str(7_000_000 + n) for n in range(LEYR_APPOINTMENTS)]
-        plan = workloads(hv_ids, leyr_ids)
-        results: dict[str, list[tuple[Load, Load]]] = {w.name: [] for w in plan}
-        checks: list[str] = []
-        with process([PYTHON, "bench/baseline.py", str(base_port), str(work / "body.json")], base_url):
+        plan = workloads(confirmable_ids(setup.mock_url), leyr_ids)
+        results = {w.name: [] for w in plan}
+        baseline = [PYTHON, "bench/baseline.py", str(base_port), str(work / "body.json")]
+        with process(baseline, setup.base_url):
             for round_number in range(args.rounds):
-                for workload in plan:
-                    httpx.post(f"{mock_url}/__admin/reset", json={"scenarios": ["huskyvoice/bench", "leyr/bench"]}, timeout=60)
-                    before = hv_totals(mock_url) if workload.name.startswith("huskyvoice cancel") else None
-
-                    def run(url: str) -> Load:
-                        if use_wrk:
-                            return wrk(url, workload.lua, args.duration, args.connections)
-                        return httpx_load(url, workload.fallback, args.duration, args.connections)
-
-                    order = [(mock_url, "mock"), (base_url, "base")]
-                    if round_number % 2:
-                        order.reverse()
-                    measured = {label: run(url) for url, label in order}
-                    mock, base = measured["mock"], measured["base"]
-                    results[workload.name].append((mock, base))
-                    if not workload.expect_errors and mock.non_2xx:
-                        checks.append(f"FAIL {workload.name}: {mock.non_2xx} unexpected non-2xx or socket errors")
-                    if before is not None:
-                        cancelled, filled = hv_totals(mock_url)
-                        freed = before[1] - filled
-                        verdict = "ok" if freed == cancelled - before[0] and cancelled > 0 else "FAIL"
-                        checks.append(f"{verdict} huskyvoice: {cancelled} cancelled, filled_slots down by {freed}")
-                    if workload.name.startswith("leyr"):
-                        originals, confirmations = leyr_totals(mock_url)
-                        verdict = "ok" if originals == confirmations and originals > 0 else "FAIL"
-                        checks.append(f"{verdict} leyr: {originals} originals cancelled, {confirmations} new ids confirmed")
-
-    print(f"{'workload':34} {'mock req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'base req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'p99 x':>6}")
-    for name, pairs in results.items():
-        mock_rps = statistics.median(m.rps for m, _ in pairs)
-        base_rps = statistics.median(b.rps for _, b in pairs)
-        mock_p50 = statistics.median(m.p50_ms for m, _ in pairs)
-        base_p50 = statistics.median(b.p50_ms for _, b in pairs)
-        mock_p99 = statistics.median(m.p99_ms for m, _ in pairs)
-        base_p99 = statistics.median(b.p99_ms for _, b in pairs)
-        print(f"{name:34} {mock_rps:11.0f} {mock_p50:8.2f} {mock_p99:8.2f} {base_rps:11.0f} {base_p50:8.2f} {base_p99:8.2f} {mock_rps / base_rps:6.2f} {mock_p99 / base_p99:6.2f}")
+                one_round(setup, plan, round_number, results, checks)
+    print_load_table(results)
     print()
     for line in checks:
         print(f"correctness: {line}")
-
-    runs = 3 if args.quick else 5
-    mock_start = median_of(runs, lambda: start_to_first_answer(
-        [PYTHON, "-m", "mockserver", "serve", "--port", str(port := free_port())], f"http://127.0.0.1:{port}/__admin/health"))
-    base_start = median_of(runs, lambda: start_to_first_answer(
-        [PYTHON, "bench/baseline.py", str(port := free_port()), str(work / "body.json")], f"http://127.0.0.1:{port}/"))
-    fixture = median_of(runs, lambda: float(python_snippet(SNIPPET_FIXTURE)))
-    resets = json.loads(python_snippet(SNIPPET_RESET, str(scenarios)))
-    mock_calls, base_calls = map(float, python_snippet(SNIPPET_TRANSPORT, "1" if args.quick else "3").split())
-    journaled = 200_000 if args.quick else 1_000_000
-    rss_tenth, rss_end, seen, kept, spent = python_snippet(SNIPPET_RSS, str(journaled)).split()
-
     print()
-    print(f"{'figure':48} {'mock':>12} {'baseline':>12} {'ratio':>7}  target")
-    print(f"{'serve: start to first answer (s)':48} {mock_start:12.3f} {base_start:12.3f} {mock_start / base_start:7.2f}  <= 0.5 s")
-    print(f"{'fixture start, cold process (s)':48} {fixture:12.3f} {'':>12} {'':>7}  <= 0.25 s")
-    print(f"{'reset with 1,000 appointments (ms)':48} {resets['huskyvoice/reset-1000']:12.3f} {'':>12} {'':>7}  <= 1 ms")
-    print(f"{'reset with 100,000 appointments (ms)':48} {resets['huskyvoice/reset-100000']:12.2f}")
-    print(f"{'in-process transport (calls/s)':48} {mock_calls:12.0f} {base_calls:12.0f} {mock_calls / base_calls:7.2f}")
-    print(f"{f'peak RSS after {journaled // 10:,} requests (MiB)':48} {float(rss_tenth):12.1f}")
-    print(f"{f'peak RSS after {int(seen):,} requests (MiB)':48} {float(rss_end):12.1f} {'':>12} {'':>7}  flat (ring keeps {int(kept):,})")
-    print(f"{'engine.handle in process (us per request)':48} {float(spent) / int(seen) * 1e6:12.1f}")
+    print_figures(setup, args.quick)
     shutil.rmtree(work, ignore_errors=True)
     return 1 if any(line.startswith("FAIL") for line in checks) else 0
 

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
-from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
-
-from mockserver.admin import admin_routes, error_handlers
 from mockserver.engine import ADMIN_PREFIX, MockEngine
-from mockserver.exchange import MockRequest, Reply, dumps
+from mockserver.exchange import MockRequest, Reply
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
 
 # The transport reads at most this much of a body; the provider decides what is too large.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
-
-
-def encode(reply: Reply) -> bytes:
-    if reply.raw is not None:
-        return reply.raw
-    if reply.body is None:
-        return b""
-    return dumps(reply.body)
 
 
 class ProviderEndpoint:
@@ -66,7 +57,7 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes:
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
-    payload = encode(reply)
+    payload = reply.payload if reply.payload is not None else reply.encoded()
     if reply.fault == "malformed_body":
         payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
     raw_headers: list[tuple[bytes, bytes]] = [
@@ -97,11 +88,22 @@ class MockApp:
     def __init__(self, engine: MockEngine) -> None:
         self.engine = engine
         self.providers = ProviderEndpoint(engine)
-        self.admin = Starlette(
-            routes=[Mount(ADMIN_PREFIX, routes=admin_routes(engine))],
+
+    @cached_property
+    def admin(self) -> Any:
+        """The admin API, built (and Starlette imported) on its first request: a test session
+        driving the engine in process never pays for it."""
+        from starlette.applications import Starlette
+        from starlette.routing import Mount
+
+        from mockserver.admin import admin_routes, error_handlers
+
+        app = Starlette(
+            routes=[Mount(ADMIN_PREFIX, routes=admin_routes(self.engine))],
             exception_handlers=error_handlers(),
         )
-        self.admin.state.engine = engine
+        app.state.engine = self.engine
+        return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")

@@ -7,16 +7,16 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from mockserver.resources import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 # Schemas reference each other by relative file name; this base only gives them absolute ids.
 # It is never fetched: the registry holds every document.
@@ -102,15 +102,29 @@ class Contracts:
             document = json.loads(path.read_text(encoding="utf-8"))
             document["$id"] = SCHEMA_BASE + name + ".json"
             self.documents[name] = document
-        self.registry: Registry = Registry().with_resources(
+        self._fast: dict[str, Any] = {}
+        self._validators: dict[str, Any] = {}
+
+    @cached_property
+    def registry(self) -> Any:
+        """Every document for jsonschema's resolver; built the first time a problem is worded."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
             (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
             for doc in self.documents.values()
         )
-        self._fast: dict[str, Any] = {}
-        self._validators: dict[str, Draft202012Validator] = {
-            name: Draft202012Validator(doc, registry=self.registry)
-            for name, doc in self.documents.items()
-        }
+
+    def _reference(self, name: str) -> Any:
+        """jsonschema, the reference implementation: slow, exact, and it words the problems."""
+        validator = self._validators.get(name)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+
+            validator = Draft202012Validator(self.documents[name], registry=self.registry)
+            self._validators[name] = validator
+        return validator
 
     def _compile_fast(self, name: str) -> Any:
         """A generated validator for `name`, or False where its keywords need the full engine."""
@@ -152,7 +166,7 @@ class Contracts:
                 return []
             except fastjsonschema.JsonSchemaException:
                 pass
-        validator = self._validators[name]
+        validator = self._reference(name)
         errors = sorted(validator.iter_errors(instance), key=_relevance)
         return [
             Problem(

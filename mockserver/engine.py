@@ -6,60 +6,23 @@ It imports no web framework; one lock makes each request atomic against the stat
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mockserver.clock import parse_instant
 from mockserver.contracts import Contracts, Problem, default_contracts
-from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
+from mockserver.exchange import ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
+from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
 from mockserver.providers import provider_classes
 from mockserver.providers.base import Provider, ProviderState
 from mockserver.scenarios import Scenario, ScenarioCatalog
 
-DEFAULT_JOURNAL_SIZE = 10_000
-JOURNAL_BODY_LIMIT = 64 * 1024
 ADMIN_PREFIX = "/__admin"
 # Mock-only request header: answer this one request from another scenario.
 SCENARIO_HEADER = "x-mock-scenario"
-
-
-class Journal:
-    """The last `size` exchanges, oldest first."""
-
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
-        self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
-        self._ids = itertools.count(1)
-        self.total = 0
-
-    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
-        entry["id"] = next(self._ids)
-        self._entries.append(entry)
-        self.total += 1
-        return entry
-
-    def entries(
-        self,
-        *,
-        provider: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> list[dict[str, Any]]:
-        return [
-            entry
-            for entry in self._entries
-            if (provider is None or entry["provider"] == provider)
-            and (method is None or entry["method"] == method.upper())
-            and (path is None or entry["path"] == path)
-        ]
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 def _interaction_note(chosen: Scripted) -> dict[str, Any]:
@@ -71,15 +34,6 @@ def _interaction_note(chosen: Scripted) -> dict[str, Any]:
         "fault": step.fault,
         "violates_contract": chosen.interaction.violates_contract,
     }
-
-
-def _body_for_journal(request: MockRequest) -> Any:
-    if not request.body:
-        return None
-    parsed = request.body_json
-    if parsed is not NOT_JSON:
-        return parsed
-    return clip(request.body[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace"), JOURNAL_BODY_LIMIT)
 
 
 class MockEngine:
@@ -240,6 +194,7 @@ class MockEngine:
             if chosen is not None:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
+            reply.payload = reply.encoded()
             self._record(provider.name, state, request, reply, response_problems, chosen)
         return reply
 
@@ -298,19 +253,19 @@ class MockEngine:
     ) -> None:
         at = state.clock.now_text()
         entry = self.journal.record(
-            {
-                "at": at,
-                "provider": provider,
-                "scenario": state.scenario.name,
-                "method": request.method,
-                "path": request.path,
-                "query": request.query_string,
-                "headers": request.headers,
-                "body": _body_for_journal(request),
-                "status": reply.status,
-                "response": reply.body if reply.raw is None else None,
-                "interaction": None if chosen is None else _interaction_note(chosen),
-            }
+            Exchange(
+                at=at,
+                provider=provider,
+                scenario=state.scenario.name,
+                method=request.method,
+                path=request.path,
+                query=request.query_string,
+                headers=request.headers,
+                body=request.body,
+                status=reply.status,
+                response=reply.payload,
+                interaction=None if chosen is None else _interaction_note(chosen),
+            )
         )
         for kind, problems in (
             ("request", reply.request_problems),
@@ -321,7 +276,7 @@ class MockEngine:
                     {
                         "kind": kind,
                         "provider": provider,
-                        "request_id": entry["id"],
+                        "request_id": entry.id,
                         "at": at,
                         "method": request.method,
                         "path": request.path,

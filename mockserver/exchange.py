@@ -62,6 +62,15 @@ class Reply:
     # Set by a scripted interaction: seconds to wait before answering, and how to break the answer.
     delay: float = 0.0
     fault: str | None = None
+    # The bytes on the wire, encoded once by the engine for the client and the journal.
+    payload: bytes | None = None
+
+    def encoded(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return dumps(self.body)
 
 
 class ApiError(Exception):

@@ -6,10 +6,12 @@ import asyncio
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from starlette.types import ASGIApp, Message
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message
 
 T = TypeVar("T")
 

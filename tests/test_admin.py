@@ -96,12 +96,27 @@ def test_journal_records_and_filters(mock):
 
 
 def test_journal_is_a_bounded_ring():
-    from mockserver.engine import Journal
+    from mockserver.journal import Exchange, Journal
 
     journal = Journal(size=3)
     for index in range(5):
-        journal.record({"provider": "p", "method": "GET", "path": f"/{index}"})
+        journal.record(
+            Exchange(
+                at="t",
+                provider="p",
+                scenario="s",
+                method="GET",
+                path=f"/{index}",
+                query="",
+                headers={},
+                body=b"",
+                status=200,
+                response=b'{"ok":true}',
+                interaction=None,
+            )
+        )
     assert [e["path"] for e in journal.entries()] == ["/2", "/3", "/4"]
+    assert journal.entries()[0]["response"] == {"ok": True}
     assert journal.total == 5
 
 

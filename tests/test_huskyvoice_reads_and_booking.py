@@ -185,3 +185,21 @@ def test_rate_limited_scenario(mock_for):
 
 def test_rate_limit_is_off_by_default(mock):
     assert {mock.get("/v1/appointment-config").status_code for _ in range(70)} == {200}
+
+
+def test_search_sees_bookings_and_moves_made_after_an_earlier_search(mock):
+    assert mock.get("/v1/appointments", date="2026-06-15").json()["pagination"]["total"] == 2
+    booked = book(mock, session="Evening").json()["appointment_id"]
+    on_the_day = mock.get("/v1/appointments", date="2026-06-15").json()["data"]
+    assert [a["appointment_id"] for a in on_the_day][-1] == booked
+    moved = mock.http.patch(
+        f"/v1/appointments/{SEED_ID}",
+        json={"appointment_date": "2026-06-22T03:30:00Z"},
+        headers=AUTH,
+    )
+    assert moved.status_code == 200
+    later = mock.get("/v1/appointments", date="2026-06-22").json()["data"]
+    assert [a["appointment_id"] for a in later] == [SEED_ID]
+    assert mock.get("/v1/appointments", date="2026-06-15").json()["pagination"]["total"] == 2
+    mock.cancel()
+    assert mock.get("/v1/appointments", date="2026-06-22", status="cancelled").json()["pagination"]["total"] == 1

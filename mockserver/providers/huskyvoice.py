@@ -110,6 +110,25 @@ class HuskyVoiceState(ProviderState):
         self.slot_updated: dict[SlotKey, str] = {}
         self.requests_by_key: dict[str, deque[datetime]] = {}
         self.rng = random.Random(seed.scenario.seed)
+        self._order: tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]] | None = None
+
+    def moved(self) -> None:
+        """An appointment was added or changed date or session: the search order is stale."""
+        self._order = None
+
+    def ordered(self, on: str | None = None) -> list[dict[str, Any]]:
+        """Appointments in search order (date, session, creation), all or on one date.
+
+        Sorted once and indexed by date until something moves; a cancel changes neither.
+        """
+        if self._order is None:
+            everything = sorted(self.appointments.values(), key=_search_order)
+            by_date: dict[str, list[dict[str, Any]]] = {}
+            for record in everything:
+                by_date.setdefault(record["date"], []).append(record)
+            self._order = (everything, by_date)
+        everything, by_date = self._order
+        return everything if on is None else by_date.get(on, [])
 
     @property
     def org(self) -> Mapping[str, Any]:
@@ -141,6 +160,10 @@ class HuskyVoiceState(ProviderState):
             "appointment_count": len(listed),
             "appointments": listed[:200],
         }
+
+
+def _search_order(record: Mapping[str, Any]) -> tuple[str, int, str]:
+    return (record["date"], SESSION_ORDER[record["session"]], record["created_at"])
 
 
 def _window_json(window: SlotWindow) -> dict[str, Any]:
@@ -489,6 +512,7 @@ def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
         if "appointment_date" in changes:
             record["date"] = _local_date(state, changes["appointment_date"]).isoformat()
         record["session"] = changes.get("session", record["session"])
+        state.moved()
     for name in ("assigned_doctor", "batch"):
         if name in changes:
             record[name] = changes[name]
@@ -530,6 +554,7 @@ def _reschedule(state: HuskyVoiceState, record: dict[str, Any], changes: Mapping
     state.change_filled(key, window, +1)
     state.slot_of[record["appointment_id"]] = key
     record.update(date=on.isoformat(), session=session, batch=window.batch, status="rescheduled")
+    state.moved()
 
 
 def get_appointment(state: HuskyVoiceState, call: Call) -> Reply:
@@ -550,12 +575,12 @@ def search_appointments(state: HuskyVoiceState, call: Call) -> Reply:
         wanted["appointment_type"] = (
             _resolve_service(state, wanted["appointment_type"]) or wanted["appointment_type"]
         )
+    candidates = state.ordered(wanted.pop("date", None))
     found = [
         record
-        for record in state.appointments.values()
+        for record in candidates
         if all(record[name] == value for name, value in wanted.items())
     ]
-    found.sort(key=lambda r: (r["date"], SESSION_ORDER[r["session"]], r["created_at"]))
     start = (page - 1) * limit
     return Reply(
         200,
@@ -623,6 +648,7 @@ def create_appointment(state: HuskyVoiceState, call: Call) -> Reply:
         "updated_at": stamp,
     }
     state.appointments[record["appointment_id"]] = record
+    state.moved()
     state.slot_of[record["appointment_id"]] = key
     body_out = {
         "success": True,

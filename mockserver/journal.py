@@ -1,0 +1,125 @@
+"""The journal: every exchange the mock answered, kept compact in a bounded ring.
+
+An entry holds bytes and strings only (no nested dicts), so a full ring costs the garbage
+collector next to nothing; it is turned back into JSON when someone reads it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.exchange import NOT_JSON, clip, loads
+
+DEFAULT_JOURNAL_SIZE = 10_000
+BODY_LIMIT = 64 * 1024
+
+
+class Exchange:
+    __slots__ = (
+        "at",
+        "body",
+        "headers",
+        "id",
+        "interaction",
+        "method",
+        "path",
+        "provider",
+        "query",
+        "response",
+        "scenario",
+        "status",
+    )
+
+    def __init__(
+        self,
+        *,
+        at: str,
+        provider: str,
+        scenario: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        status: int,
+        response: bytes | None,
+        interaction: Mapping[str, Any] | None,
+    ) -> None:
+        self.id = 0
+        self.at = at
+        self.provider = provider
+        self.scenario = scenario
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = tuple(headers.items())
+        self.body = body[:BODY_LIMIT]
+        self.status = status
+        self.response = response
+        self.interaction = interaction
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "provider": self.provider,
+            "scenario": self.scenario,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": dict(self.headers),
+            "body": _decoded(self.body),
+            "status": self.status,
+            "response": None if self.response is None else _decoded(self.response),
+            "interaction": None if self.interaction is None else dict(self.interaction),
+        }
+
+
+def _decoded(data: bytes) -> Any:
+    if not data:
+        return None
+    try:
+        return loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
+
+
+class Journal:
+    """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
+
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+        self.size = size
+        self._entries: deque[Exchange] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self.total = 0
+
+    def record(self, entry: Exchange) -> Exchange:
+        entry.id = next(self._ids)
+        self._entries.append(entry)
+        self.total += 1
+        return entry
+
+    def entries(
+        self,
+        *,
+        provider: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> list[dict[str, Any]]:
+        wanted = method.upper() if method else None
+        return [
+            entry.to_json()
+            for entry in list(self._entries)
+            if (provider is None or entry.provider == provider)
+            and (wanted is None or entry.method == wanted)
+            and (path is None or entry.path == path)
+        ]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+__all__ = ["DEFAULT_JOURNAL_SIZE", "NOT_JSON", "Exchange", "Journal"]
