@@ -42,6 +42,8 @@ def _config(engine: MockEngine, *, access_log: bool, log_level: str) -> uvicorn.
         log_level=log_level,
         lifespan="off",
         server_header=False,
+        # A loopback mock has no proxy in front: skip uvicorn's X-Forwarded-* rewriting.
+        proxy_headers=False,
     )
 
 

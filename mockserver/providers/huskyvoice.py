@@ -142,7 +142,7 @@ class HuskyVoiceState(ProviderState):
 
     def change_filled(self, key: SlotKey, window: SlotWindow, delta: int) -> None:
         self.filled[key] = max(0, self.filled_on(window, key[1]) + delta)
-        self.slot_updated[key] = format_instant(self.clock.now())
+        self.slot_updated[key] = self.clock.now_text()
 
     def window(self, calendar_id: str) -> SlotWindow:
         return next(w for w in self.seed.windows if w.calendar_id == calendar_id)
@@ -575,12 +575,9 @@ def search_appointments(state: HuskyVoiceState, call: Call) -> Reply:
         wanted["appointment_type"] = (
             _resolve_service(state, wanted["appointment_type"]) or wanted["appointment_type"]
         )
-    candidates = state.ordered(wanted.pop("date", None))
-    found = [
-        record
-        for record in candidates
-        if all(record[name] == value for name, value in wanted.items())
-    ]
+    found = state.ordered(wanted.pop("date", None))
+    for name, value in wanted.items():
+        found = [record for record in found if record[name] == value]
     start = (page - 1) * limit
     return Reply(
         200,
