@@ -202,4 +202,9 @@ def test_search_sees_bookings_and_moves_made_after_an_earlier_search(mock):
     assert [a["appointment_id"] for a in later] == [SEED_ID]
     assert mock.get("/v1/appointments", date="2026-06-15").json()["pagination"]["total"] == 2
     mock.cancel()
-    assert mock.get("/v1/appointments", date="2026-06-22", status="cancelled").json()["pagination"]["total"] == 1
+    assert (
+        mock.get("/v1/appointments", date="2026-06-22", status="cancelled").json()["pagination"][
+            "total"
+        ]
+        == 1
+    )
