@@ -58,7 +58,8 @@ class Exchange:
         self.headers = tuple(headers.items())
         self.body = body[:BODY_LIMIT]
         self.status = status
-        self.response = response
+        # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
+        self.response = None if response is None else bytes(memoryview(response))
         self.interaction = interaction
 
     def to_json(self) -> dict[str, Any]:

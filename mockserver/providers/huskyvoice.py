@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +96,10 @@ class Seed:
     filled: Mapping[SlotKey, int]
     behaviour: Mapping[str, Any]
 
+    @cached_property
+    def window_by_id(self) -> Mapping[str, SlotWindow]:
+        return {window.calendar_id: window for window in self.windows}
+
 
 class HuskyVoiceState(ProviderState):
     def __init__(self, seed: Seed) -> None:
@@ -145,7 +150,7 @@ class HuskyVoiceState(ProviderState):
         self.slot_updated[key] = self.clock.now_text()
 
     def window(self, calendar_id: str) -> SlotWindow:
-        return next(w for w in self.seed.windows if w.calendar_id == calendar_id)
+        return self.seed.window_by_id[calendar_id]
 
     def seeded(self) -> dict[str, Any]:
         listed = list(self.appointments.values())
@@ -426,9 +431,13 @@ def _starts_at(state: HuskyVoiceState, record: Mapping[str, Any]) -> datetime:
     else:
         starts = {**DEFAULT_SESSION_STARTS, **state.seed.behaviour.get("session_start_times", {})}
         clock_time = starts[record["session"]]
-    local = datetime.combine(
-        date.fromisoformat(record["date"]), time.fromisoformat(clock_time), state.seed.zone
-    )
+    return _local_instant(record["date"], clock_time, state.seed.zone)
+
+
+@lru_cache(maxsize=4096)
+def _local_instant(on: str, clock_time: str, zone: ZoneInfo) -> datetime:
+    """A wall-clock date and time in `zone`, as UTC (cached: a load cancels on few dates)."""
+    local = datetime.combine(date.fromisoformat(on), time.fromisoformat(clock_time), zone)
     return local.astimezone(timezone.utc)
 
 
