@@ -503,7 +503,11 @@ def main() -> int:
         args.duration, args.rounds = 2.0, 1
     # Measure the code as an installed wheel runs it: byte-compiled (pip compiles on install),
     # even where PYTHONDONTWRITEBYTECODE keeps a checkout from caching its own bytecode.
-    subprocess.run([PYTHON, "-m", "compileall", "-q", "mockserver", "pytest_plugin", "bench"], cwd=ROOT, check=True)
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", "mockserver", "pytest_plugin", "bench"],
+        cwd=ROOT,
+        check=True,
+    )
     work = Path(tempfile.mkdtemp(prefix="mockserver-bench-"))
     write_scenarios(work / "scenarios")
     mock_port, base_port = free_port(), free_port()
