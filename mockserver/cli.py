@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         "--access-log", action="store_true", help="log every request (off by default, for speed)"
     )
     serve.add_argument(
+        "--journal-file",
+        type=Path,
+        metavar="FILE",
+        help="also append every exchange to FILE as JSON lines (the in-memory journal is a ring)",
+    )
+    serve.add_argument(
         "--watch", action="store_true", help="reload scenario files when they change"
     )
     serve.add_argument(
@@ -106,11 +112,18 @@ def _fail(message: str) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        engine = MockEngine(args.scenario, args.scenarios_dir, journal_size=args.journal_size)
+        engine = MockEngine(
+            args.scenario,
+            args.scenarios_dir,
+            journal_size=args.journal_size,
+            journal_file=args.journal_file,
+        )
     except ScenarioError as error:
         return _fail(f"broken scenario files:\n{error}")
     except (UnknownScenarioError, ValueError) as error:
         return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot open the journal file: {error}")
     try:
         sock = bind_socket(args.host, args.port)
     except PortInUseError as error:
@@ -127,6 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
         serve_forever(engine, sock, access_log=args.access_log)
     if watcher is not None:
         watcher.stop()
+    engine.close()
     print("mockserver stopped", flush=True)
     return 0
 

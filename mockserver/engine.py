@@ -48,6 +48,7 @@ class MockEngine:
         *,
         contracts: Contracts | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        journal_file: str | Path | None = None,
     ) -> None:
         """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
         self.contracts = contracts or default_contracts()
@@ -58,7 +59,7 @@ class MockEngine:
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, Path(journal_file) if journal_file else None)
         self.violations: list[dict[str, Any]] = []
         self._lock = threading.RLock()
         self._conforming: set[tuple[str, bytes | None]] = set()
@@ -68,6 +69,11 @@ class MockEngine:
             self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
 
     # Scenarios and state ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Flush and close what the engine writes (the journal file)."""
+        with self._lock:
+            self.journal.close()
 
     def _read_catalog(self) -> ScenarioCatalog:
         return ScenarioCatalog(

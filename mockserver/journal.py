@@ -9,9 +9,10 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from mockserver.exchange import NOT_JSON, clip, loads
+from mockserver.exchange import NOT_JSON, clip, dumps, loads
 
 DEFAULT_JOURNAL_SIZE = 10_000
 BODY_LIMIT = 64 * 1024
@@ -91,17 +92,26 @@ def _decoded(data: bytes) -> Any:
 class Journal:
     """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
 
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None) -> None:
         self.size = size
         self._entries: deque[Exchange] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self.total = 0
+        # The full record, one JSON line an exchange, when a file is named; buffered writes.
+        self._sink: BinaryIO | None = file.open("ab", buffering=256 * 1024) if file else None
 
     def record(self, entry: Exchange) -> Exchange:
         entry.id = next(self._ids)
         self._entries.append(entry)
         self.total += 1
+        if self._sink is not None:
+            self._sink.write(dumps(entry.to_json()) + b"\n")
         return entry
+
+    def close(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
 
     def entries(
         self,

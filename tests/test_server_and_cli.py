@@ -167,3 +167,23 @@ def test_cli_openapi_prints_a_valid_document():
     assert result.returncode == 0
     validate(json.loads(result.stdout))
     assert run_cli("openapi", "acme").returncode == 2
+
+
+def test_journal_file_keeps_every_exchange_as_json_lines(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    with running_cli(["--journal-file", str(journal), "--journal-size", "2"]) as run:
+        for _ in range(3):
+            seed_curl(run.base_url)
+        kept = httpx.get(f"{run.base_url}/__admin/requests").json()["requests"]
+        assert len(kept) == 2
+    assert run.returncode == 0
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [entry["id"] for entry in lines] == [1, 2, 3]
+    assert lines[0]["body"] == {"status": "cancelled"}
+    assert lines[0]["response"]["data"]["status"] == "cancelled"
+
+
+def test_unwritable_journal_file_is_one_line(tmp_path):
+    result = run_cli("serve", "--journal-file", str(tmp_path / "missing" / "j.jsonl"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("mockserver: error: cannot open the journal file:")
