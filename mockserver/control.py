@@ -139,20 +139,27 @@ def _contains(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-class RequestLog:
-    """The journal of requests the mock received, oldest first."""
+class _Records:
+    """A list the mock keeps, read afresh on every use."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
     def all(self) -> list[dict[str, Any]]:
-        return self._backend.requests()
+        raise NotImplementedError
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.all())
 
     def __len__(self) -> int:
         return len(self.all())
+
+
+class RequestLog(_Records):
+    """The journal of requests the mock received, oldest first."""
+
+    def all(self) -> list[dict[str, Any]]:
+        return self._backend.requests()
 
     def filter(
         self,
@@ -232,20 +239,11 @@ class RequestLog:
         return "\n".join(lines)
 
 
-class Outbox:
+class Outbox(_Records):
     """Messages (SMS, e-mail) the mock sent to patients, oldest first."""
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
 
     def all(self) -> list[dict[str, Any]]:
         return self._backend.messages()
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.all())
-
-    def __len__(self) -> int:
-        return len(self.all())
 
     def latest(self, appointment_id: str | None = None) -> dict[str, Any]:
         """The newest message, or the newest about an appointment (its original or new id)."""

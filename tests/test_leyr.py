@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+import httpx
 import pytest
+
+from mockserver import MockServer
 
 CLIENT = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 WEBDOC = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments"
@@ -286,16 +290,19 @@ def test_code_still_valid_at_exactly_ten_minutes(leyr_for):
     assert leyr.confirm(ANITA, new_id, leyr.code_for(new_id)).status_code == 200
 
 
-def test_concurrent_right_codes_cancel_once(leyr_for):
-    import httpx
-
-    from mockserver import MockServer
-
-    leyr = leyr_for("leyr/two-step")
+@contextmanager
+def over_sockets(leyr):
+    """The same engine behind a real uvicorn, and a client that can send in parallel."""
     with (
         MockServer(leyr.mock.engine) as server,
         httpx.Client(base_url=server.base_url, headers=CLIENT) as client,
     ):
+        yield client
+
+
+def test_concurrent_right_codes_cancel_once(leyr_for):
+    leyr = leyr_for("leyr/two-step")
+    with over_sockets(leyr) as client:
         new_id = client.patch(f"{ANITA}/2001", json={"status": "cancelled"}).json()["id"]
         code = leyr.code_for(new_id)
 
@@ -310,15 +317,8 @@ def test_concurrent_right_codes_cancel_once(leyr_for):
 
 
 def test_concurrent_wrong_codes_never_allow_more_than_three_attempts(leyr_for):
-    import httpx
-
-    from mockserver import MockServer
-
     leyr = leyr_for("leyr/two-step-wrong-code")
-    with (
-        MockServer(leyr.mock.engine) as server,
-        httpx.Client(base_url=server.base_url, headers=CLIENT) as client,
-    ):
+    with over_sockets(leyr) as client:
         new_id = client.patch(f"{ANITA}/2001", json={"status": "cancelled"}).json()["id"]
 
         def confirm(index):
