@@ -49,7 +49,7 @@ class Clock:
     def set(self, instant: datetime) -> None:
         self._base = instant
         self._anchor = time.monotonic()
-        self._text: str | None = None
+        self._text = None
 
     def advance(self, seconds: float) -> None:
         self.set(self.now() + timedelta(seconds=seconds))

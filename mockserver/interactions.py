@@ -348,7 +348,7 @@ def _shared_faker() -> Any:
     return _FAKER
 
 
-class _Anything(dict):  # type: ignore[type-arg]
+class _Anything(dict[str, Any]):
     """Stands for request data at load time: every field reads as a string."""
 
     def get(self, key: Any, default: Any = None) -> Any:

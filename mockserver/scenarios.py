@@ -102,8 +102,9 @@ class _Positions:
             for key, value in node.value:
                 name = key.value
                 if name in seen:
-                    self.lines[(*path, name, "#dup")] = key.start_mark.line + 1
-                    self.duplicates.append(((*path, name, "#dup"), f"duplicate key {name!r}"))
+                    where = (*path, name, "#dup")
+                    self.lines[where] = key.start_mark.line + 1
+                    self.duplicates.append((where, f"duplicate key {name!r}"))
                 seen.add(name)
                 self.lines.setdefault((*path, name), key.start_mark.line + 1)
                 self.walk(value, (*path, name))

@@ -1,4 +1,4 @@
-"""The code stays ruff-clean, checked as part of the suite so CI enforces it."""
+"""The code stays ruff-clean and type-checks, as part of the suite so CI enforces it."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]])
-def test_ruff(command):
+@pytest.mark.parametrize(
+    "command",
+    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_static_checks(command):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -30,8 +30,11 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 class Seed(Protocol):
     """A scenario prepared once, so that a reset only copies plain data."""
 
-    scenario: Scenario
-    behaviour: Mapping[str, Any]
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def behaviour(self) -> Mapping[str, Any]: ...
 
 
 class ProviderState(ABC):

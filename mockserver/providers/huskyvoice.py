@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property, lru_cache
@@ -102,6 +102,8 @@ class Seed:
 
 
 class HuskyVoiceState(ProviderState):
+    seed: Seed
+
     def __init__(self, seed: Seed) -> None:
         self.seed = seed
         self.scenario = seed.scenario
@@ -332,7 +334,7 @@ def _next_weekday(start: date, day: str) -> date:
     return start + timedelta(days=(WEEKDAYS.index(day) - start.weekday()) % 7)
 
 
-def _fake_names(seed: int, count: int) -> Iterable[str]:
+def _fake_names(seed: int, count: int) -> Iterator[str]:
     """Patient names from faker, imported only when a scenario leaves names out."""
     if count == 0:
         return iter(())

@@ -86,6 +86,8 @@ class Seed:
 
 
 class LeyrState(ProviderState):
+    seed: Seed
+
     def __init__(self, seed: Seed) -> None:
         self.seed = seed
         self.scenario = seed.scenario
