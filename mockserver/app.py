@@ -24,13 +24,14 @@ class ProviderEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read_body(receive, headers)
+        body, oversized = await _read_body(receive, headers)
         request = MockRequest(
             method=scope["method"],
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
+            oversized=oversized,
         )
         reply = self.engine.handle(request)
         if reply.delay:
@@ -38,10 +39,11 @@ class ProviderEndpoint:
         await send_reply(send, reply)
 
 
-async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes:
+async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
+    """The body, and whether it is over what the transport reads (then the rest stays unread)."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
-        return b"\0" * (READ_LIMIT_BYTES + 1)  # over every provider's limit; the rest is unread
+        return b"", True
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -50,14 +52,16 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
+        if size > READ_LIMIT_BYTES:
+            return b"", True
         chunks.append(chunk)
-        if size > READ_LIMIT_BYTES or not message.get("more_body", False):
+        if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return b"".join(chunks), False
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
-    payload = reply.payload if reply.payload is not None else reply.encoded()
+    payload = reply.payload if reply.payload is not None else b""
     if reply.fault == "malformed_body":
         payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
     raw_headers: list[tuple[bytes, bytes]] = [

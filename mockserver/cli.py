@@ -7,17 +7,18 @@ import contextlib
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
-from mockserver.providers import provider_classes
+from mockserver.providers import make_providers, provider_classes, scenario_checks
 from mockserver.resources import scenarios_dir
 from mockserver.scenarios import (
     ScenarioCatalog,
     ScenarioError,
     ScenarioProblem,
+    SemanticCheck,
     UnknownScenarioError,
     load_scenarios,
     scenario_files,
@@ -145,14 +146,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checks() -> dict[str, object]:
-    contracts = default_contracts()
-    return {cls.name: cls(contracts).scenario_problems for cls in provider_classes()}
+def _checks() -> Mapping[str, SemanticCheck]:
+    return scenario_checks(make_providers(default_contracts()).values())
 
 
 def _scenarios(args: argparse.Namespace) -> int:
     try:
-        catalog = ScenarioCatalog(args.scenarios_dir, checks=_checks())  # type: ignore[arg-type]
+        catalog = ScenarioCatalog(args.scenarios_dir, checks=_checks())
     except ScenarioError as error:
         return _fail(f"broken scenario files:\n{error}")
     if args.json:
@@ -179,7 +179,7 @@ def _validate(args: argparse.Namespace) -> int:
     known = {p.resolve() for p in builtin}
     # Files may extend built-in scenarios, so those are loaded beside them.
     user = [f for f in files if f.resolve() not in known]
-    _, found = load_scenarios(builtin, user, checks=_checks())  # type: ignore[arg-type]
+    _, found = load_scenarios(builtin, user, checks=_checks())
     problems += found
     for problem in problems:
         print(problem, file=sys.stderr)

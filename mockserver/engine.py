@@ -16,7 +16,7 @@ from mockserver.contracts import Contracts, Problem, default_contracts
 from mockserver.exchange import ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
 from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
-from mockserver.providers import provider_classes
+from mockserver.providers import make_providers, scenario_checks
 from mockserver.providers.base import Provider, ProviderState
 from mockserver.scenarios import Scenario, ScenarioCatalog
 
@@ -52,9 +52,7 @@ class MockEngine:
     ) -> None:
         """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
         self.contracts = contracts or default_contracts()
-        self.providers: dict[str, Provider] = {
-            cls.name: cls(self.contracts) for cls in provider_classes()
-        }
+        self.providers: dict[str, Provider] = make_providers(self.contracts)
         self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
@@ -79,7 +77,7 @@ class MockEngine:
         return ScenarioCatalog(
             self.scenarios_dirs,
             contracts=self.contracts,
-            checks={name: p.scenario_problems for name, p in self.providers.items()},
+            checks=scenario_checks(self.providers.values()),
         )
 
     def reload(self) -> list[str]:
@@ -116,9 +114,7 @@ class MockEngine:
             for name in [provider] if provider else list(self.states):
                 state = self.states[name]
                 self.states[name] = self.providers[name].new_state(state.scenario)
-            self.journal.clear()
-            self.violations.clear()
-            self.side_states.clear()
+            self._forget()
 
     def activate(self, names: Sequence[str] = ()) -> dict[str, Scenario]:
         """Start clean on `names` (one per provider; the rest their `direct-cancel`).
@@ -130,10 +126,14 @@ class MockEngine:
         states = {p: self.providers[p].new_state(s) for p, s in chosen.items()}
         with self._lock:
             self.states = states
-            self.journal.clear()
-            self.violations.clear()
-            self.side_states.clear()
+            self._forget()
         return chosen
+
+    def _forget(self) -> None:
+        """What a clean start drops besides state: journal, violations, per-request scenarios."""
+        self.journal.clear()
+        self.violations.clear()
+        self.side_states.clear()
 
     def seeded(self) -> dict[str, Any]:
         with self._lock:
@@ -183,19 +183,23 @@ class MockEngine:
         return None
 
     def handle(self, request: MockRequest) -> Reply:
+        """Answer one request; the reply carries its encoded bytes (`payload`)."""
         provider = self.provider_for(request.path)
         if provider is None:
-            return self._unrouted(request)
+            reply = self._unrouted(request)
+            reply.payload = reply.encoded()
+            return reply
         with self._lock:
-            state, refused = self._state_for(provider, request)
-            if refused is not None:
-                self._record(provider.name, state, request, refused, [], None)
-                return refused
-            chosen = state.script.choose(request)
-            if chosen is None or chosen.step.passthrough:
-                reply = provider.handle(state, request)
+            state, reply_or_none = self._state_for(provider, request)
+            chosen = None
+            if reply_or_none is not None:
+                reply = reply_or_none  # a refused X-Mock-Scenario
             else:
-                reply = provider.scripted(state, request, chosen)
+                chosen = state.script.choose(request)
+                if chosen is None or chosen.step.passthrough:
+                    reply = provider.handle(state, request)
+                else:
+                    reply = provider.scripted(state, request, chosen)
             reply.payload = reply.encoded()
             deliberate = chosen is not None and chosen.interaction.violates_contract
             response_problems = [] if deliberate else self._check_response(reply)

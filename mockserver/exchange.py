@@ -24,6 +24,8 @@ class MockRequest:
     query_string: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # The body was larger than the transport reads; `body` holds what was read, if anything.
+    oversized: bool = False
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

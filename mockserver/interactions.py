@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.exchange import JSON_TYPE, MockRequest, Reply
-from mockserver.routing import compile_template
+from mockserver.routing import compile_template, template_params
 from mockserver.scenarios import FieldPath
 from mockserver.templating import Context, placeholders, problem, render
 
 INITIAL_STATE = "started"
-FAULTS = ("connection_drop", "malformed_body", "truncated_body")
 
 
 @dataclass(frozen=True)
@@ -208,7 +207,7 @@ def check_interactions(
                 re.compile(match["path_regex"])
             except re.error as error:
                 yield (*base, "match", "path_regex"), f"regex does not compile: {error}"
-        params = re.findall(r"{([a-z_]+)}", match.get("path", ""))
+        params = template_params(match.get("path", ""))
         steps = raw["sequence"] if has_sequence else [raw["respond"]]
         for number, step in enumerate(steps):
             where: FieldPath = (*base, "sequence", number) if has_sequence else (*base, "respond")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,11 @@ class Operation:
         return compile_template(self.path)
 
 
+def template_params(template: str) -> list[str]:
+    """The parameter names of a path template, in order."""
+    return _PARAM.findall(template)
+
+
 def compile_template(template: str) -> re.Pattern[str]:
     """`/v1/appointments/{appointment_id}` -> a regex with one named group per parameter."""
     parts, position = [], 0
@@ -59,6 +64,14 @@ class Router:
     def __init__(self, operations: Iterable[Operation]) -> None:
         self.operations = tuple(operations)
         self._compiled = [(op.pattern(), op) for op in self.operations]
+
+    def find(self, method: str | None, path: str | None) -> Iterator[Operation]:
+        """Operations with this method (any when None) whose template is, or matches, `path`."""
+        for pattern, op in self._compiled:
+            if method not in (None, op.method):
+                continue
+            if path is None or path == op.path or pattern.match(path):
+                yield op
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         allowed: list[str] = []

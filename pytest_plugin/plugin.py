@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import warnings
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,13 @@ class _Settings:
             finally:
                 backend.close()
             return
-        self.engine()
+        _ = self.engine
         if self.port:
             _check_port(self.port)
 
+    @cached_property
     def engine(self) -> Any:
+        """The engine, built once: by the start-up check when options are given, else lazily."""
         from mockserver import MockEngine, ScenarioError
 
         try:
@@ -145,7 +148,7 @@ class _Session:
         from mockserver import MockServer
         from mockserver.server import PortInUseError
 
-        self.engine = settings.engine()
+        self.engine = settings.engine
         self.server = MockServer(self.engine, port=settings.port or 0)
         try:
             self.server.start()
@@ -153,6 +156,13 @@ class _Session:
             pytest.exit(f"mockserver: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
         self.backend = EngineBackend(self.engine)
         self.control = MockControl(self.backend, self.server.base_url)
+
+    @cached_property
+    def app(self) -> Any:
+        """The ASGI app over this session's engine, for in-process transports."""
+        from mockserver import create_app
+
+        return create_app(self.engine)
 
     def close(self) -> None:
         if self.server is not None:
@@ -210,10 +220,9 @@ class MockServerHandle:
 
         if self._session.engine is None:
             return httpx.AsyncHTTPTransport() if asynchronous else httpx.HTTPTransport()
-        from mockserver import create_app
         from mockserver.transport import ASGITransport
 
-        return ASGITransport(create_app(self._session.engine))
+        return ASGITransport(self._session.app)
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,9 @@ def test_huge_declared_length_is_refused_without_reading(mock):
 
     reply = mock.http.patch(PATCH_URL, content=b"x" * (READ_LIMIT_BYTES + 10), headers=JSON)
     assert reply.status_code == 413
+    assert "over the limit of 1048576 bytes" in reply.json()["error"]["message"]
+    [entry] = mock.engine.journal.entries()
+    assert (entry["status"], entry["body"]) == (413, None)
 
 
 @pytest.mark.parametrize(

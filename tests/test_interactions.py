@@ -44,6 +44,10 @@ def client(engine: MockEngine) -> httpx.Client:
     return in_process_client(engine)
 
 
+def leyr_cancel(mock, path: str) -> httpx.Response:
+    return mock.http.patch(path, json={"status": "cancelled"}, headers=LEYR)
+
+
 def load_errors(tmp_path: Path, interactions: str) -> list[str]:
     with pytest.raises(ScenarioError) as caught:
         engine_with(tmp_path, interactions)
@@ -170,33 +174,21 @@ def test_templates_read_request_appointment_clock_state_and_faker(tmp_path):
 
 def test_error_form_uses_the_providers_envelope_with_emr_error(mock_for):
     leyr = mock_for("leyr/emr-error")
-    reply = leyr.http.patch(
-        "/api/emrs/anitasystems/care-units/L0_1/appointments/2001",
-        json={"status": "cancelled"},
-        headers=LEYR,
-    )
+    reply = leyr_cancel(leyr, "/api/emrs/anitasystems/care-units/L0_1/appointments/2001")
     assert reply.status_code == 502
     assert reply.headers["content-type"] == "application/problem+json"
     problem = reply.json()
     assert problem["code"] == "EMR_ERROR"
     assert problem["errors"][0]["emr_error"]["message"] == "Timetable locked for maintenance"
     assert problem["detail"] == "The EHR rejected the cancellation of appointment 2001 in L0_1"
-    other = leyr.http.patch(
-        "/api/emrs/anitasystems/care-units/L0_1/appointments/2002",
-        json={"status": "cancelled"},
-        headers=LEYR,
-    )
+    other = leyr_cancel(leyr, "/api/emrs/anitasystems/care-units/L0_1/appointments/2002")
     assert other.json()["status"] == "awaiting_confirmation"
     assert leyr.http.get("/__admin/messages").json()["messages"][0]["original_id"] == "2002"
 
 
 def test_service_unavailable_scenario(mock_for):
     leyr = mock_for("leyr/service-unavailable")
-    reply = leyr.http.patch(
-        "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001",
-        json={"status": "cancelled"},
-        headers=LEYR,
-    )
+    reply = leyr_cancel(leyr, "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001")
     assert (reply.status_code, reply.headers["retry-after"], reply.json()["code"]) == (
         503,
         "30",
@@ -321,11 +313,7 @@ def test_connection_drop_is_a_transport_error_over_sockets_and_in_process(mock_f
         retry = httpx.patch(f"{server.base_url}{url}", json={"status": "cancelled"}, headers=LEYR)
     assert retry.json()["status"] == "cancelled"
     with pytest.raises(httpx.TransportError):
-        leyr.http.patch(
-            "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1002",
-            json={"status": "cancelled"},
-            headers=LEYR,
-        )
+        leyr_cancel(leyr, "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1002")
 
 
 def test_malformed_and_truncated_bodies(faults_engine):
@@ -652,5 +640,6 @@ def test_scenario_header_answers_one_request_from_another_scenario(mock):
     assert mock.engine.journal.entries()[0]["scenario"] == "huskyvoice/cancellation-disabled"
     unknown = mock.http.get(PATCH, headers={**AUTH, "X-Mock-Scenario": "huskyvoice/nope"})
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "UNKNOWN_SCENARIO")
+    assert mock.engine.journal.entries()[-1]["response"] == unknown.json()
     wrong = mock.http.get(PATCH, headers={**AUTH, "X-Mock-Scenario": "leyr/two-step"})
     assert "is not a huskyvoice scenario" in wrong.json()["error"]["message"]

@@ -187,3 +187,22 @@ def test_unwritable_journal_file_is_one_line(tmp_path):
     result = run_cli("serve", "--journal-file", str(tmp_path / "missing" / "j.jsonl"))
     assert result.returncode == 2
     assert result.stderr.startswith("mockserver: error: cannot open the journal file:")
+
+
+def test_a_streamed_body_over_the_read_limit_is_413_without_keeping_it():
+    from mockserver.app import READ_LIMIT_BYTES
+
+    def chunks():
+        piece = b"x" * (1024 * 1024)
+        for _ in range(READ_LIMIT_BYTES // len(piece) + 2):
+            yield piece
+
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        reply = httpx.patch(
+            f"{server.base_url}/v1/appointments/{SEED_ID}",
+            content=chunks(),
+            headers={**AUTH, "Content-Type": "application/json"},
+        )
+    assert reply.status_code == 413
+    assert engine.journal.entries()[0]["body"] is None

@@ -19,12 +19,11 @@ from mockserver.interactions import (
     sample_context,
     scripted_reply,
 )
-from mockserver.routing import Call, Operation, Router
+from mockserver.routing import Call, Operation, Router, template_params
 from mockserver.scenarios import FieldPath, Scenario
 from mockserver.templating import Context, render
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class Seed(Protocol):
@@ -68,7 +67,8 @@ class Provider(ABC):
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
         self.router = Router(self.operations())
-        self._seeds: dict[int, tuple[Seed, tuple[Interaction, ...]]] = {}
+        # Prepared seeds by scenario name; a reloaded scenario (a new object) replaces its entry.
+        self._seeds: dict[str, tuple[Seed, tuple[Interaction, ...]]] = {}
 
     @abstractmethod
     def operations(self) -> Iterable[Operation]: ...
@@ -81,10 +81,10 @@ class Provider(ABC):
     def fresh_state(self, seed: Any) -> ProviderState: ...
 
     def new_state(self, scenario: Scenario) -> ProviderState:
-        prepared = self._seeds.get(id(scenario))
+        prepared = self._seeds.get(scenario.name)
         if prepared is None or prepared[0].scenario is not scenario:
             interactions = compile_interactions(scenario.data.get("interactions", []))
-            prepared = self._seeds[id(scenario)] = (self.prepare(scenario), interactions)
+            prepared = self._seeds[scenario.name] = (self.prepare(scenario), interactions)
         seed, interactions = prepared
         state = self.fresh_state(seed)
         state.script = ScriptRuntime(interactions, scenario.seed)
@@ -129,11 +129,7 @@ class Provider(ABC):
 
     def schema_for(self, method: str | None, path: str | None, status: int) -> str | None:
         """The schema a response of `status` to `method path` must satisfy, if one is known."""
-        for op in self.router.operations:
-            if method not in (None, op.method):
-                continue
-            if path is not None and path != op.path and not op.pattern().match(path):
-                continue
+        for op in self.router.find(method, path):
             if status in op.responses:
                 return op.responses[status]
         return self.error_schema_for_status(status) if status >= 400 else None
@@ -220,11 +216,11 @@ class Provider(ABC):
     def _parse_body(self, state: Any, request: MockRequest, operation: Operation) -> Any:
         if operation.request_schema is None:
             return None
-        if len(request.body) > self.max_body_bytes(state):
+        limit = self.max_body_bytes(state)
+        if request.oversized or len(request.body) > limit:
             raise ApiError(
                 "PAYLOAD_TOO_LARGE",
-                f"request body is {len(request.body)} bytes; the limit is "
-                f"{self.max_body_bytes(state)} bytes",
+                f"the request body is over the limit of {limit} bytes",
                 status=413,
             )
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
@@ -271,7 +267,7 @@ class Provider(ABC):
 
     def openapi(self) -> dict[str, Any]:
         paths: dict[str, dict[str, Any]] = {}
-        for op in self.operations():
+        for op in self.router.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = self._openapi_operation(op)
         info = {"title": f"{self.title} (mock)", "version": "mock"}
         return self.contracts.openapi(self.name, info, paths)
@@ -280,7 +276,7 @@ class Provider(ABC):
         document: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_params(op.path)
+            for name in template_params(op.path)
         ]
         if op.query_schema:
             query = self.contracts.documents[op.query_schema]
@@ -321,10 +317,6 @@ class Provider(ABC):
         if op.scope:
             document["x-required-scope"] = op.scope
         return document
-
-
-def _path_params(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
 
 
 def _file_ref(schema_name: str) -> str:
