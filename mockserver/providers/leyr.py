@@ -101,7 +101,12 @@ class LeyrState(ProviderState):
         self.rng = random.Random(seed.scenario.seed)
 
     def setting(self, name: str) -> Any:
+        """A two-step setting (`two_step:` in the scenario), else the mock's default."""
         return self.seed.settings.get(name, DEFAULTS.get(name))
+
+    def limit(self, name: str) -> int:
+        """A request limit (`behaviour:` in the scenario), else the mock's default."""
+        return int(self.seed.behaviour.get(name, DEFAULTS[name]))
 
     def outbox(self) -> list[dict[str, Any]]:
         return [dict(message) for message in self.sent]
@@ -279,7 +284,7 @@ def _find(state: LeyrState, call: Call, appointment_id: str) -> dict[str, Any]:
 
 
 def _check_comment(state: LeyrState, body: Mapping[str, Any]) -> None:
-    limit = state.seed.behaviour.get("max_comment_length", DEFAULTS["max_comment_length"])
+    limit = state.limit("max_comment_length")
     comment = body.get("comment")
     if comment is not None and len(comment) > limit:
         raise ApiError(
@@ -470,7 +475,7 @@ def update_appointment(state: LeyrState, call: Call) -> Reply:
 def bulk_cancel(state: LeyrState, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body
     ids = body["ids"]
-    limit = state.seed.behaviour.get("max_bulk_ids", DEFAULTS["max_bulk_ids"])
+    limit = state.limit("max_bulk_ids")
     if not ids:
         raise ApiError("BAD_INPUT", "ids must name at least one appointment", extra={"path": "ids"})
     if len(ids) > limit:
