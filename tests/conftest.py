@@ -78,12 +78,14 @@ def shared_engine() -> MockEngine:
 
 @pytest.fixture
 def mock_for(shared_engine: MockEngine) -> Iterator[Callable[[str], Mock]]:
-    """Activate a scenario on a freshly reset engine and hand back an HTTP client on it."""
+    """Start clean on a scenario (the other provider on its default) and hand back a client.
+
+    Every provider is reset, so no test sees what an earlier one loaded, whatever the order.
+    """
     clients: list[httpx.Client] = []
 
     def activate(name: str = "huskyvoice/direct-cancel") -> Mock:
-        shared_engine.load(name)
-        shared_engine.reset()
+        shared_engine.activate([name])
         client = in_process_client(shared_engine)
         clients.append(client)
         return Mock(shared_engine, client)

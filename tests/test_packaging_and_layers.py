@@ -8,37 +8,76 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from conftest import documented_cancel_response
 from servers import running_cli
 from test_server_and_cli import seed_curl
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE_MODULES = [
-    "clock.py",
-    "contracts.py",
-    "engine.py",
-    "exchange.py",
-    "routing.py",
-    "scenarios.py",
-    "resources.py",
-    "providers/base.py",
-    "providers/huskyvoice.py",
-]
+PACKAGE = ROOT / "mockserver"
 FORBIDDEN = {"starlette", "uvicorn", "pytest", "httpx", "pytest_plugin"}
+# The edges: modules that adapt the core to HTTP, sockets, files or tests. Every other module
+# is core, whether or not it is listed anywhere.
+EDGES = {
+    "mockserver.__main__",
+    "mockserver.admin",
+    "mockserver.app",
+    "mockserver.cli",
+    "mockserver.control",
+    "mockserver.server",
+    "mockserver.transport",
+    "mockserver.watch",
+}
 
 
-@pytest.mark.parametrize("module", PURE_MODULES)
-def test_core_modules_import_no_web_framework(module):
-    tree = ast.parse((ROOT / "mockserver" / module).read_text())
-    imported = set()
-    for node in ast.walk(tree):
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function (lazy imports count)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & FORBIDDEN
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, f"{path}: the package imports absolutely"
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "_bundled" not in p.parts}
+    return {name: _imports(path) for name, path in modules.items()}
+
+
+def _core(graph: dict[str, set[str]]) -> set[str]:
+    """What the engine reaches, transitively: the modules every surface shares."""
+    seen, todo = set(), ["mockserver.engine"]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in graph:
+            continue
+        seen.add(name)
+        todo += [m for m in graph[name] if m in graph]
+    return seen
+
+
+def test_core_is_what_the_engine_reaches_and_imports_no_web_framework():
+    graph = _graph()
+    core = _core(graph)
+    assert {"mockserver.engine", "mockserver.contracts", "mockserver.scenarios"} <= core
+    for name in sorted(core):
+        leaked = {m.split(".")[0] for m in graph[name]} & FORBIDDEN
+        assert not leaked, f"{name} is core (the engine reaches it) but imports {leaked}"
+    assert not core & EDGES, f"the engine reaches edge modules {core & EDGES}"
+
+
+def test_every_module_is_core_or_a_declared_edge():
+    graph = _graph()
+    unplaced = set(graph) - _core(graph) - EDGES - {"mockserver"}
+    assert not unplaced, f"modules outside the core and not declared edges: {sorted(unplaced)}"
 
 
 def test_faker_stays_off_the_request_path():
