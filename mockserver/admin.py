@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockserver.clock import parse_instant
 from mockserver.engine import MockEngine
+from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.scenarios import UnknownScenarioError
 
 ADMIN_ROUTES = (
@@ -21,6 +22,7 @@ ADMIN_ROUTES = (
     "GET|PUT /__admin/scenario",
     "POST /__admin/reset",
     "GET|DELETE /__admin/requests",
+    "GET /__admin/requests/closest",
     "GET /__admin/messages",
     "GET|PUT /__admin/clock",
     "GET|DELETE /__admin/violations",
@@ -76,6 +78,23 @@ def _provider(engine: MockEngine, name: Any) -> str | None:
             404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.states)}"
         )
     return str(name)
+
+
+def _pattern(
+    request: Request, ignore: frozenset[str] | set[str] = frozenset()
+) -> RequestPattern | None:
+    """A request pattern from the query string: GET /__admin/requests?method=PATCH&body=…"""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in ignore]
+    if not items:
+        return None
+    names = [name for name, _ in items]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise AdminError(400, "BAD_REQUEST", f"query: {', '.join(repeated)} given more than once")
+    try:
+        return pattern_from_query(dict(items))
+    except PatternError as error:
+        raise AdminError(400, "BAD_REQUEST", str(error)) from None
 
 
 def _is_instant(value: Any) -> bool:
@@ -154,15 +173,19 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         return {"reset": [provider] if provider else sorted(engine.states)}
 
     async def requests(request: Request) -> dict[str, Any]:
-        params = request.query_params
-        _only(dict(params), {"provider", "method", "path"})
-        entries = engine.journal.entries(
-            provider=params.get("provider"), method=params.get("method"), path=params.get("path")
-        )
-        return {"requests": entries, "total_seen": engine.journal.total}
+        pattern = _pattern(request)
+        return {"requests": engine.requests(pattern), "total_seen": engine.requests_seen}
+
+    async def closest_requests(request: Request) -> dict[str, Any]:
+        limit_text = request.query_params.get("limit", "10")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+            raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
+        pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
+        found = engine.closest_requests(pattern, int(limit_text))
+        return {"closest": [{"request": e, "differences": d} for e, d in found]}
 
     async def clear_requests(request: Request) -> Response:
-        engine.journal.clear()
+        engine.clear_requests()
         return Response(status_code=204)
 
     async def messages(request: Request) -> dict[str, Any]:
@@ -191,10 +214,10 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         return engine.set_clock(now=now, advance_seconds=advance, provider=provider)
 
     async def violations(request: Request) -> dict[str, Any]:
-        return {"violations": list(engine.violations)}
+        return {"violations": engine.violations()}
 
     async def clear_violations(request: Request) -> Response:
-        engine.violations.clear()
+        engine.clear_violations()
         return Response(status_code=204)
 
     async def openapi(request: Request) -> dict[str, Any]:
@@ -215,6 +238,7 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         Route("/reset", guarded(reset), methods=["POST"]),
         Route("/requests", guarded(requests), methods=["GET"]),
         Route("/requests", guarded(clear_requests), methods=["DELETE"]),
+        Route("/requests/closest", guarded(closest_requests), methods=["GET"]),
         Route("/messages", guarded(messages), methods=["GET"]),
         Route("/clock", guarded(clock), methods=["GET"]),
         Route("/clock", guarded(set_clock), methods=["PUT"]),

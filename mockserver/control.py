@@ -6,9 +6,9 @@ admin API, so a test suite can switch between them with one option.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ import httpx
 
 from mockserver.clock import format_instant, parse_instant
 from mockserver.engine import MockEngine
-from mockserver.routing import compile_template
+from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 
 
 class ControlError(RuntimeError):
@@ -28,7 +28,8 @@ class Backend(Protocol):
 
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
     def seeded(self) -> dict[str, Any]: ...
-    def requests(self) -> list[dict[str, Any]]: ...
+    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]: ...
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
     def clear_requests(self) -> None: ...
     def messages(self) -> list[dict[str, Any]]: ...
     def clocks(self) -> dict[str, Any]: ...
@@ -50,11 +51,17 @@ class EngineBackend:
     def seeded(self) -> dict[str, Any]:
         return self.engine.seeded()
 
-    def requests(self) -> list[dict[str, Any]]:
-        return self.engine.journal.entries()
+    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self.engine.requests(_parsed(pattern))
+
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+        return [
+            Near(entry, differences)
+            for entry, differences in self.engine.closest_requests(_parsed(pattern), limit)
+        ]
 
     def clear_requests(self) -> None:
-        self.engine.journal.clear()
+        self.engine.clear_requests()
 
     def messages(self) -> list[dict[str, Any]]:
         return self.engine.messages()
@@ -69,7 +76,7 @@ class EngineBackend:
             raise ControlError(f"cannot set the clock: {error}") from None
 
     def violations(self) -> list[dict[str, Any]]:
-        return list(self.engine.violations)
+        return self.engine.violations()
 
 
 class HttpBackend:
@@ -78,9 +85,11 @@ class HttpBackend:
     def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout)
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
+    ) -> Any:
         try:
-            reply = self.http.request(method, path, json=body)
+            reply = self.http.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
             raise ControlError(
                 f"the mock server at {self.http.base_url} did not answer: {error}"
@@ -102,8 +111,16 @@ class HttpBackend:
     def seeded(self) -> dict[str, Any]:
         return self._call("GET", "/scenario")
 
-    def requests(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/requests")["requests"]
+    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._call(
+            "GET", "/requests", params=pattern_to_query(pattern)
+        )["requests"]
+        return found
+
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+        query = {**pattern_to_query(pattern), "limit": str(limit)}
+        found = self._call("GET", "/requests/closest", params=query)["closest"]
+        return [Near(item["request"], item["differences"]) for item in found]
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
@@ -130,13 +147,19 @@ def _describe(entry: Mapping[str, Any]) -> str:
     return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
 
 
-def _contains(expected: Any, actual: Any) -> bool:
-    """`expected` is found in `actual`: dict keys recursively, other values equal."""
-    if isinstance(expected, Mapping):
-        return isinstance(actual, Mapping) and all(
-            key in actual and _contains(value, actual[key]) for key, value in expected.items()
-        )
-    return bool(expected == actual)
+def _parsed(pattern: Mapping[str, Any]) -> RequestPattern:
+    try:
+        return parse_pattern(pattern, where="")
+    except PatternError as error:
+        raise ControlError(f"bad request pattern: {error}") from None
+
+
+@dataclass(frozen=True)
+class Near:
+    """A journaled exchange and each way it differs from a pattern."""
+
+    request: dict[str, Any]
+    differences: list[str]
 
 
 class _Records:
@@ -156,33 +179,30 @@ class _Records:
 
 
 class RequestLog(_Records):
-    """The journal of requests the mock received, oldest first."""
+    """The journal of requests the mock received, oldest first, searched on the mock's side."""
 
     def all(self) -> list[dict[str, Any]]:
-        return self._backend.requests()
+        return self._backend.requests({})
 
     def filter(
         self,
         method: str | None = None,
         path: str | None = None,
         *,
+        path_regex: str | None = None,
         provider: str | None = None,
         status: int | None = None,
+        appointment: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
         body: Any = None,
     ) -> list[dict[str, Any]]:
-        """Requests matching every criterion given; `path` may be a template like `/v1/x/{id}`."""
-        pattern = compile_template(path) if path and "{" in path else None
-        return [
-            entry
-            for entry in self.all()
-            if (method is None or entry["method"] == method.upper())
-            and (
-                path is None or (pattern.match(entry["path"]) if pattern else entry["path"] == path)
-            )
-            and (provider is None or entry["provider"] == provider)
-            and (status is None or entry["status"] == status)
-            and (body is None or _contains(body, entry["body"]))
-        ]
+        """Exchanges matching every criterion given: `path` exact or a template
+        (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
+        to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
+        return self._backend.requests(
+            _pattern(method, path, path_regex, provider, status, appointment, query, headers, body)
+        )
 
     def last(
         self, method: str | None = None, path: str | None = None, **criteria: Any
@@ -215,28 +235,51 @@ class RequestLog(_Records):
         wanted: str,
         found: list[dict[str, Any]],
     ) -> str:
-        target = " ".join(filter(None, [(method or "any method").upper(), path or "any path"]))
-        extra = "".join(
-            f", {key}={value!r}" for key, value in criteria.items() if value is not None
-        )
-        seen = self.all()
-        ranked = sorted(
-            seen,
-            key=lambda e: (
-                -difflib.SequenceMatcher(None, target, f"{e['method']} {e['path']}").ratio()
-            ),
-        )
+        raw = _pattern(method, path, **criteria)
         lines = [
-            f"expected {target}{extra} {wanted} time(s); it was received {len(found)} time(s)."
+            f"expected {_parsed(raw).describe()} {wanted} time(s); "
+            f"it was received {len(found)} time(s)."
         ]
+        seen = len(self.all())
         if not seen:
             lines.append("The mock received no requests.")
-        else:
-            lines.append(f"Requests received ({len(seen)}), closest first:")
-            lines += [f"  {_describe(entry)}" for entry in ranked[:10]]
-            if len(seen) > 10:
-                lines.append(f"  … and {len(seen) - 10} more")
+            return "\n".join(lines)
+        lines.append(f"Requests received ({seen}), closest first:")
+        for near in self._backend.closest(raw, CLOSEST_SHOWN):
+            lines.append(f"  {_describe(near.request)}")
+            lines += [f"      {difference}" for difference in near.differences]
+        if seen > CLOSEST_SHOWN:
+            lines.append(f"  … and {seen - CLOSEST_SHOWN} more")
         return "\n".join(lines)
+
+
+CLOSEST_SHOWN = 10
+
+
+def _pattern(
+    method: str | None = None,
+    path: str | None = None,
+    path_regex: str | None = None,
+    provider: str | None = None,
+    status: int | None = None,
+    appointment: str | None = None,
+    query: Mapping[str, Any] | None = None,
+    headers: Mapping[str, Any] | None = None,
+    body: Any = None,
+) -> dict[str, Any]:
+    """The keyword criteria of a journal assertion as a request pattern's JSON form."""
+    given = {
+        "method": method,
+        "path": path,
+        "path_regex": path_regex,
+        "provider": provider,
+        "status": status,
+        "appointment": appointment,
+        "query": query,
+        "headers": headers,
+        "body": body,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 class Outbox(_Records):

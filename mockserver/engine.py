@@ -13,11 +13,13 @@ from typing import Any
 
 from mockserver.clock import parse_instant
 from mockserver.contracts import Contracts, Problem, default_contracts
-from mockserver.exchange import ApiError, MockRequest, Reply, clip
+from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
-from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
+from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange
+from mockserver.patterns import Observed, RequestPattern, observed_body
 from mockserver.providers import make_providers, scenario_checks
 from mockserver.providers.base import Provider, ProviderState
+from mockserver.recorder import Recorder
 from mockserver.scenarios import Scenario, ScenarioCatalog
 
 ADMIN_PREFIX = "/__admin"
@@ -36,6 +38,20 @@ def _interaction_note(chosen: Scripted) -> dict[str, Any]:
         "fault": step.fault,
         "violates_contract": chosen.interaction.violates_contract,
     }
+
+
+def observe(provider: str, request: MockRequest, appointment: str | None) -> Observed:
+    """A live request as a request pattern sees it."""
+    body = request.body_json
+    return Observed(
+        method=request.method,
+        path=request.path,
+        query=dict(request.query_items()),
+        headers=request.headers,
+        body=observed_body(body, body is not NOT_JSON),
+        provider=provider,
+        appointment=appointment,
+    )
 
 
 class MockEngine:
@@ -57,8 +73,7 @@ class MockEngine:
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
-        self.journal = Journal(journal_size, Path(journal_file) if journal_file else None)
-        self.violations: list[dict[str, Any]] = []
+        self._recorder = Recorder(journal_size, Path(journal_file) if journal_file else None)
         self._lock = threading.RLock()
         self._conforming: set[tuple[str, bytes | None]] = set()
         self.states: dict[str, ProviderState] = {}
@@ -70,8 +85,7 @@ class MockEngine:
 
     def close(self) -> None:
         """Flush and close what the engine writes (the journal file)."""
-        with self._lock:
-            self.journal.close()
+        self._recorder.close()
 
     def _read_catalog(self) -> ScenarioCatalog:
         return ScenarioCatalog(
@@ -131,8 +145,7 @@ class MockEngine:
 
     def _forget(self) -> None:
         """What a clean start drops besides state: journal, violations, per-request scenarios."""
-        self.journal.clear()
-        self.violations.clear()
+        self._recorder.clear()
         self.side_states.clear()
 
     def seeded(self) -> dict[str, Any]:
@@ -149,6 +162,32 @@ class MockEngine:
     def messages(self) -> list[dict[str, Any]]:
         with self._lock:
             return [m for state in self.states.values() for m in state.outbox()]
+
+    # What the mock saw ------------------------------------------------------------------------
+
+    def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+        """The journal, oldest first; with a pattern, the exchanges it matches."""
+        return self._recorder.requests(pattern)
+
+    def closest_requests(
+        self, pattern: RequestPattern, limit: int = 10
+    ) -> list[tuple[dict[str, Any], list[str]]]:
+        """The exchanges nearest to `pattern`, each with how it differs."""
+        return self._recorder.closest(pattern, limit)
+
+    @property
+    def requests_seen(self) -> int:
+        """Every exchange ever journaled, including those the ring has dropped."""
+        return self._recorder.total_seen
+
+    def clear_requests(self) -> None:
+        self._recorder.clear_requests()
+
+    def violations(self) -> list[dict[str, Any]]:
+        return self._recorder.violations()
+
+    def clear_violations(self) -> None:
+        self._recorder.clear_violations()
 
     # Clock ------------------------------------------------------------------------------------
 
@@ -189,17 +228,19 @@ class MockEngine:
             reply = self._unrouted(request)
             reply.payload = reply.encoded()
             return reply
+        appointment = provider.appointment_of(request.path)
         with self._lock:
             state, reply_or_none = self._state_for(provider, request)
             chosen = None
             if reply_or_none is not None:
                 reply = reply_or_none  # a refused X-Mock-Scenario
             else:
-                chosen = state.script.choose(request)
+                if state.script.interactions:
+                    chosen = state.script.choose(observe(provider.name, request, appointment))
                 if chosen is None or chosen.step.passthrough:
                     reply = provider.handle(state, request)
                 else:
-                    reply = provider.scripted(state, request, chosen)
+                    reply = provider.scripted(state, request, chosen, appointment)
             reply.payload = reply.encoded()
             deliberate = chosen is not None and chosen.interaction.violates_contract
             response_problems = [] if deliberate else self._check_response(reply)
@@ -209,7 +250,9 @@ class MockEngine:
             if chosen is not None:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
-            self._record(provider.name, state, request, reply, response_problems, chosen)
+            self._record(
+                provider.name, state, request, reply, response_problems, chosen, appointment
+            )
         return reply
 
     def _state_for(
@@ -274,11 +317,11 @@ class MockEngine:
         reply: Reply,
         response_problems: list[Problem],
         chosen: Scripted | None,
+        appointment: str | None,
     ) -> None:
-        at = state.clock.now_text()
-        entry = self.journal.record(
+        self._recorder.record(
             Exchange(
-                at=at,
+                at=state.clock.now_text(),
                 provider=provider,
                 scenario=state.scenario.name,
                 method=request.method,
@@ -289,25 +332,11 @@ class MockEngine:
                 status=reply.status,
                 response=reply.payload,
                 interaction=None if chosen is None else _interaction_note(chosen),
-            )
+                appointment=appointment,
+            ),
+            reply.request_problems,
+            response_problems,
         )
-        for kind, problems in (
-            ("request", reply.request_problems),
-            ("response", response_problems),
-        ):
-            if problems:
-                self.violations.append(
-                    {
-                        "kind": kind,
-                        "provider": provider,
-                        "request_id": entry.id,
-                        "at": at,
-                        "method": request.method,
-                        "path": request.path,
-                        "status": reply.status,
-                        "problems": [p.to_json() for p in problems],
-                    }
-                )
 
     def _unrouted(self, request: MockRequest) -> Reply:
         prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())

@@ -8,39 +8,17 @@ so tests on different appointments never share them.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.exchange import JSON_TYPE, MockRequest, Reply
-from mockserver.routing import compile_template, template_params
+from mockserver.exchange import JSON_TYPE, Reply
+from mockserver.patterns import Observed, PatternError, RequestPattern, parse_pattern
+from mockserver.routing import template_params
 from mockserver.scenarios import FieldPath
 from mockserver.templating import Context, placeholders, problem, render
 
 INITIAL_STATE = "started"
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """equals / regex / present, over one value taken from the request."""
-
-    kind: str
-    expected: Any
-
-    def accepts(self, present: bool, value: Any) -> bool:
-        if self.kind == "present":
-            return present == bool(self.expected)
-        if not present:
-            return False
-        if self.kind == "regex":
-            return (
-                isinstance(value, (str, int, float))
-                and self.expected.search(str(value)) is not None
-            )
-        if isinstance(self.expected, (int, float)) and isinstance(value, str):
-            return value == str(self.expected)
-        return bool(value == self.expected)
 
 
 @dataclass(frozen=True)
@@ -63,11 +41,7 @@ class Step:
 class Interaction:
     index: int
     name: str
-    method: str | None
-    path: re.Pattern[str] | None
-    query: Mapping[str, Matcher]
-    headers: Mapping[str, Matcher]
-    body: Mapping[str, Matcher]
+    pattern: RequestPattern
     steps: tuple[Step, ...]
     repeat_last: bool
     times: int | None
@@ -75,58 +49,13 @@ class Interaction:
     set_state: str | None
     violates_contract: bool
 
-    def matches(
-        self, request: MockRequest, query: Mapping[str, str], body: Any
-    ) -> dict[str, str] | None:
-        if self.method and request.method != self.method:
-            return None
-        params: dict[str, str] = {}
-        if self.path is not None:
-            found = self.path.match(request.path)
-            if found is None:
-                return None
-            params = {k: v for k, v in found.groupdict().items() if v is not None}
-        for name, matcher in self.query.items():
-            if not matcher.accepts(name in query, query.get(name)):
-                return None
-        for name, matcher in self.headers.items():
-            value = request.header(name)
-            if not matcher.accepts(value is not None, value):
-                return None
-        for dotted, matcher in self.body.items():
-            present, value = _lookup(body, dotted)
-            if not matcher.accepts(present, value):
-                return None
-        return params
-
-
-def _lookup(body: Any, dotted: str) -> tuple[bool, Any]:
-    value = body
-    for part in dotted.split("."):
-        if isinstance(value, Mapping) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return False, None
-    return True, value
-
-
-def _matcher(raw: Any) -> Matcher:
-    if isinstance(raw, Mapping):
-        ((kind, expected),) = raw.items()
-        if kind == "regex":
-            expected = re.compile(expected)
-        return Matcher(kind, expected)
-    return Matcher("equals", raw)
-
 
 def _step(raw: Mapping[str, Any]) -> Step:
     delay = raw.get("delay_ms", 0)
     low, high = (delay, delay) if isinstance(delay, int) else (delay[0], delay[1])
     error = raw.get("error")
     return Step(
-        status=raw.get("status", error.get("status", 0) if error else 200),
+        status=step_status(raw),
         headers={str(k): str(v) for k, v in raw.get("headers", {}).items()},
         body=raw.get("body"),
         has_body="body" in raw,
@@ -139,24 +68,25 @@ def _step(raw: Mapping[str, Any]) -> Step:
     )
 
 
+def step_status(raw: Mapping[str, Any]) -> int:
+    """The one rule for a step's status: the step's own `status`, else its error's, else 200
+    (an error without either takes the provider's status for its code, 0 here)."""
+    error = raw.get("error")
+    if "status" in raw:
+        return int(raw["status"])
+    if error is not None:
+        return int(error.get("status", 0))
+    return 200
+
+
 def _compile(index: int, raw: Mapping[str, Any]) -> Interaction:
-    match = raw.get("match", {})
-    path = None
-    if "path" in match:
-        path = compile_template(match["path"])
-    elif "path_regex" in match:
-        path = re.compile(match["path_regex"])
     steps = tuple(
         _step(s) for s in raw.get("sequence", [raw["respond"]] if "respond" in raw else [])
     )
     return Interaction(
         index=index,
         name=raw.get("name", f"interaction {index + 1}"),
-        method=match.get("method"),
-        path=path,
-        query={k: _matcher(v) for k, v in match.get("query", {}).items()},
-        headers={k.lower(): _matcher(v) for k, v in match.get("headers", {}).items()},
-        body={k: _matcher(v) for k, v in match.get("body", {}).items()},
+        pattern=parse_pattern(raw.get("match", {})),
         steps=steps,
         repeat_last="respond" in raw,
         times=raw.get("times"),
@@ -190,23 +120,11 @@ def check_interactions(
             yield base, "give exactly one of respond or sequence"
             continue
         match = raw.get("match", {})
-        if "path" in match and "path_regex" in match:
-            yield (*base, "match"), "give path or path_regex, not both"
-        for kind in ("query", "headers", "body"):
-            for name, matcher in match.get(kind, {}).items():
-                if isinstance(matcher, Mapping) and "regex" in matcher:
-                    try:
-                        re.compile(matcher["regex"])
-                    except re.error as error:
-                        yield (
-                            (*base, "match", kind, name, "regex"),
-                            f"regex does not compile: {error}",
-                        )
-        if "path_regex" in match:
-            try:
-                re.compile(match["path_regex"])
-            except re.error as error:
-                yield (*base, "match", "path_regex"), f"regex does not compile: {error}"
+        try:
+            parse_pattern(match)
+        except PatternError as error:
+            yield (*base, *error.field.split(".")), error.message
+            continue
         params = template_params(match.get("path", ""))
         steps = raw["sequence"] if has_sequence else [raw["respond"]]
         for number, step in enumerate(steps):
@@ -243,11 +161,13 @@ def _check_step(
     delay = step.get("delay_ms")
     if isinstance(delay, list) and delay[0] > delay[1]:
         yield (*where, "delay_ms"), "the range's low end is above its high end"
-    for expression in placeholders(step.get("body")):
-        reason = problem(expression, params, appointment_fields)
-        if reason:
-            yield (*where, "body"), reason
-            return
+    yield from _check_error_status(step, where)
+    for part in ("body", "error"):
+        for expression in placeholders(step.get(part)):
+            reason = problem(expression, params, appointment_fields)
+            if reason:
+                yield (*where, part), reason
+                return
     for name, value in step.get("headers", {}).items():
         for expression in placeholders(value):
             reason = problem(expression, params, appointment_fields)
@@ -268,6 +188,21 @@ def _check_step(
     candidate = render(step["body"], sample)
     for found in check(schema, candidate)[:3]:
         yield (*where, "body", *found.path), f"breaks {schema}: {found.message}"
+
+
+def _check_error_status(
+    step: Mapping[str, Any], where: FieldPath
+) -> Iterable[tuple[FieldPath, str]]:
+    error = step.get("error")
+    if error is None:
+        return
+    if "status" in step and "status" in error and step["status"] != error["status"]:
+        yield (
+            (*where, "error", "status"),
+            f"{error['status']} differs from the step's status {step['status']}; give one",
+        )
+    elif step_status(step) not in (0, *range(400, 600)):
+        yield (*where, "status"), "an error answers with a 4xx or 5xx status"
 
 
 def compile_interactions(raw_list: Sequence[Mapping[str, Any]]) -> tuple[Interaction, ...]:
@@ -304,16 +239,13 @@ class ScriptRuntime:
     def fake(self, call: str) -> Any:
         return getattr(self._faker, call)() if self._faker is not None else None
 
-    def choose(self, request: MockRequest) -> Scripted | None:
-        if not self.interactions:
-            return None
-        query = dict(request.query_items())
-        body = request.json_or_none()
+    def choose(self, seen: Observed) -> Scripted | None:
+        """The first interaction that matches and has an answer left for this appointment."""
+        key = seen.appointment or "*"
         for interaction in self.interactions:
-            params = interaction.matches(request, query, body)
+            params = interaction.pattern.match(seen)
             if params is None:
                 continue
-            key = params.get("appointment_id", "*")
             state = self.states.get(key, INITIAL_STATE)
             if interaction.when_state is not None and interaction.when_state != state:
                 continue

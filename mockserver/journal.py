@@ -11,8 +11,10 @@ from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import parse_qsl
 
 from mockserver.exchange import NOT_JSON, clip, dumps, loads
+from mockserver.patterns import Observed, RequestPattern, observed_body
 
 DEFAULT_JOURNAL_SIZE = 10_000
 BODY_LIMIT = 64 * 1024
@@ -20,6 +22,7 @@ BODY_LIMIT = 64 * 1024
 
 class Exchange:
     __slots__ = (
+        "appointment",
         "at",
         "body",
         "headers",
@@ -48,6 +51,7 @@ class Exchange:
         status: int,
         response: bytes | None,
         interaction: Mapping[str, Any] | None,
+        appointment: str | None = None,
     ) -> None:
         self.id = 0
         self.at = at
@@ -62,6 +66,21 @@ class Exchange:
         # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
         self.response = None if response is None else bytes(memoryview(response))
         self.interaction = interaction
+        self.appointment = appointment
+
+    def observed(self) -> Observed:
+        """The exchange as a request pattern sees it (the body parsed again, on demand)."""
+        body = _parsed(self.body)
+        return Observed(
+            method=self.method,
+            path=self.path,
+            query=dict(parse_qsl(self.query, keep_blank_values=True)),
+            headers=dict(self.headers),
+            body=observed_body(body, body is not NOT_JSON),
+            provider=self.provider,
+            status=self.status,
+            appointment=self.appointment,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +90,7 @@ class Exchange:
             "scenario": self.scenario,
             "method": self.method,
             "path": self.path,
+            "appointment": self.appointment,
             "query": self.query,
             "headers": dict(self.headers),
             "body": _decoded(self.body),
@@ -80,13 +100,23 @@ class Exchange:
         }
 
 
-def _decoded(data: bytes) -> Any:
+def _parsed(data: bytes) -> Any:
     if not data:
-        return None
+        return NOT_JSON
     try:
         return loads(data)
     except (ValueError, UnicodeDecodeError):
+        return NOT_JSON
+
+
+def _decoded(data: bytes) -> Any:
+    """A body for people: JSON when it parses, else its text."""
+    if not data:
+        return None
+    parsed = _parsed(data)
+    if parsed is NOT_JSON:
         return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
+    return parsed
 
 
 class Journal:
@@ -113,21 +143,19 @@ class Journal:
             self._sink.close()
             self._sink = None
 
-    def entries(
-        self,
-        *,
-        provider: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> list[dict[str, Any]]:
-        wanted = method.upper() if method else None
+    def entries(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+        """The exchanges, oldest first; with a pattern, only those it matches."""
         return [
             entry.to_json()
             for entry in list(self._entries)
-            if (provider is None or entry.provider == provider)
-            and (wanted is None or entry.method == wanted)
-            and (path is None or entry.path == path)
+            if pattern is None or pattern.matches(entry.observed())
         ]
+
+    def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[dict[str, Any], list[str]]]:
+        """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
+        seen = [(entry, entry.observed()) for entry in list(self._entries)]
+        seen.sort(key=lambda pair: pattern.rank(pair[1]))
+        return [(entry.to_json(), pattern.difference(view)) for entry, view in seen[:limit]]
 
     def clear(self) -> None:
         self._entries.clear()

@@ -73,6 +73,14 @@ class Router:
             if path is None or path == op.path or pattern.match(path):
                 yield op
 
+    def params_for(self, path: str) -> dict[str, str]:
+        """The path parameters of the first operation whose template matches `path`, any method."""
+        for pattern, _ in self._compiled:
+            found = pattern.match(path)
+            if found is not None:
+                return found.groupdict()
+        return {}
+
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         allowed: list[str] = []
         for pattern, op in self._compiled:

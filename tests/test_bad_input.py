@@ -44,7 +44,7 @@ def test_bad_patch_bodies_are_400_validation_error(mock, body, needle):
 
 def test_schema_breaks_are_recorded_as_request_violations(mock):
     mock.http.patch(PATCH_URL, json={"status": "cancelled", "reason": "x"}, headers=AUTH)
-    [violation] = mock.engine.violations
+    [violation] = mock.engine.violations()
     assert violation["kind"] == "request"
     assert violation["problems"][0]["schema_path"] == "additionalProperties"
 
@@ -74,7 +74,7 @@ def test_huge_declared_length_is_refused_without_reading(mock):
     reply = mock.http.patch(PATCH_URL, content=b"x" * (READ_LIMIT_BYTES + 10), headers=JSON)
     assert reply.status_code == 413
     assert "over the limit of 1048576 bytes" in reply.json()["error"]["message"]
-    [entry] = mock.engine.journal.entries()
+    [entry] = mock.engine.requests()
     assert (entry["status"], entry["body"]) == (413, None)
 
 
@@ -135,4 +135,4 @@ def test_no_client_mistake_answers_500(mock):
     for body in bodies:
         reply = mock.http.patch(PATCH_URL, content=body, headers=JSON)
         assert 400 <= reply.status_code < 500, (body, reply.text)
-    assert [v for v in mock.engine.violations if v["kind"] == "response"] == []
+    assert [v for v in mock.engine.violations() if v["kind"] == "response"] == []

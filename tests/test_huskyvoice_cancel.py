@@ -16,7 +16,7 @@ def test_seed_example_gives_the_documented_response(mock):
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "application/json"
     assert reply.json() == documented_cancel_response()
-    assert mock.engine.violations == []
+    assert mock.engine.violations() == []
 
 
 def test_cancel_frees_one_place_in_the_slot(mock):

@@ -180,7 +180,7 @@ def test_rate_limited_scenario(mock_for):
     assert mock.get(f"/v1/appointments/{SEED_ID}").headers["retry-after"] == "15"
     mock.engine.set_clock(advance_seconds=15)
     assert mock.get(f"/v1/appointments/{SEED_ID}").status_code == 200
-    assert mock.engine.violations == []
+    assert mock.engine.violations() == []
 
 
 def test_rate_limit_is_off_by_default(mock):

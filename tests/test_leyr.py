@@ -81,7 +81,7 @@ def test_direct_cancel_with_comment(leyr_for):
     }
     assert leyr.get(f"{WEBDOC}/1001").json() == body
     assert leyr.messages() == []
-    assert leyr.mock.engine.violations == []
+    assert leyr.mock.engine.violations() == []
 
 
 def test_seed_single_cancel_example_body(leyr_for):
@@ -221,7 +221,7 @@ def test_two_step_full_flow_read_from_the_outbox(leyr_for):
     assert (again.status_code, again.json()["status"]) == (200, "cancelled")
     assert leyr.cancel(ANITA, "2001").json()["status"] == "cancelled"
     assert len(leyr.messages()) == 1
-    assert leyr.mock.engine.violations == []
+    assert leyr.mock.engine.violations() == []
 
 
 def test_codes_and_ids_are_the_same_every_run(leyr_for):

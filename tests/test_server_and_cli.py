@@ -101,7 +101,7 @@ def test_seed_example_against_each_error_scenario(scenario, status, code):
     with MockServer(engine) as server:
         body = seed_curl(server.base_url)
     assert body == {"success": False, "error": {"code": code, "message": body["error"]["message"]}}
-    assert engine.journal.entries()[0]["status"] == status
+    assert engine.requests()[0]["status"] == status
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -205,4 +205,4 @@ def test_a_streamed_body_over_the_read_limit_is_413_without_keeping_it():
             headers={**AUTH, "Content-Type": "application/json"},
         )
     assert reply.status_code == 413
-    assert engine.journal.entries()[0]["body"] is None
+    assert engine.requests()[0]["body"] is None

@@ -75,7 +75,7 @@ def test_engine_cancels_without_http():
         )
     )
     assert (reply.status, reply.body["data"]["status"]) == (200, "cancelled")
-    assert engine.journal.entries()[0]["status"] == 200
+    assert engine.requests()[0]["status"] == 200
 
 
 def test_a_response_that_breaks_its_schema_is_a_500_and_a_violation(monkeypatch):
@@ -88,7 +88,7 @@ def test_a_response_that_breaks_its_schema_is_a_500_and_a_violation(monkeypatch)
     assert reply.status == 500
     assert reply.body["error"]["code"] == "INTERNAL_ERROR"
     assert "data.allow_cancellation" in reply.body["error"]["message"]
-    [violation] = engine.violations
+    [violation] = engine.violations()
     assert violation["kind"] == "response"
     assert violation["problems"][0]["location"] == "response.data.allow_cancellation"
 
@@ -97,7 +97,7 @@ def test_an_undeclared_status_is_a_violation(monkeypatch):
     monkeypatch.setattr(huskyvoice, "get_config", lambda state, call: Reply(202, {"success": True}))
     engine = MockEngine()
     assert engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH)).status == 500
-    assert "not declared" in engine.violations[0]["problems"][0]["message"]
+    assert "not declared" in engine.violations()[0]["problems"][0]["message"]
 
 
 def test_loading_one_provider_leaves_the_other_alone():

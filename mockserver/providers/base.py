@@ -123,9 +123,20 @@ class Provider(ABC):
     appointment_schema: ClassVar[str]
     sample_appointment: ClassVar[Mapping[str, Any]]
 
+    def appointment_key(self, params: Mapping[str, str]) -> str | None:
+        """The appointment a request's path parameters name, as one string; None for none.
+
+        Per-appointment script state, the journal and request patterns all use this key, so
+        two spellings of one appointment are one appointment.
+        """
+        return params.get("appointment_id")
+
+    def appointment_of(self, path: str) -> str | None:
+        return self.appointment_key(self.router.params_for(path))
+
     @abstractmethod
-    def appointment_for(self, state: Any, params: Mapping[str, str]) -> Mapping[str, Any] | None:
-        """The appointment a request's path names, for `{{appointment.…}}` placeholders."""
+    def appointment_record(self, state: Any, key: str | None) -> Mapping[str, Any] | None:
+        """The appointment under `key`, for `{{appointment.…}}` placeholders."""
 
     def schema_for(self, method: str | None, path: str | None, status: int) -> str | None:
         """The schema a response of `status` to `method path` must satisfy, if one is known."""
@@ -137,7 +148,9 @@ class Provider(ABC):
     def error_schema_for_status(self, status: int) -> str:
         return self.error_schema
 
-    def scripted(self, state: Any, request: MockRequest, chosen: Scripted) -> Reply:
+    def scripted(
+        self, state: Any, request: MockRequest, chosen: Scripted, appointment: str | None
+    ) -> Reply:
         context = Context(
             method=request.method,
             path=request.path,
@@ -146,7 +159,7 @@ class Provider(ABC):
             query=dict(request.query_items()),
             headers=request.headers,
             body=request.json_or_none(),
-            appointment=self.appointment_for(state, chosen.params),
+            appointment=self.appointment_record(state, appointment),
             now=state.clock.now_text(),
             state=chosen.state,
             fake=state.script.fake,
@@ -156,7 +169,7 @@ class Provider(ABC):
             error = ApiError(
                 str(step.error["code"]),
                 str(render(step.error.get("message", step.error["code"]), context)),
-                status=step.error.get("status"),
+                status=step.status or None,
                 headers=step.headers,
                 extra={"emr_error": render(step.error.get("emr_error"), context)},
             )

@@ -915,10 +915,10 @@ class HuskyVoice(Provider):
     def error_schema_for_status(self, status: int) -> str:
         return "huskyvoice/rate-limit-error" if status == 429 else self.error_schema
 
-    def appointment_for(
-        self, state: HuskyVoiceState, params: Mapping[str, str]
+    def appointment_record(
+        self, state: HuskyVoiceState, key: str | None
     ) -> Mapping[str, Any] | None:
-        return state.appointments.get(params.get("appointment_id", ""))
+        return state.appointments.get(key or "")
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest

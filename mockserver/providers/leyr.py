@@ -695,12 +695,17 @@ class Leyr(Provider):
             extra={"errors": [(details, path, code) for details, path, code in entries]},
         )
 
-    def appointment_for(
-        self, state: LeyrState, params: Mapping[str, str]
-    ) -> Mapping[str, Any] | None:
-        appointment_id = params.get("appointment_id", "")
-        bare = appointment_id.removeprefix("emr_id:")
-        return state.appointments.get((params.get("emr", ""), bare))
+    def appointment_key(self, params: Mapping[str, str]) -> str | None:
+        """`<emr>/<id>`: ids are unique within an EMR, and `emr_id:1001` is `1001`."""
+        if "appointment_id" not in params:
+            return None
+        kind, sep, rest = params["appointment_id"].partition(":")
+        bare = rest if sep and kind in ID_TYPES and rest else params["appointment_id"]
+        return f"{params['emr']}/{bare}"
+
+    def appointment_record(self, state: LeyrState, key: str | None) -> Mapping[str, Any] | None:
+        emr, _, bare = (key or "").partition("/")
+        return state.appointments.get((emr, bare))
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest

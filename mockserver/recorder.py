@@ -1,0 +1,87 @@
+"""What the mock saw and what went wrong: the journal and the contract violations.
+
+One lock guards both, so a reader (the admin API, a test's assertion) never sees a
+half-recorded exchange, and clearing races no request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mockserver.contracts import Problem
+from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
+from mockserver.patterns import RequestPattern
+
+Violation = dict[str, Any]
+
+
+class Recorder:
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None) -> None:
+        self._journal = Journal(size, file)
+        self._violations: list[Violation] = []
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        entry: Exchange,
+        request_problems: Sequence[Problem],
+        response_problems: Sequence[Problem],
+    ) -> Exchange:
+        """Journal one exchange; each side's problems become a violation that names it."""
+        with self._lock:
+            self._journal.record(entry)
+            for kind, problems in (("request", request_problems), ("response", response_problems)):
+                if problems:
+                    self._violations.append(_violation(kind, entry, problems))
+        return entry
+
+    def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._journal.entries(pattern)
+
+    def closest(
+        self, pattern: RequestPattern, limit: int = 10
+    ) -> list[tuple[dict[str, Any], list[str]]]:
+        with self._lock:
+            return self._journal.ranked(pattern, limit)
+
+    @property
+    def total_seen(self) -> int:
+        return self._journal.total
+
+    def violations(self) -> list[Violation]:
+        with self._lock:
+            return [dict(v) for v in self._violations]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._journal.clear()
+
+    def clear_violations(self) -> None:
+        with self._lock:
+            self._violations.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._journal.clear()
+            self._violations.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            self._journal.close()
+
+
+def _violation(kind: str, entry: Exchange, problems: Sequence[Problem]) -> Violation:
+    return {
+        "kind": kind,
+        "provider": entry.provider,
+        "request_id": entry.id,
+        "at": entry.at,
+        "method": entry.method,
+        "path": entry.path,
+        "status": entry.status,
+        "problems": [p.to_json() for p in problems],
+    }
