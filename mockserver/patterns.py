@@ -183,7 +183,7 @@ class RequestPattern:
             return None
         params: dict[str, str] = {}
         if self.path is not None:
-            found = self.path.match(seen.path)
+            found = self.path.search(seen.path)
             if found is None:
                 return None
             params = {k: v for k, v in found.groupdict().items() if v is not None}
@@ -213,7 +213,7 @@ class RequestPattern:
                 out.append(f"{name}: expected {_show(wanted)}, got {_show(got)}")
 
         expect("method", self.method, seen.method)
-        if self.path is not None and not self.path.match(seen.path):
+        if self.path is not None and not self.path.search(seen.path):
             out.append(f"path: expected {self.path_text}, got {clip(seen.path, 120)}")
         expect("provider", self.provider, seen.provider)
         expect("status", self.status, seen.status)

@@ -185,3 +185,18 @@ def test_error_overrides_from_the_scenario(tmp_path):
         )
     assert reply.status_code == 409
     assert reply.json()["error"]["code"] == "POLICY"
+
+
+def test_a_new_date_riding_along_a_cancel_is_recorded_and_frees_the_place_held(mock):
+    assert mock.get("/v1/appointments", date="2026-06-22").json()["data"] == []  # sorted once
+    reply = mock.cancel(appointment_date="2026-06-22T03:30:00Z", session="Evening")
+    data = reply.json()["data"]
+    assert (data["status"], data["date"], data["session"]) == ("cancelled", "2026-06-22", "Evening")
+    assert mock.slot()["filled_slots"] == 2  # the Morning place it held on the 15th
+    evening = mock.slot("2026-06-22", "cal_evening_ea")
+    assert evening["filled_slots"] == 0  # nothing is reserved for a cancelled appointment
+    moved = mock.get("/v1/appointments", date="2026-06-22").json()["data"]
+    assert [a["appointment_id"] for a in moved] == [SEED_ID]
+    assert SEED_ID not in [
+        a["appointment_id"] for a in mock.get("/v1/appointments", date="2026-06-15").json()["data"]
+    ]

@@ -423,6 +423,22 @@ def test_a_timed_out_cancel_still_happened(mock_for):
             "- match: {method: PATCH, path: '/v1/appointments/{appointment_id}'}\n  respond: {status: 503, body: {success: false, error: {code: lower}}}\n",
             "breaks huskyvoice/error",
         ),
+        (
+            "- match: {method: GET}\n  respond: {status: 503, error: {code: BUSY, status: 502}}\n",
+            "502 differs from the step's status 503",
+        ),
+        (
+            "- match: {method: GET}\n  respond: {status: 200, error: {code: BUSY}}\n",
+            "an error answers with a 4xx or 5xx status",
+        ),
+        (
+            "- match: {method: GET}\n  respond: {error: {code: BUSY, message: '{{nope}}'}}\n",
+            "unknown placeholder {{nope}}",
+        ),
+        (
+            "- match: {body: {a: {regex: 3}}}\n  respond: {passthrough: true}\n",
+            "takes a string",
+        ),
     ],
 )
 def test_interaction_load_errors_name_file_line_and_field(tmp_path, interactions, needle):
@@ -644,3 +660,46 @@ def test_scenario_header_answers_one_request_from_another_scenario(mock):
     assert mock.engine.requests()[-1]["response"] == unknown.json()
     wrong = mock.http.get(PATCH, headers={**AUTH, "X-Mock-Scenario": "leyr/two-step"})
     assert "is not a huskyvoice scenario" in wrong.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("step", "status"),
+    [
+        ("{status: 503, error: {code: SERVICE_UNAVAILABLE}}", 503),
+        ("{error: {code: SERVICE_UNAVAILABLE, status: 502}}", 502),
+        ("{status: 504, error: {code: SERVICE_UNAVAILABLE, status: 504}}", 504),
+        ("{error: {code: NOT_FOUND}}", 404),  # the provider's own status for the code
+        ("{error: {code: SOMETHING_NEW}}", 400),  # an unknown code: the provider's default
+    ],
+)
+def test_a_step_status_and_its_error_compose_by_one_rule(tmp_path, step, status):
+    engine = engine_with(tmp_path, f"- match: {{method: PATCH}}\n  respond: {step}\n")
+    with client(engine) as http:
+        reply = http.patch(PATCH, json={"status": "cancelled"}, headers=AUTH)
+    assert reply.status_code == status
+    assert reply.json()["success"] is False
+    assert engine.violations() == []
+
+
+def test_leyr_per_appointment_counters_know_both_spellings_of_an_id(mock_for):
+    leyr = mock_for("leyr/connection-drop")
+    base = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/"
+    with pytest.raises(httpx.TransportError):
+        leyr_cancel(leyr, base + "1001")
+    # emr_id:1001 is the same appointment: its one dropped answer is spent.
+    retry = leyr_cancel(leyr, base + "emr_id:1001")
+    assert (retry.status_code, retry.json()["status"]) == (200, "cancelled")
+    first, second = leyr.engine.requests()
+    assert first["interaction"]["key"] == "webdoc/1001"
+    assert (second["interaction"], second["appointment"]) == (None, "webdoc/1001")
+
+
+def test_generate_belongs_to_huskyvoice_only(tmp_path):
+    scenario(
+        tmp_path,
+        "generated",
+        "extends: leyr/direct-cancel\ndescription: x\ngenerate: {appointments: 500}\n",
+        "leyr",
+    )
+    with pytest.raises(ScenarioError, match="generate: unknown field"):
+        MockEngine([], [tmp_path])

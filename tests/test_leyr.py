@@ -493,3 +493,13 @@ def test_openapi_for_leyr(mock):
     validate(document)
     bulk = document["paths"]["/api/emrs/{emr}/care-units/{care_unit_id}/appointments"]["patch"]
     assert "application/problem+json" in bulk["responses"]["400"]["content"]
+
+
+def test_bulk_checks_the_comment_before_cancelling_anything(leyr_for):
+    leyr = leyr_for("leyr/bulk-cancel")
+    reply = leyr.patch(
+        WEBDOC, {"ids": ["1001", "1002"], "status": "cancelled", "comment": "x" * 1001}
+    )
+    body = assert_problem(reply, 400, "INVALID_COMMENT_LENGTH", top="BAD_REQUEST")
+    assert body["errors"][0]["path"] == "comment"
+    assert {leyr.status(WEBDOC, i) for i in ("1001", "1002")} == {"booked"}
