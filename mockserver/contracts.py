@@ -67,13 +67,13 @@ def _message(error: ValidationError) -> str:
     if error.validator == "unevaluatedProperties":
         return "unknown field(s) " + ", ".join(re.findall(r"'[^']*'", error.message))
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     if error.validator in {"minLength", "maxLength", "pattern", "enum", "const", "type"}:
         value = json.dumps(error.instance, ensure_ascii=False)
         if len(value) > 60:
             value = value[:59] + "…"
         return f"{value} {_constraint(error)}"
-    return error.message
+    return str(error.message)
 
 
 def _constraint(error: ValidationError) -> str:
@@ -178,7 +178,9 @@ class Contracts:
             for error in _leaves(errors)
         ]
 
-    def openapi(self, provider: str, info: Mapping[str, Any], paths: Mapping[str, Any]) -> dict:
+    def openapi(
+        self, provider: str, info: Mapping[str, Any], paths: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """An OpenAPI 3.1 document whose components are this provider's schemas, refs rewritten."""
         prefix = provider + "/"
         components = {

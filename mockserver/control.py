@@ -87,7 +87,7 @@ class HttpBackend:
 
     def _call(
         self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         try:
             reply = self.http.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
@@ -100,33 +100,40 @@ class HttpBackend:
             except (ValueError, KeyError, TypeError):
                 message = reply.text[:200]
             raise ControlError(message)
-        return reply.json() if reply.content else None
+        data = reply.json() if reply.content else {}
+        if not isinstance(data, dict):
+            raise ControlError(f"the mock answered {method} {path} with {reply.text[:200]!r}")
+        return data
+
+    def _list(self, path: str, key: str, params: Mapping[str, str] | None = None) -> list[Any]:
+        found = self._call("GET", path, params=params).get(key)
+        if not isinstance(found, list):
+            raise ControlError(f"the mock's GET {path} has no {key!r} list")
+        return found
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")
 
     def activate(self, names: Sequence[str]) -> dict[str, str]:
-        return self._call("POST", "/reset", {"scenarios": list(names)})["active"]
+        active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
+        return {str(provider): str(name) for provider, name in active.items()}
 
     def seeded(self) -> dict[str, Any]:
         return self._call("GET", "/scenario")
 
     def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._call(
-            "GET", "/requests", params=pattern_to_query(pattern)
-        )["requests"]
-        return found
+        return self._list("/requests", "requests", pattern_to_query(pattern))
 
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
         query = {**pattern_to_query(pattern), "limit": str(limit)}
-        found = self._call("GET", "/requests/closest", params=query)["closest"]
+        found = self._list("/requests/closest", "closest", query)
         return [Near(item["request"], item["differences"]) for item in found]
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
     def messages(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/messages")["messages"]
+        return self._list("/messages", "messages")
 
     def clocks(self) -> dict[str, Any]:
         return self._call("GET", "/clock")
@@ -135,7 +142,7 @@ class HttpBackend:
         return self._call("PUT", "/clock", dict(body))
 
     def violations(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/violations")["violations"]
+        return self._list("/violations", "violations")
 
     def close(self) -> None:
         self.http.close()
@@ -291,12 +298,9 @@ class Outbox(_Records):
     def latest(self, appointment_id: str | None = None) -> dict[str, Any]:
         """The newest message, or the newest about an appointment (its original or new id)."""
         messages = self.all()
-        for message in reversed(messages):
-            if appointment_id is None or appointment_id in (
-                message["original_id"],
-                message["new_id"],
-            ):
-                return message
+        wanted = [m for m in messages if appointment_id in (None, m["original_id"], m["new_id"])]
+        if wanted:
+            return wanted[-1]
         about = f" about appointment {appointment_id!r}" if appointment_id else ""
         sent = ", ".join(f"{m['original_id']}->{m['new_id']}" for m in messages) or "none"
         raise AssertionError(f"no message was sent{about}; messages sent: {sent}")
@@ -364,7 +368,8 @@ class MockControl:
         return self.backend.seeded()
 
     def seeded(self, provider: str) -> dict[str, Any]:
-        return self.scenario[provider]["seeded"]
+        seeded: dict[str, Any] = self.scenario[provider]["seeded"]
+        return seeded
 
     @property
     def violations(self) -> list[dict[str, Any]]:

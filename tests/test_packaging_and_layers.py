@@ -97,6 +97,7 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
     assert "mockserver/_bundled/schemas/scenario.schema.json" in names
     assert "mockserver/_bundled/schemas/huskyvoice/appointment.json" in names
     assert "pytest_plugin/plugin.py" in names
+    assert {"mockserver/py.typed", "pytest_plugin/py.typed"} <= set(names)  # typed for users
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "mockserver = mockserver.cli:main" in text

@@ -179,7 +179,8 @@ class Provider(ABC):
         return reply
 
     def error_overrides(self, state: ProviderState) -> Mapping[str, Mapping[str, Any]]:
-        return state.seed.behaviour.get("errors", {})
+        overrides: Mapping[str, Mapping[str, Any]] = state.seed.behaviour.get("errors", {})
+        return overrides
 
     def max_body_bytes(self, state: ProviderState) -> int:
         return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
