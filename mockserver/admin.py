@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mockserver.clock import parse_instant
+from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
 from mockserver.engine import MockEngine
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.scenarios import UnknownScenarioError
@@ -60,26 +60,6 @@ async def _json_object(request: Request, *, optional: bool = False) -> dict[str,
     return data
 
 
-def _only(data: Mapping[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise AdminError(
-            400,
-            "BAD_REQUEST",
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
-        )
-
-
-def _provider(engine: MockEngine, name: Any) -> str | None:
-    if name is None:
-        return None
-    if name not in engine.states:
-        raise AdminError(
-            404, "UNKNOWN_PROVIDER", f"unknown provider {name!r}; known: {', '.join(engine.states)}"
-        )
-    return str(name)
-
-
 def _pattern(
     request: Request, ignore: frozenset[str] | set[str] = frozenset()
 ) -> RequestPattern | None:
@@ -97,14 +77,6 @@ def _pattern(
         raise AdminError(400, "BAD_REQUEST", str(error)) from None
 
 
-def _is_instant(value: Any) -> bool:
-    try:
-        parse_instant(value)
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return True
-
-
 Handler = Callable[[Request], Any]
 
 
@@ -113,7 +85,7 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         async def endpoint(request: Request) -> Response:
             try:
                 result = await handler(request)
-            except AdminError as error:
+            except (AdminError, CommandError) as error:
                 return _error(error.status, error.code, error.message)
             return result if isinstance(result, Response) else JSONResponse(result)
 
@@ -123,54 +95,22 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
 
     async def scenarios(request: Request) -> dict[str, Any]:
-        active = {s.name for s in engine.active().values()}
-        return {
-            "scenarios": [
-                {**scenario.summary(), "active": scenario.name in active}
-                for scenario in engine.catalog
-            ]
-        }
+        return {"scenarios": engine.scenario_summaries()}
 
     async def scenario(request: Request) -> dict[str, Any]:
         return engine.seeded()
 
     async def load_scenario(request: Request) -> dict[str, Any]:
-        data = await _json_object(request)
-        _only(data, {"name"})
-        name = data.get("name")
-        if not isinstance(name, str):
-            raise AdminError(
-                400,
-                "BAD_REQUEST",
-                "'name' (a scenario name such as huskyvoice/direct-cancel) is required",
-            )
+        command = LoadScenario.parse(await _json_object(request))
         try:
-            loaded = engine.load(name)
+            loaded = engine.load(command.name)
         except UnknownScenarioError as error:
             raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
         return {"loaded": loaded.summary()}
 
     async def reset(request: Request) -> dict[str, Any]:
         data = await _json_object(request, optional=True)
-        _only(data, {"provider", "scenarios"})
-        if "scenarios" in data:
-            names = data["scenarios"]
-            if "provider" in data or not (
-                isinstance(names, list) and all(isinstance(n, str) for n in names)
-            ):
-                raise AdminError(
-                    400, "BAD_REQUEST", "'scenarios' is a list of scenario names, alone"
-                )
-            try:
-                chosen = engine.activate(names)
-            except UnknownScenarioError as error:
-                raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
-            except ValueError as error:
-                raise AdminError(400, "BAD_REQUEST", str(error)) from None
-            return {"reset": sorted(chosen), "active": {p: s.name for p, s in chosen.items()}}
-        provider = _provider(engine, data.get("provider"))
-        engine.reset(provider)
-        return {"reset": [provider] if provider else sorted(engine.states)}
+        return engine.apply_reset(Reset.parse(data, engine.provider_names))
 
     async def requests(request: Request) -> dict[str, Any]:
         pattern = _pattern(request)
@@ -196,22 +136,7 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
 
     async def set_clock(request: Request) -> dict[str, Any]:
         data = await _json_object(request)
-        _only(data, {"now", "advance_seconds", "provider"})
-        now, advance = data.get("now"), data.get("advance_seconds")
-        if (now is None) == (advance is None):
-            raise AdminError(
-                400, "BAD_REQUEST", "give exactly one of 'now' (ISO instant) or 'advance_seconds'"
-            )
-        if now is not None and not _is_instant(now):
-            raise AdminError(400, "BAD_REQUEST", f"'now' must be an ISO 8601 instant, got {now!r}")
-        if advance is not None and (
-            isinstance(advance, bool) or not isinstance(advance, (int, float))
-        ):
-            raise AdminError(
-                400, "BAD_REQUEST", f"'advance_seconds' must be a number, got {advance!r}"
-            )
-        provider = _provider(engine, data.get("provider"))
-        return engine.set_clock(now=now, advance_seconds=advance, provider=provider)
+        return engine.set_clock(SetClock.parse(data, engine.provider_names))
 
     async def violations(request: Request) -> dict[str, Any]:
         return {"violations": engine.violations()}
@@ -221,14 +146,7 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
         return Response(status_code=204)
 
     async def openapi(request: Request) -> dict[str, Any]:
-        name = request.path_params["provider"]
-        if name not in engine.providers:
-            raise AdminError(
-                404,
-                "UNKNOWN_PROVIDER",
-                f"unknown provider {name!r}; known: {', '.join(engine.providers)}",
-            )
-        return engine.openapi(name)
+        return engine.openapi(request.path_params["provider"])
 
     return [
         Route("/health", guarded(health), methods=["GET"]),

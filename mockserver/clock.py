@@ -14,6 +14,21 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+# The mock's clocks stay well inside the calendar, so every date sum they feed stays valid.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def checked_instant(value: datetime) -> datetime:
+    """`value`, if a mock clock may stand there; ValueError otherwise."""
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(
+            f"{format_instant(value)} is outside the mock's range "
+            f"{format_instant(EARLIEST)} to {format_instant(LATEST)}"
+        )
+    return value
+
+
 def format_instant(value: datetime) -> str:
     """ISO UTC with milliseconds, the providers' timestamp format: 2026-05-26T10:00:00.000Z."""
     utc = value.astimezone(timezone.utc)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from mockserver.clock import format_instant, parse_instant
+from mockserver.commands import CommandError, SetClock
 from mockserver.engine import MockEngine
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 
@@ -71,8 +72,8 @@ class EngineBackend:
 
     def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return self.engine.set_clock(**body)
-        except (KeyError, ValueError) as error:
+            return self.engine.set_clock(SetClock.parse(body, self.engine.provider_names))
+        except CommandError as error:
             raise ControlError(f"cannot set the clock: {error}") from None
 
     def violations(self) -> list[dict[str, Any]]:

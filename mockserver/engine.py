@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mockserver.clock import parse_instant
+from mockserver.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.contracts import Contracts, Problem, default_contracts
 from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
@@ -20,7 +20,7 @@ from mockserver.patterns import Observed, RequestPattern, observed_body
 from mockserver.providers import make_providers, scenario_checks
 from mockserver.providers.base import Provider, ProviderState
 from mockserver.recorder import Recorder
-from mockserver.scenarios import Scenario, ScenarioCatalog
+from mockserver.scenarios import Scenario, ScenarioCatalog, UnknownScenarioError
 
 ADMIN_PREFIX = "/__admin"
 # How many conforming answers are remembered (schema, bytes) so they are not checked again.
@@ -111,8 +111,23 @@ class MockEngine:
                     restarted.append(name)
         return restarted
 
+    @property
+    def provider_names(self) -> tuple[str, ...]:
+        return tuple(self.providers)
+
+    def state(self, provider: str) -> ProviderState:
+        """A provider's live state (for white-box tests; surfaces use the methods below)."""
+        return self.states[provider]
+
     def active(self) -> dict[str, Scenario]:
         return {name: state.scenario for name, state in self.states.items()}
+
+    def scenario_summaries(self) -> list[dict[str, Any]]:
+        """Every loadable scenario, with whether it is active."""
+        active = {state.scenario.name for state in self.states.values()}
+        return [
+            {**scenario.summary(), "active": scenario.name in active} for scenario in self.catalog
+        ]
 
     def load(self, name: str) -> Scenario:
         """Make scenario `name` active for its provider, with fresh state; others are untouched."""
@@ -129,6 +144,19 @@ class MockEngine:
                 state = self.states[name]
                 self.states[name] = self.providers[name].new_state(state.scenario)
             self._forget()
+
+    def apply_reset(self, command: Reset) -> dict[str, Any]:
+        """A checked reset command; what was reset and, for named scenarios, what is active."""
+        if command.scenarios is None:
+            self.reset(command.provider)
+            return {"reset": [command.provider] if command.provider else sorted(self.states)}
+        try:
+            chosen = self.activate(command.scenarios)
+        except UnknownScenarioError as error:
+            raise CommandError(str(error), status=404, code="UNKNOWN_SCENARIO") from None
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        return {"reset": sorted(chosen), "active": {p: s.name for p, s in chosen.items()}}
 
     def activate(self, names: Sequence[str] = ()) -> dict[str, Scenario]:
         """Start clean on `names` (one per provider; the rest their `direct-cancel`).
@@ -163,6 +191,21 @@ class MockEngine:
         with self._lock:
             return [m for state in self.states.values() for m in state.outbox()]
 
+    def clocks(self) -> dict[str, Any]:
+        with self._lock:
+            return {name: state.clock.to_json() for name, state in self.states.items()}
+
+    def set_clock(self, command: SetClock) -> dict[str, Any]:
+        """Move the clocks the command names: all of them, or none if one cannot move."""
+        with self._lock:
+            chosen = [
+                state for name, state in self.states.items() if command.provider in (None, name)
+            ]
+            targets = [command.moved(state.clock.now()) for state in chosen]
+            for state, instant in zip(chosen, targets, strict=True):
+                state.clock.set(instant)
+        return self.clocks()
+
     # What the mock saw ------------------------------------------------------------------------
 
     def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
@@ -188,30 +231,6 @@ class MockEngine:
 
     def clear_violations(self) -> None:
         self._recorder.clear_violations()
-
-    # Clock ------------------------------------------------------------------------------------
-
-    def clocks(self) -> dict[str, Any]:
-        return {name: state.clock.to_json() for name, state in self.states.items()}
-
-    def set_clock(
-        self,
-        *,
-        now: str | None = None,
-        advance_seconds: float | None = None,
-        provider: str | None = None,
-    ) -> dict[str, Any]:
-        if provider is not None and provider not in self.states:
-            raise KeyError(provider)
-        with self._lock:
-            for name, state in self.states.items():
-                if provider not in (None, name):
-                    continue
-                if now is not None:
-                    state.clock.set(parse_instant(now))
-                if advance_seconds is not None:
-                    state.clock.advance(advance_seconds)
-        return self.clocks()
 
     # Requests ---------------------------------------------------------------------------------
 
@@ -350,7 +369,9 @@ class MockEngine:
         return Reply(404, body)
 
     def openapi(self, provider: str) -> dict[str, Any]:
-        return self.providers[provider].openapi()
+        name = provider_name(provider, self.provider_names)
+        assert name is not None
+        return self.providers[name].openapi()
 
 
 def resolve_active(

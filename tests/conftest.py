@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mockserver import MockEngine, create_app
+from mockserver.commands import SetClock
 from mockserver.transport import ASGITransport
 
 pytest_plugins = ["pytester"]
@@ -40,6 +41,10 @@ class Mock:
             json={"status": "cancelled", **extra},
             headers={"Authorization": f"Bearer {key}"},
         )
+
+    def clock(self, **change: Any) -> None:
+        """Set or advance the mock's clocks as the admin API does (`now=` or `advance_seconds=`)."""
+        self.engine.set_clock(SetClock.parse(change, self.engine.provider_names))
 
     def get(self, path: str, **params: Any):
         return self.http.get(path, params=params, headers=AUTH)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import SEED_ID
 
 
@@ -169,3 +171,56 @@ def test_unknown_admin_route_lists_the_routes(mock):
     assert reply.status_code == 404
     assert "GET /__admin/health" in reply.json()["error"]["message"]
     assert mock.http.delete("/__admin/health").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"advance_seconds": 1e12}',
+        b'{"advance_seconds": 1e308}',
+        b'{"advance_seconds": -1e308}',
+        b'{"advance_seconds": NaN}',
+        b'{"advance_seconds": Infinity}',
+        b'{"advance_seconds": true}',
+        b'{"advance_seconds": "60"}',
+        b'{"now": "0001-01-01T00:00+01:00"}',
+        b'{"now": "9999-12-31T23:59-01:00"}',
+        b'{"now": "2026-02-30T10:00Z"}',
+        b'{"now": 5}',
+        b'{"now": "2026-06-01T00:00Z", "provider": ["huskyvoice"]}',
+        b'{"now": "2026-06-01T00:00Z", "provider": {}}',
+        b'{"now": "2026-06-01T00:00Z", "advance_seconds": 1}',
+    ],
+)
+def test_clock_refuses_what_it_cannot_do_and_changes_nothing(mock, body):
+    before = mock.http.get("/__admin/clock").json()
+    reply = mock.http.put("/__admin/clock", content=body)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == "BAD_REQUEST"
+    assert mock.http.get("/__admin/clock").json() == before
+    assert mock.cancel().status_code == 200  # and the mock still answers
+
+
+def test_clock_steps_that_would_leave_its_range_move_no_clock(mock):
+    far = mock.http.put("/__admin/clock", json={"now": "8999-12-31T00:00:00Z", "provider": "leyr"})
+    assert far.status_code == 200
+    before = mock.http.get("/__admin/clock").json()
+    reply = mock.http.put("/__admin/clock", json={"advance_seconds": 3 * 86400})
+    assert reply.status_code == 400
+    assert "range" in reply.json()["error"]["message"]
+    assert mock.http.get("/__admin/clock").json() == before  # HuskyVoice's did not move alone
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"provider": ["x"]}',
+        b'{"provider": {}}',
+        b'{"provider": 1}',
+        b'{"scenarios": "leyr/two-step"}',
+    ],
+)
+def test_reset_refuses_a_provider_that_is_not_a_name(mock, body):
+    reply = mock.http.post("/__admin/reset", content=body)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == "BAD_REQUEST"

@@ -30,7 +30,7 @@ def test_cancel_frees_one_place_in_the_slot(mock):
 
 def test_recancel_returns_the_current_record_and_frees_nothing_more(mock):
     first = mock.cancel().json()
-    mock.engine.set_clock(advance_seconds=3600)
+    mock.clock(advance_seconds=3600)
     again = mock.cancel()
     assert again.status_code == 200
     assert again.json() == first
@@ -110,13 +110,13 @@ def test_notice_period_on_the_mock_clock(mock_for):
     assert error["code"] == "CANCELLATION_NOTICE_PERIOD"
     assert "2026-06-15T03:30:00.000Z" in error["message"]
     # Exactly 24 hours before 09:00 Asia/Kolkata the notice is met.
-    mock.engine.set_clock(now="2026-06-14T03:30:00Z")
+    mock.clock(now="2026-06-14T03:30:00Z")
     assert mock.cancel().status_code == 200
 
 
 def test_notice_boundary_one_second_short(mock_for):
     mock = mock_for("huskyvoice/notice-period")
-    mock.engine.set_clock(now="2026-06-14T03:30:01Z")
+    mock.clock(now="2026-06-14T03:30:01Z")
     assert mock.cancel().status_code == 422
 
 

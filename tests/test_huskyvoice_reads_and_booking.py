@@ -176,9 +176,9 @@ def test_rate_limited_scenario(mock_for):
         }
     }
     assert limited.headers["retry-after"] == "60"
-    mock.engine.set_clock(advance_seconds=45)
+    mock.clock(advance_seconds=45)
     assert mock.get(f"/v1/appointments/{SEED_ID}").headers["retry-after"] == "15"
-    mock.engine.set_clock(advance_seconds=15)
+    mock.clock(advance_seconds=15)
     assert mock.get(f"/v1/appointments/{SEED_ID}").status_code == 200
     assert mock.engine.violations() == []
 

@@ -364,7 +364,7 @@ def test_a_timed_out_cancel_still_happened(mock_for):
             httpx.patch(
                 f"{server.base_url}{PATCH}", json={"status": "cancelled"}, headers=AUTH, timeout=0.3
             )
-        assert mock.engine.states["huskyvoice"].appointments[SEED_ID]["status"] == "cancelled"
+        assert mock.engine.state("huskyvoice").appointments[SEED_ID]["status"] == "cancelled"
 
 
 # Load-time errors --------------------------------------------------------------------------------------

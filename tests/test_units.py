@@ -8,6 +8,7 @@ import pytest
 
 from mockserver import MockEngine, MockRequest
 from mockserver.clock import Clock, format_instant, parse_instant
+from mockserver.commands import CommandError, SetClock
 from mockserver.contracts import default_contracts
 from mockserver.exchange import ApiError, Reply
 from mockserver.providers import huskyvoice
@@ -102,16 +103,17 @@ def test_an_undeclared_status_is_a_violation(monkeypatch):
 
 def test_loading_one_provider_leaves_the_other_alone():
     engine = MockEngine()
-    before = engine.states["huskyvoice"]
+    before = engine.state("huskyvoice")
     engine.reset("huskyvoice")
-    assert engine.states["huskyvoice"] is not before
-    with pytest.raises(KeyError):
-        engine.set_clock(advance_seconds=1, provider="acme")
+    assert engine.state("huskyvoice") is not before
+    with pytest.raises(CommandError) as caught:
+        SetClock.parse({"advance_seconds": 1, "provider": "acme"}, engine.provider_names)
+    assert (caught.value.status, caught.value.code) == (404, "UNKNOWN_PROVIDER")
 
 
 def test_notice_start_uses_the_window_or_the_default_session_time():
     engine = MockEngine()
-    state = engine.states["huskyvoice"]
+    state = engine.state("huskyvoice")
     record = state.appointments["appt_a1b2c3d4e5"]
     assert format_instant(huskyvoice._starts_at(state, record)) == "2026-06-15T03:30:00.000Z"
     state.slot_of["appt_a1b2c3d4e5"] = None
