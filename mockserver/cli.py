@@ -7,18 +7,18 @@ import contextlib
 import gc
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
-from mockserver.providers import make_providers, provider_classes, scenario_checks
+from mockserver.providers import make_providers, provider_classes
 from mockserver.resources import scenarios_dir
 from mockserver.scenarios import (
+    Readers,
     ScenarioCatalog,
     ScenarioError,
     ScenarioProblem,
-    SemanticCheck,
     UnknownScenarioError,
     load_scenarios,
     scenario_files,
@@ -146,13 +146,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checks() -> Mapping[str, SemanticCheck]:
-    return scenario_checks(make_providers(default_contracts()).values())
+def _readers() -> Readers:
+    return make_providers(default_contracts())
 
 
 def _scenarios(args: argparse.Namespace) -> int:
     try:
-        catalog = ScenarioCatalog(args.scenarios_dir, checks=_checks())
+        catalog = ScenarioCatalog(args.scenarios_dir, readers=_readers())
     except ScenarioError as error:
         return _fail(f"broken scenario files:\n{error}")
     if args.json:
@@ -179,7 +179,7 @@ def _validate(args: argparse.Namespace) -> int:
     known = {p.resolve() for p in builtin}
     # Files may extend built-in scenarios, so those are loaded beside them.
     user = [f for f in files if f.resolve() not in known]
-    _, found = load_scenarios(builtin, user, checks=_checks())
+    _, found = load_scenarios(builtin, user, readers=_readers())
     problems += found
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -17,8 +17,8 @@ from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
 from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange
 from mockserver.patterns import Observed, RequestPattern, observed_body
-from mockserver.providers import make_providers, scenario_checks
-from mockserver.providers.base import Provider, ProviderState
+from mockserver.providers import AnyProvider, make_providers
+from mockserver.providers.base import ProviderState
 from mockserver.recorder import Recorder
 from mockserver.scenarios import Scenario, ScenarioCatalog, UnknownScenarioError
 
@@ -68,7 +68,7 @@ class MockEngine:
     ) -> None:
         """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
         self.contracts = contracts or default_contracts()
-        self.providers: dict[str, Provider] = make_providers(self.contracts)
+        self.providers: dict[str, AnyProvider] = make_providers(self.contracts)
         self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
@@ -91,7 +91,7 @@ class MockEngine:
         return ScenarioCatalog(
             self.scenarios_dirs,
             contracts=self.contracts,
-            checks=scenario_checks(self.providers.values()),
+            readers=self.providers,
         )
 
     def reload(self) -> list[str]:
@@ -234,7 +234,7 @@ class MockEngine:
 
     # Requests ---------------------------------------------------------------------------------
 
-    def provider_for(self, path: str) -> Provider | None:
+    def provider_for(self, path: str) -> AnyProvider | None:
         for provider in self.providers.values():
             if path == provider.prefix or path.startswith(provider.prefix + "/"):
                 return provider
@@ -275,7 +275,7 @@ class MockEngine:
         return reply
 
     def _state_for(
-        self, provider: Provider, request: MockRequest
+        self, provider: AnyProvider, request: MockRequest
     ) -> tuple[ProviderState, Reply | None]:
         """The active state, or another scenario's for a request with X-Mock-Scenario."""
         active = self.states[provider.name]
@@ -316,7 +316,7 @@ class MockEngine:
 
     def _broken_contract(
         self,
-        provider: Provider,
+        provider: AnyProvider,
         state: ProviderState,
         request: MockRequest,
         reply: Reply,

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from mockserver.clock import parse_instant
+from mockserver.clock import checked_instant, parse_instant
 from mockserver.contracts import Contracts, default_contracts
+from mockserver.model import ScenarioModel, common_fields, section
 from mockserver.resources import scenarios_dir
 
 FieldPath = tuple[str | int, ...]
-# A provider's own consistency checks over a schema-valid document: (field path, message) pairs.
-SemanticCheck = Callable[[Mapping[str, Any]], Iterable[tuple[FieldPath, str]]]
 
-DEFAULT_NOW = "2026-05-26T12:00:00.000Z"
+
+class ScenarioReader(Protocol):
+    """What turns a provider's schema-checked document into its typed model (a provider)."""
+
+    def read(
+        self, data: Mapping[str, Any]
+    ) -> tuple[ScenarioModel, list[tuple[FieldPath, str]]]: ...
+
+
+Readers = Mapping[str, ScenarioReader]
 
 
 @dataclass(frozen=True)
@@ -54,23 +63,14 @@ class UnknownScenarioError(LookupError):
 
 @dataclass(frozen=True)
 class Scenario:
+    """A loaded scenario: its typed model, and the merged document it was parsed from."""
+
     name: str
     provider: str
     description: str
     source: str
+    model: ScenarioModel = field(repr=False)
     data: Mapping[str, Any] = field(repr=False)
-
-    @property
-    def seed(self) -> int:
-        return int(self.data.get("seed", 0))
-
-    @property
-    def now(self) -> str:
-        return str(self.data.get("clock", {}).get("now", DEFAULT_NOW))
-
-    @property
-    def frozen(self) -> bool:
-        return bool(self.data.get("clock", {}).get("frozen", True))
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -217,7 +217,7 @@ def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any
 def _build(
     chain: Sequence[_Source],
     contracts: Contracts,
-    checks: Mapping[str, SemanticCheck] | None,
+    readers: Readers | None,
 ) -> Scenario:
     """Validate a source merged over its ancestors (`chain`, child first) into a Scenario."""
     data: dict[str, Any] = {}
@@ -233,11 +233,14 @@ def _build(
     # is most of a start-up; files a user wrote (or extends) are always checked.
     trusted = all(source.label == "builtin" for source in chain)
     problems = [] if trusted else _schema_problems(data, layers, contracts)
-    if not problems:
-        problems += _common_checks(data, layers)
-        check = (checks or {}).get(data["provider"])
-        for path, message in check(data) if check else ():
-            problems.append(layers.problem(path, _field_name(path), message))
+    if problems:
+        raise ScenarioError(problems)
+    problems += _common_checks(data, layers)
+    if problems:
+        raise ScenarioError(problems)
+    reader = (readers if readers is not None else _builtin_readers()).get(data["provider"])
+    model, found = reader.read(data) if reader else (ScenarioModel(**common_fields(data)), [])
+    problems += [layers.problem(path, _field_name(path), message) for path, message in found]
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -245,8 +248,16 @@ def _build(
         provider=data["provider"],
         description=data["description"].strip(),
         source=child.label,
+        model=model,
         data=data,
     )
+
+
+@lru_cache(maxsize=1)
+def _builtin_readers() -> Readers:
+    from mockserver.providers import make_providers
+
+    return make_providers(default_contracts())
 
 
 def parse_scenario(
@@ -254,7 +265,7 @@ def parse_scenario(
     *,
     file: str,
     contracts: Contracts | None = None,
-    checks: Mapping[str, SemanticCheck] | None = None,
+    readers: Readers | None = None,
     source: str | None = None,
 ) -> Scenario:
     """Build a Scenario from one file's YAML, or raise ScenarioError listing every problem.
@@ -273,7 +284,7 @@ def parse_scenario(
                 )
             ]
         )
-    return _build([read], contracts or default_contracts(), checks)
+    return _build([read], contracts or default_contracts(), readers)
 
 
 def _schema_problems(
@@ -302,11 +313,11 @@ def _schema_problems(
 
 
 def _common_checks(data: Mapping[str, Any], layers: _Layers) -> list[ScenarioProblem]:
-    now = data.get("clock", {}).get("now")
+    now = section(data, "clock").get("now")
     if now is not None:
         try:
-            parse_instant(now)
-        except ValueError as error:
+            checked_instant(parse_instant(now))
+        except (ValueError, OverflowError) as error:
             return [layers.problem(("clock", "now"), "clock.now", str(error))]
     return []
 
@@ -343,7 +354,7 @@ def load_scenarios(
     user: Sequence[Path],
     *,
     contracts: Contracts | None = None,
-    checks: Mapping[str, SemanticCheck] | None = None,
+    readers: Readers | None = None,
 ) -> tuple[dict[str, Scenario], list[ScenarioProblem]]:
     """Read, extend and check scenario files: built-in ones first, then the user's.
 
@@ -388,7 +399,7 @@ def load_scenarios(
     for name, source in final.items():
         try:
             chain = _ancestry(source, final, shadowed)
-            scenarios[name] = _build(chain, contracts, checks)
+            scenarios[name] = _build(chain, contracts, readers)
         except ScenarioError as error:
             problems += error.problems
     return scenarios, problems
@@ -441,7 +452,7 @@ class ScenarioCatalog:
         user_dirs: Sequence[Path] = (),
         *,
         contracts: Contracts | None = None,
-        checks: Mapping[str, SemanticCheck] | None = None,
+        readers: Readers | None = None,
         include_builtin: bool = True,
     ) -> None:
         self.user_dirs = [Path(d) for d in user_dirs]
@@ -454,7 +465,7 @@ class ScenarioCatalog:
                 problems.append(ScenarioProblem(str(directory), None, "", "not a directory"))
         builtin = scenario_files(scenarios_dir()) if include_builtin else []
         self._scenarios, found = load_scenarios(
-            builtin, user_files, contracts=contracts, checks=checks
+            builtin, user_files, contracts=contracts, readers=readers
         )
         problems += found
         if problems:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from mockserver import MockEngine, ScenarioError
-from mockserver.providers.huskyvoice import check_scenario
 from mockserver.resources import scenarios_dir
 from mockserver.scenarios import parse_scenario
 
@@ -17,7 +16,7 @@ DIRECT = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
 
 def problems_of(text: str, file: str = "case.yaml") -> list[str]:
     with pytest.raises(ScenarioError) as caught:
-        parse_scenario(text, file=file, checks={"huskyvoice": check_scenario})
+        parse_scenario(text, file=file)
     return [str(p) for p in caught.value.problems]
 
 
@@ -232,12 +231,10 @@ LEYR = (scenarios_dir() / "leyr" / "two-step.yaml").read_text()
     ],
 )
 def test_leyr_consistency_checks(old, new, needle, offset):
-    from mockserver.providers.leyr import check_scenario as leyr_checks
-
     assert old in LEYR
     text = LEYR.replace(old, new, 1)
     with pytest.raises(ScenarioError) as caught:
-        parse_scenario(text, file="leyr.yaml", checks={"leyr": leyr_checks})
+        parse_scenario(text, file="leyr.yaml")
     problems = [str(p) for p in caught.value.problems]
     assert any(needle in p for p in problems), problems
     line = LEYR[: LEYR.index(old)].count("\n") + 1 + offset

@@ -11,7 +11,7 @@ from mockserver.clock import Clock, format_instant, parse_instant
 from mockserver.commands import CommandError, SetClock
 from mockserver.contracts import default_contracts
 from mockserver.exchange import ApiError, Reply
-from mockserver.providers import huskyvoice
+from mockserver.providers.huskyvoice import api, rules
 from mockserver.routing import compile_template
 
 AUTH = {"authorization": "Bearer YOUR_API_KEY"}
@@ -83,7 +83,7 @@ def test_a_response_that_breaks_its_schema_is_a_500_and_a_violation(monkeypatch)
     def broken(state, call):
         return Reply(200, {"success": True, "data": {"allow_cancellation": "yes"}})
 
-    monkeypatch.setattr(huskyvoice, "get_config", broken)
+    monkeypatch.setattr(api, "get_config", broken)
     engine = MockEngine()
     reply = engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH))
     assert reply.status == 500
@@ -95,7 +95,7 @@ def test_a_response_that_breaks_its_schema_is_a_500_and_a_violation(monkeypatch)
 
 
 def test_an_undeclared_status_is_a_violation(monkeypatch):
-    monkeypatch.setattr(huskyvoice, "get_config", lambda state, call: Reply(202, {"success": True}))
+    monkeypatch.setattr(api, "get_config", lambda state, call: Reply(202, {"success": True}))
     engine = MockEngine()
     assert engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH)).status == 500
     assert "not declared" in engine.violations()[0]["problems"][0]["message"]
@@ -115,10 +115,10 @@ def test_notice_start_uses_the_window_or_the_default_session_time():
     engine = MockEngine()
     state = engine.state("huskyvoice")
     record = state.appointments["appt_a1b2c3d4e5"]
-    assert format_instant(huskyvoice._starts_at(state, record)) == "2026-06-15T03:30:00.000Z"
+    assert format_instant(rules.starts_at(state, record)) == "2026-06-15T03:30:00.000Z"
     state.slot_of["appt_a1b2c3d4e5"] = None
     record["session"] = "Evening"
-    assert format_instant(huskyvoice._starts_at(state, record)) == "2026-06-15T11:30:00.000Z"
+    assert format_instant(rules.starts_at(state, record)) == "2026-06-15T11:30:00.000Z"
 
 
 def test_api_error_defaults():

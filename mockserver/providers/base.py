@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, TypeVar
 
 from mockserver.clock import Clock
 from mockserver.contracts import Contracts, Problem
@@ -19,21 +19,15 @@ from mockserver.interactions import (
     sample_context,
     scripted_reply,
 )
+from mockserver.model import ErrorOverride, ScenarioModel
 from mockserver.routing import Call, Operation, Router, template_params
 from mockserver.scenarios import FieldPath, Scenario
 from mockserver.templating import Context, render
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-
-class Seed(Protocol):
-    """A scenario prepared once, so that a reset only copies plain data."""
-
-    @property
-    def scenario(self) -> Scenario: ...
-
-    @property
-    def behaviour(self) -> Mapping[str, Any]: ...
+NO_OVERRIDE = ErrorOverride()
+SeedT = TypeVar("SeedT")
+StateT = TypeVar("StateT", bound="ProviderState")
+ScenarioProblems = list[tuple[FieldPath, str]]
 
 
 class ProviderState(ABC):
@@ -41,8 +35,11 @@ class ProviderState(ABC):
 
     scenario: Scenario
     clock: Clock
-    seed: Seed
     script: ScriptRuntime
+
+    @property
+    def model(self) -> ScenarioModel:
+        return self.scenario.model
 
     @abstractmethod
     def seeded(self) -> dict[str, Any]:
@@ -52,8 +49,11 @@ class ProviderState(ABC):
         return []
 
 
-class Provider(ABC):
-    """One provider's behaviour: subclasses declare operations, auth and the error envelope."""
+class Provider(ABC, Generic[SeedT, StateT]):
+    """One provider's behaviour: subclasses declare operations, auth and the error envelope.
+
+    `SeedT` is what a scenario is prepared into once; `StateT` the world a reset copies from it.
+    """
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -68,47 +68,27 @@ class Provider(ABC):
         self.contracts = contracts
         self.router = Router(self.operations())
         # Prepared seeds by scenario name; a reloaded scenario (a new object) replaces its entry.
-        self._seeds: dict[str, tuple[Seed, tuple[Interaction, ...]]] = {}
+        self._seeds: dict[str, tuple[Scenario, SeedT, tuple[Interaction, ...]]] = {}
 
     @abstractmethod
     def operations(self) -> Iterable[Operation]: ...
 
-    @abstractmethod
-    def prepare(self, scenario: Scenario) -> Seed:
-        """Turn a scenario into the data every reset starts from (done once per scenario)."""
+    # Scenarios ------------------------------------------------------------------------------
 
     @abstractmethod
-    def fresh_state(self, seed: Any) -> ProviderState: ...
+    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+        """The typed scenario of a schema-checked document."""
 
-    def new_state(self, scenario: Scenario) -> ProviderState:
-        prepared = self._seeds.get(scenario.name)
-        if prepared is None or prepared[0].scenario is not scenario:
-            interactions = compile_interactions(scenario.data.get("interactions", []))
-            prepared = self._seeds[scenario.name] = (self.prepare(scenario), interactions)
-        seed, interactions = prepared
-        state = self.fresh_state(seed)
-        state.script = ScriptRuntime(interactions, scenario.seed)
-        return state
-
-    @abstractmethod
-    def authorize(
-        self, state: Any, request: MockRequest, operation: Operation, params: Mapping[str, str]
-    ) -> Any:
-        """Return the caller's principal or raise ApiError (401/403/429)."""
-
-    @abstractmethod
-    def error_body(
-        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
-    ) -> Any: ...
-
-    def check_scenario(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
-        """Problems of a schema-valid scenario document that its schema cannot express."""
+    def check_model(self, model: Any) -> Iterable[tuple[FieldPath, str]]:
+        """Problems of a typed scenario that its schema cannot express."""
         return ()
 
-    def scenario_problems(self, data: Mapping[str, Any]) -> Iterable[tuple[FieldPath, str]]:
-        """The provider's own checks, then every scripted interaction's (contracts included)."""
-        yield from self.check_scenario(data)
-        yield from check_interactions(
+    def read(self, data: Mapping[str, Any]) -> tuple[ScenarioModel, ScenarioProblems]:
+        """Parse a schema-checked document once; its model and every problem beyond the schema
+        (the provider's own checks, then each scripted interaction's, contracts included)."""
+        model = self.parse_model(data)
+        problems = list(self.check_model(model))
+        problems += check_interactions(
             data.get("interactions", []),
             schema_for=self.schema_for,
             check=self.contracts.check,
@@ -117,6 +97,36 @@ class Provider(ABC):
             ),
             sample=sample_context(self.sample_appointment),
         )
+        return model, problems
+
+    @abstractmethod
+    def prepare(self, scenario: Scenario) -> SeedT:
+        """Turn a scenario into the data every reset starts from (done once per scenario)."""
+
+    @abstractmethod
+    def fresh_state(self, seed: SeedT) -> StateT: ...
+
+    def new_state(self, scenario: Scenario) -> StateT:
+        prepared = self._seeds.get(scenario.name)
+        if prepared is None or prepared[0] is not scenario:
+            interactions = compile_interactions(scenario.data.get("interactions", []))
+            prepared = (scenario, self.prepare(scenario), interactions)
+            self._seeds[scenario.name] = prepared
+        _, seed, interactions = prepared
+        state = self.fresh_state(seed)
+        state.script = ScriptRuntime(interactions, scenario.model.seed)
+        return state
+
+    @abstractmethod
+    def authorize(
+        self, state: StateT, request: MockRequest, operation: Operation, params: Mapping[str, str]
+    ) -> Any:
+        """Return the caller's principal or raise ApiError (401/403/429)."""
+
+    @abstractmethod
+    def error_body(
+        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
+    ) -> Any: ...
 
     # Scripted interactions ----------------------------------------------------------------
 
@@ -135,7 +145,7 @@ class Provider(ABC):
         return self.appointment_key(self.router.params_for(path))
 
     @abstractmethod
-    def appointment_record(self, state: Any, key: str | None) -> Mapping[str, Any] | None:
+    def appointment_record(self, state: StateT, key: str | None) -> Mapping[str, Any] | None:
         """The appointment under `key`, for `{{appointment.…}}` placeholders."""
 
     def schema_for(self, method: str | None, path: str | None, status: int) -> str | None:
@@ -146,10 +156,11 @@ class Provider(ABC):
         return self.error_schema_for_status(status) if status >= 400 else None
 
     def error_schema_for_status(self, status: int) -> str:
+        """The one hook for error shapes: the schema an error answer of `status` keeps to."""
         return self.error_schema
 
     def scripted(
-        self, state: Any, request: MockRequest, chosen: Scripted, appointment: str | None
+        self, state: StateT, request: MockRequest, chosen: Scripted, appointment: str | None
     ) -> Reply:
         context = Context(
             method=request.method,
@@ -178,16 +189,9 @@ class Provider(ABC):
         reply.schema = self.schema_for(request.method, request.path, reply.status)
         return reply
 
-    def error_overrides(self, state: ProviderState) -> Mapping[str, Mapping[str, Any]]:
-        overrides: Mapping[str, Mapping[str, Any]] = state.seed.behaviour.get("errors", {})
-        return overrides
-
-    def max_body_bytes(self, state: ProviderState) -> int:
-        return int(state.seed.behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
-
     # The pipeline -----------------------------------------------------------------------
 
-    def handle(self, state: Any, request: MockRequest) -> Reply:
+    def handle(self, state: StateT, request: MockRequest) -> Reply:
         request_problems: list[Problem] = []
         try:
             operation, params = self.router.match(request.method, request.path)
@@ -205,32 +209,29 @@ class Provider(ABC):
         reply.request_problems = request_problems
         return reply
 
-    def error_reply(self, state: Any, error: ApiError, request: MockRequest) -> Reply:
-        override = self.error_overrides(state).get(error.code, {})
-        status = override.get("status") or error.status or self.error_statuses.get(error.code, 400)
-        code = override.get("code", error.code)
-        message = override.get("message", error.message)
+    def error_reply(self, state: StateT, error: ApiError, request: MockRequest) -> Reply:
+        override = state.model.errors.get(error.code, NO_OVERRIDE)
+        status = override.status or error.status or self.error_statuses.get(error.code, 400)
+        code = override.code or error.code
+        message = override.message or error.message
         body = self.error_body(code, message, status, error, request)
         return Reply(
             status,
             body,
             headers=dict(error.headers),
             content_type=self.error_content_type,
-            schema=self.error_schema_for(error.code),
+            schema=self.error_schema_for_status(status),
         )
 
     error_content_type: ClassVar[str] = JSON_TYPE
 
-    def error_schema_for(self, code: str) -> str:
-        return self.error_schema
-
     def validation_error(self, problems: list[Problem]) -> ApiError:
         return ApiError(self.validation_code, "; ".join(map(str, problems[:5])))
 
-    def _parse_body(self, state: Any, request: MockRequest, operation: Operation) -> Any:
+    def _parse_body(self, state: StateT, request: MockRequest, operation: Operation) -> Any:
         if operation.request_schema is None:
             return None
-        limit = self.max_body_bytes(state)
+        limit = state.model.max_body_bytes
         if request.oversized or len(request.body) > limit:
             raise ApiError(
                 "PAYLOAD_TOO_LARGE",
@@ -321,7 +322,7 @@ class Provider(ABC):
                     "description": "",
                     "content": {
                         self.error_content_type: {
-                            "schema": {"$ref": _file_ref(self.error_schema_for(code))}
+                            "schema": {"$ref": _file_ref(self.error_schema_for_status(int(status)))}
                         }
                     },
                 },

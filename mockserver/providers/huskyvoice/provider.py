@@ -1,0 +1,100 @@
+"""HuskyVoice as a provider: its operations, keys, error envelope and scenario hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from mockserver.exchange import ApiError, MockRequest
+from mockserver.model import ScenarioModel
+from mockserver.providers.base import Provider
+from mockserver.providers.huskyvoice import api, auth, model, seed
+from mockserver.providers.huskyvoice.state import HuskyVoiceState
+from mockserver.routing import Operation
+from mockserver.scenarios import FieldPath, Scenario
+
+RATE_LIMIT_SCHEMA = "huskyvoice/rate-limit-error"
+
+
+class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
+    name = "huskyvoice"
+    title = "HuskyVoice appointments API"
+    prefix = "/v1"
+    error_schema = "huskyvoice/error"
+    appointment_schema = "huskyvoice/appointment"
+    sample_appointment: ClassVar[Mapping[str, Any]] = {
+        "appointment_id": "appt_a1b2c3d4e5",
+        "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+        "branch_id": "branch_uuid_here",
+        "date": "2026-06-15",
+        "session": "Morning",
+        "batch": "MA",
+        "token": None,
+        "patient_name": "Aadhi",
+        "parent_phone": "+919840XXXXXX",
+        "assigned_doctor": None,
+        "status": "confirmed",
+        "external_reference_id": None,
+        "created_at": "2026-05-26T10:00:00.000Z",
+        "updated_at": "2026-05-26T12:00:00.000Z",
+    }
+    error_statuses: ClassVar[Mapping[str, int]] = {
+        "VALIDATION_ERROR": 400,
+        "UNAUTHORIZED": 401,
+        "INSUFFICIENT_SCOPE": 403,
+        "CANCELLATION_NOT_ALLOWED": 403,
+        "RESCHEDULING_NOT_ALLOWED": 403,
+        "NOT_FOUND": 404,
+        "METHOD_NOT_ALLOWED": 405,
+        "INVALID_STATUS_TRANSITION": 409,
+        "SLOT_FULL": 409,
+        "DUPLICATE_BOOKING": 409,
+        "PAYLOAD_TOO_LARGE": 413,
+        "UNSUPPORTED_MEDIA_TYPE": 415,
+        "CANCELLATION_NOTICE_PERIOD": 422,
+        "OUTSIDE_AVAILABILITY": 422,
+        "RATE_LIMIT_EXCEEDED": 429,
+        "INTERNAL_ERROR": 500,
+    }
+
+    def operations(self) -> Iterable[Operation]:
+        return api.operations()
+
+    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+        return model.parse(data)
+
+    def check_model(self, scenario_model: Any) -> Iterable[tuple[FieldPath, str]]:
+        assert isinstance(scenario_model, model.HuskyVoiceModel)
+        return seed.check(scenario_model)
+
+    def prepare(self, scenario: Scenario) -> seed.Seed:
+        assert isinstance(scenario.model, model.HuskyVoiceModel)
+        return seed.prepare(scenario, scenario.model)
+
+    def fresh_state(self, prepared: seed.Seed) -> HuskyVoiceState:
+        return HuskyVoiceState(prepared)
+
+    def authorize(
+        self,
+        state: HuskyVoiceState,
+        request: MockRequest,
+        operation: Operation,
+        params: Mapping[str, str],
+    ) -> str:
+        return auth.authorize(state, request, operation)
+
+    def error_schema_for_status(self, status: int) -> str:
+        # The only error body HuskyVoice documents is 429's, without "success" [doc].
+        return RATE_LIMIT_SCHEMA if status == 429 else self.error_schema
+
+    def appointment_record(
+        self, state: HuskyVoiceState, key: str | None
+    ) -> Mapping[str, Any] | None:
+        return state.appointments.get(key or "")
+
+    def error_body(
+        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
+    ) -> Any:
+        if status == 429:
+            return {"error": {"code": code, "message": message}}
+        return {"success": False, "error": {"code": code, "message": message}}

@@ -1,0 +1,119 @@
+"""A Leyr scenario, typed: clients, EMRs and care units, patients, appointments, two-step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.model import ScenarioModel, common_fields, items, section
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """An application; `emrs` / `care_units` limit it (None: all)."""
+
+    client_id: str
+    client_secret: str
+    emrs: frozenset[str] | None = None
+    care_units: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CareUnit:
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class EmrSpec:
+    id: str
+    care_units: tuple[CareUnit, ...]
+    name: str | None = None
+    two_step: bool = False
+    channel: str = "sms"
+
+    @property
+    def care_unit_ids(self) -> tuple[str, ...]:
+        return tuple(unit.id for unit in self.care_units)
+
+
+@dataclass(frozen=True)
+class PatientSpec:
+    id: str
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class AppointmentSpec:
+    id: str
+    emr: str
+    care_unit_id: str
+    start: str
+    end: str
+    status: str = "booked"
+    patient_id: str | None = None
+    resource_id: str | None = None
+    healthcare_service_id: str | None = None
+    comment: str | None = None
+    # Overrides the EMR's two_step for this one appointment [mock].
+    two_step: bool | None = None
+
+
+@dataclass(frozen=True)
+class TwoStep:
+    """`two_step`: how codes are made and how long and how often they may be tried."""
+
+    code: str | None = None  # fixed; else drawn from the seed
+    max_attempts: int = 3
+    expiry_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class LeyrModel(ScenarioModel):
+    clients: tuple[ClientSpec, ...] = ()
+    emrs: tuple[EmrSpec, ...] = ()
+    patients: tuple[PatientSpec, ...] = ()
+    appointments: tuple[AppointmentSpec, ...] = ()
+    two_step: TwoStep = field(default_factory=TwoStep)
+    max_bulk_ids: int = 50
+    max_comment_length: int = 1000
+
+
+def _known(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+
+
+def _client(raw: Mapping[str, Any]) -> ClientSpec:
+    return ClientSpec(
+        raw["client_id"],
+        raw["client_secret"],
+        frozenset(raw["emrs"]) if "emrs" in raw else None,
+        frozenset(raw["care_units"]) if "care_units" in raw else None,
+    )
+
+
+def _emr(raw: Mapping[str, Any]) -> EmrSpec:
+    fields = _known(EmrSpec, raw)
+    fields["care_units"] = tuple(CareUnit(u["id"], u.get("name")) for u in raw["care_units"])
+    return EmrSpec(**fields)
+
+
+def parse(data: Mapping[str, Any]) -> LeyrModel:
+    """The typed scenario of a schema-checked Leyr document."""
+    behaviour = section(data, "behaviour")
+    defaults = LeyrModel
+    return LeyrModel(
+        **common_fields(data),
+        clients=tuple(_client(raw) for raw in items(data, "clients")),
+        emrs=tuple(_emr(raw) for raw in items(data, "emrs")),
+        patients=tuple(PatientSpec(**_known(PatientSpec, raw)) for raw in items(data, "patients")),
+        appointments=tuple(
+            AppointmentSpec(**_known(AppointmentSpec, raw)) for raw in items(data, "appointments")
+        ),
+        two_step=TwoStep(**_known(TwoStep, section(data, "two_step"))),
+        max_bulk_ids=int(behaviour.get("max_bulk_ids", defaults.max_bulk_ids)),
+        max_comment_length=int(behaviour.get("max_comment_length", defaults.max_comment_length)),
+    )

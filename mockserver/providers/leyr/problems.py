@@ -1,0 +1,87 @@
+"""Leyr's errors as problem details [doc]: a top-level code per status, causes in `errors[]`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.contracts import Problem
+from mockserver.exchange import ApiError
+
+PROBLEM_TYPE = "application/problem+json"
+ERROR_DOCS = "https://docs.leyr.io/api/error-handling"
+# Top-level problem code and title for each status; the specific cause is in errors[].error_code.
+TOP_LEVEL: Mapping[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "Bad Request"),
+    401: ("UNAUTHORIZED", "Unauthorized"),
+    403: ("FORBIDDEN", "Forbidden"),
+    404: ("NOT_FOUND", "Not Found"),
+    405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"),
+    409: ("CONFLICT", "Conflict"),
+    413: ("PAYLOAD_TOO_LARGE", "Payload Too Large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type"),
+    422: ("UNPROCESSABLE_ENTITY", "Unprocessable Entity"),
+    429: ("TOO_MANY_REQUESTS", "Too Many Requests"),
+    500: ("UNKNOWN_ERROR", "Internal Server Error"),
+    502: ("EMR_ERROR", "Bad Gateway"),
+    503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
+}
+# Codes that are top-level codes themselves, whatever their status.
+OWN_TOP_LEVEL = frozenset(
+    {
+        "UNAUTHORIZED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "METHOD_NOT_ALLOWED",
+        "PAYLOAD_TOO_LARGE",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "EMR_ERROR",
+        "SERVICE_UNAVAILABLE",
+    }
+)
+
+
+def problem_body(code: str, message: str, status: int, error: ApiError, path: str) -> Any:
+    top, title = TOP_LEVEL.get(status, ("UNKNOWN_ERROR", "Error"))
+    if code in OWN_TOP_LEVEL:
+        top = code
+    listed = error.extra.get("errors") or [(message, error.extra.get("path"), code)]
+    emr_error = error.extra.get("emr_error")
+    return {
+        "code": top,
+        "type": f"{ERROR_DOCS}#{top.lower().replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "detail": message,
+        "instance": path,
+        "errors": [_entry(details, where, cause, emr_error) for details, where, cause in listed],
+    }
+
+
+def _entry(details: str, path: str | None, code: str, emr_error: Any = None) -> dict[str, Any]:
+    return {"details": details, "emr_error": emr_error, "error_code": code, "path": path}
+
+
+def validation_error(problems: list[Problem]) -> ApiError:
+    """Schema problems of a request as one BAD_INPUT (or MISSING_REQUIRED_FIELD) error,
+    each problem its own `errors[]` entry with the field in `path`."""
+    entries = [
+        (f"{p.location}: {p.message}" if p.location else p.message, _field(p), _error_code(p))
+        for p in problems
+    ]
+    return ApiError(
+        entries[0][2],
+        "; ".join(e[0] for e in entries[:5]),
+        extra={"errors": entries},
+    )
+
+
+def _field(problem: Problem) -> str | None:
+    text = ".".join(str(p) for p in problem.path)
+    return text or None
+
+
+def _error_code(problem: Problem) -> str:
+    if problem.schema_path.endswith("required"):
+        return "MISSING_REQUIRED_FIELD"
+    return "BAD_INPUT"

@@ -1,0 +1,102 @@
+"""Leyr as a provider: its operations, client auth, problem details and scenario hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from mockserver.contracts import Problem
+from mockserver.exchange import ApiError, MockRequest
+from mockserver.model import ScenarioModel
+from mockserver.providers.base import Provider
+from mockserver.providers.leyr import api, auth, model, problems, seed
+from mockserver.providers.leyr.rules import lenient_bare_id
+from mockserver.providers.leyr.state import LeyrState
+from mockserver.routing import Operation
+from mockserver.scenarios import FieldPath, Scenario
+
+
+class Leyr(Provider[seed.Seed, LeyrState]):
+    name = "leyr"
+    title = "Leyr EHR integration API"
+    prefix = "/api"
+    error_schema = "leyr/problem"
+    error_content_type = problems.PROBLEM_TYPE
+    validation_code = "BAD_INPUT"
+    appointment_schema = "leyr/appointment"
+    sample_appointment: ClassVar[Mapping[str, Any]] = {
+        "id": "2001",
+        "status": "booked",
+        "care_unit_id": "L0_1",
+        "start": "2026-06-15T09:00:00+02:00",
+        "end": "2026-06-15T09:30:00+02:00",
+        "patient_id": "patient-1",
+        "resource_id": "practitioner-3",
+        "healthcare_service_id": "general-consultation",
+        "comment": None,
+    }
+    error_statuses: ClassVar[Mapping[str, int]] = {
+        "BAD_INPUT": 400,
+        "MISSING_REQUIRED_FIELD": 400,
+        "INVALID_COMMENT_LENGTH": 400,
+        "MAX_ITEMS_EXCEEDED": 400,
+        "NOT_SUPPORTED": 400,
+        "INVALID_CONFIRMATION_CODE": 400,
+        "CONFIRMATION_ATTEMPTS_EXCEEDED": 400,
+        "CONFIRMATION_CODE_EXPIRED": 400,
+        "INVALID_APPOINTMENT_ID": 400,
+        "UNAUTHORIZED": 401,
+        "FORBIDDEN": 403,
+        "INVALID_CARE_UNIT_ID": 404,
+        "NOT_FOUND": 404,
+        "METHOD_NOT_ALLOWED": 405,
+        "PAYLOAD_TOO_LARGE": 413,
+        "UNSUPPORTED_MEDIA_TYPE": 415,
+        "INTERNAL_ERROR": 500,
+        "EMR_ERROR": 502,
+        "SERVICE_UNAVAILABLE": 503,
+    }
+
+    def operations(self) -> Iterable[Operation]:
+        return api.operations()
+
+    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+        return model.parse(data)
+
+    def check_model(self, scenario_model: Any) -> Iterable[tuple[FieldPath, str]]:
+        assert isinstance(scenario_model, model.LeyrModel)
+        return seed.check(scenario_model)
+
+    def prepare(self, scenario: Scenario) -> seed.Seed:
+        assert isinstance(scenario.model, model.LeyrModel)
+        return seed.prepare(scenario, scenario.model)
+
+    def fresh_state(self, prepared: seed.Seed) -> LeyrState:
+        return LeyrState(prepared)
+
+    def authorize(
+        self,
+        state: LeyrState,
+        request: MockRequest,
+        operation: Operation,
+        params: Mapping[str, str],
+    ) -> str:
+        return auth.authorize(state, request, params)
+
+    def validation_error(self, found: list[Problem]) -> ApiError:
+        return problems.validation_error(found)
+
+    def appointment_key(self, params: Mapping[str, str]) -> str | None:
+        """`<emr>/<id>`: ids are unique within an EMR, and `emr_id:1001` is `1001`."""
+        if "appointment_id" not in params:
+            return None
+        return f"{params['emr']}/{lenient_bare_id(params['appointment_id'])}"
+
+    def appointment_record(self, state: LeyrState, key: str | None) -> Mapping[str, Any] | None:
+        emr, _, bare = (key or "").partition("/")
+        return state.appointments.get((emr, bare))
+
+    def error_body(
+        self, code: str, message: str, status: int, error: ApiError, request: MockRequest
+    ) -> Any:
+        return problems.problem_body(code, message, status, error, request.path)

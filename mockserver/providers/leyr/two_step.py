@@ -1,0 +1,154 @@
+"""Two-step cancellation: a cancel that waits for the patient's code, as a state machine.
+
+    booked --cancel--> pending (new id, code sent) --right code--> cancelled (both ids)
+                          |--wrong code (attempts left)--> pending
+                          |--last wrong code / expired--> void (new id gone; still booked)
+
+A void cancellation answers its reason to any later code; a new cancel starts over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from mockserver.clock import format_instant
+from mockserver.exchange import ApiError, clip
+from mockserver.providers.leyr import rules
+from mockserver.providers.leyr.model import EmrSpec
+from mockserver.providers.leyr.seed import Record
+from mockserver.providers.leyr.state import LeyrState, Pending
+from mockserver.routing import Call
+
+VOID_MESSAGES = {
+    "CONFIRMATION_CODE_EXPIRED": "The confirmation code has expired; the appointment is still "
+    "booked. Cancel again to get a new code.",
+    "CONFIRMATION_ATTEMPTS_EXCEEDED": "Too many wrong confirmation codes; the cancellation is "
+    "void and the appointment is still booked. Cancel again to get a new code.",
+}
+
+
+def _new_id(state: LeyrState, emr: str) -> str:
+    while True:
+        candidate = str(state.rng.randrange(10**8, 10**9))
+        if (emr, candidate) not in state.appointments:
+            return candidate
+
+
+def _code(state: LeyrState) -> str:
+    drawn = f"{state.rng.randrange(10**6):06d}"  # drawn either way, so ids do not shift
+    return state.settings.two_step.code or drawn
+
+
+def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: Mapping[str, Any]) -> Record:
+    """Cancel one checked appointment: at once, or by opening a two-step confirmation."""
+    key = (emr.id, record["id"])
+    if record["status"] == "cancelled":
+        return record
+    waiting = state.pending_for.get(key)
+    if waiting is not None:
+        return state.appointments[(emr.id, waiting)]
+    if record["status"] == "awaiting_confirmation":
+        return record
+    for name in ("start", "end", "resource_id", "comment"):
+        if name in body:
+            record[name] = body[name]
+    if not state.seed.two_step.get(key, emr.two_step):
+        record["status"] = "cancelled"
+        return record
+    return _open(state, emr, record)
+
+
+def _open(state: LeyrState, emr: EmrSpec, record: Record) -> Record:
+    new_id = _new_id(state, emr.id)
+    pending = Pending(
+        emr.id, record["care_unit_id"], record["id"], new_id, _code(state), state.clock.now()
+    )
+    awaiting = {**record, "id": new_id, "status": "awaiting_confirmation"}
+    state.appointments[(emr.id, new_id)] = awaiting
+    state.pending[(emr.id, new_id)] = pending
+    state.pending_for[(emr.id, record["id"])] = new_id
+    _send_code(state, emr, record, pending)
+    return awaiting
+
+
+def _send_code(state: LeyrState, emr: EmrSpec, record: Mapping[str, Any], pending: Pending) -> None:
+    contact = state.seed.contacts.get(record.get("patient_id") or "", {})
+    recipient = contact.get("email" if emr.channel == "email" else "phone")
+    expiry = timedelta(seconds=state.settings.two_step.expiry_seconds)
+    state.sent.append(
+        {
+            "channel": emr.channel,
+            "recipient": recipient,
+            "patient_id": record.get("patient_id"),
+            "code": pending.code,
+            "emr": emr.id,
+            "care_unit_id": record["care_unit_id"],
+            "original_id": pending.original_id,
+            "new_id": pending.new_id,
+            "sent_at": format_instant(pending.sent_at),
+            "expires_at": format_instant(pending.sent_at + expiry),
+            "text": f"Your code to confirm the cancellation is {pending.code}",
+        }
+    )
+
+
+def _void(state: LeyrState, pending: Pending, reason: str) -> ApiError:
+    """The pending cancellation can no longer be confirmed: its new id is gone, the appointment
+    stays booked under its original id, and a new cancellation starts over with a new code."""
+    pending.void = reason
+    state.pending_for.pop((pending.emr, pending.original_id), None)
+    state.appointments.pop((pending.emr, pending.new_id), None)
+    return ApiError(reason, VOID_MESSAGES[reason], extra={"path": "confirmation.code"})
+
+
+def confirm(state: LeyrState, call: Call, appointment_id: str, code: str) -> Record:
+    """Step 2: the patient's code, sent on the new id."""
+    emr = call.params["emr"]
+    pending = state.pending.get((emr, appointment_id))
+    if pending is None or pending.care_unit_id != call.params["care_unit_id"]:
+        return _not_pending(state, call, appointment_id)
+    if pending.void is not None:
+        raise ApiError(
+            pending.void, VOID_MESSAGES[pending.void], extra={"path": "confirmation.code"}
+        )
+    record = state.appointments[(emr, appointment_id)]
+    if record["status"] == "cancelled":
+        return record
+    expiry = timedelta(seconds=state.settings.two_step.expiry_seconds)
+    if state.clock.now() - pending.sent_at > expiry:
+        raise _void(state, pending, "CONFIRMATION_CODE_EXPIRED")
+    if code != pending.code:
+        pending.attempts += 1
+        left = state.settings.two_step.max_attempts - pending.attempts
+        if left <= 0:
+            raise _void(state, pending, "CONFIRMATION_ATTEMPTS_EXCEEDED")
+        raise ApiError(
+            "INVALID_CONFIRMATION_CODE",
+            f"The confirmation code is wrong; {left} attempt{'s' if left != 1 else ''} left",
+            extra={"path": "confirmation.code"},
+        )
+    record["status"] = "cancelled"
+    state.appointments[(emr, pending.original_id)]["status"] = "cancelled"
+    state.pending_for.pop((emr, pending.original_id), None)
+    return record
+
+
+def _not_pending(state: LeyrState, call: Call, appointment_id: str) -> Record:
+    """A code for an id with no pending cancellation: fine if already cancelled, else why not."""
+    record = rules.find(state, call, appointment_id)
+    if record["status"] == "cancelled":
+        return record  # confirming a cancelled appointment again changes nothing
+    waiting = state.pending_for.get((call.params["emr"], appointment_id))
+    hint = (
+        f"this is the original id; confirm on the new id {waiting!r} from the "
+        "awaiting_confirmation response"
+        if waiting
+        else "no cancellation of this appointment awaits confirmation"
+    )
+    raise ApiError(
+        "INVALID_APPOINTMENT_ID",
+        f"Cannot confirm {clip(appointment_id, 60)!r}: {hint}",
+        extra={"path": "appointment_id"},
+    )
