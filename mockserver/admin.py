@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -13,21 +12,10 @@ from starlette.routing import BaseRoute, Route
 
 from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
 from mockserver.engine import MockEngine
+from mockserver.exchange import loads
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.scenarios import UnknownScenarioError
 
-ADMIN_ROUTES = (
-    "GET /__admin/health",
-    "GET /__admin/scenarios",
-    "GET|PUT /__admin/scenario",
-    "POST /__admin/reset",
-    "GET|DELETE /__admin/requests",
-    "GET /__admin/requests/closest",
-    "GET /__admin/messages",
-    "GET|PUT /__admin/clock",
-    "GET|DELETE /__admin/violations",
-    "GET /__admin/openapi/{provider}",
-)
 ADMIN_BODY_LIMIT = 64 * 1024
 
 
@@ -41,18 +29,32 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+async def _body(request: Request) -> bytes:
+    """The body, read no further than the admin limit (a huge one is refused, not buffered)."""
+    declared = request.headers.get("content-length", "")
+    too_large = AdminError(
+        413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes"
+    )
+    if declared.isdigit() and int(declared) > ADMIN_BODY_LIMIT:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > ADMIN_BODY_LIMIT:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > ADMIN_BODY_LIMIT:
-        raise AdminError(
-            413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes"
-        )
+    body = await _body(request)
     if not body.strip():
         if optional:
             return {}
         raise AdminError(400, "BAD_REQUEST", "a JSON object body is required")
     try:
-        data = json.loads(body)
+        data = loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise AdminError(400, "BAD_REQUEST", f"malformed JSON: {error}") from None
     if not isinstance(data, dict):
@@ -77,100 +79,123 @@ def _pattern(
         raise AdminError(400, "BAD_REQUEST", str(error)) from None
 
 
-Handler = Callable[[Request], Any]
+Result = dict[str, Any] | Response
+
+
+async def health(engine: MockEngine, request: Request) -> Result:
+    return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
+
+
+async def scenarios(engine: MockEngine, request: Request) -> Result:
+    return {"scenarios": engine.scenario_summaries()}
+
+
+async def scenario(engine: MockEngine, request: Request) -> Result:
+    return engine.seeded()
+
+
+async def load_scenario(engine: MockEngine, request: Request) -> Result:
+    command = LoadScenario.parse(await _json_object(request))
+    try:
+        loaded = engine.load(command.name)
+    except UnknownScenarioError as error:
+        raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
+    return {"loaded": loaded.summary()}
+
+
+async def reset(engine: MockEngine, request: Request) -> Result:
+    data = await _json_object(request, optional=True)
+    return engine.apply_reset(Reset.parse(data, engine.provider_names))
+
+
+async def requests(engine: MockEngine, request: Request) -> Result:
+    pattern = _pattern(request)
+    return {"requests": engine.requests(pattern), "total_seen": engine.requests_seen}
+
+
+async def closest_requests(engine: MockEngine, request: Request) -> Result:
+    limit_text = request.query_params.get("limit", "10")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+        raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
+    pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
+    found = engine.closest_requests(pattern, int(limit_text))
+    return {"closest": [{"request": e, "differences": d} for e, d in found]}
+
+
+async def clear_requests(engine: MockEngine, request: Request) -> Result:
+    engine.clear_requests()
+    return Response(status_code=204)
+
+
+async def messages(engine: MockEngine, request: Request) -> Result:
+    return {"messages": engine.messages()}
+
+
+async def clock(engine: MockEngine, request: Request) -> Result:
+    return engine.clocks()
+
+
+async def set_clock(engine: MockEngine, request: Request) -> Result:
+    data = await _json_object(request)
+    return engine.set_clock(SetClock.parse(data, engine.provider_names))
+
+
+async def violations(engine: MockEngine, request: Request) -> Result:
+    return {"violations": engine.violations()}
+
+
+async def clear_violations(engine: MockEngine, request: Request) -> Result:
+    engine.clear_violations()
+    return Response(status_code=204)
+
+
+async def openapi(engine: MockEngine, request: Request) -> Result:
+    return engine.openapi(request.path_params["provider"])
+
+
+Handler = Callable[[MockEngine, Request], Awaitable[Result]]
+# The admin API, one row a route: its path under /__admin, its method and its handler.
+ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("/health", "GET", health),
+    ("/scenarios", "GET", scenarios),
+    ("/scenario", "GET", scenario),
+    ("/scenario", "PUT", load_scenario),
+    ("/reset", "POST", reset),
+    ("/requests", "GET", requests),
+    ("/requests", "DELETE", clear_requests),
+    ("/requests/closest", "GET", closest_requests),
+    ("/messages", "GET", messages),
+    ("/clock", "GET", clock),
+    ("/clock", "PUT", set_clock),
+    ("/violations", "GET", violations),
+    ("/violations", "DELETE", clear_violations),
+    ("/openapi/{provider}", "GET", openapi),
+)
 
 
 def admin_routes(engine: MockEngine) -> list[BaseRoute]:
-    def guarded(handler: Handler) -> Callable[[Request], Any]:
+    def bound(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                result = await handler(request)
+                result = await handler(engine, request)
             except (AdminError, CommandError) as error:
                 return _error(error.status, error.code, error.message)
             return result if isinstance(result, Response) else JSONResponse(result)
 
         return endpoint
 
-    async def health(request: Request) -> dict[str, Any]:
-        return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
+    return [Route(path, bound(handler), methods=[method]) for path, method, handler in ROUTES]
 
-    async def scenarios(request: Request) -> dict[str, Any]:
-        return {"scenarios": engine.scenario_summaries()}
 
-    async def scenario(request: Request) -> dict[str, Any]:
-        return engine.seeded()
-
-    async def load_scenario(request: Request) -> dict[str, Any]:
-        command = LoadScenario.parse(await _json_object(request))
-        try:
-            loaded = engine.load(command.name)
-        except UnknownScenarioError as error:
-            raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
-        return {"loaded": loaded.summary()}
-
-    async def reset(request: Request) -> dict[str, Any]:
-        data = await _json_object(request, optional=True)
-        return engine.apply_reset(Reset.parse(data, engine.provider_names))
-
-    async def requests(request: Request) -> dict[str, Any]:
-        pattern = _pattern(request)
-        return {"requests": engine.requests(pattern), "total_seen": engine.requests_seen}
-
-    async def closest_requests(request: Request) -> dict[str, Any]:
-        limit_text = request.query_params.get("limit", "10")
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-            raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
-        pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
-        found = engine.closest_requests(pattern, int(limit_text))
-        return {"closest": [{"request": e, "differences": d} for e, d in found]}
-
-    async def clear_requests(request: Request) -> Response:
-        engine.clear_requests()
-        return Response(status_code=204)
-
-    async def messages(request: Request) -> dict[str, Any]:
-        return {"messages": engine.messages()}
-
-    async def clock(request: Request) -> dict[str, Any]:
-        return engine.clocks()
-
-    async def set_clock(request: Request) -> dict[str, Any]:
-        data = await _json_object(request)
-        return engine.set_clock(SetClock.parse(data, engine.provider_names))
-
-    async def violations(request: Request) -> dict[str, Any]:
-        return {"violations": engine.violations()}
-
-    async def clear_violations(request: Request) -> Response:
-        engine.clear_violations()
-        return Response(status_code=204)
-
-    async def openapi(request: Request) -> dict[str, Any]:
-        return engine.openapi(request.path_params["provider"])
-
-    return [
-        Route("/health", guarded(health), methods=["GET"]),
-        Route("/scenarios", guarded(scenarios), methods=["GET"]),
-        Route("/scenario", guarded(scenario), methods=["GET"]),
-        Route("/scenario", guarded(load_scenario), methods=["PUT"]),
-        Route("/reset", guarded(reset), methods=["POST"]),
-        Route("/requests", guarded(requests), methods=["GET"]),
-        Route("/requests", guarded(clear_requests), methods=["DELETE"]),
-        Route("/requests/closest", guarded(closest_requests), methods=["GET"]),
-        Route("/messages", guarded(messages), methods=["GET"]),
-        Route("/clock", guarded(clock), methods=["GET"]),
-        Route("/clock", guarded(set_clock), methods=["PUT"]),
-        Route("/violations", guarded(violations), methods=["GET"]),
-        Route("/violations", guarded(clear_violations), methods=["DELETE"]),
-        Route("/openapi/{provider}", guarded(openapi), methods=["GET"]),
-    ]
+def describe_routes() -> str:
+    return "; ".join(f"{method} /__admin{path}" for path, method, _ in ROUTES)
 
 
 def error_handlers() -> dict[Any, Callable[..., Any]]:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
-            routes = "; ".join(ADMIN_ROUTES)
+            routes = describe_routes()
             message = f"No admin route {request.method} {request.url.path}. Admin routes: {routes}"
             return _error(404, "NOT_FOUND", message)
         if exc.status_code == 405:

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 import orjson
 
 JSON_TYPE = "application/json"
+# A request body nested deeper than this is refused before any schema walks it.
+MAX_BODY_DEPTH = 64
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
 
@@ -99,11 +101,17 @@ class ApiError(Exception):
 
 
 def loads(data: bytes) -> Any:
-    """JSON to Python: orjson's speed, the standard library's range (huge ints, 1e999)."""
+    """JSON to Python: orjson's speed, the standard library's range (huge ints, 1e999).
+
+    ValueError for anything that is not JSON, a document nested too deeply included.
+    """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
 
 
 def dumps(value: Any) -> bytes:
@@ -114,3 +122,18 @@ def dumps(value: Any) -> bytes:
 def clip(text: str, limit: int = 80) -> str:
     """Shorten user-supplied text before echoing it in an error message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (walked level by level, no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True

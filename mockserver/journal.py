@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
-from mockserver.exchange import NOT_JSON, clip, dumps, loads
+from mockserver.exchange import NOT_JSON, clip, deeper_than, dumps, loads
 from mockserver.patterns import Observed, RequestPattern, observed_body
 
 DEFAULT_JOURNAL_SIZE = 10_000
 BODY_LIMIT = 64 * 1024
+# Deeper bodies are shown as text: orjson writes at most 255 levels, the json module ~1000.
+MAX_SHOWN_DEPTH = 128
 
 
 class Exchange:
@@ -110,11 +112,12 @@ def _parsed(data: bytes) -> Any:
 
 
 def _decoded(data: bytes) -> Any:
-    """A body for people: JSON when it parses, else its text."""
+    """A body for people: JSON when it parses (and is shallow enough for any JSON encoder to
+    write again), else its text."""
     if not data:
         return None
     parsed = _parsed(data)
-    if parsed is NOT_JSON:
+    if parsed is NOT_JSON or deeper_than(parsed, MAX_SHOWN_DEPTH):
         return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
     return parsed
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.exchange import clip
+from mockserver.exchange import clip, loads
 from mockserver.routing import compile_template
 
 OPERATORS = frozenset({"equals", "regex", "present"})
@@ -32,6 +32,8 @@ FIELDS = (
     "appointment",
 )
 _ABSENT = object()
+# How deep a body pattern may reach; real request bodies are a few levels deep.
+MAX_BODY_DEPTH = 64
 
 
 class PatternError(ValueError):
@@ -132,6 +134,8 @@ def _body(raw: Any, where: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str,
     (`{confirmation: {code: …}}`): both mean the same subset of the body."""
     if not isinstance(raw, Mapping):
         raise PatternError(where, "is an object of fields to expect")
+    if len(prefix) > MAX_BODY_DEPTH:
+        raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
     found: dict[tuple[str, ...], Value] = {}
     for key, value in raw.items():
         path = (*prefix, *str(key).split("."))
@@ -321,7 +325,7 @@ def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
     for name, text in params.items():
         if name in _JSON_FIELDS:
             try:
-                raw[name] = json.loads(text)
+                raw[name] = loads(text.encode())
             except ValueError as error:
                 raise PatternError(name, f"is JSON: {error}") from None
         elif name == "status":

@@ -136,3 +136,42 @@ def test_no_client_mistake_answers_500(mock):
         reply = mock.http.patch(PATCH_URL, content=body, headers=JSON)
         assert 400 <= reply.status_code < 500, (body, reply.text)
     assert [v for v in mock.engine.violations() if v["kind"] == "response"] == []
+
+
+LEYR_JSON = {
+    "Content-Type": "application/json",
+    "x-leyr-client-id": "test-client-id",
+    "x-leyr-client-secret": "test-client-secret",
+}
+LEYR_ONE = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001"
+
+
+def nested(depth: int, kind: str) -> bytes:
+    if kind == "object":
+        return b'{"status": "cancelled", "x": ' + b'{"a":' * depth + b"1" + b"}" * depth + b"}"
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("depth", [70, 1000, 1030, 10_000])
+@pytest.mark.parametrize("kind", ["object", "array"])
+def test_deeply_nested_bodies_are_400_everywhere_and_the_journal_still_reads(mock, depth, kind):
+    body = nested(depth, kind)
+    targets = [
+        ("PATCH", PATCH_URL, JSON, 400),
+        ("POST", "/v1/appointments", JSON, 400),
+        ("PATCH", LEYR_ONE, LEYR_JSON, 400),
+        ("PATCH", LEYR_ONE.rsplit("/", 1)[0], LEYR_JSON, 400),
+        ("PUT", "/__admin/clock", {}, 400),
+        ("PUT", "/__admin/scenario", {}, 400),
+        ("POST", "/__admin/reset", {}, 400),
+        ("GET", "/v1/appointment-config", {**JSON}, 200),  # a body on a GET is ignored
+    ]
+    for method, url, headers, status in targets:
+        reply = mock.http.request(method, url, content=body, headers=headers)
+        assert reply.status_code == status, (method, url, reply.text[:200])
+    journal = mock.http.get("/__admin/requests")
+    assert journal.status_code == 200
+    assert len(journal.json()["requests"]) == 5
+    assert_untouched(mock)
+    leyr = mock.http.get(LEYR_ONE, headers=LEYR_JSON)
+    assert leyr.json()["status"] == "booked"

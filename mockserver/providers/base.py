@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from mockserver.clock import Clock
 from mockserver.contracts import Contracts, Problem
-from mockserver.exchange import JSON_TYPE, NOT_JSON, ApiError, MockRequest, Reply
+from mockserver.exchange import (
+    JSON_TYPE,
+    MAX_BODY_DEPTH,
+    NOT_JSON,
+    ApiError,
+    MockRequest,
+    Reply,
+    deeper_than,
+    loads,
+)
 from mockserver.interactions import (
     Interaction,
     Scripted,
@@ -249,9 +257,13 @@ class Provider(ABC, Generic[SeedT, StateT]):
             raise ApiError(self.validation_code, "body: a JSON object is required")
         parsed = request.body_json
         if parsed is not NOT_JSON:
+            if deeper_than(parsed, MAX_BODY_DEPTH):
+                raise ApiError(
+                    self.validation_code, f"body: nested more than {MAX_BODY_DEPTH} levels deep"
+                )
             return parsed
         try:
-            return json.loads(request.body)
+            return loads(request.body)  # again, for the message
         except (ValueError, UnicodeDecodeError) as error:
             raise ApiError(self.validation_code, f"body: malformed JSON: {error}") from None
 
