@@ -10,7 +10,7 @@ from mockserver.clock import parse_instant
 from mockserver.exchange import ApiError, Reply, clip
 from mockserver.providers.huskyvoice import rules
 from mockserver.providers.huskyvoice.model import WEEKDAYS
-from mockserver.providers.huskyvoice.seed import new_appointment_id
+from mockserver.providers.huskyvoice.seed import Record, new_appointment_id
 from mockserver.providers.huskyvoice.state import HuskyVoiceState, window_json
 from mockserver.routing import Call, Operation
 
@@ -76,7 +76,7 @@ def search_appointments(state: HuskyVoiceState, call: Call) -> Reply:
         )
     found = state.ordered(wanted.pop("date", None))
     for name, value in wanted.items():
-        found = [record for record in found if record[name] == value]
+        found = [record for record in found if record.get(name) == value]
     start = (page - 1) * limit
     return Reply(
         200,
@@ -102,7 +102,7 @@ def create_appointment(state: HuskyVoiceState, call: Call) -> Reply:
     window, key = rules.reserve(state, branch_id, on, body["session"], service)
     state.change_filled(key, window, +1)
     stamp = state.clock.now_text()
-    record = {
+    record: Record = {
         "appointment_id": new_appointment_id(state.rng, state.appointments),
         "appointment_type": service,
         "branch_id": branch_id,

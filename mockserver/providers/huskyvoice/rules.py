@@ -140,5 +140,6 @@ def reschedule(state: HuskyVoiceState, record: Record, changes: Mapping[str, Any
     free_slot(state, record["appointment_id"])
     state.change_filled(key, window, +1)
     state.slot_of[record["appointment_id"]] = key
-    record.update(date=on.isoformat(), session=session, batch=window.batch, status="rescheduled")
+    record["date"], record["session"] = on.isoformat(), session
+    record["batch"], record["status"] = window.batch, "rescheduled"
     state.moved()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mockserver.clock import format_instant
@@ -21,7 +21,25 @@ from mockserver.providers.huskyvoice.model import (
 from mockserver.scenarios import FieldPath, Scenario
 
 SlotKey = tuple[str, str]  # (calendar_id, ISO date)
-Record = dict[str, Any]
+
+
+class Record(TypedDict):
+    """An appointment as the API serves it [doc: the cancellation page's example]."""
+
+    appointment_id: str
+    appointment_type: str
+    branch_id: str
+    date: str
+    session: str
+    batch: str | None
+    token: str | int | None
+    patient_name: str
+    parent_phone: str
+    assigned_doctor: str | None
+    status: str
+    external_reference_id: str | None
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class HuskyVoiceState(ProviderState):
         self.scenario = seed.scenario
         self.clock = Clock(seed.model.now, frozen=seed.model.frozen)
         self.appointments: dict[str, Record] = {
-            record["appointment_id"]: dict(record) for record in seed.appointments
+            record["appointment_id"]: record.copy() for record in seed.appointments
         }
         self.notes: dict[str, str | None] = dict(seed.notes)
         self.slot_of: dict[str, SlotKey | None] = dict(seed.slot_of)

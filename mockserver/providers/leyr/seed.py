@@ -5,13 +5,27 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from mockserver.clock import parse_instant
 from mockserver.providers.leyr.model import ClientSpec, EmrSpec, LeyrModel
 from mockserver.scenarios import FieldPath, Scenario
 
-Record = dict[str, Any]
+
+class Record(TypedDict):
+    """An appointment as the API serves it [doc: Leyr's appointment object]."""
+
+    id: str
+    status: str
+    care_unit_id: str
+    start: str
+    end: str
+    patient_id: str | None
+    resource_id: str | None
+    healthcare_service_id: str | None
+    comment: str | None
+
+
 Key = tuple[str, str]  # (emr, appointment id)
 
 
@@ -39,17 +53,17 @@ def prepare(scenario: Scenario, model: LeyrModel) -> Seed:
     appointments = tuple(
         (
             spec.emr,
-            {
-                "id": spec.id,
-                "status": spec.status,
-                "care_unit_id": spec.care_unit_id,
-                "start": spec.start,
-                "end": spec.end,
-                "patient_id": spec.patient_id,
-                "resource_id": spec.resource_id,
-                "healthcare_service_id": spec.healthcare_service_id,
-                "comment": spec.comment,
-            },
+            Record(
+                id=spec.id,
+                status=spec.status,
+                care_unit_id=spec.care_unit_id,
+                start=spec.start,
+                end=spec.end,
+                patient_id=spec.patient_id,
+                resource_id=spec.resource_id,
+                healthcare_service_id=spec.healthcare_service_id,
+                comment=spec.comment,
+            ),
         )
         for spec in model.appointments
     )

@@ -33,7 +33,7 @@ class LeyrState(ProviderState):
         self.scenario = seed.scenario
         self.clock = Clock(seed.model.now, frozen=seed.model.frozen)
         self.appointments: dict[Key, Record] = {
-            (emr, record["id"]): dict(record) for emr, record in seed.appointments
+            (emr, record["id"]): record.copy() for emr, record in seed.appointments
         }
         self.pending: dict[Key, Pending] = {}
         self.pending_for: dict[Key, str] = {}  # (emr, original id) -> new id

@@ -65,7 +65,8 @@ def _open(state: LeyrState, emr: EmrSpec, record: Record) -> Record:
     pending = Pending(
         emr.id, record["care_unit_id"], record["id"], new_id, _code(state), state.clock.now()
     )
-    awaiting = {**record, "id": new_id, "status": "awaiting_confirmation"}
+    awaiting = record.copy()
+    awaiting["id"], awaiting["status"] = new_id, "awaiting_confirmation"
     state.appointments[(emr.id, new_id)] = awaiting
     state.pending[(emr.id, new_id)] = pending
     state.pending_for[(emr.id, record["id"])] = new_id
