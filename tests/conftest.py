@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpcore  # noqa: F401  (see below)
 import httpx
 import pytest
 
@@ -14,6 +15,9 @@ from mockserver import MockEngine, create_app
 from mockserver.commands import SetClock
 from mockserver.transport import ASGITransport
 
+# httpx imports httpcore on first use. Imported here, before any pytester run, it stays loaded:
+# pytester drops the modules a test imported, and httpx would keep mapping the errors of a
+# dropped copy of httpcore, so later transport errors would escape as httpcore's own.
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
