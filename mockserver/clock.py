@@ -31,8 +31,8 @@ def checked_instant(value: datetime) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO UTC with milliseconds, the providers' timestamp format: 2026-05-26T10:00:00.000Z."""
-    utc = value.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: faster, and its year always has four digits.
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 class Clock:

@@ -208,9 +208,18 @@ class RequestLog(_Records):
         """Exchanges matching every criterion given: `path` exact or a template
         (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
         to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
-        return self._backend.requests(
-            _pattern(method, path, path_regex, provider, status, appointment, query, headers, body)
-        )
+        criteria = {
+            "method": method,
+            "path": path,
+            "path_regex": path_regex,
+            "provider": provider,
+            "status": status,
+            "appointment": appointment,
+            "query": query,
+            "headers": headers,
+            "body": body,
+        }
+        return self._backend.requests(_pattern(criteria))
 
     def last(
         self, method: str | None = None, path: str | None = None, **criteria: Any
@@ -243,7 +252,7 @@ class RequestLog(_Records):
         wanted: str,
         found: list[dict[str, Any]],
     ) -> str:
-        raw = _pattern(method, path, **criteria)
+        raw = _pattern({"method": method, "path": path, **criteria})
         lines = [
             f"expected {_parsed(raw).describe()} {wanted} time(s); "
             f"it was received {len(found)} time(s)."
@@ -264,29 +273,8 @@ class RequestLog(_Records):
 CLOSEST_SHOWN = 10
 
 
-def _pattern(
-    method: str | None = None,
-    path: str | None = None,
-    path_regex: str | None = None,
-    provider: str | None = None,
-    status: int | None = None,
-    appointment: str | None = None,
-    query: Mapping[str, Any] | None = None,
-    headers: Mapping[str, Any] | None = None,
-    body: Any = None,
-) -> dict[str, Any]:
-    """The keyword criteria of a journal assertion as a request pattern's JSON form."""
-    given = {
-        "method": method,
-        "path": path,
-        "path_regex": path_regex,
-        "provider": provider,
-        "status": status,
-        "appointment": appointment,
-        "query": query,
-        "headers": headers,
-        "body": body,
-    }
+def _pattern(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword criteria as a request pattern's JSON form (criteria left at None dropped)."""
     return {name: value for name, value in given.items() if value is not None}
 
 

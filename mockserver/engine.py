@@ -247,32 +247,39 @@ class MockEngine:
             reply = self._unrouted(request)
             reply.payload = reply.encoded()
             return reply
-        appointment = provider.appointment_of(request.path)
         with self._lock:
-            state, reply_or_none = self._state_for(provider, request)
-            chosen = None
-            if reply_or_none is not None:
-                reply = reply_or_none  # a refused X-Mock-Scenario
+            state, refused = self._state_for(provider, request)
+            if refused is not None:
+                reply, chosen = refused, None
+                reply.appointment = provider.appointment_of(request.path)
             else:
-                if state.script.interactions:
-                    chosen = state.script.choose(observe(provider.name, request, appointment))
-                if chosen is None or chosen.step.passthrough:
-                    reply = provider.handle(state, request)
-                else:
-                    reply = provider.scripted(state, request, chosen, appointment)
+                reply, chosen = self._answer(provider, state, request)
             reply.payload = reply.encoded()
             deliberate = chosen is not None and chosen.interaction.violates_contract
             response_problems = [] if deliberate else self._check_response(reply)
             if response_problems:
-                reply = self._broken_contract(provider, state, request, reply, response_problems)
+                broken = self._broken_contract(provider, state, request, reply, response_problems)
+                broken.appointment, reply = reply.appointment, broken
                 reply.payload = reply.encoded()
             if chosen is not None:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
-            self._record(
-                provider.name, state, request, reply, response_problems, chosen, appointment
-            )
+            self._record(provider.name, state, request, reply, response_problems, chosen)
         return reply
+
+    def _answer(
+        self, provider: AnyProvider, state: ProviderState, request: MockRequest
+    ) -> tuple[Reply, Scripted | None]:
+        """A scripted interaction's answer if one matches, else the provider's."""
+        chosen = None
+        if state.script.interactions:
+            appointment = provider.appointment_of(request.path)
+            chosen = state.script.choose(observe(provider.name, request, appointment))
+            if chosen is not None and not chosen.step.passthrough:
+                reply = provider.scripted(state, request, chosen, appointment)
+                reply.appointment = appointment
+                return reply, chosen
+        return provider.handle(state, request), chosen
 
     def _state_for(
         self, provider: AnyProvider, request: MockRequest
@@ -336,7 +343,6 @@ class MockEngine:
         reply: Reply,
         response_problems: list[Problem],
         chosen: Scripted | None,
-        appointment: str | None,
     ) -> None:
         self._recorder.record(
             Exchange(
@@ -351,7 +357,7 @@ class MockEngine:
                 status=reply.status,
                 response=reply.payload,
                 interaction=None if chosen is None else _interaction_note(chosen),
-                appointment=appointment,
+                appointment=reply.appointment,
             ),
             reply.request_problems,
             response_problems,

@@ -68,6 +68,8 @@ class Reply:
     fault: str | None = None
     # The bytes on the wire, encoded once by the engine for the client and the journal.
     payload: bytes | None = None
+    # The appointment the request's path names, as its provider resolves it (journal, patterns).
+    appointment: str | None = None
 
     def encoded(self) -> bytes:
         if self.raw is not None:
@@ -122,6 +124,12 @@ def dumps(value: Any) -> bytes:
 def clip(text: str, limit: int = 80) -> str:
     """Shorten user-supplied text before echoing it in an error message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def may_nest_deeper(body: bytes, limit: int) -> bool:
+    """False when the body has too few brackets to nest past `limit` (a count in C, so a
+    usual body skips the walk)."""
+    return body.count(b"{") + body.count(b"[") > limit
 
 
 def deeper_than(value: Any, limit: int) -> bool:

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockserver.clock import parse_instant
 
+if TYPE_CHECKING:
+    from mockserver.interactions import Interaction
+
+T = TypeVar("T")
 DEFAULT_NOW = "2026-05-26T12:00:00.000Z"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -36,6 +40,8 @@ class ScenarioModel:
     frozen: bool = True
     errors: Mapping[str, ErrorOverride] = field(default_factory=dict)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Compiled once the document passed every check (see Provider.read).
+    interactions: tuple[Interaction, ...] = ()
 
 
 def section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -48,6 +54,16 @@ def items(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     """An optional list of mappings of a checked document (absent: empty)."""
     value = data.get(name)
     return list(value) if isinstance(value, list) else []
+
+
+def known_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `raw` that dataclass `cls` declares (the schema has refused any other)."""
+    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+
+
+def each(cls: type[T], data: Mapping[str, Any], name: str) -> tuple[T, ...]:
+    """The optional list `name` of a checked document, each item as a `cls`."""
+    return tuple(cls(**known_fields(cls, raw)) for raw in items(data, name))
 
 
 def common_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,9 +33,10 @@ class Recorder:
         """Journal one exchange; each side's problems become a violation that names it."""
         with self._lock:
             self._journal.record(entry)
-            for kind, problems in (("request", request_problems), ("response", response_problems)):
-                if problems:
-                    self._violations.append(_violation(kind, entry, problems))
+            if request_problems:
+                self._violations.append(_violation("request", entry, request_problems))
+            if response_problems:
+                self._violations.append(_violation("response", entry, response_problems))
         return entry
 
     def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from mockserver.clock import Clock
@@ -17,9 +18,9 @@ from mockserver.exchange import (
     Reply,
     deeper_than,
     loads,
+    may_nest_deeper,
 )
 from mockserver.interactions import (
-    Interaction,
     Scripted,
     ScriptRuntime,
     check_interactions,
@@ -27,7 +28,7 @@ from mockserver.interactions import (
     sample_context,
     scripted_reply,
 )
-from mockserver.model import ErrorOverride, ScenarioModel
+from mockserver.model import ErrorOverride, ScenarioModel, items
 from mockserver.routing import Call, Operation, Router, template_params
 from mockserver.scenarios import FieldPath, Scenario
 from mockserver.templating import Context, render
@@ -76,7 +77,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
         self.contracts = contracts
         self.router = Router(self.operations())
         # Prepared seeds by scenario name; a reloaded scenario (a new object) replaces its entry.
-        self._seeds: dict[str, tuple[Scenario, SeedT, tuple[Interaction, ...]]] = {}
+        self._seeds: dict[str, tuple[Scenario, SeedT]] = {}
 
     @abstractmethod
     def operations(self) -> Iterable[Operation]: ...
@@ -95,9 +96,10 @@ class Provider(ABC, Generic[SeedT, StateT]):
         """Parse a schema-checked document once; its model and every problem beyond the schema
         (the provider's own checks, then each scripted interaction's, contracts included)."""
         model = self.parse_model(data)
+        raw_interactions = items(data, "interactions")
         problems = list(self.check_model(model))
         problems += check_interactions(
-            data.get("interactions", []),
+            raw_interactions,
             schema_for=self.schema_for,
             check=self.contracts.check,
             appointment_fields=list(
@@ -105,7 +107,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
             ),
             sample=sample_context(self.sample_appointment),
         )
-        return model, problems
+        if problems:
+            return model, problems
+        return replace(model, interactions=compile_interactions(raw_interactions)), []
 
     @abstractmethod
     def prepare(self, scenario: Scenario) -> SeedT:
@@ -117,12 +121,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
     def new_state(self, scenario: Scenario) -> StateT:
         prepared = self._seeds.get(scenario.name)
         if prepared is None or prepared[0] is not scenario:
-            interactions = compile_interactions(scenario.data.get("interactions", []))
-            prepared = (scenario, self.prepare(scenario), interactions)
-            self._seeds[scenario.name] = prepared
-        _, seed, interactions = prepared
-        state = self.fresh_state(seed)
-        state.script = ScriptRuntime(interactions, scenario.model.seed)
+            prepared = self._seeds[scenario.name] = (scenario, self.prepare(scenario))
+        state = self.fresh_state(prepared[1])
+        state.script = ScriptRuntime(scenario.model.interactions, scenario.model.seed)
         return state
 
     @abstractmethod
@@ -201,8 +202,10 @@ class Provider(ABC, Generic[SeedT, StateT]):
 
     def handle(self, state: StateT, request: MockRequest) -> Reply:
         request_problems: list[Problem] = []
+        appointment: str | None = None
         try:
             operation, params = self.router.match(request.method, request.path)
+            appointment = self.appointment_key(params)
             principal = self.authorize(state, request, operation, params)
             body = self._parse_body(state, request, operation)
             query = self._parse_query(request, operation)
@@ -214,7 +217,10 @@ class Provider(ABC, Generic[SeedT, StateT]):
                 reply.schema = operation.responses.get(reply.status)
         except ApiError as error:
             reply = self.error_reply(state, error, request)
+            if appointment is None:  # not routed: a wrong method may still name one
+                appointment = self.appointment_of(request.path)
         reply.request_problems = request_problems
+        reply.appointment = appointment
         return reply
 
     def error_reply(self, state: StateT, error: ApiError, request: MockRequest) -> Reply:
@@ -257,7 +263,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
             raise ApiError(self.validation_code, "body: a JSON object is required")
         parsed = request.body_json
         if parsed is not NOT_JSON:
-            if deeper_than(parsed, MAX_BODY_DEPTH):
+            if may_nest_deeper(request.body, MAX_BODY_DEPTH) and deeper_than(
+                parsed, MAX_BODY_DEPTH
+            ):
                 raise ApiError(
                     self.validation_code, f"body: nested more than {MAX_BODY_DEPTH} levels deep"
                 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mockserver.model import ScenarioModel, common_fields, items, section
+from mockserver.model import ScenarioModel, common_fields, each, items, known_fields, section
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Session starts for appointments outside every slot window [mock].
@@ -136,14 +136,9 @@ class HuskyVoiceModel(ScenarioModel):
     )
 
 
-def _known(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of `raw` that `cls` declares (the schema has refused any other)."""
-    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
-
-
 def _window(raw: Mapping[str, Any]) -> SlotWindowSpec:
     filled = raw.get("filled_slots", 0)
-    fields = _known(SlotWindowSpec, raw)
+    fields = known_fields(SlotWindowSpec, raw)
     return SlotWindowSpec(
         **fields,
         filled_default=filled if isinstance(filled, int) else 0,
@@ -156,19 +151,17 @@ def parse(data: Mapping[str, Any]) -> HuskyVoiceModel:
     behaviour = section(data, "behaviour")
     return HuskyVoiceModel(
         **common_fields(data),
-        org=Org(**_known(Org, section(data, "org"))),
+        org=Org(**known_fields(Org, section(data, "org"))),
         api_keys=tuple(
             ApiKey(raw["key"], frozenset(raw["scopes"])) for raw in items(data, "api_keys")
         ),
         services=tuple(Service(raw["id"], raw["name"]) for raw in items(data, "services")),
         branches=tuple(Branch(raw["id"], raw.get("name")) for raw in items(data, "branches")),
         slots=tuple(_window(raw) for raw in items(data, "slots")),
-        appointments=tuple(
-            AppointmentSpec(**_known(AppointmentSpec, raw)) for raw in items(data, "appointments")
-        ),
+        appointments=each(AppointmentSpec, data, "appointments"),
         generate_appointments=int(section(data, "generate").get("appointments", 0)),
-        rate_limit=RateLimit(**_known(RateLimit, section(behaviour, "rate_limit"))),
-        search=Search(**_known(Search, section(behaviour, "search"))),
+        rate_limit=RateLimit(**known_fields(RateLimit, section(behaviour, "rate_limit"))),
+        search=Search(**known_fields(Search, section(behaviour, "search"))),
         session_start_times={
             **DEFAULT_SESSION_STARTS,
             **section(behaviour, "session_start_times"),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from mockserver.model import ScenarioModel, common_fields, items, section
+from mockserver.model import ScenarioModel, common_fields, each, items, known_fields, section
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class EmrSpec:
     two_step: bool = False
     channel: str = "sms"
 
-    @property
+    @cached_property
     def care_unit_ids(self) -> tuple[str, ...]:
         return tuple(unit.id for unit in self.care_units)
 
@@ -82,10 +83,6 @@ class LeyrModel(ScenarioModel):
     max_comment_length: int = 1000
 
 
-def _known(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
-
-
 def _client(raw: Mapping[str, Any]) -> ClientSpec:
     return ClientSpec(
         raw["client_id"],
@@ -96,7 +93,7 @@ def _client(raw: Mapping[str, Any]) -> ClientSpec:
 
 
 def _emr(raw: Mapping[str, Any]) -> EmrSpec:
-    fields = _known(EmrSpec, raw)
+    fields = known_fields(EmrSpec, raw)
     fields["care_units"] = tuple(CareUnit(u["id"], u.get("name")) for u in raw["care_units"])
     return EmrSpec(**fields)
 
@@ -109,11 +106,9 @@ def parse(data: Mapping[str, Any]) -> LeyrModel:
         **common_fields(data),
         clients=tuple(_client(raw) for raw in items(data, "clients")),
         emrs=tuple(_emr(raw) for raw in items(data, "emrs")),
-        patients=tuple(PatientSpec(**_known(PatientSpec, raw)) for raw in items(data, "patients")),
-        appointments=tuple(
-            AppointmentSpec(**_known(AppointmentSpec, raw)) for raw in items(data, "appointments")
-        ),
-        two_step=TwoStep(**_known(TwoStep, section(data, "two_step"))),
+        patients=each(PatientSpec, data, "patients"),
+        appointments=each(AppointmentSpec, data, "appointments"),
+        two_step=TwoStep(**known_fields(TwoStep, section(data, "two_step"))),
         max_bulk_ids=int(behaviour.get("max_bulk_ids", defaults.max_bulk_ids)),
         max_comment_length=int(behaviour.get("max_comment_length", defaults.max_comment_length)),
     )
