@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from mockserver.documents import ProblemDocument
 from mockserver.resources import schemas_dir
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> ProblemDocument:
         return {"location": self.location, "message": self.message, "schema_path": self.schema_path}
 
 

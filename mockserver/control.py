@@ -10,14 +10,17 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from mockserver.clock import format_instant, parse_instant
 from mockserver.commands import CommandError, SetClock
+from mockserver.documents import JournalEntry, OutboxMessage, Violation
 from mockserver.engine import MockEngine
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
+
+T = TypeVar("T")
 
 
 class ControlError(RuntimeError):
@@ -29,13 +32,13 @@ class Backend(Protocol):
 
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
     def seeded(self) -> dict[str, Any]: ...
-    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]: ...
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
     def clear_requests(self) -> None: ...
-    def messages(self) -> list[dict[str, Any]]: ...
+    def messages(self) -> list[OutboxMessage]: ...
     def clocks(self) -> dict[str, Any]: ...
     def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
-    def violations(self) -> list[dict[str, Any]]: ...
+    def violations(self) -> list[Violation]: ...
 
 
 class EngineBackend:
@@ -52,7 +55,7 @@ class EngineBackend:
     def seeded(self) -> dict[str, Any]:
         return self.engine.seeded()
 
-    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
         return self.engine.requests(_parsed(pattern))
 
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
@@ -64,7 +67,7 @@ class EngineBackend:
     def clear_requests(self) -> None:
         self.engine.clear_requests()
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self) -> list[OutboxMessage]:
         return self.engine.messages()
 
     def clocks(self) -> dict[str, Any]:
@@ -76,7 +79,7 @@ class EngineBackend:
         except CommandError as error:
             raise ControlError(f"cannot set the clock: {error}") from None
 
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Violation]:
         return self.engine.violations()
 
 
@@ -122,7 +125,7 @@ class HttpBackend:
     def seeded(self) -> dict[str, Any]:
         return self._call("GET", "/scenario")
 
-    def requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
         return self._list("/requests", "requests", pattern_to_query(pattern))
 
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
@@ -133,7 +136,7 @@ class HttpBackend:
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self) -> list[OutboxMessage]:
         return self._list("/messages", "messages")
 
     def clocks(self) -> dict[str, Any]:
@@ -142,14 +145,14 @@ class HttpBackend:
     def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._call("PUT", "/clock", dict(body))
 
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Violation]:
         return self._list("/violations", "violations")
 
     def close(self) -> None:
         self.http.close()
 
 
-def _describe(entry: Mapping[str, Any]) -> str:
+def _describe(entry: JournalEntry) -> str:
     body = "" if entry.get("body") is None else " " + json.dumps(entry["body"])[:120]
     query = f"?{entry['query']}" if entry.get("query") else ""
     return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
@@ -166,30 +169,30 @@ def _parsed(pattern: Mapping[str, Any]) -> RequestPattern:
 class Near:
     """A journaled exchange and each way it differs from a pattern."""
 
-    request: dict[str, Any]
+    request: JournalEntry
     differences: list[str]
 
 
-class _Records:
+class _Records(Generic[T]):
     """A list the mock keeps, read afresh on every use."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[T]:
         raise NotImplementedError
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.all())
 
     def __len__(self) -> int:
         return len(self.all())
 
 
-class RequestLog(_Records):
+class RequestLog(_Records[JournalEntry]):
     """The journal of requests the mock received, oldest first, searched on the mock's side."""
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[JournalEntry]:
         return self._backend.requests({})
 
     def filter(
@@ -204,7 +207,7 @@ class RequestLog(_Records):
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         body: Any = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[JournalEntry]:
         """Exchanges matching every criterion given: `path` exact or a template
         (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
         to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
@@ -223,7 +226,7 @@ class RequestLog(_Records):
 
     def last(
         self, method: str | None = None, path: str | None = None, **criteria: Any
-    ) -> dict[str, Any]:
+    ) -> JournalEntry:
         found = self.filter(method, path, **criteria)
         if not found:
             raise AssertionError(self._explain(method, path, criteria, "at least 1", found))
@@ -231,7 +234,7 @@ class RequestLog(_Records):
 
     def assert_called(
         self, method: str, path: str, *, times: int = 1, **criteria: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[JournalEntry]:
         """Assert `method path` (with the criteria) was received exactly `times` times."""
         found = self.filter(method, path, **criteria)
         if len(found) != times:
@@ -250,7 +253,7 @@ class RequestLog(_Records):
         path: str | None,
         criteria: Mapping[str, Any],
         wanted: str,
-        found: list[dict[str, Any]],
+        found: list[JournalEntry],
     ) -> str:
         raw = _pattern({"method": method, "path": path, **criteria})
         lines = [
@@ -278,13 +281,13 @@ def _pattern(given: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in given.items() if value is not None}
 
 
-class Outbox(_Records):
+class Outbox(_Records[OutboxMessage]):
     """Messages (SMS, e-mail) the mock sent to patients, oldest first."""
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[OutboxMessage]:
         return self._backend.messages()
 
-    def latest(self, appointment_id: str | None = None) -> dict[str, Any]:
+    def latest(self, appointment_id: str | None = None) -> OutboxMessage:
         """The newest message, or the newest about an appointment (its original or new id)."""
         messages = self.all()
         wanted = [m for m in messages if appointment_id in (None, m["original_id"], m["new_id"])]
@@ -361,11 +364,11 @@ class MockControl:
         return seeded
 
     @property
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Violation]:
         return self.backend.violations()
 
 
-def describe_violations(violations: Sequence[Mapping[str, Any]]) -> str:
+def describe_violations(violations: Sequence[Violation]) -> str:
     """Contract violations as a readable failure message."""
     lines = []
     for violation in violations:

@@ -13,6 +13,7 @@ from typing import Any
 
 from mockserver.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.contracts import Contracts, Problem, default_contracts
+from mockserver.documents import InteractionNote, JournalEntry, OutboxMessage, Violation
 from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Scripted
 from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange
@@ -29,7 +30,7 @@ CONFORMING_MEMORY = 4096
 SCENARIO_HEADER = "x-mock-scenario"
 
 
-def _interaction_note(chosen: Scripted) -> dict[str, Any]:
+def _interaction_note(chosen: Scripted) -> InteractionNote:
     step = chosen.step
     return {
         "name": chosen.interaction.name,
@@ -187,7 +188,7 @@ class MockEngine:
                 for name, state in self.states.items()
             }
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self) -> list[OutboxMessage]:
         with self._lock:
             return [m for state in self.states.values() for m in state.outbox()]
 
@@ -208,13 +209,13 @@ class MockEngine:
 
     # What the mock saw ------------------------------------------------------------------------
 
-    def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+    def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         """The journal, oldest first; with a pattern, the exchanges it matches."""
         return self._recorder.requests(pattern)
 
     def closest_requests(
         self, pattern: RequestPattern, limit: int = 10
-    ) -> list[tuple[dict[str, Any], list[str]]]:
+    ) -> list[tuple[JournalEntry, list[str]]]:
         """The exchanges nearest to `pattern`, each with how it differs."""
         return self._recorder.closest(pattern, limit)
 
@@ -226,7 +227,7 @@ class MockEngine:
     def clear_requests(self) -> None:
         self._recorder.clear_requests()
 
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Violation]:
         return self._recorder.violations()
 
     def clear_violations(self) -> None:

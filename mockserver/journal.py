@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
+from mockserver.documents import InteractionNote, JournalEntry
 from mockserver.exchange import NOT_JSON, clip, deeper_than, dumps, loads
 from mockserver.patterns import Observed, RequestPattern, observed_body
 
@@ -52,7 +53,7 @@ class Exchange:
         body: bytes,
         status: int,
         response: bytes | None,
-        interaction: Mapping[str, Any] | None,
+        interaction: InteractionNote | None,
         appointment: str | None = None,
     ) -> None:
         self.id = 0
@@ -84,7 +85,7 @@ class Exchange:
             appointment=self.appointment,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JournalEntry:
         return {
             "id": self.id,
             "at": self.at,
@@ -98,7 +99,7 @@ class Exchange:
             "body": _decoded(self.body),
             "status": self.status,
             "response": None if self.response is None else _decoded(self.response),
-            "interaction": None if self.interaction is None else dict(self.interaction),
+            "interaction": None if self.interaction is None else self.interaction.copy(),
         }
 
 
@@ -146,7 +147,7 @@ class Journal:
             self._sink.close()
             self._sink = None
 
-    def entries(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+    def entries(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         """The exchanges, oldest first; with a pattern, only those it matches."""
         return [
             entry.to_json()
@@ -154,7 +155,7 @@ class Journal:
             if pattern is None or pattern.matches(entry.observed())
         ]
 
-    def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[dict[str, Any], list[str]]]:
+    def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[JournalEntry, list[str]]]:
         """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
         seen = [(entry, entry.observed()) for entry in list(self._entries)]
         seen.sort(key=lambda pair: pattern.rank(pair[1]))

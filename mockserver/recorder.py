@@ -9,13 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from mockserver.contracts import Problem
+from mockserver.documents import JournalEntry, Violation
 from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
 from mockserver.patterns import RequestPattern
-
-Violation = dict[str, Any]
 
 
 class Recorder:
@@ -39,13 +37,13 @@ class Recorder:
                 self._violations.append(_violation("response", entry, response_problems))
         return entry
 
-    def requests(self, pattern: RequestPattern | None = None) -> list[dict[str, Any]]:
+    def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         with self._lock:
             return self._journal.entries(pattern)
 
     def closest(
         self, pattern: RequestPattern, limit: int = 10
-    ) -> list[tuple[dict[str, Any], list[str]]]:
+    ) -> list[tuple[JournalEntry, list[str]]]:
         with self._lock:
             return self._journal.ranked(pattern, limit)
 
@@ -55,7 +53,7 @@ class Recorder:
 
     def violations(self) -> list[Violation]:
         with self._lock:
-            return [dict(v) for v in self._violations]
+            return [v.copy() for v in self._violations]
 
     def clear_requests(self) -> None:
         with self._lock:

@@ -12,9 +12,12 @@ import warnings
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from mockserver.documents import Violation
 
 MARKER = "mockserver_scenario"
 
@@ -201,7 +204,7 @@ class MockServerHandle:
         return self._control.seeded(provider)
 
     @property
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Violation]:
         return self._control.violations
 
     @property

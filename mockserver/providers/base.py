@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from mockserver.clock import Clock
 from mockserver.contracts import Contracts, Problem
+from mockserver.documents import OutboxMessage
 from mockserver.exchange import (
     JSON_TYPE,
     MAX_BODY_DEPTH,
@@ -54,7 +55,7 @@ class ProviderState(ABC):
     def seeded(self) -> dict[str, Any]:
         """The seeded data a tester needs to drive the scenario by hand (keys, ids, config)."""
 
-    def outbox(self) -> list[dict[str, Any]]:
+    def outbox(self) -> list[OutboxMessage]:
         return []
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.documents import OutboxMessage
 from mockserver.providers.base import ProviderState
 from mockserver.providers.leyr.model import LeyrModel
 from mockserver.providers.leyr.seed import Key, Record, Seed
@@ -37,15 +38,15 @@ class LeyrState(ProviderState):
         }
         self.pending: dict[Key, Pending] = {}
         self.pending_for: dict[Key, str] = {}  # (emr, original id) -> new id
-        self.sent: list[dict[str, Any]] = []
+        self.sent: list[OutboxMessage] = []
         self.rng = random.Random(seed.model.seed)
 
     @property
     def settings(self) -> LeyrModel:
         return self.seed.model
 
-    def outbox(self) -> list[dict[str, Any]]:
-        return [dict(message) for message in self.sent]
+    def outbox(self) -> list[OutboxMessage]:
+        return [message.copy() for message in self.sent]
 
     def seeded(self) -> dict[str, Any]:
         model = self.seed.model

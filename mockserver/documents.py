@@ -1,0 +1,74 @@
+"""The JSON documents the mock hands its users: journal entries, outbox messages, violations.
+
+The admin API serves them as they are, and the pytest handle returns them typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+# A JSON body as it was parsed: any JSON value, or the text of one that is not JSON.
+Json = Any
+
+
+class InteractionNote(TypedDict):
+    """Which scripted interaction answered an exchange."""
+
+    name: str
+    key: str
+    passthrough: bool
+    fault: str | None
+    violates_contract: bool
+
+
+class JournalEntry(TypedDict):
+    """One exchange: the request as received and the answer as sent."""
+
+    id: int
+    at: str  # the mock's clock
+    provider: str
+    scenario: str
+    method: str
+    path: str
+    appointment: str | None  # as the provider resolves the path: appt_…, or <emr>/<id>
+    query: str
+    headers: dict[str, str]
+    body: Json
+    status: int
+    response: Json
+    interaction: InteractionNote | None
+
+
+class OutboxMessage(TypedDict):
+    """A code sent to a patient (Leyr's two-step cancellation)."""
+
+    channel: str
+    recipient: str | None
+    patient_id: str | None
+    code: str
+    emr: str
+    care_unit_id: str
+    original_id: str
+    new_id: str
+    sent_at: str
+    expires_at: str
+    text: str
+
+
+class ProblemDocument(TypedDict):
+    location: str
+    message: str
+    schema_path: str
+
+
+class Violation(TypedDict):
+    """A request that broke a provider's contract, or an answer of the mock's that would have."""
+
+    kind: str  # "request" or "response"
+    provider: str
+    request_id: int
+    at: str
+    method: str
+    path: str
+    status: int
+    problems: list[ProblemDocument]
