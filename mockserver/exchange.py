@@ -111,9 +111,15 @@ def loads(data: bytes) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         try:
-            return json.loads(data)
+            value = json.loads(data)
         except RecursionError:
             raise ValueError("the JSON is nested too deeply") from None
+        # orjson refuses lone surrogates ("\ud800"); they are not text, so neither do we.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string holds a lone surrogate escape, which is not text") from None
+        return value
 
 
 def dumps(value: Any) -> bytes:

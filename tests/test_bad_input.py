@@ -175,3 +175,90 @@ def test_deeply_nested_bodies_are_400_everywhere_and_the_journal_still_reads(moc
     assert_untouched(mock)
     leyr = mock.http.get(LEYR_ONE, headers=LEYR_JSON)
     assert leyr.json()["status"] == "booked"
+
+
+NOT_INSTANTS = [
+    "2026-02-30T10:00",
+    "2026-06-15T24:00Z",
+    "2026-13-01T00:00Z",
+    "0000-00-00T00:00",
+    "2026-06-15T09:00:60Z",
+    "2026-06-15T09:00+99:99",
+    "9999-12-31T23:59-01:00",
+    "0001-01-01T00:00+01:00",
+]
+
+
+@pytest.mark.parametrize("instant", NOT_INSTANTS)
+def test_instants_that_are_no_instants_are_400_naming_the_field(mock, instant):
+    moved = mock.http.patch(PATCH_URL, json={"appointment_date": instant}, headers=JSON)
+    cancelled = mock.cancel(appointment_date=instant)
+    booked = mock.http.post(
+        "/v1/appointments",
+        json={
+            "appointment_type": "General Consultation",
+            "appointment_date": instant,
+            "patient_name": "Meera",
+            "parent_phone": "+919800000001",
+            "session": "Morning",
+        },
+        headers=JSON,
+    )
+    for reply in (moved, cancelled, booked):
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert "body.appointment_date" in reply.json()["error"]["message"]
+    assert_untouched(mock)
+
+
+@pytest.mark.parametrize("value", ["not-a-date", "2026-02-30", "2026-6-1"])
+def test_search_and_availability_refuse_dates_that_are_not_dates(mock, value):
+    for path in ("/v1/appointments", "/v1/appointment-slots/availability"):
+        reply = mock.get(path, date=value)
+        assert reply.status_code == 400, (path, reply.text)
+        assert "query.date" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ({"start": "2026-02-30T10:00:00+02:00"}, "start"),
+        ({"end": "2026-06-15T24:00Z"}, "end"),
+        ({"start": "2026-06-15T10:00:00+02:00", "end": "2026-06-15T09:00:00+02:00"}, "end"),
+        ({"end": "2026-06-15T08:00:00+02:00"}, "end"),  # before the seeded start
+    ],
+)
+def test_leyr_start_and_end_must_be_instants_in_order(mock, extra, path):
+    reply = mock.http.patch(LEYR_ONE, json={"status": "cancelled", **extra}, headers=LEYR_JSON)
+    assert reply.status_code == 400, reply.text
+    body = reply.json()
+    assert (body["errors"][0]["error_code"], body["errors"][0]["path"]) == ("BAD_INPUT", path)
+    assert mock.http.get(LEYR_ONE, headers=LEYR_JSON).json()["status"] == "booked"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "headers"),
+    [
+        (PATCH_URL, b'{"status": "cancelled", "assigned_doctor": "\\ud800"}', JSON),
+        (PATCH_URL, b'{"status": "\\ud800"}', JSON),
+        (
+            "/v1/appointments",
+            b'{"appointment_type": "General Consultation", "appointment_date": '
+            b'"2026-06-15T03:30:00Z", "patient_name": "\\udfff", "parent_phone": "+91", '
+            b'"session": "Morning"}',
+            JSON,
+        ),
+        (LEYR_ONE, b'{"status": "cancelled", "comment": "\\ud800"}', LEYR_JSON),
+        (LEYR_ONE, b'{"status": "\\ud800"}', LEYR_JSON),
+    ],
+)
+def test_lone_surrogates_are_400_and_change_nothing(mock, url, body, headers):
+    method = "POST" if url == "/v1/appointments" else "PATCH"
+    reply = mock.http.request(method, url, content=body, headers=headers)
+    assert reply.status_code == 400, reply.text
+    assert "surrogate" in reply.text
+    assert_untouched(mock)
+    assert mock.get("/v1/appointments").json()["pagination"]["total"] == 2
+    assert mock.http.get("/__admin/requests").status_code == 200
+    assert mock.http.get("/__admin/scenario").status_code == 200
+    assert mock.cancel().status_code == 200  # and the mock goes on

@@ -5,9 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from mockserver.clock import Clock
+from mockserver.clock import Clock, checked_instant, parse_instant
 from mockserver.contracts import Contracts, Problem
 from mockserver.documents import OutboxMessage
 from mockserver.exchange import (
@@ -17,6 +18,7 @@ from mockserver.exchange import (
     ApiError,
     MockRequest,
     Reply,
+    clip,
     deeper_than,
     loads,
     may_nest_deeper,
@@ -353,6 +355,24 @@ class Provider(ABC, Generic[SeedT, StateT]):
         if op.scope:
             document["x-required-scope"] = op.scope
         return document
+
+
+def instant_field(text: str, field: str, code: str) -> datetime:
+    """A request's instant, or ApiError(code) naming the field when it matches the pattern
+    but is no instant (`2026-02-30T10:00`, `…T24:00Z`, `…+99:99`, off the calendar)."""
+    try:
+        return checked_instant(parse_instant(text))
+    except (ValueError, OverflowError) as error:
+        raise ApiError(
+            code, f"{field}: {clip(text, 40)!r} is not a valid instant: {error}"
+        ) from None
+
+
+def date_field(text: str, field: str, code: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(code, f"{field}: {clip(text, 40)!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _file_ref(schema_name: str) -> str:

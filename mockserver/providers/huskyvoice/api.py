@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from mockserver.clock import parse_instant
 from mockserver.exchange import ApiError, Reply, clip
+from mockserver.providers.base import date_field, instant_field
 from mockserver.providers.huskyvoice import rules
 from mockserver.providers.huskyvoice.model import WEEKDAYS
 from mockserver.providers.huskyvoice.seed import Record, new_appointment_id
@@ -70,6 +70,8 @@ def search_appointments(state: HuskyVoiceState, call: Call) -> Reply:
             "VALIDATION_ERROR", f"query.limit: {limit} is over the maximum {limits.max_limit}"
         )
     wanted = {name: query[name] for name in SEARCH_FILTERS if name in query}
+    if "date" in wanted:
+        date_field(wanted["date"], "query.date", "VALIDATION_ERROR")
     if "appointment_type" in wanted:
         wanted["appointment_type"] = (
             rules.resolve_service(state, wanted["appointment_type"]) or wanted["appointment_type"]
@@ -132,7 +134,7 @@ def create_appointment(state: HuskyVoiceState, call: Call) -> Reply:
 
 def _booking_date(state: HuskyVoiceState, instant: str) -> date:
     """The local date of a booking, checked against the org's notice and horizon."""
-    starts = parse_instant(instant)
+    starts = instant_field(instant, "body.appointment_date", "VALIDATION_ERROR")
     now = state.clock.now()
     org = state.org
     if starts - now < timedelta(hours=float(org.minimum_notice_hours)):
@@ -184,10 +186,7 @@ def get_config(state: HuskyVoiceState, call: Call) -> Reply:
 
 def availability(state: HuskyVoiceState, call: Call) -> Reply:
     on_text = call.query["date"]
-    try:
-        on = date.fromisoformat(on_text)
-    except ValueError:
-        raise ApiError("VALIDATION_ERROR", f"query.date: {on_text!r} is not a date") from None
+    on = date_field(on_text, "query.date", "VALIDATION_ERROR")
     slots = []
     for window in state.seed.windows:
         if window.day != WEEKDAYS[on.weekday()]:

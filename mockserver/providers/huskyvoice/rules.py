@@ -8,8 +8,9 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mockserver.clock import format_instant, parse_instant
+from mockserver.clock import format_instant
 from mockserver.exchange import ApiError, clip
+from mockserver.providers.base import instant_field
 from mockserver.providers.huskyvoice.model import WEEKDAYS, SlotWindowSpec
 from mockserver.providers.huskyvoice.seed import Record, SlotKey, match_window
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
@@ -114,7 +115,9 @@ def reserve(
 
 
 def local_date(state: HuskyVoiceState, instant: str) -> date:
-    return parse_instant(instant).astimezone(state.seed.zone).date()
+    """The org-local date of a request's `appointment_date` (400 when it is no instant)."""
+    starts = instant_field(instant, "body.appointment_date", "VALIDATION_ERROR")
+    return starts.astimezone(state.seed.zone).date()
 
 
 def reschedule(state: HuskyVoiceState, record: Record, changes: Mapping[str, Any]) -> None:

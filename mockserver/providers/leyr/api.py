@@ -37,6 +37,7 @@ def update_appointment(state: LeyrState, call: Call) -> Reply:
     rules.check_comment(state, body)
     record = rules.find(state, call, appointment_id)
     rules.check_cancellable(record)
+    rules.check_times(body, record)
     emr = state.seed.emrs[call.params["emr"]]
     return Reply(200, dict(two_step.cancel(state, emr, record, body)))
 
@@ -72,6 +73,7 @@ def bulk_cancel(state: LeyrState, call: Call) -> Reply:
     records = [state.appointments[(emr, value)] for value in bare]
     for record in records:  # all-or-nothing: check every one before changing any
         rules.check_cancellable(record)
+        rules.check_times(body, record)
     choice = state.seed.emrs[emr]
     return Reply(200, [dict(two_step.cancel(state, choice, record, body)) for record in records])
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.exchange import ApiError, clip
+from mockserver.providers.base import instant_field
 from mockserver.providers.leyr.seed import Record
 from mockserver.providers.leyr.state import LeyrState
 from mockserver.routing import Call
@@ -56,6 +57,26 @@ def check_comment(state: LeyrState, body: Mapping[str, Any]) -> None:
             "INVALID_COMMENT_LENGTH",
             f"comment is {len(comment)} characters; at most {limit} are allowed",
             extra={"path": "comment"},
+        )
+
+
+def check_times(body: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+    """`start` and `end` sent with a cancel must be instants, the end after the start."""
+    if "start" not in body and "end" not in body:
+        return
+    times = {}
+    for name in ("start", "end"):
+        text = body.get(name, record[name])
+        try:
+            times[name] = instant_field(text, name, "BAD_INPUT")
+        except ApiError as error:
+            raise ApiError(error.code, error.message, extra={"path": name}) from None
+    if times["end"] <= times["start"]:
+        raise ApiError(
+            "BAD_INPUT",
+            f"end {clip(body.get('end', record['end']), 40)!r} is not after start "
+            f"{clip(body.get('start', record['start']), 40)!r}",
+            extra={"path": "end" if "end" in body else "start"},
         )
 
 
