@@ -6,9 +6,13 @@ import argparse
 import contextlib
 import gc
 import json
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
@@ -34,11 +38,19 @@ from mockserver.server import (
 from mockserver.watch import ScenarioWatcher
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, exit 2 (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mockserver",
         description="Contract-checked mock of the HuskyVoice and Leyr cancellation APIs.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
@@ -55,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=_bounded(0, 65535),
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
@@ -73,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--journal-size",
-        type=int,
+        type=_bounded(1, 10_000_000),
         default=10_000,
         metavar="N",
         help="requests kept in memory (default 10000)",
@@ -93,6 +105,30 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
     openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("appointment-cancellation-mockserver")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, refused in one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
 
 
 def _scenarios_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -136,14 +172,24 @@ def _serve(args: argparse.Namespace) -> int:
     # full passes, which would otherwise show up as latency spikes under load.
     gc.freeze()
     watcher = ScenarioWatcher(engine).start() if args.watch else None
-    # uvicorn drains and closes on Ctrl-C, then re-raises it for the caller: a clean stop here.
-    with contextlib.suppress(KeyboardInterrupt):
+    # uvicorn drains and closes on Ctrl-C or SIGTERM, then raises the signal again for the
+    # caller: both end here, as a clean stop.
+    signal.signal(signal.SIGTERM, _terminated)
+    with contextlib.suppress(KeyboardInterrupt, _Terminated):
         serve_forever(engine, sock, access_log=args.access_log)
     if watcher is not None:
         watcher.stop()
     engine.close()
     print("mockserver stopped", flush=True)
     return 0
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised again by uvicorn once it has drained."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def _readers() -> Readers:
@@ -199,7 +245,13 @@ def _openapi(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"serve": _serve, "scenarios": _scenarios, "validate": _validate, "openapi": _openapi}
-    return handler[args.command](args)
+    try:
+        return handler[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (`mockserver scenarios --json | head -1`): not an error of ours.
+        # Point stdout at nothing so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ collector next to nothing; it is turned back into JSON when someone reads it.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.documents import InteractionNote, JournalEntry
@@ -123,6 +124,17 @@ def _decoded(data: bytes) -> Any:
     return parsed
 
 
+def _open_append(file: Path) -> int:
+    """The journal file for appending, created readable by its owner only (it holds requests)."""
+    return os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Journal:
     """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
 
@@ -131,20 +143,22 @@ class Journal:
         self._entries: deque[Exchange] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self.total = 0
-        # The full record, one JSON line an exchange, when a file is named; buffered writes.
-        self._sink: BinaryIO | None = file.open("ab", buffering=256 * 1024) if file else None
+        # The full record, one JSON line an exchange, when a file is named.
+        self._sink: int | None = _open_append(file) if file else None
 
     def record(self, entry: Exchange) -> Exchange:
         entry.id = next(self._ids)
         self._entries.append(entry)
         self.total += 1
         if self._sink is not None:
-            self._sink.write(dumps(entry.to_json()) + b"\n")
+            # One write call per line, before the answer leaves: once a client has its answer,
+            # its line is with the operating system, so even a killed server has written it.
+            _write_all(self._sink, dumps(entry.to_json()) + b"\n")
         return entry
 
     def close(self) -> None:
         if self._sink is not None:
-            self._sink.close()
+            os.close(self._sink)
             self._sink = None
 
     def entries(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:

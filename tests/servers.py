@@ -21,13 +21,19 @@ class Run:
         self.base_url = base_url
         self.returncode: int | None = None
         self.stderr = ""
+        self.stdout = ""
 
 
 @contextmanager
 def running_cli(
-    args: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stop: signal.Signals = signal.SIGINT,
 ) -> Iterator[Run]:
-    """Start `python -m mockserver serve --port 0 ARGS`, yield its base URL, then Ctrl-C it."""
+    """Start `python -m mockserver serve --port 0 ARGS`, yield its base URL, then stop it
+    with `stop` (Ctrl-C unless told otherwise)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -47,12 +53,13 @@ def running_cli(
         yield run
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
         try:
-            _, stderr = process.communicate(timeout=10)
+            stdout, stderr = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
             raise
     run.returncode = process.returncode
     run.stderr = stderr
+    run.stdout = stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -206,3 +207,54 @@ def test_a_streamed_body_over_the_read_limit_is_413_without_keeping_it():
         )
     assert reply.status_code == 413
     assert engine.requests()[0]["body"] is None
+
+
+@pytest.mark.parametrize(
+    ("stop", "returncode", "says_stopped"),
+    [(signal.SIGKILL, -signal.SIGKILL, False), (signal.SIGTERM, 0, True), (signal.SIGINT, 0, True)],
+    ids=["SIGKILL", "SIGTERM", "SIGINT"],
+)
+def test_every_acknowledged_exchange_is_in_the_journal_file(
+    tmp_path, stop, returncode, says_stopped
+):
+    journal = tmp_path / "journal.jsonl"
+    with running_cli(["--journal-file", str(journal)], stop=stop) as run, httpx.Client() as http:
+        for number in range(25):
+            http.get(f"{run.base_url}/v1/appointment-config", headers=AUTH)
+            # Written before the answer left: readable while the server still runs.
+            assert len(journal.read_bytes().splitlines()) == number + 1
+    lines = journal.read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == list(range(1, 26))  # none partial
+    assert journal.stat().st_mode & 0o777 == 0o600
+    assert run.returncode == returncode
+    assert ("mockserver stopped" in run.stdout) is says_stopped
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--port", "99999"], "argument --port: 99999 is not between 0 and 65535"),
+        (["serve", "--port", "-1"], "argument --port: -1 is not between 0 and 65535"),
+        (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+        (["serve", "--journal-size", "-5"], "argument --journal-size: -5 is not between 1"),
+        (["explode"], "argument COMMAND: invalid choice: 'explode'"),
+    ],
+)
+def test_cli_usage_mistakes_are_one_line_and_exit_2(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert message in line, line
+
+
+def test_cli_version_and_a_closed_pipe():
+    version = run_cli("--version")
+    assert (version.returncode, version.stdout.split()[0]) == (0, "mockserver")
+    piped = subprocess.run(
+        f"{sys.executable} -m mockserver scenarios --json | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (piped.stdout, piped.stderr) == ("[", "")
