@@ -9,14 +9,34 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
 from mockserver.engine import MockEngine
 from mockserver.exchange import loads
+from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.scenarios import UnknownScenarioError
 
 ADMIN_BODY_LIMIT = 64 * 1024
+
+
+def guarded(app: ASGIApp, policy: AdminPolicy) -> ASGIApp:
+    """The admin app behind `refusal`, for requests that came over a socket."""
+
+    async def guard(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and IN_PROCESS not in scope.get("extensions", {}):
+            headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
+            }
+            server = scope.get("server")
+            refused = refusal(scope["method"], headers, server[0] if server else None, policy)
+            if refused is not None:
+                await _error(*refused)(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return guard
 
 
 class AdminError(Exception):

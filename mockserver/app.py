@@ -12,6 +12,8 @@ from mockserver.exchange import MockRequest, Reply
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
+    from mockserver.guard import AdminPolicy
+
 # The transport reads at most this much of a body; the provider decides what is too large.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
 
@@ -89,9 +91,10 @@ class MockApp:
     The split keeps framework routing and middleware off the path every mocked call takes.
     """
 
-    def __init__(self, engine: MockEngine) -> None:
+    def __init__(self, engine: MockEngine, admin_policy: AdminPolicy | None = None) -> None:
         self.engine = engine
         self.providers = ProviderEndpoint(engine)
+        self.admin_policy = admin_policy
 
     @cached_property
     def admin(self) -> Any:
@@ -100,14 +103,15 @@ class MockApp:
         from starlette.applications import Starlette
         from starlette.routing import Mount
 
-        from mockserver.admin import admin_routes, error_handlers
+        from mockserver.admin import admin_routes, error_handlers, guarded
+        from mockserver.guard import AdminPolicy
 
         app = Starlette(
             routes=[Mount(ADMIN_PREFIX, routes=admin_routes(self.engine))],
             exception_handlers=error_handlers(),
         )
         app.state.engine = self.engine
-        return app
+        return guarded(app, self.admin_policy or AdminPolicy())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -119,6 +123,11 @@ class MockApp:
             await self.admin(scope, receive, send)
 
 
-def create_app(engine: MockEngine | None = None, **engine_options: Any) -> MockApp:
+def create_app(
+    engine: MockEngine | None = None,
+    *,
+    admin_policy: AdminPolicy | None = None,
+    **engine_options: Any,
+) -> MockApp:
     """The mock as an ASGI app; pass an engine to share its state with other surfaces."""
-    return MockApp(engine or MockEngine(**engine_options))
+    return MockApp(engine or MockEngine(**engine_options), admin_policy)

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
+from mockserver.guard import LOOPBACK_NAMES, AdminPolicy
 from mockserver.providers import make_providers, provider_classes
 from mockserver.resources import scenarios_dir
 from mockserver.scenarios import (
@@ -70,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
         type=_bounded(0, 65535),
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the admin API also answers to (besides localhost and the bound address)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on /__admin (for a --host beyond loopback)",
     )
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (off by default, for speed)"
@@ -171,12 +184,20 @@ def _serve(args: argparse.Namespace) -> int:
     # Everything loaded so far lives as long as the server: keep it out of the collector's
     # full passes, which would otherwise show up as latency spikes under load.
     gc.freeze()
+    if args.host not in LOOPBACK_NAMES and not args.admin_token:
+        print(
+            f"mockserver: warning: {args.host} is reachable beyond this machine and the admin "
+            "API has no token; add --admin-token TOKEN to protect /__admin",
+            file=sys.stderr,
+            flush=True,
+        )
+    policy = AdminPolicy(frozenset(h.lower() for h in args.allow_host), args.admin_token)
     watcher = ScenarioWatcher(engine).start() if args.watch else None
     # uvicorn drains and closes on Ctrl-C or SIGTERM, then raises the signal again for the
     # caller: both end here, as a clean stop.
     signal.signal(signal.SIGTERM, _terminated)
     with contextlib.suppress(KeyboardInterrupt, _Terminated):
-        serve_forever(engine, sock, access_log=args.access_log)
+        serve_forever(engine, sock, access_log=args.access_log, admin_policy=policy)
     if watcher is not None:
         watcher.stop()
     engine.close()

@@ -11,6 +11,7 @@ import uvicorn
 
 from mockserver.app import create_app
 from mockserver.engine import MockEngine
+from mockserver.guard import AdminPolicy
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -35,9 +36,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(engine: MockEngine, *, access_log: bool, log_level: str) -> uvicorn.Config:
+def _config(
+    engine: MockEngine, *, access_log: bool, log_level: str, admin_policy: AdminPolicy | None
+) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(engine),
+        create_app(engine, admin_policy=admin_policy),
         access_log=access_log,
         log_level=log_level,
         lifespan="off",
@@ -62,12 +65,15 @@ class MockServer:
         port: int = 0,
         access_log: bool = False,
         log_level: str = "warning",
+        admin_policy: AdminPolicy | None = None,
     ) -> None:
         self.engine = engine or MockEngine()
         self.host = host
         self._requested_port = port
         self._server = uvicorn.Server(
-            _config(self.engine, access_log=access_log, log_level=log_level)
+            _config(
+                self.engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy
+            )
         )
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -110,8 +116,14 @@ class MockServer:
 
 
 def serve_forever(
-    engine: MockEngine, sock: socket.socket, *, access_log: bool = False, log_level: str = "info"
+    engine: MockEngine,
+    sock: socket.socket,
+    *,
+    access_log: bool = False,
+    log_level: str = "info",
+    admin_policy: AdminPolicy | None = None,
 ) -> None:
     """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
-    server = uvicorn.Server(_config(engine, access_log=access_log, log_level=log_level))
+    config = _config(engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy)
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])

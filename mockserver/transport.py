@@ -31,6 +31,9 @@ def _scope(request: httpx.Request) -> dict[str, Any]:
         "headers": [(k.lower(), v) for k, v in request.headers.raw],
         "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
         "client": ("127.0.0.1", 0),
+        # No browser can reach an in-process app: the admin API's Host and Origin checks,
+        # which guard sockets, do not apply.
+        "extensions": {"mockserver.in_process": {}},
     }
 
 

@@ -23,6 +23,7 @@ EDGES = {
     "mockserver.app",
     "mockserver.cli",
     "mockserver.control",
+    "mockserver.guard",
     "mockserver.server",
     "mockserver.transport",
     "mockserver.watch",
