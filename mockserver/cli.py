@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         help="also append every exchange to FILE as JSON lines (the in-memory journal is a ring)",
     )
     serve.add_argument(
+        "--journal-secrets",
+        action="store_true",
+        help="show Authorization, Cookie and client secrets in full in the journal",
+    )
+    serve.add_argument(
         "--watch", action="store_true", help="reload scenario files when they change"
     )
     serve.add_argument(
@@ -167,6 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
             args.scenarios_dir,
             journal_size=args.journal_size,
             journal_file=args.journal_file,
+            journal_secrets=args.journal_secrets,
         )
     except ScenarioError as error:
         return _fail(f"broken scenario files:\n{error}")

@@ -66,6 +66,7 @@ class MockEngine:
         contracts: Contracts | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         journal_file: str | Path | None = None,
+        journal_secrets: bool = False,
     ) -> None:
         """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
         self.contracts = contracts or default_contracts()
@@ -74,7 +75,9 @@ class MockEngine:
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
-        self._recorder = Recorder(journal_size, Path(journal_file) if journal_file else None)
+        self._recorder = Recorder(
+            journal_size, Path(journal_file) if journal_file else None, secrets=journal_secrets
+        )
         self._lock = threading.RLock()
         self._conforming: set[tuple[str, bytes | None]] = set()
         self.states: dict[str, ProviderState] = {}

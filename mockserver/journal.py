@@ -86,7 +86,8 @@ class Exchange:
             appointment=self.appointment,
         )
 
-    def to_json(self) -> JournalEntry:
+    def to_json(self, *, secrets: bool = False) -> JournalEntry:
+        """The entry as served; credentials are shortened unless `secrets` (see SECRET_HEADERS)."""
         return {
             "id": self.id,
             "at": self.at,
@@ -96,12 +97,33 @@ class Exchange:
             "path": self.path,
             "appointment": self.appointment,
             "query": self.query,
-            "headers": dict(self.headers),
+            "headers": dict(self.headers) if secrets else _redacted(self.headers),
             "body": _decoded(self.body),
             "status": self.status,
             "response": None if self.response is None else _decoded(self.response),
             "interaction": None if self.interaction is None else self.interaction.copy(),
         }
+
+
+# Headers that carry credentials: the journal shows their last four characters only.
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "x-leyr-client-secret", "proxy-authorization"}
+)
+
+
+def _redacted(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {
+        name: (_shortened(value) if name in SECRET_HEADERS else value) for name, value in headers
+    }
+
+
+def _shortened(value: str) -> str:
+    """`Bearer YOUR_API_KEY` -> `Bearer …_KEY`: enough to tell credentials apart, not to use one."""
+    scheme, space, credential = value.partition(" ")
+    if not space:
+        scheme, credential = "", value
+    tail = credential[-4:] if len(credential) > 8 else ""
+    return f"{scheme}{space}…{tail}"
 
 
 def _parsed(data: bytes) -> Any:
@@ -138,8 +160,11 @@ def _write_all(fd: int, data: bytes) -> None:
 class Journal:
     """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
 
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None) -> None:
+    def __init__(
+        self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None, *, secrets: bool = False
+    ) -> None:
         self.size = size
+        self.secrets = secrets  # show credentials in full (serve --journal-secrets)
         self._entries: deque[Exchange] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self.total = 0
@@ -153,7 +178,7 @@ class Journal:
         if self._sink is not None:
             # One write call per line, before the answer leaves: once a client has its answer,
             # its line is with the operating system, so even a killed server has written it.
-            _write_all(self._sink, dumps(entry.to_json()) + b"\n")
+            _write_all(self._sink, dumps(entry.to_json(secrets=self.secrets)) + b"\n")
         return entry
 
     def close(self) -> None:
@@ -164,7 +189,7 @@ class Journal:
     def entries(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         """The exchanges, oldest first; with a pattern, only those it matches."""
         return [
-            entry.to_json()
+            entry.to_json(secrets=self.secrets)
             for entry in list(self._entries)
             if pattern is None or pattern.matches(entry.observed())
         ]
@@ -173,7 +198,10 @@ class Journal:
         """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
         seen = [(entry, entry.observed()) for entry in list(self._entries)]
         seen.sort(key=lambda pair: pattern.rank(pair[1]))
-        return [(entry.to_json(), pattern.difference(view)) for entry, view in seen[:limit]]
+        return [
+            (entry.to_json(secrets=self.secrets), pattern.difference(view))
+            for entry, view in seen[:limit]
+        ]
 
     def clear(self) -> None:
         self._entries.clear()

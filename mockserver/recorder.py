@@ -17,8 +17,10 @@ from mockserver.patterns import RequestPattern
 
 
 class Recorder:
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None) -> None:
-        self._journal = Journal(size, file)
+    def __init__(
+        self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None, *, secrets: bool = False
+    ) -> None:
+        self._journal = Journal(size, file, secrets=secrets)
         self._violations: list[Violation] = []
         self._lock = threading.Lock()
 

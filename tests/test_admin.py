@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import SEED_ID
+from conftest import AUTH, SEED_ID
 
 
 def test_health_names_the_active_scenarios(mock):
@@ -87,7 +89,7 @@ def test_journal_records_and_filters(mock):
     patch = entries[0]
     assert patch["body"] == {"status": "cancelled"}
     assert patch["status"] == 200
-    assert patch["headers"]["authorization"] == "Bearer YOUR_API_KEY"
+    assert patch["headers"]["authorization"] == "Bearer …_KEY"  # credentials shortened
     assert patch["response"]["data"]["status"] == "cancelled"
     assert patch["at"] == "2026-05-26T12:00:00.000Z"
     only = mock.http.get("/__admin/requests", params={"method": "patch"}).json()["requests"]
@@ -224,3 +226,27 @@ def test_reset_refuses_a_provider_that_is_not_a_name(mock, body):
     reply = mock.http.post("/__admin/reset", content=body)
     assert reply.status_code == 400, reply.text
     assert reply.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_journal_shortens_credentials_but_still_matches_them(mock):
+    leyr = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
+    mock.http.get("/api/emrs/webdoc/care-units/wd-oslo-1/appointments", headers=leyr)
+    mock.http.get("/v1/appointment-config", headers={**AUTH, "Cookie": "session=abcdefghij"})
+    entries = mock.http.get("/__admin/requests").json()["requests"]
+    assert entries[0]["headers"]["x-leyr-client-secret"] == "…cret"
+    assert entries[0]["headers"]["x-leyr-client-id"] == "test-client-id"
+    assert entries[1]["headers"]["cookie"] == "…ghij"
+    wanted = json.dumps({"authorization": "Bearer YOUR_API_KEY"})
+    found = mock.http.get("/__admin/requests", params={"headers": wanted}).json()["requests"]
+    assert [e["path"] for e in found] == ["/v1/appointment-config"]
+
+
+def test_journal_secrets_can_be_kept():
+    from conftest import in_process_client
+    from mockserver import MockEngine
+
+    engine = MockEngine(journal_secrets=True)
+    with in_process_client(engine) as http:
+        http.get("/v1/appointment-config", headers=AUTH)
+        entry = http.get("/__admin/requests").json()["requests"][0]
+    assert entry["headers"]["authorization"] == "Bearer YOUR_API_KEY"
