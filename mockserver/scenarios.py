@@ -88,18 +88,55 @@ def _field_name(path: FieldPath) -> str:
     return text
 
 
-class _Positions:
-    """Line numbers of every node of a YAML document, by field path."""
+# Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 40
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
 
-    def __init__(self) -> None:
+
+class _Positions:
+    """Line numbers of every node of a YAML document, by field path.
+
+    Walking the composed document first also refuses, with its line, what a scenario must
+    not hold before anything is built from it: non-name keys, explicit tags (`!!binary`),
+    numbers too long to be numbers, nesting too deep, and alias expansions too large.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
         self.lines: dict[FieldPath, int] = {}
         self.duplicates: list[tuple[FieldPath, str]] = []
+        self.visited = 0
+
+    def _refuse(self, node: yaml.Node, path: FieldPath, message: str) -> ScenarioError:
+        line = node.start_mark.line + 1
+        return ScenarioError([ScenarioProblem(self.file, line, _field_name(path), message)])
+
+    def _check(self, node: yaml.Node, path: FieldPath) -> None:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            message = f"expands to more than {MAX_NODES} values (YAML aliases?); refused"
+            raise self._refuse(node, path, message)
+        if len(path) > MAX_DEPTH:
+            raise self._refuse(node, path, f"nests more than {MAX_DEPTH} levels deep")
+        if node.tag not in _PLAIN_TAGS:
+            raise self._refuse(node, path, f"the tag {node.tag!r} is not allowed here")
+        if node.tag.endswith(":int") and len(str(node.value)) > MAX_NUMBER_DIGITS:
+            raise self._refuse(node, path, f"a number of more than {MAX_NUMBER_DIGITS} digits")
 
     def walk(self, node: yaml.Node, path: FieldPath = ()) -> None:
+        self._check(node, path)
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[Any] = set()
             for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise self._refuse(key, path, "a key must be a plain name, not a list or map")
+                self._check(key, path)
                 name = key.value
                 if name in seen:
                     where = (*path, name, "#dup")
@@ -120,13 +157,24 @@ class _Positions:
 
 
 # libyaml's parser when PyYAML has it (ten times faster); both keep line marks and refuse tags.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SAFE_LOADER):  # type: ignore[misc]
+    """The safe loader, except that an unquoted instant stays the text it is: every instant
+    a scenario holds is read as text, with its zone, by the mock itself."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if not tag.endswith(":timestamp")]
+    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
+}
 
 
 def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
     """Parse one YAML document safely, keeping each field's line; raise ScenarioError if broken."""
-    positions = _Positions()
-    loader = _SAFE_LOADER(text)
+    positions = _Positions(file)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -328,6 +376,10 @@ def scenario_files(directory: Path) -> list[Path]:
 
 def _read_file(path: Path, label: str) -> _Source:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [ScenarioProblem(str(path), None, "", f"over {MAX_FILE_BYTES} bytes; refused")]
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -117,7 +119,7 @@ def test_not_a_mapping_and_empty_file():
 
 def test_yaml_cannot_construct_python_objects():
     problems = problems_of("!!python/object/apply:os.system ['true']\n")
-    assert "not valid YAML" in problems[0]
+    assert "python/object/apply:os.system' is not allowed here" in problems[0]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -239,3 +241,65 @@ def test_leyr_consistency_checks(old, new, needle, offset):
     assert any(needle in p for p in problems), problems
     line = LEYR[: LEYR.index(old)].count("\n") + 1 + offset
     assert any(p.startswith(f"leyr.yaml:{line}:") for p in problems), (line, problems)
+
+
+BASE = "extends: huskyvoice/direct-cancel\ndescription: x\n"
+APPOINTMENT = (
+    "  - {appointment_id: appt_a1b2c3d4e5, appointment_type: f47ac10b-58cc-4372-a567-0e02b2c3d479,"
+    " branch_id: branch_uuid_here, date: %s, session: Morning}\n"
+)
+WINDOW = (
+    "  - {calendar_id: c, branch_id: branch_uuid_here, day: Monday, session: Morning,"
+    " start_time: %s, end_time: %s, appointment_type: f47ac10b-58cc-4372-a567-0e02b2c3d479,"
+    " max_slots: 10, ai_slots: 8, filled_slots: 3}\n"
+)
+
+
+def billion_laughs() -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (BASE + "appointments:\n" + APPOINTMENT % '"2026-13-40"', "is not a date"),
+        (BASE + "slots:\n" + WINDOW % ('"25:00"', '"26:00"'), "not a time of day"),
+        (BASE + "slots:\n" + WINDOW % ('"12:00"', '"09:00"'), "09:00 is not after 12:00"),
+        (BASE + "? [a, b]\n: 1\n", "a key must be a plain name"),
+        (BASE + "seed: " + "9" * 5000 + "\n", "a number of more than 40 digits"),
+        ("provider: huskyvoice\ndescription: !!binary aGVsbG8=\n", "binary' is not allowed"),
+        (BASE + billion_laughs(), "expands to more than"),
+        (BASE + "x:\n" + "".join("  " * n + f"k{n}:\n" for n in range(1, 80)), "nests more than"),
+        (BASE + "clock: {now: 0001-01-01T00:00:00+01:00}\n", "clock.now"),
+    ],
+    ids=["date", "time", "window", "key", "digits", "binary", "aliases", "depth", "instant"],
+)
+def test_hostile_scenario_files_give_their_line_fast(tmp_path, text, needle):
+    write(tmp_path, "hostile.yaml", text)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"{tmp_path / 'huskyvoice' / 'hostile.yaml'}:" in result.stderr
+    assert needle in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unquoted_instant_is_read_as_the_text_it_is(tmp_path):
+    write(tmp_path, "plain.yaml", BASE + "clock: {now: 2026-05-27T12:00:00Z}\n")
+    engine = MockEngine(["huskyvoice/plain"], [tmp_path])
+    assert engine.clocks()["huskyvoice"]["now"] == "2026-05-27T12:00:00.000Z"
+
+
+def test_an_oversized_scenario_file_is_refused_unread(tmp_path):
+    path = write(tmp_path, "huge.yaml", BASE)
+    with path.open("a") as handle:
+        handle.write("#" * (5 * 1024 * 1024))
+    with pytest.raises(ScenarioError, match="over 4194304 bytes"):
+        MockEngine([], [tmp_path])

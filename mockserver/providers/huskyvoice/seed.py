@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cached_property
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mockserver.clock import format_instant
+from mockserver.clock import checked_instant, format_instant, parse_instant
 from mockserver.providers.huskyvoice.model import (
     WEEKDAYS,
     AppointmentSpec,
@@ -221,6 +221,10 @@ def _generate(
 
 
 def check(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
+    calendar = list(_check_calendar(model))
+    yield from calendar
+    if calendar:
+        return  # the checks below read these dates and times
     if zone_named(model.org.timezone) is None:
         yield ("org", "timezone"), f"unknown IANA time zone {model.org.timezone!r}"
     yield from _unique("api_keys", "key", [k.key for k in model.api_keys])
@@ -237,6 +241,51 @@ def check(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
     yield from _check_filled(model)
     if model.generate_appointments and not model.slots:
         yield ("generate", "appointments"), "generating appointments needs at least one slot window"
+
+
+def _check_calendar(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
+    """Dates, times and instants that match their pattern but are not on the calendar."""
+    for index, window in enumerate(model.slots):
+        try:
+            starts, ends = (
+                time.fromisoformat(window.start_time),
+                time.fromisoformat(window.end_time),
+            )
+        except ValueError as error:
+            yield ("slots", index, "start_time"), f"not a time of day: {error}"
+            continue
+        if ends <= starts:
+            yield (
+                ("slots", index, "end_time"),
+                f"{window.end_time} is not after {window.start_time}",
+            )
+        for on in window.filled_by_date:
+            yield from _bad_date(on, ("slots", index, "filled_slots", on))
+    for index, spec in enumerate(model.appointments):
+        yield from _bad_date(spec.date, ("appointments", index, "date"))
+    stamped: list[tuple[FieldPath, str | None]] = [
+        (("slots", i, name), getattr(w, name))
+        for i, w in enumerate(model.slots)
+        for name in ("created_at", "updated_at")
+    ]
+    stamped += [
+        (("appointments", i, name), getattr(a, name))
+        for i, a in enumerate(model.appointments)
+        for name in ("created_at", "updated_at")
+    ]
+    for where, text in stamped:
+        if text is not None:
+            try:
+                checked_instant(parse_instant(text))
+            except (ValueError, OverflowError) as error:
+                yield where, f"not an instant: {error}"
+
+
+def _bad_date(text: str, where: FieldPath) -> Iterable[tuple[FieldPath, str]]:
+    try:
+        date.fromisoformat(text)
+    except ValueError as error:
+        yield where, f"{text!r} is not a date: {error}"
 
 
 def _check_references(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:

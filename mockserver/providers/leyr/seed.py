@@ -98,6 +98,19 @@ def check(model: LeyrModel) -> Iterable[tuple[FieldPath, str]]:
             if name not in emrs:
                 yield ("clients", index, "emrs"), f"{name!r} is not one of the scenario's EMRs"
     yield from _check_appointments(model, emrs)
+    yield from _check_channels(model)
+
+
+def _check_channels(model: LeyrModel) -> Iterable[tuple[FieldPath, str]]:
+    """A code sent by e-mail needs the patient's e-mail address."""
+    email = {e.id for e in model.emrs if e.channel == "email"}
+    addresses = {p.id for p in model.patients if p.email}
+    for index, spec in enumerate(model.appointments):
+        if spec.emr in email and spec.patient_id not in addresses:
+            yield (
+                ("appointments", index, "patient_id"),
+                f"{spec.emr} sends codes by e-mail, but patient {spec.patient_id!r} has no email",
+            )
 
 
 def _check_appointments(
