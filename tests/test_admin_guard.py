@@ -12,7 +12,7 @@ from servers import running_cli
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server():
     with MockServer(MockEngine()) as running:
         yield running
