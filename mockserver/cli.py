@@ -243,7 +243,10 @@ def _validate(args: argparse.Namespace) -> int:
     files: list[Path] = []
     for path in args.paths:
         if path.is_dir():
-            files += scenario_files(path)
+            found_here = scenario_files(path)
+            if not found_here:
+                problems.append(ScenarioProblem(str(path), None, "", "no *.yaml or *.yml files"))
+            files += found_here
         elif path.exists():
             files.append(path)
         else:

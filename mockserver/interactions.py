@@ -162,6 +162,12 @@ def _check_step(
     if isinstance(delay, list) and delay[0] > delay[1]:
         yield (*where, "delay_ms"), "the range's low end is above its high end"
     yield from _check_error_status(step, where)
+    if "raw_body" in step and not violates:
+        yield (
+            (*where, "raw_body"),
+            "raw bytes are never checked against the provider's contract; "
+            "say violates_contract: true to mean them",
+        )
     for part in ("body", "error"):
         for expression in placeholders(step.get(part)):
             reason = problem(expression, params, appointment_fields)

@@ -81,4 +81,10 @@ class ScenarioWatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.check()
+            try:
+                self.check()
+            except Exception as error:  # the watcher outlives whatever one reload meets
+                self.report(
+                    "mockserver: scenario files not reloaded, still serving the last good ones: "
+                    f"{type(error).__name__}: {error}"
+                )

@@ -303,3 +303,46 @@ def test_an_oversized_scenario_file_is_refused_unread(tmp_path):
         handle.write("#" * (5 * 1024 * 1024))
     with pytest.raises(ScenarioError, match="over 4194304 bytes"):
         MockEngine([], [tmp_path])
+
+
+def test_raw_bytes_must_be_meant_and_an_empty_folder_is_no_success(tmp_path):
+    write(
+        tmp_path,
+        "raw.yaml",
+        BASE + "interactions:\n  - match: {method: GET}\n    respond: {raw_body: '<html>'}\n",
+    )
+    with pytest.raises(ScenarioError, match="say violates_contract: true to mean them"):
+        MockEngine([], [tmp_path])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "validate", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "no *.yaml or *.yml files" in result.stderr
+
+
+def test_the_watcher_outlives_a_reload_that_fails_unexpectedly(monkeypatch):
+    from mockserver.watch import ScenarioWatcher
+
+    engine = MockEngine()
+    said: list[str] = []
+    watcher = ScenarioWatcher(engine, interval=0.01, report=said.append)
+    calls = iter([RuntimeError("disk on fire")])
+
+    def check() -> bool:
+        error = next(calls, None)
+        if error is not None:
+            raise error
+        watcher._stop.set()
+        return False
+
+    monkeypatch.setattr(watcher, "check", check)
+    watcher._run()
+    assert said == [
+        "mockserver: scenario files not reloaded, still serving the last good ones: "
+        "RuntimeError: disk on fire"
+    ]
