@@ -1,0 +1,145 @@
+"""The bad-input matrix: many families of client mistakes against both providers and the admin
+API. Every answer is a 4xx in the right envelope, and nothing changes: not the appointments,
+the places, the pending codes, the outbox, nor the random draws that make ids and codes."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from conftest import SEED_ID, Mock
+
+HV = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
+LEYR = {
+    "x-leyr-client-id": "test-client-id",
+    "x-leyr-client-secret": "test-client-secret",
+    "Content-Type": "application/json",
+}
+HV_ONE = f"/v1/appointments/{SEED_ID}"
+LEYR_UNIT = "/api/emrs/anitasystems/care-units/L0_1/appointments"
+DEEP = b'{"status": "cancelled", "x": ' + b"[" * 2000 + b"]" * 2000 + b"}"
+
+BODIES = [
+    b"",
+    b"{",
+    b"[]",
+    b"null",
+    b'"cancelled"',
+    b"{}",
+    b'{"status": "canceled"}',
+    b'{"status": 1}',
+    b'{"status": null}',
+    b'{"status": ["cancelled"]}',
+    b'{"status": "cancelled", "unknown": 1}',
+    b'{"status": "\\ud800"}',
+    b'{"status": "cancelled", "comment": "\\udfff"}',
+    b'{"status": "cancelled"}\xff',
+    b'{"status": "cancelled", "status": "canceled"}',
+    b'{"status": "cancelled", "assigned_doctor": 1e999}',
+    b'{"appointment_date": "2026-02-30T10:00"}',
+    b'{"appointment_date": "9999-12-31T23:59-01:00"}',
+    b'{"status": "cancelled", "start": "2026-06-15T24:00Z"}',
+    b'{"status": "cancelled", "comment": "' + b"x" * 1001 + b'"}',
+    b'{"confirmation": {"code": "12345"}}',
+    b'{"confirmation": {"code": 123456}}',
+    b'{"confirmation": {}}',
+    b'{"ids": [], "status": "cancelled"}',
+    b'{"ids": ["2001", "emr_id:2001"], "status": "cancelled"}',
+    b'{"ids": ["2001", "nope"], "status": "cancelled"}',
+    DEEP,
+]
+ODD_IDS = ["appt_ffffffffff", "%E2%98%83", "..%2F..%2Fetc", "x" * 5000, "emr_id:", "other:1"]
+
+
+def fingerprint(mock: Mock) -> Any:
+    """Everything a request could change, in a comparable form."""
+    husky = mock.engine.state("huskyvoice")
+    leyr = mock.engine.state("leyr")
+    return (
+        repr(sorted(husky.appointments.items())),
+        repr(sorted(husky.filled.items())),
+        repr(sorted(husky.notes.items())),
+        husky.rng.getstate(),
+        repr(sorted(leyr.appointments.items())),
+        repr(sorted(leyr.pending.items())),
+        repr(leyr.sent),
+        leyr.rng.getstate(),
+    )
+
+
+def requests() -> list[tuple[str, str, dict[str, str], bytes]]:
+    cases: list[tuple[str, str, dict[str, str], bytes]] = []
+    targets = [
+        ("PATCH", HV_ONE, HV),
+        ("POST", "/v1/appointments", HV),
+        ("PATCH", f"{LEYR_UNIT}/2001", LEYR),
+        ("PATCH", LEYR_UNIT, LEYR),
+    ]
+    for (method, path, headers), body in itertools.product(targets, BODIES):
+        cases.append((method, path, headers, body))
+    for method, path, headers in targets:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "", "json"):
+            cases.append(
+                (
+                    method,
+                    path,
+                    {**headers, "Content-Type": content_type},
+                    b'{"status": "cancelled"}',
+                )
+            )
+        cases.append((method, path, {**headers, "X-Long": "y" * 60_000}, b'{"status": "canceled"}'))
+    for odd in ODD_IDS:
+        cases.append(("PATCH", f"/v1/appointments/{odd}", HV, b'{"status": "cancelled"}'))
+        cases.append(("PATCH", f"{LEYR_UNIT}/{odd}", LEYR, b'{"status": "cancelled"}'))
+    for method in ("DELETE", "PUT", "POST", "OPTIONS", "TRACE", "BREW"):
+        cases.append((method, HV_ONE, HV, b'{"status": "cancelled"}'))
+        cases.append((method, f"{LEYR_UNIT}/2001", LEYR, b'{"status": "cancelled"}'))
+    for path in (
+        "/v1/appointment/x",
+        "/v1",
+        "/api/emrs",
+        "/api/emrs/anitasystems/care-units/NOPE/appointments/2001",
+    ):
+        cases.append(
+            ("PATCH", path, LEYR if path.startswith("/api") else HV, b'{"status": "cancelled"}')
+        )
+    for query in ("limit=201", "limit=x", "page=0", "date=2026-02-30", "nope=1", "limit=1&limit=2"):
+        cases.append(("GET", f"/v1/appointments?{query}", HV, b""))
+    for body in (
+        b"{",
+        b"[]",
+        b'{"now": 5}',
+        b'{"advance_seconds": "1"}',
+        b'{"provider": ["x"]}',
+        DEEP,
+    ):
+        cases.append(("PUT", "/__admin/clock", {"Content-Type": "application/json"}, body))
+        cases.append(("POST", "/__admin/reset", {"Content-Type": "application/json"}, body))
+        cases.append(("PUT", "/__admin/scenario", {"Content-Type": "application/json"}, body))
+    return cases
+
+
+def envelope(path: str, reply: Any) -> None:
+    body = reply.json()
+    if path.startswith("/__admin"):
+        assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+    elif path.startswith("/api"):
+        assert reply.headers["content-type"] == "application/problem+json"
+        assert {"code", "status", "detail", "errors"} <= set(body)
+    else:
+        assert body["success"] is False and body["error"]["code"]
+
+
+@pytest.mark.parametrize("scenario", ["leyr/two-step", "leyr/two-step-wrong-code"])
+def test_no_bad_request_is_a_5xx_or_changes_anything(mock_for, scenario):
+    mock = mock_for(scenario)
+    before = fingerprint(mock)
+    for method, path, headers, body in requests():
+        reply = mock.http.request(method, path, content=body, headers=headers)
+        where = f"{method} {path[:80]} {body[:60]!r}"
+        assert 400 <= reply.status_code < 500, f"{where}: {reply.status_code} {reply.text[:200]}"
+        envelope(path, reply)
+        assert fingerprint(mock) == before, where
+    assert [v for v in mock.engine.violations() if v["kind"] == "response"] == []
