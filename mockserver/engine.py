@@ -257,11 +257,16 @@ class MockEngine:
                 reply, chosen = refused, None
                 reply.appointment = provider.appointment_of(request.path)
             else:
-                reply, chosen = self._answer(provider, state, request)
+                try:
+                    reply, chosen = self._answer(provider, state, request)
+                except Exception as error:  # a bug of the mock's: say so, in the envelope
+                    reply, chosen = self._failed(provider, state, request, error), None
             reply.payload = reply.encoded()
             deliberate = chosen is not None and chosen.interaction.violates_contract
             response_problems = [] if deliberate else self._check_response(reply)
-            if response_problems:
+            if reply.failure is not None:
+                response_problems.append(Problem("", reply.failure, ""))
+            elif response_problems:
                 broken = self._broken_contract(provider, state, request, reply, response_problems)
                 broken.appointment, reply = reply.appointment, broken
                 reply.payload = reply.encoded()
@@ -284,6 +289,19 @@ class MockEngine:
                 reply.appointment = appointment
                 return reply, chosen
         return provider.handle(state, request), chosen
+
+    def _failed(
+        self, provider: AnyProvider, state: ProviderState, request: MockRequest, error: Exception
+    ) -> Reply:
+        """A 500 in the provider's envelope for an unexpected failure, recorded as a response
+        violation so a test run cannot miss it (it is the mock's fault, never the client's)."""
+        message = f"the mock failed: {type(error).__name__}: {clip(str(error), 200)}"
+        reply = provider.error_reply(
+            state, ApiError("INTERNAL_ERROR", message, status=500), request
+        )
+        reply.failure = message
+        reply.appointment = provider.appointment_of(request.path)
+        return reply
 
     def _state_for(
         self, provider: AnyProvider, request: MockRequest

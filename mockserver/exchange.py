@@ -70,6 +70,8 @@ class Reply:
     payload: bytes | None = None
     # The appointment the request's path names, as its provider resolves it (journal, patterns).
     appointment: str | None = None
+    # Set when the mock itself failed answering: recorded as a violation of its own contract.
+    failure: str | None = None
 
     def encoded(self) -> bytes:
         if self.raw is not None:

@@ -258,3 +258,16 @@ def test_cli_version_and_a_closed_pipe():
         check=False,
     )
     assert (piped.stdout, piped.stderr) == ("[", "")
+
+
+def test_a_refused_admin_body_leaves_the_connection_usable():
+    with MockServer() as server, httpx.Client(base_url=server.base_url) as http:
+        for _ in range(5):
+            large = b'{"now": "' + b"x" * 100_000 + b'"}'
+            streamed = iter([b'{"now": "', b"x" * 70_000, b'"}'])
+            for body in (large, b"{", streamed):
+                refused = http.put(
+                    "/__admin/clock", content=body, headers={"Content-Type": "application/json"}
+                )
+                assert refused.status_code in (400, 413)
+                assert http.get("/__admin/health").status_code == 200  # same keep-alive connection

@@ -182,3 +182,20 @@ def test_generated_validators_agree_with_jsonschema():
             )
             checked += 1
     assert checked > 500
+
+
+def test_a_failure_inside_the_mock_is_a_500_in_the_envelope_and_a_violation(monkeypatch):
+    def explode(state, call):
+        raise KeyError("wheel")
+
+    monkeypatch.setattr(api, "get_config", explode)
+    engine = MockEngine()
+    reply = engine.handle(MockRequest("GET", "/v1/appointment-config", headers=AUTH))
+    assert reply.status == 500
+    assert reply.body["success"] is False
+    assert reply.body["error"]["code"] == "INTERNAL_ERROR"
+    assert "KeyError" in reply.body["error"]["message"]
+    [violation] = engine.violations()
+    assert violation["kind"] == "response"
+    assert "the mock failed: KeyError" in violation["problems"][0]["message"]
+    assert engine.requests()[0]["status"] == 500
