@@ -263,6 +263,8 @@ class MockEngine:
                     reply, chosen = self._failed(provider, state, request, error), None
             reply.payload = reply.encoded()
             deliberate = chosen is not None and chosen.interaction.violates_contract
+            if deliberate:
+                reply.request_problems = []  # the scenario serves this off-contract on purpose
             response_problems = [] if deliberate else self._check_response(reply)
             if reply.failure is not None:
                 response_problems.append(Problem("", reply.failure, ""))

@@ -95,8 +95,12 @@ class ApiError(Exception):
         status: int | None = None,
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
+        off_contract: str | None = None,
     ) -> None:
         super().__init__(message)
+        # Set when the request itself is outside the provider's documented contract (a route,
+        # method or body no operation has): the mock records it as a violation.
+        self.off_contract = off_contract
         self.code = code
         self.message = message
         self.status = status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 from mockserver.exchange import ApiError, MockRequest, Reply, clip
@@ -91,17 +92,31 @@ class Router:
                 return op, found.groupdict()
             allowed.append(op.method)
         if allowed:
+            methods = ", ".join(sorted(set(allowed)))
             raise ApiError(
                 "METHOD_NOT_ALLOWED",
-                f"{method} is not allowed on {path}; allowed: {', '.join(sorted(set(allowed)))}",
+                f"{method} is not allowed on {clip(path, 120)}; allowed: {methods}",
                 status=405,
-                headers={"Allow": ", ".join(sorted(set(allowed)))},
+                headers={"Allow": methods},
+                off_contract=f"no operation {method} {clip(path, 120)}; the path has {methods}",
             )
+        closest = self.closest(method, path)
         raise ApiError(
             "NOT_FOUND",
             f"No route for {method} {clip(path, 120)}. Routes: {self.describe()}",
             status=404,
+            off_contract=f"no operation {method} {clip(path, 120)}; "
+            f"did you mean {closest.method} {closest.path}?",
         )
+
+    def closest(self, method: str, path: str) -> Operation:
+        """The documented operation most like `method path`: the likest path, then the method."""
+
+        def likeness(op: Operation) -> tuple[float, bool]:
+            shape = _PARAM.sub("x", op.path)
+            return (SequenceMatcher(None, shape, path).ratio(), op.method == method)
+
+        return max(self.operations, key=likeness)
 
     def describe(self) -> str:
         return "; ".join(f"{op.method} {op.path}" for op in self.operations)

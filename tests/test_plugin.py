@@ -307,3 +307,31 @@ def test_{index}(mockserver):
     )
     result = run(pytester, tests, "-n", "4", subprocess=True)
     result.assert_outcomes(passed=12)
+
+
+def test_an_off_contract_route_fails_at_teardown_naming_the_closest_operation(pytester):
+    result = run(
+        pytester,
+        """
+def test_typo_in_the_url(mockserver):
+    reply = httpx.patch(f"{mockserver.base_url}/v1/appointment/appt_a1b2c3d4e5",
+                        json={"status": "cancelled"}, headers=HUSKY)
+    assert reply.status_code == 404  # looks like "not found": the test would pass
+
+def test_lenient_typo(mockserver):
+    httpx.patch(f"{mockserver.base_url}/v1/appointment/appt_a1b2c3d4e5", json={}, headers=HUSKY)
+""",
+        "-k",
+        "typo_in_the_url",
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*your client's request broke the huskyvoice contract: PATCH /v1/appointment/appt_a1b2c3d4e5 -> 404*",
+            "*no operation PATCH /v1/appointment/appt_a1b2c3d4e5; did you mean PATCH /v1/appointments/{appointment_id}?*",
+        ]
+    )
+    lenient = pytester.runpytest(
+        "-p", "no:cacheprovider", "-k", "lenient_typo", "--mockserver-lenient", "-W", "default"
+    )
+    lenient.assert_outcomes(passed=1, warnings=1)

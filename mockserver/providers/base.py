@@ -222,6 +222,8 @@ class Provider(ABC, Generic[SeedT, StateT]):
             reply = self.error_reply(state, error, request)
             if appointment is None:  # not routed: a wrong method may still name one
                 appointment = self.appointment_of(request.path)
+            if error.off_contract is not None:
+                request_problems = [Problem("request", error.off_contract, "off-contract")]
         reply.request_problems = request_problems
         reply.appointment = appointment
         return reply
@@ -257,13 +259,20 @@ class Provider(ABC, Generic[SeedT, StateT]):
             )
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != JSON_TYPE and not content_type.endswith("+json"):
+            sent = content_type or "none"
             raise ApiError(
                 "UNSUPPORTED_MEDIA_TYPE",
-                f"Content-Type must be application/json, got {content_type or 'none'!r}",
+                f"Content-Type must be application/json, got {sent!r}",
                 status=415,
+                off_contract=f"the body was sent as {sent!r}; {operation.method} {operation.path} "
+                "takes application/json",
             )
         if not request.body.strip():
-            raise ApiError(self.validation_code, "body: a JSON object is required")
+            raise ApiError(
+                self.validation_code,
+                "body: a JSON object is required",
+                off_contract=f"{operation.method} {operation.path} takes a JSON body; none came",
+            )
         parsed = request.body_json
         if parsed is not NOT_JSON:
             if may_nest_deeper(request.body, MAX_BODY_DEPTH) and deeper_than(
@@ -276,7 +285,11 @@ class Provider(ABC, Generic[SeedT, StateT]):
         try:
             return loads(request.body)  # again, for the message
         except (ValueError, UnicodeDecodeError) as error:
-            raise ApiError(self.validation_code, f"body: malformed JSON: {error}") from None
+            raise ApiError(
+                self.validation_code,
+                f"body: malformed JSON: {error}",
+                off_contract=f"the body is not JSON: {error}",
+            ) from None
 
     def _parse_query(self, request: MockRequest, operation: Operation) -> dict[str, str]:
         query: dict[str, str] = {}

@@ -1,0 +1,96 @@
+"""A request no documented operation has is answered as before and recorded as a violation."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import AUTH, SEED_ID
+
+HV_JSON = {**AUTH, "Content-Type": "application/json"}
+LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status", "says"),
+    [
+        (
+            "PATCH",
+            "/v1/appointment/appt_a1b2c3d4e5",
+            HV_JSON,
+            b'{"status": "cancelled"}',
+            404,
+            "no operation PATCH /v1/appointment/appt_a1b2c3d4e5; did you mean PATCH /v1/appointments/{appointment_id}?",
+        ),
+        (
+            "DELETE",
+            f"/v1/appointments/{SEED_ID}",
+            AUTH,
+            b"",
+            405,
+            f"no operation DELETE /v1/appointments/{SEED_ID}; the path has GET, PATCH",
+        ),
+        (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            {**AUTH, "Content-Type": "text/plain"},
+            b'{"status": "cancelled"}',
+            415,
+            "the body was sent as 'text/plain'; PATCH /v1/appointments/{appointment_id} takes application/json",
+        ),
+        (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            HV_JSON,
+            b'{"status": ',
+            400,
+            "the body is not JSON",
+        ),
+        ("PATCH", f"/v1/appointments/{SEED_ID}", HV_JSON, b"", 400, "takes a JSON body; none came"),
+        (
+            "GET",
+            "/api/emrs/webdoc/care-unit/wd-oslo-1/appointments",
+            LEYR,
+            b"",
+            404,
+            "did you mean GET /api/emrs/{emr}/care-units/{care_unit_id}/appointments?",
+        ),
+    ],
+    ids=["route", "method", "content-type", "malformed", "empty", "leyr-route"],
+)
+def test_off_contract_requests_are_violations(mock, method, path, headers, body, status, says):
+    reply = mock.http.request(method, path, content=body, headers=headers)
+    assert reply.status_code == status
+    [violation] = mock.engine.violations()
+    assert violation["kind"] == "request"
+    [problem] = violation["problems"]
+    assert says in problem["message"], problem
+    assert problem["schema_path"] == "off-contract"
+
+
+def test_a_documented_not_found_is_no_violation(mock):
+    assert mock.cancel("appt_ffffffffff").status_code == 404
+    assert mock.engine.violations() == []
+
+
+def test_a_scenario_may_serve_an_off_contract_route_on_purpose(tmp_path):
+    from conftest import in_process_client
+    from mockserver import MockEngine
+
+    folder = tmp_path / "huskyvoice"
+    folder.mkdir()
+    (folder / "legacy.yaml").write_text(
+        "extends: huskyvoice/direct-cancel\n"
+        "description: a legacy route the client still calls\n"
+        "interactions:\n"
+        "  - match: {method: POST, path: /v1/appointments/cancel}\n"
+        "    respond: {status: 200, body: {ok: true}}\n"
+        "    violates_contract: true\n"
+        "  - match: {method: DELETE, path: '/v1/appointments/{appointment_id}'}\n"
+        "    respond: {passthrough: true}\n"
+        "    violates_contract: true\n"
+    )
+    engine = MockEngine(["huskyvoice/legacy"], [tmp_path])
+    with in_process_client(engine) as http:
+        assert http.post("/v1/appointments/cancel", json={}, headers=AUTH).json() == {"ok": True}
+        assert http.delete(f"/v1/appointments/{SEED_ID}", headers=AUTH).status_code == 405
+    assert engine.violations() == []
