@@ -503,3 +503,32 @@ def test_bulk_checks_the_comment_before_cancelling_anything(leyr_for):
     body = assert_problem(reply, 400, "INVALID_COMMENT_LENGTH", top="BAD_REQUEST")
     assert body["errors"][0]["path"] == "comment"
     assert {leyr.status(WEBDOC, i) for i in ("1001", "1002")} == {"booked"}
+
+
+def test_a_pending_cancellation_changes_nothing_on_the_original_until_confirmed(leyr_for):
+    leyr = leyr_for("leyr/two-step")
+    before = leyr.get(f"{ANITA}/2001").json()
+    pending = leyr.cancel(
+        ANITA, "2001", comment="travelling", end="2026-06-15T09:45:00+02:00"
+    ).json()
+    assert (pending["status"], pending["comment"]) == ("awaiting_confirmation", "travelling")
+    assert leyr.get(f"{ANITA}/2001").json() == before  # still booked, as it was
+    leyr.confirm(ANITA, pending["id"], leyr.code_for(pending["id"]))
+    after = leyr.get(f"{ANITA}/2001").json()
+    assert (after["status"], after["comment"], after["end"]) == (
+        "cancelled",
+        "travelling",
+        "2026-06-15T09:45:00+02:00",
+    )
+    listed = {a["id"]: a for a in leyr.get(ANITA).json()}
+    assert listed["2001"] == after  # the list and GET one agree
+    assert listed[pending["id"]]["status"] == "cancelled"
+
+
+def test_a_voided_cancellation_leaves_the_original_exactly_as_it_was(leyr_for):
+    leyr = leyr_for("leyr/two-step-wrong-code")
+    before = leyr.get(f"{ANITA}/2001").json()
+    pending = leyr.cancel(ANITA, "2001", comment="never mind").json()
+    for code in ("000000", "000001", "000002"):
+        leyr.confirm(ANITA, pending["id"], code)
+    assert leyr.get(f"{ANITA}/2001").json() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,8 @@ class Pending:
     sent_at: datetime
     attempts: int = 0
     void: str | None = None  # why it can no longer be confirmed
+    # The comment, start, end or resource the cancel carried: applied when the code is confirmed.
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 class LeyrState(ProviderState):

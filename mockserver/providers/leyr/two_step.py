@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from mockserver.clock import format_instant
 from mockserver.exchange import ApiError, clip
@@ -51,21 +51,38 @@ def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: Mapping[str, An
         return state.appointments[(emr.id, waiting)]
     if record["status"] == "awaiting_confirmation":
         return record
-    for name in ("start", "end", "resource_id", "comment"):
-        if name in body:
-            record[name] = body[name]
+    changes = {name: body[name] for name in CARRIED if name in body}
     if not state.seed.two_step.get(key, emr.two_step):
+        _apply(record, changes)
         record["status"] = "cancelled"
         return record
-    return _open(state, emr, record)
+    return _open(state, emr, record, changes)
 
 
-def _open(state: LeyrState, emr: EmrSpec, record: Record) -> Record:
+# What a cancel may carry to the appointment; under two-step, only once the code is confirmed.
+CARRIED: Final = ("start", "end", "resource_id", "comment")
+
+
+def _apply(record: Record, changes: Mapping[str, Any]) -> None:
+    for name in CARRIED:
+        if name in changes:
+            record[name] = changes[name]
+
+
+def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: Mapping[str, Any]) -> Record:
+    """Step 1: the original stays as it is; the new id shows the cancellation asked for."""
     new_id = _new_id(state, emr.id)
     pending = Pending(
-        emr.id, record["care_unit_id"], record["id"], new_id, _code(state), state.clock.now()
+        emr.id,
+        record["care_unit_id"],
+        record["id"],
+        new_id,
+        _code(state),
+        state.clock.now(),
+        changes=dict(changes),
     )
     awaiting = record.copy()
+    _apply(awaiting, changes)
     awaiting["id"], awaiting["status"] = new_id, "awaiting_confirmation"
     state.appointments[(emr.id, new_id)] = awaiting
     state.pending[(emr.id, new_id)] = pending
@@ -131,7 +148,9 @@ def confirm(state: LeyrState, call: Call, appointment_id: str, code: str) -> Rec
             extra={"path": "confirmation.code"},
         )
     record["status"] = "cancelled"
-    state.appointments[(emr, pending.original_id)]["status"] = "cancelled"
+    original = state.appointments[(emr, pending.original_id)]
+    _apply(original, pending.changes)
+    original["status"] = "cancelled"
     state.pending_for.pop((emr, pending.original_id), None)
     return record
 
