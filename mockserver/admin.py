@@ -170,7 +170,8 @@ async def clear_violations(engine: MockEngine, request: Request) -> Result:
 
 
 async def openapi(engine: MockEngine, request: Request) -> Result:
-    return engine.openapi(request.path_params["provider"])
+    server = f"{request.url.scheme}://{request.url.netloc}"  # this server, as the client reached it
+    return engine.openapi(request.path_params["provider"], server)
 
 
 Handler = Callable[[MockEngine, Request], Awaitable[Result]]

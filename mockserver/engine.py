@@ -398,10 +398,10 @@ class MockEngine:
         }
         return Reply(404, body)
 
-    def openapi(self, provider: str) -> dict[str, Any]:
+    def openapi(self, provider: str, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         name = provider_name(provider, self.provider_names)
         assert name is not None
-        return self.providers[name].openapi()
+        return self.providers[name].openapi(server_url)
 
 
 def resolve_active(

@@ -37,7 +37,12 @@ class Operation:
     request_schema: str | None = None
     query_schema: str | None = None
     scope: str | None = None
-    errors: tuple[str, ...] = ()
+    # Error codes it may answer; a (code, status) pair where the code's usual status differs.
+    errors: tuple[str | tuple[str, int], ...] = ()
+
+    def error_statuses(self, defaults: Mapping[str, int]) -> Iterator[tuple[str, int]]:
+        for entry in self.errors:
+            yield entry if isinstance(entry, tuple) else (entry, defaults.get(entry, 400))
 
     def pattern(self) -> re.Pattern[str]:
         return compile_template(self.path)

@@ -32,7 +32,7 @@ from mockserver.interactions import (
     scripted_reply,
 )
 from mockserver.model import ErrorOverride, ScenarioModel, items
-from mockserver.routing import Call, Operation, Router, template_params
+from mockserver.routing import Call, Operation, Router
 from mockserver.scenarios import FieldPath, Scenario
 from mockserver.templating import Context, render
 
@@ -316,58 +316,13 @@ class Provider(ABC, Generic[SeedT, StateT]):
 
     # OpenAPI ------------------------------------------------------------------------------
 
-    def openapi(self) -> dict[str, Any]:
-        paths: dict[str, dict[str, Any]] = {}
-        for op in self.router.operations:
-            paths.setdefault(op.path, {})[op.method.lower()] = self._openapi_operation(op)
-        info = {"title": f"{self.title} (mock)", "version": "mock"}
-        return self.contracts.openapi(self.name, info, paths)
+    # How clients authenticate, as OpenAPI security schemes (all of them at once).
+    security_schemes: ClassVar[Mapping[str, Any]] = {}
 
-    def _openapi_operation(self, op: Operation) -> dict[str, Any]:
-        document: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in template_params(op.path)
-        ]
-        if op.query_schema:
-            query = self.contracts.documents[op.query_schema]
-            required = set(query.get("required", []))
-            params += [
-                {"name": name, "in": "query", "required": name in required, "schema": schema}
-                for name, schema in query.get("properties", {}).items()
-            ]
-        if params:
-            document["parameters"] = params
-        if op.request_schema:
-            document["requestBody"] = {
-                "required": True,
-                "content": {JSON_TYPE: {"schema": {"$ref": _file_ref(op.request_schema)}}},
-            }
-        responses: dict[str, Any] = {
-            str(status): {
-                "description": "success",
-                "content": {JSON_TYPE: {"schema": {"$ref": _file_ref(schema)}}},
-            }
-            for status, schema in op.responses.items()
-        }
-        for code in op.errors:
-            status = str(self.error_statuses.get(code, 400))
-            entry = responses.setdefault(
-                status,
-                {
-                    "description": "",
-                    "content": {
-                        self.error_content_type: {
-                            "schema": {"$ref": _file_ref(self.error_schema_for_status(int(status)))}
-                        }
-                    },
-                },
-            )
-            entry["description"] = ", ".join(filter(None, [entry["description"], code]))
-        document["responses"] = responses
-        if op.scope:
-            document["x-required-scope"] = op.scope
-        return document
+    def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+        from mockserver.openapi import document
+
+        return document(self, server_url)
 
 
 def instant_field(text: str, field: str, code: str) -> datetime:
@@ -386,7 +341,3 @@ def date_field(text: str, field: str, code: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ApiError(code, f"{field}: {clip(text, 40)!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _file_ref(schema_name: str) -> str:
-    return schema_name.split("/", 1)[1] + ".json"

@@ -214,7 +214,8 @@ def availability(state: HuskyVoiceState, call: Call) -> Reply:
 
 # The operation table: routing, validation and the OpenAPI document all read it --------------
 
-_AUTH_ERRORS = ("UNAUTHORIZED", "INSUFFICIENT_SCOPE", "RATE_LIMIT_EXCEEDED")
+# Every operation may also meet a fault a scenario scripts (huskyvoice/flaky answers 503).
+_AUTH_ERRORS = ("UNAUTHORIZED", "INSUFFICIENT_SCOPE", "RATE_LIMIT_EXCEEDED", "SERVICE_UNAVAILABLE")
 _BODY_ERRORS = ("VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE")
 _ONE = "huskyvoice/appointment.response"
 

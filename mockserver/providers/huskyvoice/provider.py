@@ -55,6 +55,15 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         "OUTSIDE_AVAILABILITY": 422,
         "RATE_LIMIT_EXCEEDED": 429,
         "INTERNAL_ERROR": 500,
+        "SERVICE_UNAVAILABLE": 503,
+    }
+    security_schemes: ClassVar[Mapping[str, Any]] = {
+        "apiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key with scopes appointments:read, appointments:write, "
+            "slots:read, slots:write (each operation's x-required-scope).",
+        }
     }
 
     def operations(self) -> Iterable[Operation]:

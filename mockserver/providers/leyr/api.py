@@ -117,7 +117,16 @@ def list_appointments(state: LeyrState, call: Call) -> Reply:
 
 # The operation table: routing, validation and the OpenAPI document all read it --------------
 
-_AUTH_ERRORS = ("UNAUTHORIZED", "FORBIDDEN", "INVALID_CARE_UNIT_ID")
+# Every operation may also meet the EHR's or Leyr's own failure (leyr/emr-error, leyr/service-
+# unavailable); an unknown appointment is a 404 although its code's usual status is 400.
+_AUTH_ERRORS = (
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "INVALID_CARE_UNIT_ID",
+    "EMR_ERROR",
+    "SERVICE_UNAVAILABLE",
+)
+_NOT_FOUND = ("INVALID_APPOINTMENT_ID", 404)
 _BODY_ERRORS = ("BAD_INPUT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE")
 
 
@@ -168,7 +177,7 @@ def operations() -> tuple[Operation, ...]:
             "Read one appointment",
             get_appointment,
             {200: "leyr/appointment.response"},
-            errors=(*_AUTH_ERRORS, "INVALID_APPOINTMENT_ID"),
+            errors=(*_AUTH_ERRORS, "INVALID_APPOINTMENT_ID", _NOT_FOUND),
         ),
         Operation(
             "listAppointments",

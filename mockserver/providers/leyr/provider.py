@@ -56,6 +56,10 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         "EMR_ERROR": 502,
         "SERVICE_UNAVAILABLE": 503,
     }
+    security_schemes: ClassVar[Mapping[str, Any]] = {
+        "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
+        "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},
+    }
 
     def operations(self) -> Iterable[Operation]:
         return api.operations()

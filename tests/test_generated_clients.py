@@ -1,0 +1,163 @@
+"""The exported OpenAPI documents, consumed by the mainstream generators: openapi-python-client
+builds a client for each provider without a warning, and that client cancels against the live
+mock (Leyr's two-step included), its answers parsed into models; datamodel-code-generator
+writes each provider's models into one file."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SEED_ID, SEED_KEY
+from mockserver import MockEngine, MockServer
+
+BIN = Path(sys.executable).parent
+
+
+def generate_client(tmp_path: Path, document: dict[str, Any], package: str) -> Any:
+    spec = tmp_path / f"{package}.json"
+    spec.write_text(json.dumps(document))
+    result = subprocess.run(
+        [
+            str(BIN / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(spec),
+            "--meta",
+            "none",
+            "--output-path",
+            str(tmp_path / package),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+@pytest.fixture
+def live():
+    engine = MockEngine(["leyr/two-step"])
+    with MockServer(engine) as server:
+        yield engine, server
+
+
+def test_a_generated_huskyvoice_client_cancels(tmp_path, live):
+    engine, server = live
+    client_package = generate_client(
+        tmp_path, engine.openapi("huskyvoice", server.base_url), "hv_mock_client"
+    )
+    api = importlib.import_module("hv_mock_client.api.default.update_appointment")
+    models = importlib.import_module("hv_mock_client.models")
+    client = client_package.AuthenticatedClient(base_url=server.base_url, token=SEED_KEY)
+    body = models.UpdateAppointmentRequest.from_dict({"status": "cancelled"})
+    with client:
+        cancelled = api.sync(appointment_id=SEED_ID, client=client, body=body)
+        missing = api.sync(appointment_id="appt_ffffffffff", client=client, body=body)
+    assert isinstance(cancelled, models.AppointmentResponse)
+    assert cancelled.data.status == "cancelled"
+    assert isinstance(missing, models.Error)
+    assert missing.error.code == "NOT_FOUND"
+    assert engine.violations() == []
+
+
+def test_a_generated_leyr_client_does_the_two_step(tmp_path, live):
+    engine, server = live
+    client_package = generate_client(
+        tmp_path, engine.openapi("leyr", server.base_url), "leyr_mock_client"
+    )
+    api = importlib.import_module("leyr_mock_client.api.default.update_appointment")
+    models = importlib.import_module("leyr_mock_client.models")
+    client = client_package.Client(
+        base_url=server.base_url,
+        headers={
+            "x-leyr-client-id": "test-client-id",
+            "x-leyr-client-secret": "test-client-secret",
+        },
+    )
+    with client:
+        two_step(
+            engine, api, models, {"emr": "anitasystems", "care_unit_id": "L0_1", "client": client}
+        )
+    assert engine.violations() == []
+
+
+def two_step(engine: MockEngine, api: Any, models: Any, where: dict[str, Any]) -> None:
+    cancel = models.UpdateAppointmentRequest.from_dict({"status": "cancelled"})
+    pending = api.sync(appointment_id="2001", body=cancel, **where)
+    assert isinstance(pending, models.Appointment)
+    assert pending.status == "awaiting_confirmation"
+    code = engine.messages()[-1]["code"]
+    wrong = api.sync(
+        appointment_id=pending.id,
+        body=models.UpdateAppointmentRequest.from_dict({"confirmation": {"code": "000000"}}),
+        **where,
+    )
+    assert isinstance(wrong, models.Problem)
+    assert wrong.errors[0].error_code == "INVALID_CONFIRMATION_CODE"
+    confirmed = api.sync(
+        appointment_id=pending.id,
+        body=models.UpdateAppointmentRequest.from_dict({"confirmation": {"code": code}}),
+        **where,
+    )
+    assert isinstance(confirmed, models.Appointment)
+    assert confirmed.status == "cancelled"
+
+
+@pytest.mark.parametrize("provider", ["huskyvoice", "leyr"])
+def test_datamodel_code_generator_writes_one_file_of_models(tmp_path, provider):
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(MockEngine().openapi(provider)))
+    models = tmp_path / f"{provider}_models.py"
+    result = subprocess.run(
+        [
+            str(BIN / "datamodel-codegen"),
+            "--input",
+            str(spec),
+            "--input-file-type",
+            "openapi",
+            "--output",
+            str(models),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    compiled = subprocess.run(
+        [sys.executable, "-c", f"import {provider}_models"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+
+
+def test_the_document_is_the_same_before_and_after_traffic():
+    engine = MockEngine()
+    before = engine.openapi("huskyvoice")
+    from mockserver import MockRequest
+
+    engine.handle(
+        MockRequest(
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            headers={"authorization": f"Bearer {SEED_KEY}", "content-type": "application/json"},
+            body=b'{"status": "cancelled"}',
+        )
+    )
+    assert engine.openapi("huskyvoice") == before
