@@ -49,6 +49,14 @@ def generate_client(tmp_path: Path, document: dict[str, Any], package: str) -> A
         sys.path.remove(str(tmp_path))
 
 
+def generated(tmp_path: Path, engine: MockEngine, server: Any, provider: str) -> tuple[Any, ...]:
+    """The generated client package, its update-appointment module and its models."""
+    package = f"{provider}_mock_client"
+    client_package = generate_client(tmp_path, engine.openapi(provider, server.base_url), package)
+    api = importlib.import_module(f"{package}.api.default.update_appointment")
+    return client_package, api, importlib.import_module(f"{package}.models")
+
+
 @pytest.fixture
 def live():
     engine = MockEngine(["leyr/two-step"])
@@ -58,11 +66,7 @@ def live():
 
 def test_a_generated_huskyvoice_client_cancels(tmp_path, live):
     engine, server = live
-    client_package = generate_client(
-        tmp_path, engine.openapi("huskyvoice", server.base_url), "hv_mock_client"
-    )
-    api = importlib.import_module("hv_mock_client.api.default.update_appointment")
-    models = importlib.import_module("hv_mock_client.models")
+    client_package, api, models = generated(tmp_path, engine, server, "huskyvoice")
     client = client_package.AuthenticatedClient(base_url=server.base_url, token=SEED_KEY)
     body = models.UpdateAppointmentRequest.from_dict({"status": "cancelled"})
     with client:
@@ -77,11 +81,7 @@ def test_a_generated_huskyvoice_client_cancels(tmp_path, live):
 
 def test_a_generated_leyr_client_does_the_two_step(tmp_path, live):
     engine, server = live
-    client_package = generate_client(
-        tmp_path, engine.openapi("leyr", server.base_url), "leyr_mock_client"
-    )
-    api = importlib.import_module("leyr_mock_client.api.default.update_appointment")
-    models = importlib.import_module("leyr_mock_client.models")
+    client_package, api, models = generated(tmp_path, engine, server, "leyr")
     client = client_package.Client(
         base_url=server.base_url,
         headers={
