@@ -31,6 +31,7 @@ class Backend(Protocol):
     """What a control needs from a mock, in process or over HTTP."""
 
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
+    def load(self, name: str) -> str: ...
     def seeded(self) -> dict[str, Any]: ...
     def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
@@ -51,6 +52,12 @@ class EngineBackend:
         except (LookupError, ValueError) as error:
             raise ControlError(str(error)) from None
         return {provider: scenario.name for provider, scenario in chosen.items()}
+
+    def load(self, name: str) -> str:
+        try:
+            return self.engine.load(name).provider
+        except LookupError as error:
+            raise ControlError(str(error)) from None
 
     def seeded(self) -> dict[str, Any]:
         return self.engine.seeded()
@@ -121,6 +128,10 @@ class HttpBackend:
     def activate(self, names: Sequence[str]) -> dict[str, str]:
         active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
         return {str(provider): str(name) for provider, name in active.items()}
+
+    def load(self, name: str) -> str:
+        loaded = self._call("PUT", "/scenario", {"name": name})["loaded"]
+        return str(loaded["provider"])
 
     def seeded(self) -> dict[str, Any]:
         return self._call("GET", "/scenario")
@@ -345,14 +356,25 @@ class MockControl:
         self.clock = ClockControl(backend)
         self.active: dict[str, str] = {}
 
-    def load(self, *names: str) -> dict[str, str]:
+    def start(self, *names: str) -> dict[str, str]:
         """Start clean on these scenarios (one per provider; others their direct-cancel)."""
         self.active = self.backend.activate(names)
         return dict(self.active)
 
+    def load(self, *names: str) -> dict[str, str]:
+        """Switch the named providers to these scenarios, with fresh state for them; the other
+        providers keep theirs, as `PUT /__admin/scenario` does."""
+        providers = [name.split("/", 1)[0] for name in names]
+        repeated = sorted({p for p in providers if providers.count(p) > 1})
+        if repeated:
+            raise ControlError(f"name at most one scenario per provider; {repeated[0]} has more")
+        for name in names:
+            self.active[self.backend.load(name)] = name
+        return dict(self.active)
+
     def reset(self) -> None:
         """Fresh state in the active scenarios; empty journal, outbox and violations."""
-        self.load(*self.active.values())
+        self.start(*self.active.values())
 
     @property
     def scenario(self) -> dict[str, Any]:

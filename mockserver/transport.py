@@ -113,3 +113,37 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self.close()
+
+
+class ForwardingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Plain HTTP to a mock running elsewhere, whatever host a client's base URL names.
+
+    With it, `httpx.Client(transport=…, base_url="http://mock")` reaches the same server as an
+    in-process transport would reach the same app, so a suite can switch between the two.
+    """
+
+    def __init__(self, server_url: str) -> None:
+        self._server = httpx.URL(server_url)
+        self._sync = httpx.HTTPTransport()
+        self._async = httpx.AsyncHTTPTransport()
+
+    def _forward(self, request: httpx.Request) -> None:
+        url = request.url.copy_with(
+            scheme=self._server.scheme, host=self._server.host, port=self._server.port
+        )
+        request.url = url
+        request.headers["Host"] = url.netloc.decode("ascii")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._forward(request)
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._forward(request)
+        return await self._async.handle_async_request(request)
+
+    def close(self) -> None:
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        await self._async.aclose()

@@ -186,7 +186,8 @@ class MockServerHandle:
         self.clock = self._control.clock
 
     def load(self, *names: str) -> dict[str, str]:
-        """Switch to these scenarios now, with fresh state (one per provider)."""
+        """Switch the named providers to these scenarios now, with fresh state for them; the
+        other providers keep theirs (one name per provider)."""
         return self._control.load(*names)
 
     def reset(self) -> None:
@@ -219,12 +220,10 @@ class MockServerHandle:
         return self._transport(asynchronous=True)
 
     def _transport(self, asynchronous: bool = False) -> Any:
-        import httpx
+        from mockserver.transport import ASGITransport, ForwardingTransport
 
-        if self._session.engine is None:
-            return httpx.AsyncHTTPTransport() if asynchronous else httpx.HTTPTransport()
-        from mockserver.transport import ASGITransport
-
+        if self._session.engine is None:  # --mockserver-url: the server runs elsewhere
+            return ForwardingTransport(self.base_url)
         return ASGITransport(self._session.app)
 
 
@@ -238,12 +237,25 @@ def mockserver_session(pytestconfig: pytest.Config) -> Iterator[_Session]:
 def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
     """The closest marker's scenario wins per provider; then the ini default."""
     chosen: dict[str, str] = {}
-    names = [name for marker in node.iter_markers(MARKER) for name in marker.args]
-    for name in [*names, *settings.default_scenarios]:
-        if not isinstance(name, str) or "/" not in name:
-            pytest.fail(
-                f"{MARKER}: {name!r} is not a scenario name like 'leyr/two-step'", pytrace=False
-            )
+    for marker in node.iter_markers(MARKER):
+        mine: dict[str, str] = {}
+        for name in marker.args:
+            if not isinstance(name, str) or "/" not in name:
+                pytest.fail(
+                    f"{MARKER}: {name!r} is not a scenario name like 'leyr/two-step'",
+                    pytrace=False,
+                )
+            provider = name.split("/", 1)[0]
+            if provider in mine:
+                pytest.fail(
+                    f"{MARKER}: {mine[provider]!r} and {name!r} are both {provider} scenarios; "
+                    "name one per provider",
+                    pytrace=False,
+                )
+            mine[provider] = name
+        for provider, name in mine.items():
+            chosen.setdefault(provider, name)  # the closest marker wins
+    for name in settings.default_scenarios:
         chosen.setdefault(name.split("/", 1)[0], name)
     return list(chosen.values())
 
@@ -256,9 +268,12 @@ def mockserver(
 
     settings = mockserver_session.settings
     try:
-        mockserver_session.control.load(*_requested(request.node, settings))
+        mockserver_session.control.start(*_requested(request.node, settings))
+        refused = None
     except ControlError as error:
-        pytest.fail(f"mockserver: {error}", pytrace=False)
+        refused = str(error)
+    if refused is not None:  # failed outside the except block: one message, no chained traceback
+        pytest.fail(f"mockserver: {refused}", pytrace=False)
     yield MockServerHandle(mockserver_session)
     violations = mockserver_session.control.violations
     if not violations:

@@ -204,7 +204,7 @@ def test_unknown_scenario_in_a_marker_fails_that_test_in_one_line(pytester):
         """
 import pytest
 
-@pytest.mark.mockserver_scenario("leyr/nope")
+@pytest.mark.mockserver_scenario("leyr/two-stpe")
 def test_bad(mockserver):
     pass
 
@@ -213,8 +213,55 @@ def test_good(mockserver):
 """,
     )
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*mockserver: unknown scenario 'leyr/nope'; known: *"])
-    assert "Traceback" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*mockserver: unknown scenario 'leyr/two-stpe'; did you mean 'leyr/two-step'? Known: *"]
+    )
+    output = result.stdout.str()
+    assert "Traceback" not in output
+    assert "During handling of the above exception" not in output
+    assert output.count("unknown scenario 'leyr/two-stpe'") == 1
+
+
+def test_one_marker_naming_two_scenarios_of_one_provider_fails_that_test(pytester):
+    result = run(
+        pytester,
+        """
+import pytest
+
+@pytest.mark.mockserver_scenario("leyr/two-step", "leyr/bulk-cancel")
+def test_ambiguous(mockserver):
+    pass
+
+@pytest.mark.mockserver_scenario("leyr/two-step")
+class TestCloser:
+    @pytest.mark.mockserver_scenario("leyr/bulk-cancel")
+    def test_closest_wins(self, mockserver):
+        assert mockserver.active["leyr"] == "leyr/bulk-cancel"
+""",
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*'leyr/two-step' and 'leyr/bulk-cancel' are both leyr scenarios*"]
+    )
+
+
+def test_load_switches_only_the_named_provider(pytester):
+    result = run(
+        pytester,
+        """
+import pytest
+
+@pytest.mark.mockserver_scenario("huskyvoice/slot-freed")
+def test_switch(mockserver):
+    mockserver.load("leyr/two-step")
+    assert mockserver.active == {"huskyvoice": "huskyvoice/slot-freed", "leyr": "leyr/two-step"}
+    health = httpx.get(f"{mockserver.base_url}/__admin/health").json()
+    assert health["active"] == mockserver.active
+    with pytest.raises(Exception, match="one scenario per provider"):
+        mockserver.load("leyr/two-step", "leyr/bulk-cancel")
+""",
+    )
+    result.assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize(
@@ -281,6 +328,10 @@ def test_remote(mockserver):
     assert mockserver.clock.now("huskyvoice").isoformat() == "2026-05-26T12:01:00+00:00"
     with httpx.Client(transport=mockserver.transport, base_url=mockserver.base_url) as client:
         assert client.get("/__admin/health").status_code == 200
+    # The README's idiom works whichever way the mock runs.
+    with httpx.Client(transport=mockserver.transport, base_url="http://mock") as client:
+        assert client.get("/__admin/health").status_code == 200
+        assert client.get("/v1/appointment-config", headers=HUSKY).status_code == 200
 
 def test_remote_reset(mockserver):
     assert mockserver.active["huskyvoice"] == "huskyvoice/direct-cancel"
