@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -514,10 +515,13 @@ class ScenarioCatalog:
         problems: list[ScenarioProblem] = []
         user_files: list[Path] = []
         for directory in self.user_dirs:
-            if directory.is_dir():
-                user_files += scenario_files(directory)
-            else:
+            if not directory.is_dir():
                 problems.append(ScenarioProblem(str(directory), None, "", "not a directory"))
+            elif not os.access(directory, os.R_OK | os.X_OK):
+                # Never taken for an empty folder: its scenarios would silently be missing.
+                problems.append(ScenarioProblem(str(directory), None, "", "cannot be read"))
+            else:
+                user_files += scenario_files(directory)
         builtin = scenario_files(scenarios_dir()) if include_builtin else []
         self._scenarios, found = load_scenarios(
             builtin, user_files, contracts=contracts, readers=readers

@@ -346,3 +346,12 @@ def test_the_watcher_outlives_a_reload_that_fails_unexpectedly(monkeypatch):
         "mockserver: scenario files not reloaded, still serving the last good ones: "
         "RuntimeError: disk on fire"
     ]
+
+
+def test_an_unreadable_scenarios_folder_is_a_problem_not_an_empty_one(tmp_path, monkeypatch):
+    import os
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: path != tmp_path and real(path, mode))
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        MockEngine([], [tmp_path])
