@@ -63,6 +63,14 @@ class Mock:
         return next(s for s in slots if s["calendar_id"] == calendar_id)
 
 
+def write_scenario(folder: Path, provider: str, name: str, text: str) -> Path:
+    """A user scenario file `<folder>/<provider>/<name>.yaml`, for MockEngine(…, [folder])."""
+    path = folder / provider / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 def in_process_client(engine: MockEngine) -> httpx.Client:
     return httpx.Client(transport=ASGITransport(create_app(engine)), base_url="http://mock.test")
 

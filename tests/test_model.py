@@ -96,24 +96,28 @@ def test_a_document_left_empty_gets_every_default():
 
 
 def test_names_and_notes_a_scenario_declares_are_shown_with_its_seeded_data(tmp_path):
+    from conftest import write_scenario
     from mockserver import MockEngine
 
-    folder = tmp_path / "huskyvoice"
-    folder.mkdir()
-    (folder / "named.yaml").write_text(
+    write_scenario(
+        tmp_path,
+        "huskyvoice",
+        "named",
         "extends: huskyvoice/direct-cancel\n"
         "description: names\n"
         "appointments:\n"
         "  - {appointment_id: appt_a1b2c3d4e5, appointment_type: f47ac10b-58cc-4372-a567-0e02b2c3d479,\n"
-        "     branch_id: branch_uuid_here, date: '2026-06-15', session: Morning, notes: called twice}\n"
+        "     branch_id: branch_uuid_here, date: '2026-06-15', session: Morning, notes: called twice}\n",
     )
-    (tmp_path / "leyr").mkdir()
-    (tmp_path / "leyr" / "named.yaml").write_text(
+    write_scenario(
+        tmp_path,
+        "leyr",
+        "named",
         "extends: leyr/direct-cancel\n"
         "description: names\n"
         "emrs:\n"
         "  - {id: webdoc, name: Webdoc, care_units: [{id: wd-oslo-1, name: Oslo sentrum}]}\n"
-        "appointments: []\n"
+        "appointments: []\n",
     )
     engine = MockEngine(["huskyvoice/named", "leyr/named"], [tmp_path])
     seeded = engine.seeded()

@@ -73,12 +73,13 @@ def test_a_documented_not_found_is_no_violation(mock):
 
 
 def test_a_scenario_may_serve_an_off_contract_route_on_purpose(tmp_path):
-    from conftest import in_process_client
+    from conftest import in_process_client, write_scenario
     from mockserver import MockEngine
 
-    folder = tmp_path / "huskyvoice"
-    folder.mkdir()
-    (folder / "legacy.yaml").write_text(
+    write_scenario(
+        tmp_path,
+        "huskyvoice",
+        "legacy",
         "extends: huskyvoice/direct-cancel\n"
         "description: a legacy route the client still calls\n"
         "interactions:\n"
@@ -87,7 +88,7 @@ def test_a_scenario_may_serve_an_off_contract_route_on_purpose(tmp_path):
         "    violates_contract: true\n"
         "  - match: {method: DELETE, path: '/v1/appointments/{appointment_id}'}\n"
         "    respond: {passthrough: true}\n"
-        "    violates_contract: true\n"
+        "    violates_contract: true\n",
     )
     engine = MockEngine(["huskyvoice/legacy"], [tmp_path])
     with in_process_client(engine) as http:

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from conftest import AUTH, SEED_ID
+from conftest import AUTH, SEED_ID, write_scenario
 from mockserver import MockEngine
 from mockserver.control import EngineBackend, MockControl
 from mockserver.patterns import Observed, PatternError, parse_pattern, pattern_from_query
@@ -236,9 +236,10 @@ def test_handle_refuses_a_bad_criterion(control):
 
 
 def test_scenario_interactions_accept_nested_body_subsets_and_appointments(tmp_path):
-    folder = tmp_path / "huskyvoice"
-    folder.mkdir()
-    (folder / "nested.yaml").write_text(
+    write_scenario(
+        tmp_path,
+        "huskyvoice",
+        "nested",
         textwrap.dedent(
             """
             extends: huskyvoice/direct-cancel
@@ -250,7 +251,7 @@ def test_scenario_interactions_accept_nested_body_subsets_and_appointments(tmp_p
                   body: {status: cancelled, notes: {regex: "^urgent"}}
                 respond: {error: {code: BUSY, status: 503}}
             """
-        )
+        ),
     )
     engine = MockEngine(["huskyvoice/nested"], [tmp_path])
     from conftest import in_process_client
