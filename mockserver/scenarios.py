@@ -411,8 +411,10 @@ def load_scenarios(
     *,
     contracts: Contracts | None = None,
     readers: Readers | None = None,
+    labels: Mapping[Path, str] | None = None,
 ) -> tuple[dict[str, Scenario], list[ScenarioProblem]]:
-    """Read, extend and check scenario files: built-in ones first, then the user's.
+    """Read, extend and check scenario files: built-in ones first, then the user's (each shown
+    as its `labels` entry, else its path).
 
     A user file may take a built-in's name only with `overrides: true`; then `extends` of its
     own name means the built-in it replaces.
@@ -424,7 +426,8 @@ def load_scenarios(
     for paths, kind in ((builtin, "builtin"), (user, "user")):
         for path in paths:
             try:
-                source = _read_file(path, "builtin" if kind == "builtin" else str(path))
+                label = "builtin" if kind == "builtin" else (labels or {}).get(path, str(path))
+                source = _read_file(path, label)
             except ScenarioError as error:
                 problems += error.problems
                 continue
@@ -514,6 +517,8 @@ class ScenarioCatalog:
         self.user_dirs = [Path(d) for d in user_dirs]
         problems: list[ScenarioProblem] = []
         user_files: list[Path] = []
+        # Shown by `GET /__admin/scenarios` as `<folder>/<path in it>`: no absolute paths.
+        labels: dict[Path, str] = {}
         for directory in self.user_dirs:
             if not directory.is_dir():
                 problems.append(ScenarioProblem(str(directory), None, "", "not a directory"))
@@ -521,10 +526,15 @@ class ScenarioCatalog:
                 # Never taken for an empty folder: its scenarios would silently be missing.
                 problems.append(ScenarioProblem(str(directory), None, "", "cannot be read"))
             else:
-                user_files += scenario_files(directory)
+                here = scenario_files(directory)
+                labels.update(
+                    (path, f"{directory.name}/{path.relative_to(directory).as_posix()}")
+                    for path in here
+                )
+                user_files += here
         builtin = scenario_files(scenarios_dir()) if include_builtin else []
         self._scenarios, found = load_scenarios(
-            builtin, user_files, contracts=contracts, readers=readers
+            builtin, user_files, contracts=contracts, readers=readers, labels=labels
         )
         problems += found
         if problems:
