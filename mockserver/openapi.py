@@ -34,6 +34,7 @@ class Described(Protocol):
     error_statuses: ClassVar[Mapping[str, int]]
     error_content_type: ClassVar[str]
     security_schemes: ClassVar[Mapping[str, Any]]
+    documented_errors: ClassVar[frozenset[tuple[str, int]]]
     router: Router
     contracts: Contracts
 
@@ -159,6 +160,8 @@ def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str,
             "required": True,
             "content": {JSON_TYPE: {"schema": schema_ref(op.request_schema, skipped)}},
         }
+    if op.inferred:
+        described["x-mock-inferred"] = True
     if op.scope:
         described["x-required-scope"] = op.scope
         described["description"] = f"Needs an API key with the `{op.scope}` scope."
@@ -200,6 +203,8 @@ def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str
             },
         )
         entry["description"] = ", ".join(filter(None, [entry["description"], code]))
+        if (code, status) not in provider.documented_errors:
+            entry["x-mock-inferred"] = True  # the documentation does not give this answer
         if status in RETRY_STATUSES:
             entry["headers"] = RETRY_AFTER
     return responses

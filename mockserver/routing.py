@@ -39,6 +39,8 @@ class Operation:
     scope: str | None = None
     # Error codes it may answer; a (code, status) pair where the code's usual status differs.
     errors: tuple[str | tuple[str, int], ...] = ()
+    # The provider's documentation does not describe this operation: the mock infers it.
+    inferred: bool = False
 
     def error_statuses(self, defaults: Mapping[str, int]) -> Iterator[tuple[str, int]]:
         for entry in self.errors:

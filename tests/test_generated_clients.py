@@ -161,3 +161,18 @@ def test_the_document_is_the_same_before_and_after_traffic():
         )
     )
     assert engine.openapi("huskyvoice") == before
+
+
+def test_what_the_documentation_does_not_state_is_marked_inferred():
+    engine = MockEngine()
+    husky = engine.openapi("huskyvoice")["paths"]["/v1/appointments/{appointment_id}"]["patch"]
+    assert "x-mock-inferred" not in husky["responses"]["404"]  # NOT_FOUND is documented
+    assert (
+        "x-mock-inferred" not in husky["responses"]["403"]
+        or "CANCELLATION_NOT_ALLOWED" in (husky["responses"]["403"]["description"])
+    )
+    assert husky["responses"]["422"]["x-mock-inferred"] is True  # the notice period's status
+    leyr = engine.openapi("leyr")["paths"]
+    one = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments/{appointment_id}"
+    assert leyr[one]["get"]["x-mock-inferred"] is True  # reading back is the mock's
+    assert "x-mock-inferred" not in leyr[one]["patch"]

@@ -318,6 +318,8 @@ class Provider(ABC, Generic[SeedT, StateT]):
 
     # How clients authenticate, as OpenAPI security schemes (all of them at once).
     security_schemes: ClassVar[Mapping[str, Any]] = {}
+    # Error answers (code, status) the provider's documentation states; the rest are the mock's.
+    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset()
 
     def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         from mockserver.openapi import document

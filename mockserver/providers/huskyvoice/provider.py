@@ -57,6 +57,9 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         "INTERNAL_ERROR": 500,
         "SERVICE_UNAVAILABLE": 503,
     }
+    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset(
+        {("NOT_FOUND", 404), ("INSUFFICIENT_SCOPE", 403), ("RATE_LIMIT_EXCEEDED", 429)}
+    )
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "apiKey": {
             "type": "http",

@@ -178,6 +178,7 @@ def operations() -> tuple[Operation, ...]:
             get_appointment,
             {200: "leyr/appointment.response"},
             errors=(*_AUTH_ERRORS, "INVALID_APPOINTMENT_ID", _NOT_FOUND),
+            inferred=True,
         ),
         Operation(
             "listAppointments",
@@ -188,5 +189,6 @@ def operations() -> tuple[Operation, ...]:
             {200: "leyr/appointment-list.response"},
             query_schema="leyr/list-appointments.query",
             errors=(*_AUTH_ERRORS, "BAD_INPUT"),
+            inferred=True,
         ),
     )

@@ -56,6 +56,12 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         "EMR_ERROR": 502,
         "SERVICE_UNAVAILABLE": 503,
     }
+    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset(
+        {("UNAUTHORIZED", 401), ("BAD_INPUT", 400), ("INVALID_APPOINTMENT_ID", 400)}
+        | {(code, 400) for code in ("MISSING_REQUIRED_FIELD", "INVALID_COMMENT_LENGTH")}
+        | {(code, 400) for code in ("MAX_ITEMS_EXCEEDED", "NOT_SUPPORTED")}
+        | {("SERVICE_UNAVAILABLE", 503)}
+    )
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
         "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},
