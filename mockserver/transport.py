@@ -125,7 +125,8 @@ class ForwardingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def __init__(self, server_url: str) -> None:
         self._server = httpx.URL(server_url)
         self._sync = httpx.HTTPTransport()
-        self._async = httpx.AsyncHTTPTransport()
+        # No pooled connections: an async client may outlive the event loop that opened one.
+        self._async = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
 
     def _forward(self, request: httpx.Request) -> None:
         url = request.url.copy_with(

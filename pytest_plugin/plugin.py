@@ -167,7 +167,29 @@ class _Session:
 
         return create_app(self.engine)
 
+    def transport(self) -> Any:
+        from mockserver.transport import ASGITransport, ForwardingTransport
+
+        if self.engine is None:  # --mockserver-url: the server runs elsewhere
+            return ForwardingTransport(self.control.base_url)
+        return ASGITransport(self.app)
+
+    @cached_property
+    def client(self) -> Any:
+        """One httpx client for the whole session: building one costs tens of milliseconds."""
+        import httpx
+
+        return httpx.Client(transport=self.transport(), base_url=self.control.base_url)
+
+    @cached_property
+    def async_client(self) -> Any:
+        import httpx
+
+        return httpx.AsyncClient(transport=self.transport(), base_url=self.control.base_url)
+
     def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
         if self.server is not None:
             self.server.stop()
         else:
@@ -220,11 +242,18 @@ class MockServerHandle:
         return self._transport(asynchronous=True)
 
     def _transport(self, asynchronous: bool = False) -> Any:
-        from mockserver.transport import ASGITransport, ForwardingTransport
+        return self._session.transport()
 
-        if self._session.engine is None:  # --mockserver-url: the server runs elsewhere
-            return ForwardingTransport(self.base_url)
-        return ASGITransport(self._session.app)
+    @property
+    def client(self) -> Any:
+        """An `httpx.Client` on the mock (in process, or the --mockserver-url server), built
+        once per session: pass your own headers per request."""
+        return self._session.client
+
+    @property
+    def async_client(self) -> Any:
+        """The same as an `httpx.AsyncClient`."""
+        return self._session.async_client
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mockserver import MockEngine, MockServer
 from servers import running_cli
 
 CLIENT_CODE = """
@@ -387,3 +388,37 @@ def test_lenient_typo(mockserver):
         "-p", "no:cacheprovider", "-k", "lenient_typo", "--mockserver-lenient", "-W", "default"
     )
     lenient.assert_outcomes(passed=1, warnings=1)
+
+
+READY_CLIENTS = """
+import asyncio
+
+def test_first(mockserver):
+    reply = mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+    assert reply.status_code == 200
+    mockserver.requests.assert_called("PATCH", "/v1/appointments/{id}", status=200)
+
+def test_second_reuses_it(mockserver):
+    assert mockserver.client is mockserver.client
+    reply = mockserver.client.get("/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY)
+    assert reply.json()["data"]["status"] == "confirmed"  # reset between tests
+
+def test_async_twice(mockserver):
+    async def main():
+        return (await mockserver.async_client.get("/v1/appointment-config", headers=HUSKY)).status_code
+    assert asyncio.run(main()) == 200
+    assert asyncio.run(main()) == 200  # a second event loop, the same client
+"""
+
+
+def test_ready_clients_in_process(pytester):
+    result = run(pytester, READY_CLIENTS)
+    result.assert_outcomes(passed=3)
+
+
+def test_ready_clients_over_a_remote_server(pytester):
+    with MockServer(MockEngine()) as server:
+        result = run(
+            pytester, READY_CLIENTS, "--mockserver-url", server.base_url, "-p", "no:randomly"
+        )
+    result.assert_outcomes(passed=3)
