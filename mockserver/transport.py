@@ -70,6 +70,22 @@ async def _call(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Resp
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
+async def _timed(
+    answer: Coroutine[Any, Any, httpx.Response], request: httpx.Request
+) -> httpx.Response:
+    """The client's read timeout, as a socket would enforce it: a slow scripted answer
+    (`delay_ms`) times out in process exactly as it does over HTTP."""
+    timeout = request.extensions.get("timeout", {}).get("read")
+    if timeout is None:
+        return await answer
+    try:
+        return await asyncio.wait_for(answer, timeout)
+    except asyncio.TimeoutError:
+        raise httpx.ReadTimeout(
+            "timed out waiting for the mock's answer", request=request
+        ) from None
+
+
 class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """One transport for `httpx.Client` and `httpx.AsyncClient` over an ASGI app.
 
@@ -85,11 +101,11 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        return self._run(_call(self.app, request, body))
+        return self._run(_timed(_call(self.app, request, body), request))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        return await _call(self.app, request, body)
+        return await _timed(_call(self.app, request, body), request)
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         try:

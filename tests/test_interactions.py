@@ -703,3 +703,11 @@ def test_generate_belongs_to_huskyvoice_only(tmp_path):
     )
     with pytest.raises(ScenarioError, match="generate: unknown field"):
         MockEngine([], [tmp_path])
+
+
+def test_a_client_timeout_holds_in_process_as_over_sockets(mock_for):
+    mock = mock_for("huskyvoice/slow")
+    with pytest.raises(httpx.ReadTimeout):
+        mock.http.patch(PATCH, json={"status": "cancelled"}, headers=AUTH, timeout=0.3)
+    assert mock.engine.state("huskyvoice").appointments[SEED_ID]["status"] == "cancelled"
+    assert mock.http.get(PATCH, headers=AUTH, timeout=5).status_code == 200  # slow, in time
