@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,6 +207,38 @@ class MockServerHandle:
         self.requests = self._control.requests
         self.messages = self._control.messages
         self.clock = self._control.clock
+        # Violations a test declared with expect_violation: not reported at teardown.
+        self.expected: set[int] = set()
+
+    @contextmanager
+    def expect_violation(
+        self, method: str | None = None, path: str | None = None, *, problem: str = ""
+    ) -> Iterator[list[Violation]]:
+        """Declare that the block breaks a provider's contract on purpose (a test of a client's
+        error handling): it must record at least one matching violation, and those are not
+        reported at teardown. `path` may be a template; `problem` is a substring of one of the
+        violation's problems (its location or message). Yields the matching violations."""
+        from mockserver.routing import compile_template
+
+        seen = {v["request_id"] for v in self._control.violations}
+        found: list[Violation] = []
+        yield found
+        route = compile_template(path) if path else None
+        for violation in self._control.violations:
+            if violation["request_id"] in seen:
+                continue
+            if method and violation["method"] != method.upper():
+                continue
+            if route and not route.match(violation["path"]):
+                continue
+            texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
+            if problem and not any(problem in text for text in texts):
+                continue
+            found.append(violation)
+        if not found:
+            wanted = " ".join(filter(None, [method, path, problem and f"({problem!r})"]))
+            raise AssertionError(f"expected a contract violation {wanted}; none was recorded")
+        self.expected.update(v["request_id"] for v in found)
 
     def load(self, *names: str) -> dict[str, str]:
         """Switch the named providers to these scenarios now, with fresh state for them; the
@@ -303,8 +336,11 @@ def mockserver(
         refused = str(error)
     if refused is not None:  # failed outside the except block: one message, no chained traceback
         pytest.fail(f"mockserver: {refused}", pytrace=False)
-    yield MockServerHandle(mockserver_session)
-    violations = mockserver_session.control.violations
+    handle = MockServerHandle(mockserver_session)
+    yield handle
+    violations = [
+        v for v in mockserver_session.control.violations if v["request_id"] not in handle.expected
+    ]
     if not violations:
         return
     message = describe_violations(violations)
