@@ -16,7 +16,7 @@ from mockserver.engine import MockEngine
 from mockserver.exchange import loads
 from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
-from mockserver.scenarios import UnknownScenarioError
+from mockserver.scenarios import ScenarioError, UnknownScenarioError
 
 ADMIN_BODY_LIMIT = 64 * 1024
 
@@ -120,6 +120,8 @@ async def load_scenario(engine: MockEngine, request: Request) -> Result:
         loaded = engine.load(command.name)
     except UnknownScenarioError as error:
         raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
+    except ScenarioError as error:
+        raise AdminError(400, "BROKEN_SCENARIO", str(error)) from None
     return {"loaded": loaded.summary()}
 
 

@@ -56,14 +56,24 @@ def _show(value: Any) -> str:
 
 @dataclass(frozen=True)
 class LoadScenario:
-    """Make one scenario active for its provider, with fresh state."""
+    """Make one scenario active for its provider, with fresh state: a catalog name, or a
+    scenario given as data in the scenario-file language."""
 
-    name: str
+    name: str | Mapping[str, Any]
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> LoadScenario:
-        _only(data, {"name"})
-        name = data.get("name")
+        _only(data, {"name", "scenario"})
+        if ("name" in data) == ("scenario" in data):
+            raise CommandError(
+                "give 'name' (a scenario such as huskyvoice/direct-cancel) or 'scenario' "
+                '(one as data, e.g. {"extends": …, "org": {…}}), not both'
+            )
+        if "scenario" in data:
+            if not isinstance(data["scenario"], dict):
+                raise CommandError("'scenario' is a scenario as a JSON object")
+            return cls(data["scenario"])
+        name = data["name"]
         if not isinstance(name, str) or not name:
             raise CommandError(
                 "'name' (a scenario name such as huskyvoice/direct-cancel) is required"

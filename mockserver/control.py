@@ -19,6 +19,7 @@ from mockserver.commands import CommandError, SetClock
 from mockserver.documents import JournalEntry, OutboxMessage, Violation
 from mockserver.engine import MockEngine
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
+from mockserver.scenarios import ScenarioError
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ class Backend(Protocol):
     """What a control needs from a mock, in process or over HTTP."""
 
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
-    def load(self, name: str) -> str: ...
+    def load(self, name: str | Mapping[str, Any]) -> str: ...
     def seeded(self) -> dict[str, Any]: ...
     def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
@@ -53,10 +54,10 @@ class EngineBackend:
             raise ControlError(str(error)) from None
         return {provider: scenario.name for provider, scenario in chosen.items()}
 
-    def load(self, name: str) -> str:
+    def load(self, name: str | Mapping[str, Any]) -> str:
         try:
             return self.engine.load(name).provider
-        except LookupError as error:
+        except (LookupError, ScenarioError) as error:
             raise ControlError(str(error)) from None
 
     def seeded(self) -> dict[str, Any]:
@@ -129,8 +130,9 @@ class HttpBackend:
         active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
         return {str(provider): str(name) for provider, name in active.items()}
 
-    def load(self, name: str) -> str:
-        loaded = self._call("PUT", "/scenario", {"name": name})["loaded"]
+    def load(self, name: str | Mapping[str, Any]) -> str:
+        body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
+        loaded = self._call("PUT", "/scenario", body)["loaded"]
         return str(loaded["provider"])
 
     def seeded(self) -> dict[str, Any]:
@@ -345,6 +347,13 @@ class ClockControl:
         )
 
 
+def _provider_of(scenario: str | Mapping[str, Any]) -> str:
+    if isinstance(scenario, str):
+        return scenario.split("/", 1)[0]
+    named = scenario.get("provider") or str(scenario.get("extends", "")).split("/", 1)[0]
+    return str(named)
+
+
 class MockControl:
     """One handle on a mock: what a test reads and changes between its requests."""
 
@@ -361,15 +370,17 @@ class MockControl:
         self.active = self.backend.activate(names)
         return dict(self.active)
 
-    def load(self, *names: str) -> dict[str, str]:
+    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
         """Switch the named providers to these scenarios, with fresh state for them; the other
-        providers keep theirs, as `PUT /__admin/scenario` does."""
-        providers = [name.split("/", 1)[0] for name in names]
+        providers keep theirs, as `PUT /__admin/scenario` does. A scenario may be given as
+        data (`{"extends": "huskyvoice/direct-cancel", "org": {…}}`)."""
+        providers = [_provider_of(name) for name in names]
         repeated = sorted({p for p in providers if providers.count(p) > 1})
         if repeated:
             raise ControlError(f"name at most one scenario per provider; {repeated[0]} has more")
         for name in names:
-            self.active[self.backend.load(name)] = name
+            provider = self.backend.load(name)
+            self.active[provider] = name if isinstance(name, str) else f"{provider}/inline"
         return dict(self.active)
 
     def reset(self) -> None:

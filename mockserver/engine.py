@@ -133,9 +133,16 @@ class MockEngine:
             {**scenario.summary(), "active": scenario.name in active} for scenario in self.catalog
         ]
 
-    def load(self, name: str) -> Scenario:
-        """Make scenario `name` active for its provider, with fresh state; others are untouched."""
-        scenario = self.catalog.get(name)
+    def load(self, name: str | Mapping[str, Any]) -> Scenario:
+        """Make a scenario active for its provider, with fresh state; others are untouched.
+
+        `name` is a catalog name, or a scenario as data (`{"extends": …, "org": {…}}`), checked
+        like a file (ScenarioError names the fields).
+        """
+        if isinstance(name, Mapping):
+            scenario = self.catalog.inline(name, contracts=self.contracts, readers=self.providers)
+        else:
+            scenario = self.catalog.get(name)
         state = self.providers[scenario.provider].new_state(scenario)
         with self._lock:
             self.states[scenario.provider] = state

@@ -499,6 +499,10 @@ def _ancestry(
     return chain
 
 
+# The name (and "file") of a scenario given as data: `<provider>/inline`.
+INLINE = "inline"
+
+
 class ScenarioCatalog:
     """Every scenario the server can load: the built-in ones, then the user's directories.
 
@@ -539,6 +543,32 @@ class ScenarioCatalog:
         problems += found
         if problems:
             raise ScenarioError(problems)
+
+    def inline(
+        self,
+        data: Mapping[str, Any],
+        *,
+        contracts: Contracts | None = None,
+        readers: Readers | None = None,
+    ) -> Scenario:
+        """A scenario given as data rather than a file (usually `extends` and a few fields), named
+        `<provider>/inline`; checked like a file, its problems named by field."""
+        given = {"description": f"given as data, from {data.get('extends', 'nothing')}", **data}
+        child = _Source(INLINE, INLINE, given, _Positions(INLINE))
+        chain = [child]
+        parent_name = data.get("extends")
+        if parent_name is not None:
+            if not isinstance(parent_name, str) or parent_name not in self._scenarios:
+                raise ScenarioError(
+                    [ScenarioProblem(INLINE, None, "extends", f"unknown scenario {parent_name!r}")]
+                )
+            parent = self._scenarios[parent_name]
+            chain.append(_Source(parent.source, parent.source, dict(parent.data), _Positions("")))
+        if chain[0].provider is None:
+            raise ScenarioError(
+                [ScenarioProblem(INLINE, None, "provider", "'provider' is required")]
+            )
+        return _build(chain, contracts or default_contracts(), readers)
 
     def names(self) -> list[str]:
         return sorted(self._scenarios)

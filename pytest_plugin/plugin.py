@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -240,7 +240,7 @@ class MockServerHandle:
             raise AssertionError(f"expected a contract violation {wanted}; none was recorded")
         self.expected.update(v["request_id"] for v in found)
 
-    def load(self, *names: str) -> dict[str, str]:
+    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
         """Switch the named providers to these scenarios now, with fresh state for them; the
         other providers keep theirs (one name per provider)."""
         return self._control.load(*names)

@@ -250,3 +250,26 @@ def test_journal_secrets_can_be_kept():
         http.get("/v1/appointment-config", headers=AUTH)
         entry = http.get("/__admin/requests").json()["requests"][0]
     assert entry["headers"]["authorization"] == "Bearer YOUR_API_KEY"
+
+
+def test_put_scenario_takes_a_scenario_as_data(mock):
+    data = {"extends": "huskyvoice/direct-cancel", "org": {"allow_cancellation": False}}
+    reply = mock.http.put("/__admin/scenario", json={"scenario": data})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["loaded"]["name"] == "huskyvoice/inline"
+    assert mock.cancel().json()["error"]["code"] == "CANCELLATION_NOT_ALLOWED"
+    broken = mock.http.put(
+        "/__admin/scenario",
+        json={
+            "scenario": {"extends": "huskyvoice/direct-cancel", "org": {"timezone": "Mars/Base"}}
+        },
+    )
+    assert broken.status_code == 400
+    assert "org.timezone" in broken.json()["error"]["message"]
+    for body in (
+        {"scenario": "x"},
+        {"name": "a/b", "scenario": {}},
+        {"scenario": {"extends": "nope/x"}},
+    ):
+        assert mock.http.put("/__admin/scenario", json=body).status_code == 400
+    assert mock.http.get("/__admin/health").json()["active"]["huskyvoice"] == "huskyvoice/inline"

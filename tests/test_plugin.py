@@ -449,3 +449,23 @@ def test_only_the_expected_one_is_forgiven(mockserver):
     )
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*test_only_the_expected_one_is_forgiven*", "*'colour'*"])
+
+
+def test_load_takes_a_scenario_as_data(pytester):
+    result = run(
+        pytester,
+        """
+import pytest
+
+def test_stricter_notice(mockserver):
+    mockserver.load({"extends": "huskyvoice/direct-cancel", "org": {"cancellation_notice_hours": 24 * 30}})
+    assert mockserver.active["huskyvoice"] == "huskyvoice/inline"
+    reply = mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+    assert reply.json()["error"]["code"] == "CANCELLATION_NOTICE_PERIOD"
+
+def test_broken_data_names_the_field(mockserver):
+    with pytest.raises(Exception, match="org.cancellation_notice_hours"):
+        mockserver.load({"extends": "huskyvoice/direct-cancel", "org": {"cancellation_notice_hours": "soon"}})
+""",
+    )
+    result.assert_outcomes(passed=2)
