@@ -171,6 +171,28 @@ async def clear_violations(engine: MockEngine, request: Request) -> Result:
     return Response(status_code=204)
 
 
+async def interactions(engine: MockEngine, request: Request) -> Result:
+    return {"interactions": engine.interactions()}
+
+
+async def add_interaction(engine: MockEngine, request: Request) -> Result:
+    data = await _json_object(request)
+    provider = data.pop("provider", None)
+    return {"added": engine.add_interaction(data, provider)}
+
+
+async def remove_interaction(engine: MockEngine, request: Request) -> Result:
+    name = request.path_params["name"]
+    if not engine.remove_interactions(name):
+        raise AdminError(404, "UNKNOWN_INTERACTION", f"no added interaction is named {name!r}")
+    return Response(status_code=204)
+
+
+async def remove_interactions(engine: MockEngine, request: Request) -> Result:
+    engine.remove_interactions()
+    return Response(status_code=204)
+
+
 async def openapi(engine: MockEngine, request: Request) -> Result:
     server = f"{request.url.scheme}://{request.url.netloc}"  # this server, as the client reached it
     return engine.openapi(request.path_params["provider"], server)
@@ -192,6 +214,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/clock", "PUT", set_clock),
     ("/violations", "GET", violations),
     ("/violations", "DELETE", clear_violations),
+    ("/interactions", "GET", interactions),
+    ("/interactions", "POST", add_interaction),
+    ("/interactions", "DELETE", remove_interactions),
+    ("/interactions/{name}", "DELETE", remove_interaction),
     ("/openapi/{provider}", "GET", openapi),
 )
 

@@ -33,6 +33,7 @@ class Backend(Protocol):
 
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
     def load(self, name: str | Mapping[str, Any]) -> str: ...
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
     def seeded(self) -> dict[str, Any]: ...
     def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
@@ -53,6 +54,13 @@ class EngineBackend:
         except (LookupError, ValueError) as error:
             raise ControlError(str(error)) from None
         return {provider: scenario.name for provider, scenario in chosen.items()}
+
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        data = dict(raw)
+        try:
+            return self.engine.add_interaction(data, data.pop("provider", None))
+        except CommandError as error:
+            raise ControlError(str(error)) from None
 
     def load(self, name: str | Mapping[str, Any]) -> str:
         try:
@@ -129,6 +137,10 @@ class HttpBackend:
     def activate(self, names: Sequence[str]) -> dict[str, str]:
         active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
         return {str(provider): str(name) for provider, name in active.items()}
+
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        added: dict[str, Any] = self._call("POST", "/interactions", dict(raw))["added"]
+        return added
 
     def load(self, name: str | Mapping[str, Any]) -> str:
         body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
@@ -354,6 +366,22 @@ def _provider_of(scenario: str | Mapping[str, Any]) -> str:
     return str(named)
 
 
+class Stub:
+    """An interaction a test added; `calls` are the exchanges it answered, oldest first."""
+
+    def __init__(self, name: str, requests: RequestLog) -> None:
+        self.name = name
+        self._requests = requests
+
+    @property
+    def calls(self) -> list[JournalEntry]:
+        return [
+            entry
+            for entry in self._requests.all()
+            if entry["interaction"] is not None and entry["interaction"]["name"] == self.name
+        ]
+
+
 class MockControl:
     """One handle on a mock: what a test reads and changes between its requests."""
 
@@ -364,6 +392,7 @@ class MockControl:
         self.messages = Outbox(backend)
         self.clock = ClockControl(backend)
         self.active: dict[str, str] = {}
+        self._stubs = 0
 
     def start(self, *names: str) -> dict[str, str]:
         """Start clean on these scenarios (one per provider; others their direct-cancel)."""
@@ -382,6 +411,17 @@ class MockControl:
             provider = self.backend.load(name)
             self.active[provider] = name if isinstance(name, str) else f"{provider}/inline"
         return dict(self.active)
+
+    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Stub:
+        """Add an interaction, in the scenario-file language (`match`, `respond`, `sequence`,
+        `times`, `when_state`, `set_state`, `violates_contract`, `name`, `provider`), before
+        every other; `method` and `path` are shorthands for its `match`. Checked at once,
+        exactly as in a file. It lasts until the provider's next reset."""
+        match = dict(interaction.pop("match", {}))
+        match.update({k: v for k, v in (("method", method), ("path", path)) if v is not None})
+        self._stubs += 1
+        raw = {"name": f"stub {self._stubs}", **interaction, "match": match}
+        return Stub(self.backend.add_interaction(raw)["name"], self.requests)
 
     def reset(self) -> None:
         """Fresh state in the active scenarios; empty journal, outbox and violations."""

@@ -15,7 +15,7 @@ from mockserver.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.contracts import Contracts, Problem, default_contracts
 from mockserver.documents import InteractionNote, JournalEntry, OutboxMessage, Violation
 from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
-from mockserver.interactions import Scripted
+from mockserver.interactions import Interaction, Scripted, ScriptRuntime
 from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange
 from mockserver.patterns import Observed, RequestPattern, observed_body
 from mockserver.providers import AnyProvider, make_providers
@@ -38,6 +38,20 @@ def _interaction_note(chosen: Scripted) -> InteractionNote:
         "passthrough": step.passthrough,
         "fault": step.fault,
         "violates_contract": chosen.interaction.violates_contract,
+    }
+
+
+def _interaction_json(
+    provider: str, script: ScriptRuntime, interaction: Interaction
+) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "name": interaction.name,
+        "added": interaction in script.added,
+        "match": interaction.pattern.describe(),
+        "times": interaction.times,
+        "counters": script.counters(interaction),
+        "states": dict(script.states),
     }
 
 
@@ -216,6 +230,49 @@ class MockEngine:
             for state, instant in zip(chosen, targets, strict=True):
                 state.clock.set(instant)
         return self.clocks()
+
+    # Interactions added at run time (stubs) ----------------------------------------------------
+
+    def add_interaction(
+        self, raw: Mapping[str, Any], provider: str | None = None
+    ) -> dict[str, Any]:
+        """Add one interaction, in the scenario-file language, before every other of its
+        provider's; it lasts until that provider's next reset or scenario switch."""
+        name = provider_name(provider, self.provider_names) or self._provider_of_stub(raw)
+        interaction = self.providers[name].interaction(raw)
+        with self._lock:
+            script = self.states[name].script
+            if any(i.name == interaction.name for i in script.added):
+                raise CommandError(f"an interaction named {interaction.name!r} is already added")
+            added = script.add(interaction)
+            return _interaction_json(name, script, added)
+
+    def _provider_of_stub(self, raw: Mapping[str, Any]) -> str:
+        match = raw.get("match")
+        path = (
+            match.get("path") or match.get("path_regex", "") if isinstance(match, Mapping) else ""
+        )
+        for provider in self.providers.values():
+            if isinstance(path, str) and path.lstrip("^").startswith(provider.prefix + "/"):
+                return provider.name
+        raise CommandError(
+            "name the provider ('provider': huskyvoice or leyr), "
+            "or match a path under /v1/ or /api/"
+        )
+
+    def interactions(self) -> list[dict[str, Any]]:
+        """Every interaction in force, added ones first, with their counters and states."""
+        with self._lock:
+            return [
+                _interaction_json(name, state.script, interaction)
+                for name, state in self.states.items()
+                for interaction in state.script.interactions
+            ]
+
+    def remove_interactions(self, name: str | None = None) -> int:
+        """Drop added interactions (one by name, or all); how many went."""
+        with self._lock:
+            return sum(state.script.remove(name) for state in self.states.values())
 
     # What the mock saw ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.exchange import JSON_TYPE, Reply
@@ -233,14 +233,40 @@ class ScriptRuntime:
     """Counters and states of one scenario's interactions, from its last reset."""
 
     def __init__(self, interactions: Sequence[Interaction], seed: int) -> None:
-        self.interactions = interactions
+        self.interactions = list(interactions)
+        # Added at run time (stubs), newest first; they win over the scenario's own.
+        self.added: list[Interaction] = []
         self.hits: dict[tuple[int, str], int] = {}
         self.states: dict[str, str] = {}
         self.rng = random.Random(seed)
+        self._seed = seed
+        self._next_index = 1_000_000
         self._faker: Any = None
         if any(step.uses_faker for i in interactions for step in i.steps):
             self._faker = _shared_faker()
             self._faker.seed_instance(seed)
+
+    def add(self, interaction: Interaction) -> Interaction:
+        """A run-time interaction, tried before every other; its index is unique in this run."""
+        self._next_index += 1  # scenario interactions count from 0; these from a million
+        added = replace(interaction, index=self._next_index)
+        self.added.insert(0, added)
+        self.interactions.insert(0, added)
+        if self._faker is None and any(step.uses_faker for step in added.steps):
+            self._faker = _shared_faker()
+            self._faker.seed_instance(self._seed)
+        return added
+
+    def remove(self, name: str | None = None) -> int:
+        """Drop the run-time interactions named `name` (all when None); how many went."""
+        gone = [i for i in self.added if name is None or i.name == name]
+        self.added = [i for i in self.added if i not in gone]
+        self.interactions = [i for i in self.interactions if i not in gone]
+        return len(gone)
+
+    def counters(self, interaction: Interaction) -> dict[str, int]:
+        """How often an interaction answered, per appointment key."""
+        return {key: n for (index, key), n in self.hits.items() if index == interaction.index}
 
     def fake(self, call: str) -> Any:
         return getattr(self._faker, call)() if self._faker is not None else None

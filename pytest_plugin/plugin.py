@@ -245,6 +245,11 @@ class MockServerHandle:
         other providers keep theirs (one name per provider)."""
         return self._control.load(*names)
 
+    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Any:
+        """An interaction for this test only, before the scenario's own; see MockControl.stub.
+        `mockserver.stub("PATCH", "/v1/appointments/{appointment_id}", sequence=[…])`"""
+        return self._control.stub(method, path, **interaction)
+
     def reset(self) -> None:
         self._control.reset()
 

@@ -469,3 +469,32 @@ def test_broken_data_names_the_field(mockserver):
 """,
     )
     result.assert_outcomes(passed=2)
+
+
+def test_inline_stubs(pytester):
+    result = run(
+        pytester,
+        """
+import pytest
+
+def test_503_twice_then_success(mockserver):
+    busy = mockserver.stub(
+        "PATCH", "/v1/appointments/{appointment_id}",
+        sequence=[{"status": 503, "headers": {"Retry-After": "1"}, "error": {"code": "SERVICE_UNAVAILABLE"}}] * 2,
+    )
+    answers = [mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY).status_code for _ in range(3)]
+    assert answers == [503, 503, 200]
+    assert len(busy.calls) == 2
+
+def test_gone_in_the_next_test(mockserver):
+    reply = mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+    assert reply.status_code == 200
+
+def test_a_stub_body_that_breaks_the_contract_is_refused_at_once(mockserver):
+    with pytest.raises(Exception, match="breaks huskyvoice/config.response"):
+        mockserver.stub("GET", "/v1/appointment-config", respond={"status": 200, "body": {"success": "yes"}})
+""",
+        "-p",
+        "no:randomly",
+    )
+    result.assert_outcomes(passed=3)

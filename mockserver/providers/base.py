@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from mockserver.clock import Clock, checked_instant, parse_instant
+from mockserver.commands import CommandError
 from mockserver.contracts import Contracts, Problem
 from mockserver.documents import OutboxMessage
 from mockserver.exchange import (
@@ -24,6 +25,7 @@ from mockserver.exchange import (
     may_nest_deeper,
 )
 from mockserver.interactions import (
+    Interaction,
     Scripted,
     ScriptRuntime,
     check_interactions,
@@ -101,18 +103,41 @@ class Provider(ABC, Generic[SeedT, StateT]):
         model = self.parse_model(data)
         raw_interactions = items(data, "interactions")
         problems = list(self.check_model(model))
-        problems += check_interactions(
-            raw_interactions,
-            schema_for=self.schema_for,
-            check=self.contracts.check,
-            appointment_fields=list(
-                self.contracts.documents[self.appointment_schema]["properties"]
-            ),
-            sample=sample_context(self.sample_appointment),
-        )
+        problems += self._interaction_problems(raw_interactions)
         if problems:
             return model, problems
         return replace(model, interactions=compile_interactions(raw_interactions)), []
+
+    def _interaction_problems(self, raw: list[Mapping[str, Any]]) -> ScenarioProblems:
+        return list(
+            check_interactions(
+                raw,
+                schema_for=self.schema_for,
+                check=self.contracts.check,
+                appointment_fields=list(
+                    self.contracts.documents[self.appointment_schema]["properties"]
+                ),
+                sample=sample_context(self.sample_appointment),
+            )
+        )
+
+    def interaction(self, raw: Mapping[str, Any]) -> Interaction:
+        """One interaction given at run time (a stub), checked exactly like a scenario file's:
+        CommandError listing every problem, by field."""
+        document = {"provider": self.name, "description": "stub", "interactions": [raw]}
+        found = [(p.location, p.message) for p in self.contracts.check("scenario.schema", document)]
+        if not found:
+            found = [
+                (".".join(map(str, path)), message)
+                for path, message in self._interaction_problems([raw])
+            ]
+        if found:
+            worded = "; ".join(
+                f"{where.removeprefix('interactions[0]').lstrip('.')}: {message}"
+                for where, message in found[:5]
+            )
+            raise CommandError(f"the interaction is not usable: {worded}")
+        return compile_interactions([raw])[0]
 
     @abstractmethod
     def prepare(self, scenario: Scenario) -> SeedT:

@@ -1,0 +1,65 @@
+"""Interactions added at run time (stubs): over the admin API and through the pytest handle."""
+
+from __future__ import annotations
+
+from conftest import AUTH, SEED_ID
+
+PATCH = f"/v1/appointments/{SEED_ID}"
+FLAKY = {
+    "name": "busy twice",
+    "match": {"method": "PATCH", "path": "/v1/appointments/{appointment_id}"},
+    "sequence": [
+        {"status": 503, "headers": {"Retry-After": "1"}, "error": {"code": "SERVICE_UNAVAILABLE"}},
+        {"status": 503, "error": {"code": "SERVICE_UNAVAILABLE"}},
+    ],
+}
+
+
+def test_an_added_interaction_answers_first_and_is_listed_with_its_counters(mock):
+    added = mock.http.post("/__admin/interactions", json=FLAKY)
+    assert added.status_code == 200, added.text
+    assert added.json()["added"]["provider"] == "huskyvoice"  # from the path
+    statuses = [mock.cancel().status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    [listed] = [
+        i for i in mock.http.get("/__admin/interactions").json()["interactions"] if i["added"]
+    ]
+    assert (listed["name"], listed["counters"]) == ("busy twice", {SEED_ID: 2})
+    assert mock.http.delete("/__admin/interactions/busy%20twice").status_code == 204
+    assert mock.http.delete("/__admin/interactions/busy%20twice").status_code == 404
+
+
+def test_added_interactions_are_checked_like_a_file_and_go_with_a_reset(mock):
+    broken = dict(FLAKY, sequence=[{"status": 200, "body": {"success": True, "data": {"nope": 1}}}])
+    refused = mock.http.post("/__admin/interactions", json=broken)
+    assert refused.status_code == 400
+    assert "breaks huskyvoice/appointment.response" in refused.json()["error"]["message"]
+    nowhere = mock.http.post(
+        "/__admin/interactions", json={"match": {}, "respond": {"passthrough": True}}
+    )
+    assert nowhere.status_code == 400  # no provider named, none to infer
+    assert mock.http.post("/__admin/interactions", json=FLAKY).status_code == 200
+    assert mock.http.post("/__admin/interactions", json=FLAKY).status_code == 400  # same name
+    mock.http.post("/__admin/reset")
+    assert mock.cancel().status_code == 200
+    assert not [
+        i for i in mock.http.get("/__admin/interactions").json()["interactions"] if i["added"]
+    ]
+
+
+def test_a_leyr_stub_by_provider(mock):
+    stub = {
+        "provider": "leyr",
+        "match": {"method": "GET"},
+        "respond": {"error": {"code": "SERVICE_UNAVAILABLE", "status": 503}},
+    }
+    assert mock.http.post("/__admin/interactions", json=stub).status_code == 200
+    reply = mock.http.get(
+        "/api/emrs/webdoc/care-units/wd-oslo-1/appointments",
+        headers={
+            "x-leyr-client-id": "test-client-id",
+            "x-leyr-client-secret": "test-client-secret",
+        },
+    )
+    assert (reply.status_code, reply.json()["code"]) == (503, "SERVICE_UNAVAILABLE")
+    assert mock.http.get(PATCH, headers=AUTH).status_code == 200  # HuskyVoice untouched
