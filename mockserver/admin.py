@@ -193,6 +193,10 @@ async def remove_interactions(engine: MockEngine, request: Request) -> Result:
     return Response(status_code=204)
 
 
+async def coverage(engine: MockEngine, request: Request) -> Result:
+    return engine.coverage()
+
+
 async def openapi(engine: MockEngine, request: Request) -> Result:
     server = f"{request.url.scheme}://{request.url.netloc}"  # this server, as the client reached it
     return engine.openapi(request.path_params["provider"], server)
@@ -218,6 +222,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/interactions", "POST", add_interaction),
     ("/interactions", "DELETE", remove_interactions),
     ("/interactions/{name}", "DELETE", remove_interaction),
+    ("/coverage", "GET", coverage),
     ("/openapi/{provider}", "GET", openapi),
 )
 

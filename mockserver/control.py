@@ -34,6 +34,7 @@ class Backend(Protocol):
     def activate(self, names: Sequence[str]) -> dict[str, str]: ...
     def load(self, name: str | Mapping[str, Any]) -> str: ...
     def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
+    def coverage(self) -> dict[str, Any]: ...
     def seeded(self) -> dict[str, Any]: ...
     def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
     def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
@@ -54,6 +55,9 @@ class EngineBackend:
         except (LookupError, ValueError) as error:
             raise ControlError(str(error)) from None
         return {provider: scenario.name for provider, scenario in chosen.items()}
+
+    def coverage(self) -> dict[str, Any]:
+        return self.engine.coverage()
 
     def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         data = dict(raw)
@@ -137,6 +141,9 @@ class HttpBackend:
     def activate(self, names: Sequence[str]) -> dict[str, str]:
         active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
         return {str(provider): str(name) for provider, name in active.items()}
+
+    def coverage(self) -> dict[str, Any]:
+        return self._call("GET", "/coverage")
 
     def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         added: dict[str, Any] = self._call("POST", "/interactions", dict(raw))["added"]

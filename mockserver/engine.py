@@ -13,6 +13,8 @@ from typing import Any
 
 from mockserver.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.contracts import Contracts, Problem, default_contracts
+from mockserver.coverage import Coverage
+from mockserver.coverage import report as coverage_report
 from mockserver.documents import InteractionNote, JournalEntry, OutboxMessage, Violation
 from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Interaction, Scripted, ScriptRuntime
@@ -89,6 +91,7 @@ class MockEngine:
         self.catalog = self._read_catalog()
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
+        self._coverage = Coverage()  # kept across resets: it describes a whole run
         self._recorder = Recorder(
             journal_size, Path(journal_file) if journal_file else None, secrets=journal_secrets
         )
@@ -274,6 +277,11 @@ class MockEngine:
         with self._lock:
             return sum(state.script.remove(name) for state in self.states.values())
 
+    def coverage(self) -> dict[str, Any]:
+        """Every outcome of every documented operation, with how often it was exercised."""
+        universe = {name: p.coverage_universe() for name, p in self.providers.items()}
+        return coverage_report(universe, self._coverage.counts())
+
     # What the mock saw ------------------------------------------------------------------------
 
     def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
@@ -340,6 +348,9 @@ class MockEngine:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
             self._record(provider.name, state, request, reply, response_problems, chosen)
+            operation = provider.router.operation_for(request.method, request.path)
+            if operation is not None:
+                self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
         return reply
 
     def _answer(

@@ -81,6 +81,12 @@ class Router:
             if path is None or path == op.path or pattern.match(path):
                 yield op
 
+    def operation_for(self, method: str, path: str) -> Operation | None:
+        for pattern, op in self._compiled:
+            if op.method == method and pattern.match(path):
+                return op
+        return None
+
     def params_for(self, path: str) -> dict[str, str]:
         """The path parameters of the first operation whose template matches `path`, any method."""
         for pattern, _ in self._compiled:

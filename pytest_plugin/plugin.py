@@ -7,6 +7,7 @@ provider's contract.
 
 from __future__ import annotations
 
+import json
 import socket
 import warnings
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         dest="mockserver_scenarios_dirs",
         help="a directory of your own scenario files (repeatable)",
+    )
+    group.addoption(
+        "--mockserver-coverage",
+        action="store_true",
+        help="print which outcome of each documented operation the suite exercised",
+    )
+    group.addoption(
+        "--mockserver-coverage-json",
+        metavar="PATH",
+        default=None,
+        help="also write the contract coverage to PATH as JSON",
+    )
+    group.addoption(
+        "--mockserver-coverage-fail-under",
+        metavar="PCT",
+        type=float,
+        default=None,
+        help="fail the run when the contract coverage is below PCT percent",
     )
     group.addoption(
         "--mockserver-url",
@@ -90,6 +109,11 @@ class _Settings:
         lenient = option.mockserver_lenient
         self.lenient = bool(config.getini("mockserver_lenient") if lenient is None else lenient)
         self.explicit = bool(self.scenarios_dirs or self.default_scenarios or self.url or self.port)
+        self.coverage_json: str | None = option.mockserver_coverage_json
+        self.coverage_fail_under: float | None = option.mockserver_coverage_fail_under
+        self.coverage = bool(
+            option.mockserver_coverage or self.coverage_json or self.coverage_fail_under is not None
+        )
 
     def check(self) -> None:
         if self.url:
@@ -298,7 +322,59 @@ class MockServerHandle:
 def mockserver_session(pytestconfig: pytest.Config) -> Iterator[_Session]:
     session = _Session(pytestconfig.stash[_SETTINGS])
     yield session
+    if session.settings.coverage:
+        pytestconfig.stash[_COVERAGE] = [session.backend.coverage()]
     session.close()
+
+
+# Contract coverage: each worker's report, combined and told at the end of the run ------------
+
+_COVERAGE = pytest.StashKey[list[dict[str, Any]]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None or not settings.coverage:
+        return
+    reports = config.stash.get(_COVERAGE, [])
+    if hasattr(config, "workeroutput"):  # an xdist worker: hand the report to the controller
+        config.workeroutput["mockserver_coverage"] = json.dumps(reports)
+        return
+    from mockserver.coverage import combine, percent
+
+    combined = combine(reports)
+    config.stash[_COVERAGE] = [combined]
+    if settings.coverage_json and combined:
+        Path(settings.coverage_json).write_text(json.dumps(combined, indent=2))
+    below = settings.coverage_fail_under
+    if combined and below is not None and percent(combined) < below:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: a worker finished; keep its coverage report for the combined one."""
+    part = getattr(node, "workeroutput", {}).get("mockserver_coverage")
+    if part:
+        node.config.stash.setdefault(_COVERAGE, []).extend(json.loads(part))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    settings = config.stash.get(_SETTINGS, None)
+    reports = config.stash.get(_COVERAGE, [])
+    if settings is None or not settings.coverage or not reports or not reports[0]:
+        return
+    from mockserver.coverage import percent, text
+
+    terminalreporter.section("mockserver contract coverage")
+    for line in text(reports[0]):
+        terminalreporter.line(line)
+    total = percent(reports[0])
+    below = settings.coverage_fail_under
+    if below is not None and total < below:
+        terminalreporter.line(f"FAIL: contract coverage {total}% is under {below:g}%", red=True)
 
 
 def _requested(node: pytest.Item, settings: _Settings) -> list[str]:

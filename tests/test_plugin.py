@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mockserver import MockEngine, MockServer
@@ -498,3 +500,57 @@ def test_a_stub_body_that_breaks_the_contract_is_refused_at_once(mockserver):
         "no:randomly",
     )
     result.assert_outcomes(passed=3)
+
+
+COVERED = """
+def test_cancel(mockserver):
+    mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+
+def test_not_found(mockserver):
+    mockserver.client.patch("/v1/appointments/appt_ffffffffff", json={"status": "cancelled"}, headers=HUSKY)
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_contract_coverage_is_told_written_and_can_fail_the_run(pytester, workers):
+    report = pytester.path / "coverage.json"
+    result = run(
+        pytester,
+        COVERED,
+        *workers,
+        "--mockserver-coverage",
+        "--mockserver-coverage-json",
+        str(report),
+        "--mockserver-coverage-fail-under",
+        "50",
+        subprocess=bool(workers),
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*mockserver contract coverage*",
+            "huskyvoice: 2/* outcomes*",
+            "*PATCH /v1/appointments/{appointment_id}: 2/*",
+            "*FAIL: contract coverage * is under 50%*",
+        ]
+    )
+    assert result.ret == 1
+    written = json.loads(report.read_text())
+    [patch] = [o for o in written["huskyvoice"]["operations"] if o["operation"].startswith("PATCH")]
+    assert (patch["outcomes"]["200"], patch["outcomes"]["404 NOT_FOUND"]) == (1, 1)
+
+
+def test_admin_coverage_counts_across_resets(pytester):
+    result = run(
+        pytester,
+        """
+def test_one(mockserver):
+    mockserver.client.get("/v1/appointment-config", headers=HUSKY)
+    mockserver.reset()
+    mockserver.client.get("/v1/appointment-config", headers=HUSKY)
+    coverage = mockserver.client.get("/__admin/coverage").json()
+    [config] = [o for o in coverage["huskyvoice"]["operations"] if o["operation"] == "GET /v1/appointment-config"]
+    assert config["outcomes"]["200"] == 2
+""",
+    )
+    result.assert_outcomes(passed=1)

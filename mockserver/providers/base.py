@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from mockserver.clock import Clock, checked_instant, parse_instant
 from mockserver.commands import CommandError
 from mockserver.contracts import Contracts, Problem
+from mockserver.coverage import operation_label, outcomes
 from mockserver.documents import OutboxMessage
 from mockserver.exchange import (
     JSON_TYPE,
@@ -340,6 +341,30 @@ class Provider(ABC, Generic[SeedT, StateT]):
         return problems
 
     # OpenAPI ------------------------------------------------------------------------------
+
+    # Contract coverage ---------------------------------------------------------------------
+
+    def error_code_of(self, body: Any) -> str | None:
+        """The error code an error answer carries (for coverage)."""
+        return None
+
+    def success_details(self, op: Operation) -> tuple[str, ...]:
+        """The ways one success status of `op` can differ that coverage should tell apart."""
+        return ()
+
+    def outcome(self, op: Operation, reply: Reply) -> str:
+        if reply.status >= 400:
+            code = self.error_code_of(reply.body)
+            return f"{reply.status} {code}" if code else str(reply.status)
+        details = self.success_details(op)
+        said = reply.body.get("status") if details and isinstance(reply.body, dict) else None
+        return f"{reply.status} {said}" if said in details else str(reply.status)
+
+    def coverage_universe(self) -> dict[str, list[str]]:
+        return {
+            operation_label(op): outcomes(op, self.error_statuses, self.success_details(op))
+            for op in self.router.operations
+        }
 
     # How clients authenticate, as OpenAPI security schemes (all of them at once).
     security_schemes: ClassVar[Mapping[str, Any]] = {}

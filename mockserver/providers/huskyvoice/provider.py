@@ -95,6 +95,10 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
     ) -> str:
         return auth.authorize(state, request, operation)
 
+    def error_code_of(self, body: Any) -> str | None:
+        error = body.get("error") if isinstance(body, dict) else None
+        return str(error["code"]) if isinstance(error, dict) and "code" in error else None
+
     def error_schema_for_status(self, status: int) -> str:
         # The only error body HuskyVoice documents is 429's, without "success" [doc].
         return RATE_LIMIT_SCHEMA if status == 429 else self.error_schema

@@ -93,6 +93,18 @@ class Leyr(Provider[seed.Seed, LeyrState]):
     ) -> str:
         return auth.authorize(state, request, params)
 
+    def error_code_of(self, body: Any) -> str | None:
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("error_code"))
+        return None
+
+    def success_details(self, op: Operation) -> tuple[str, ...]:
+        # One 200 says the cancellation happened, or that it awaits the patient's code.
+        return (
+            ("cancelled", "awaiting_confirmation") if op.operation_id == "updateAppointment" else ()
+        )
+
     def validation_error(self, found: list[Problem]) -> ApiError:
         return problems.validation_error(found)
 
