@@ -333,17 +333,7 @@ class MockEngine:
                     reply, chosen = self._answer(provider, state, request)
                 except Exception as error:  # a bug of the mock's: say so, in the envelope
                     reply, chosen = self._failed(provider, state, request, error), None
-            reply.payload = reply.encoded()
-            deliberate = chosen is not None and chosen.interaction.violates_contract
-            if deliberate:
-                reply.request_problems = []  # the scenario serves this off-contract on purpose
-            response_problems = [] if deliberate else self._check_response(reply)
-            if reply.failure is not None:
-                response_problems.append(Problem("", reply.failure, ""))
-            elif response_problems:
-                broken = self._broken_contract(provider, state, request, reply, response_problems)
-                broken.appointment, reply = reply.appointment, broken
-                reply.payload = reply.encoded()
+            reply, response_problems = self._checked(provider, state, request, reply, chosen)
             if chosen is not None:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
@@ -352,6 +342,30 @@ class MockEngine:
             if operation is not None:
                 self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
         return reply
+
+    def _checked(
+        self,
+        provider: AnyProvider,
+        state: ProviderState,
+        request: MockRequest,
+        reply: Reply,
+        chosen: Scripted | None,
+    ) -> tuple[Reply, list[Problem]]:
+        """The reply encoded and held to its schema, with the mock's own contract problems; one
+        that breaks its schema becomes a 500 saying so."""
+        reply.payload = reply.encoded()
+        if chosen is not None and chosen.interaction.violates_contract:
+            reply.request_problems = []  # the scenario serves this off-contract on purpose
+            return reply, []
+        problems = self._check_response(reply)
+        if reply.failure is not None:
+            return reply, [*problems, Problem("", reply.failure, "")]
+        if problems:
+            broken = self._broken_contract(provider, state, request, reply, problems)
+            broken.appointment = reply.appointment
+            broken.payload = broken.encoded()
+            return broken, problems
+        return reply, problems
 
     def _answer(
         self, provider: AnyProvider, state: ProviderState, request: MockRequest
