@@ -338,7 +338,9 @@ class MockEngine:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
             self._record(provider.name, state, request, reply, response_problems, chosen)
-            operation = provider.router.operation_for(request.method, request.path)
+            operation = reply.operation or provider.router.operation_for(
+                request.method, request.path
+            )
             if operation is not None:
                 self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
         return reply

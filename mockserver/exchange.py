@@ -6,10 +6,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
+
+if TYPE_CHECKING:
+    from mockserver.routing import Operation
 
 JSON_TYPE = "application/json"
 # A request body nested deeper than this is refused before any schema walks it.
@@ -72,6 +75,8 @@ class Reply:
     appointment: str | None = None
     # Set when the mock itself failed answering: recorded as a violation of its own contract.
     failure: str | None = None
+    # The documented operation that answered, when the provider's pipeline routed the request.
+    operation: Operation | None = None
 
     def encoded(self) -> bytes:
         if self.raw is not None:

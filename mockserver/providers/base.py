@@ -242,6 +242,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             if request_problems:
                 raise self.validation_error(request_problems)
             reply = operation.handler(state, Call(request, params, body, query, principal))
+            reply.operation = operation
             if reply.schema is None:
                 reply.schema = operation.responses.get(reply.status)
         except ApiError as error:
