@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
 from mockserver.engine import MockEngine
-from mockserver.exchange import loads
+from mockserver.exchange import MAX_BODY_DEPTH, deeper_than, loads, may_nest_deeper
 from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.scenarios import ScenarioError, UnknownScenarioError
@@ -79,6 +79,9 @@ async def _json_object(request: Request, *, optional: bool = False) -> dict[str,
         raise AdminError(400, "BAD_REQUEST", f"malformed JSON: {error}") from None
     if not isinstance(data, dict):
         raise AdminError(400, "BAD_REQUEST", "the body must be a JSON object")
+    # As deep as a scenario file may nest: a stub's body must encode again when it answers.
+    if may_nest_deeper(body, MAX_BODY_DEPTH) and deeper_than(data, MAX_BODY_DEPTH):
+        raise AdminError(400, "BAD_REQUEST", f"the body nests more than {MAX_BODY_DEPTH} levels")
     return data
 
 

@@ -63,3 +63,17 @@ def test_a_leyr_stub_by_provider(mock):
     )
     assert (reply.status_code, reply.json()["code"]) == (503, "SERVICE_UNAVAILABLE")
     assert mock.http.get(PATCH, headers=AUTH).status_code == 200  # HuskyVoice untouched
+
+
+def test_an_admin_body_nested_too_deep_is_refused_before_it_can_answer(mock):
+    deep = "[" * 900 + "]" * 900
+    head = (
+        '{"violates_contract": true, "match": {"method": "GET", "path": "/v1/appointment-config"},'
+    )
+    stub = head + ' "respond": {"status": 200, "body": ' + deep + "}}"
+    reply = mock.http.post(
+        "/__admin/interactions", content=stub, headers={"Content-Type": "application/json"}
+    )
+    assert reply.status_code == 400
+    assert "nests more than 64 levels" in reply.json()["error"]["message"]
+    assert mock.get("/v1/appointment-config").status_code == 200
