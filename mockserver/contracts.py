@@ -1,11 +1,10 @@
-"""JSON Schema contracts: loaded and compiled once, used to check traffic and build OpenAPI."""
+"""JSON Schema contracts, loaded and compiled once to check traffic (openapi.py reads them)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -179,25 +178,6 @@ class Contracts:
             for error in _leaves(errors)
         ]
 
-    def openapi(
-        self, provider: str, info: Mapping[str, Any], paths: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """An OpenAPI 3.1 document whose components are this provider's schemas, refs rewritten."""
-        prefix = provider + "/"
-        components = {
-            _component(name): _rewrite_refs(copy.deepcopy(doc), _component(name))
-            for name, doc in self.documents.items()
-            if name.startswith(prefix)
-        }
-        for schema in components.values():
-            schema.pop("$id", None)
-        return {
-            "openapi": "3.1.0",
-            "info": dict(info),
-            "paths": _rewrite_refs(copy.deepcopy(dict(paths)), None),
-            "components": {"schemas": components},
-        }
-
 
 # Keywords the generated validators do not know; schemas using them always take the full engine.
 DRAFT_2020_ONLY = frozenset(
@@ -247,29 +227,6 @@ def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
         else:
             out.append(error)
     return out
-
-
-def _component(name: str) -> str:
-    return name.split("/", 1)[1].replace("/", ".")
-
-
-def _rewrite_refs(node: Any, current: str | None) -> Any:
-    """Point file refs at components: `common.json#/$defs/x` -> `#/components/schemas/common/…`.
-
-    A local `#/$defs/x` inside component `current` becomes a ref into that component.
-    """
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            document, _, pointer = ref.partition("#")
-            target = Path(document).stem if document else current
-            node["$ref"] = f"#/components/schemas/{target}{pointer}"
-        for value in node.values():
-            _rewrite_refs(value, current)
-    elif isinstance(node, list):
-        for value in node:
-            _rewrite_refs(value, current)
-    return node
 
 
 _default: Contracts | None = None
