@@ -15,7 +15,10 @@ from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
 from mockserver.engine import MockEngine
 from mockserver.exchange import MAX_BODY_DEPTH, deeper_than, loads, may_nest_deeper
 from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
+from mockserver.har import har_log
+from mockserver.journal_params import ListingError, parse_listing
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
+from mockserver.resources import package_version
 from mockserver.scenarios import ScenarioError, UnknownScenarioError
 
 ADMIN_BODY_LIMIT = 64 * 1024
@@ -85,19 +88,27 @@ async def _json_object(request: Request, *, optional: bool = False) -> dict[str,
     return data
 
 
-def _pattern(
+def _single_params(
     request: Request, ignore: frozenset[str] | set[str] = frozenset()
-) -> RequestPattern | None:
-    """A request pattern from the query string: GET /__admin/requests?method=PATCH&body=…"""
+) -> dict[str, str]:
+    """The query string's parameters, each given once."""
     items = [(k, v) for k, v in request.query_params.multi_items() if k not in ignore]
-    if not items:
-        return None
     names = [name for name, _ in items]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise AdminError(400, "BAD_REQUEST", f"query: {', '.join(repeated)} given more than once")
+    return dict(items)
+
+
+def _pattern(
+    request: Request, ignore: frozenset[str] | set[str] = frozenset()
+) -> RequestPattern | None:
+    """A request pattern from the query string: GET /__admin/requests?method=PATCH&body=…"""
+    params = _single_params(request, ignore)
+    if not params:
+        return None
     try:
-        return pattern_from_query(dict(items))
+        return pattern_from_query(params)
     except PatternError as error:
         raise AdminError(400, "BAD_REQUEST", str(error)) from None
 
@@ -134,17 +145,42 @@ async def reset(engine: MockEngine, request: Request) -> Result:
 
 
 async def requests(engine: MockEngine, request: Request) -> Result:
-    pattern = _pattern(request)
-    return {"requests": engine.requests(pattern), "total_seen": engine.requests_seen}
+    """The journal, filtered and paged; `format=har` for browsers' developer tools."""
+    params = _single_params(request)
+    try:
+        query, form = parse_listing(params)
+    except ListingError as error:
+        raise AdminError(400, "BAD_REQUEST", str(error)) from None
+    page = engine.journal_page(query)
+    if form == "har":
+        server = f"{request.url.scheme}://{request.url.netloc}"
+        return har_log(page.entries, server, package_version())
+    return {
+        "requests": page.entries,
+        "next_cursor": page.next_cursor,
+        "total_seen": engine.requests_seen,
+    }
+
+
+def _limit(request: Request, default: int) -> int:
+    text = request.query_params.get("limit", str(default))
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
+    return int(text)
 
 
 async def closest_requests(engine: MockEngine, request: Request) -> Result:
-    limit_text = request.query_params.get("limit", "10")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
+    limit = _limit(request, 10)
     pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
-    found = engine.closest_requests(pattern, int(limit_text))
+    found = engine.closest_requests(pattern, limit)
     return {"closest": [{"request": e, "differences": d} for e, d in found]}
+
+
+async def near_misses(engine: MockEngine, request: Request) -> Result:
+    unknown = sorted(set(request.query_params) - {"limit"})
+    if unknown:
+        raise AdminError(400, "BAD_REQUEST", f"query: {unknown[0]} is not known; known: limit")
+    return {"near_misses": engine.near_misses(_limit(request, 50))}
 
 
 async def clear_requests(engine: MockEngine, request: Request) -> Result:
@@ -216,6 +252,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/requests", "GET", requests),
     ("/requests", "DELETE", clear_requests),
     ("/requests/closest", "GET", closest_requests),
+    ("/near-misses", "GET", near_misses),
     ("/messages", "GET", messages),
     ("/clock", "GET", clock),
     ("/clock", "PUT", set_clock),

@@ -63,16 +63,8 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, 
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
-    payload = reply.payload if reply.payload is not None else b""
-    if reply.fault == "malformed_body":
-        payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
-    raw_headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", reply.content_type.encode("latin-1")),
-        (b"content-length", str(len(payload)).encode("latin-1")),
-    ]
-    raw_headers += [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
-    ]
+    payload, headers = reply.wire()
+    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     # Returning without finishing the body makes the server close the connection, which a
     # client sees as a dropped connection (nothing after the headers) or a truncated body.

@@ -18,7 +18,7 @@ from mockserver.contracts import default_contracts
 from mockserver.engine import MockEngine
 from mockserver.guard import LOOPBACK_NAMES, AdminPolicy
 from mockserver.providers import make_providers, provider_classes
-from mockserver.resources import scenarios_dir
+from mockserver.resources import package_version, scenarios_dir
 from mockserver.scenarios import (
     Readers,
     ScenarioCatalog,
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="Contract-checked mock of the HuskyVoice and Leyr cancellation APIs.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
@@ -123,15 +123,6 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
     openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
     return parser
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("appointment-cancellation-mockserver")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:

@@ -25,9 +25,11 @@ class JournalEntry(TypedDict):
     """One exchange: the request as received and the answer as sent."""
 
     id: int
-    at: str  # the mock's clock
-    provider: str
-    scenario: str
+    at: str | None  # the mock's clock (None for a path no provider serves)
+    received_at: str  # the wall clock, ISO 8601 UTC
+    duration_ms: float  # the mock's time to answer, a scripted delay included
+    provider: str | None  # None for a path no provider serves
+    scenario: str | None
     method: str
     path: str
     appointment: str | None  # as the provider resolves the path: appt_…, or <emr>/<id>
@@ -36,7 +38,10 @@ class JournalEntry(TypedDict):
     body: Json
     status: int
     response: Json
+    response_headers: dict[str, str]
+    operation: str | None  # the documented operation's id, when the request named one
     interaction: InteractionNote | None
+    broke_contract: bool  # the request or the answer broke the provider's contract
 
 
 class OutboxMessage(TypedDict):

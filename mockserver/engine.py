@@ -15,10 +15,17 @@ from mockserver.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.contracts import Contracts, Problem, default_contracts
 from mockserver.coverage import Coverage
 from mockserver.coverage import report as coverage_report
-from mockserver.documents import InteractionNote, JournalEntry, OutboxMessage, Violation
+from mockserver.documents import (
+    InteractionNote,
+    JournalEntry,
+    OutboxMessage,
+    ProblemDocument,
+    Violation,
+)
 from mockserver.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.interactions import Interaction, Scripted, ScriptRuntime
-from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange
+from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, JournalQuery, Page, Stopwatch
+from mockserver.near_misses import near_miss
 from mockserver.patterns import Observed, RequestPattern, observed_body
 from mockserver.providers import AnyProvider, make_providers
 from mockserver.providers.base import ProviderState
@@ -288,6 +295,36 @@ class MockEngine:
         """The journal, oldest first; with a pattern, the exchanges it matches."""
         return self._recorder.requests(pattern)
 
+    def journal_page(self, query: JournalQuery) -> Page:
+        return self._recorder.page(query)
+
+    def near_misses(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest `limit` near misses, newest first (see near_misses.py)."""
+        problems: dict[int, list[ProblemDocument]] = {}
+        for violation in self._recorder.violations():
+            problems.setdefault(violation["request_id"], []).extend(violation["problems"])
+        found: list[dict[str, Any]] = []
+        for exchange in reversed(self._recorder.exchanges()):
+            if len(found) == limit:
+                break
+            provider = self.providers.get(exchange.provider or "")
+            state = self.states.get(exchange.provider or "")
+            operations = (
+                provider.router.operations
+                if provider is not None
+                else [op for p in self.providers.values() for op in p.router.operations]
+            )
+            report = near_miss(
+                exchange,
+                problems.get(exchange.id, []),
+                operations,
+                state.script.interactions if state is not None else [],
+                secrets=self._recorder.secrets,
+            )
+            if report is not None:
+                found.append(report)
+        return found
+
     def closest_requests(
         self, pattern: RequestPattern, limit: int = 10
     ) -> list[tuple[JournalEntry, list[str]]]:
@@ -318,10 +355,12 @@ class MockEngine:
 
     def handle(self, request: MockRequest) -> Reply:
         """Answer one request; the reply carries its encoded bytes (`payload`)."""
+        started = Stopwatch()
         provider = self.provider_for(request.path)
         if provider is None:
             reply = self._unrouted(request)
             reply.payload = reply.encoded()
+            self._record(None, None, request, reply, [], None, started)
             return reply
         with self._lock:
             state, refused = self._state_for(provider, request)
@@ -337,10 +376,11 @@ class MockEngine:
             if chosen is not None:
                 reply.delay = state.script.delay_seconds(chosen.step)
                 reply.fault = chosen.step.fault
-            self._record(provider.name, state, request, reply, response_problems, chosen)
             operation = reply.operation or provider.router.operation_for(
                 request.method, request.path
             )
+            reply.operation = operation
+            self._record(provider.name, state, request, reply, response_problems, chosen, started)
             if operation is not None:
                 self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
         return reply
@@ -452,18 +492,22 @@ class MockEngine:
 
     def _record(
         self,
-        provider: str,
-        state: ProviderState,
+        provider: str | None,
+        state: ProviderState | None,
         request: MockRequest,
         reply: Reply,
         response_problems: list[Problem],
         chosen: Scripted | None,
+        started: Stopwatch,
     ) -> None:
+        """Journal the exchange; its duration counts the mock's work and any scripted delay."""
+        _, response_headers = reply.wire()
+        elapsed_ms = started.elapsed_ms() + reply.delay * 1000
         self._recorder.record(
             Exchange(
-                at=state.clock.now_text(),
+                at=None if state is None else state.clock.now_text(),
                 provider=provider,
-                scenario=state.scenario.name,
+                scenario=None if state is None else state.scenario.name,
                 method=request.method,
                 path=request.path,
                 query=request.query_string,
@@ -473,6 +517,10 @@ class MockEngine:
                 response=reply.payload,
                 interaction=None if chosen is None else _interaction_note(chosen),
                 appointment=reply.appointment,
+                received_at=started.wall,
+                duration_ms=elapsed_ms,
+                response_headers=response_headers,
+                operation=None if reply.operation is None else reply.operation.operation_id,
             ),
             reply.request_problems,
             response_problems,

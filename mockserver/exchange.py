@@ -78,6 +78,15 @@ class Reply:
     # The documented operation that answered, when the provider's pipeline routed the request.
     operation: Operation | None = None
 
+    def wire(self) -> tuple[bytes, dict[str, str]]:
+        """The body and headers as sent (a `malformed_body` fault cuts the body in half)."""
+        payload = self.payload if self.payload is not None else b""
+        if self.fault == "malformed_body":
+            payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
+        headers = {"content-type": self.content_type, "content-length": str(len(payload))}
+        headers.update((name.lower(), value) for name, value in self.headers.items())
+        return payload, headers
+
     def encoded(self) -> bytes:
         if self.raw is not None:
             return self.raw

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,18 +28,26 @@ MAX_SHOWN_DEPTH = 128
 
 
 class Exchange:
+    """One request and its answer, with the evidence a tester needs: when it arrived (wall
+    clock and the mock's clock), how long the mock took, and what answered it."""
+
     __slots__ = (
         "appointment",
         "at",
         "body",
+        "broke_contract",
+        "duration_ms",
         "headers",
         "id",
         "interaction",
         "method",
+        "operation",
         "path",
         "provider",
         "query",
+        "received_at",
         "response",
+        "response_headers",
         "scenario",
         "status",
     )
@@ -44,9 +55,9 @@ class Exchange:
     def __init__(
         self,
         *,
-        at: str,
-        provider: str,
-        scenario: str,
+        at: str | None,
+        provider: str | None,
+        scenario: str | None,
         method: str,
         path: str,
         query: str,
@@ -56,9 +67,18 @@ class Exchange:
         response: bytes | None,
         interaction: InteractionNote | None,
         appointment: str | None = None,
+        received_at: float = 0.0,
+        duration_ms: float = 0.0,
+        response_headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
     ) -> None:
         self.id = 0
         self.at = at
+        self.received_at = received_at  # seconds since the epoch, by the wall clock
+        self.duration_ms = duration_ms
+        self.response_headers = tuple((response_headers or {}).items())
+        self.operation = operation
+        self.broke_contract = False
         self.provider = provider
         self.scenario = scenario
         self.method = method
@@ -91,6 +111,8 @@ class Exchange:
         return {
             "id": self.id,
             "at": self.at,
+            "received_at": wall_clock_text(self.received_at),
+            "duration_ms": round(self.duration_ms, 3),
             "provider": self.provider,
             "scenario": self.scenario,
             "method": self.method,
@@ -101,8 +123,31 @@ class Exchange:
             "body": _decoded(self.body),
             "status": self.status,
             "response": None if self.response is None else _decoded(self.response),
+            "response_headers": dict(self.response_headers),
+            "operation": self.operation,
             "interaction": None if self.interaction is None else self.interaction.copy(),
+            "broke_contract": self.broke_contract,
         }
+
+
+class Stopwatch:
+    """When an exchange began, by the wall clock (for people) and a monotonic one (for its
+    duration)."""
+
+    __slots__ = ("monotonic", "wall")
+
+    def __init__(self) -> None:
+        self.wall = time.time()
+        self.monotonic = time.perf_counter()
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.monotonic) * 1000
+
+
+def wall_clock_text(seconds: float) -> str:
+    """An epoch instant as ISO 8601 UTC with milliseconds: `2026-11-28T10:05:51.123Z`."""
+    instant = datetime.fromtimestamp(seconds, timezone.utc)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # Headers that carry credentials: the journal shows their last four characters only.
@@ -157,6 +202,38 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+@dataclass(frozen=True)
+class JournalQuery:
+    """Which exchanges to list, and how: a pattern, plus the filters and paging a person
+    browsing the journal needs. Ids only grow, so an id is a stable cursor."""
+
+    pattern: RequestPattern | None = None
+    status_class: int | None = None  # 4 for 4xx
+    since: float | None = None  # received at or after, wall clock, seconds since the epoch
+    broke_contract: bool | None = None
+    newest_first: bool = False
+    cursor: int | None = None  # the last id of the previous page
+    limit: int | None = None
+
+    def admits(self, entry: Exchange) -> bool:
+        if self.cursor is not None and (
+            entry.id >= self.cursor if self.newest_first else entry.id <= self.cursor
+        ):
+            return False
+        return (
+            (self.status_class is None or entry.status // 100 == self.status_class)
+            and (self.since is None or entry.received_at >= self.since)
+            and (self.broke_contract is None or entry.broke_contract == self.broke_contract)
+            and (self.pattern is None or self.pattern.matches(entry.observed()))
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[JournalEntry]
+    next_cursor: int | None  # pass as `cursor` for the next page; None on the last one
+
+
 class Journal:
     """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
 
@@ -188,11 +265,22 @@ class Journal:
 
     def entries(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         """The exchanges, oldest first; with a pattern, only those it matches."""
-        return [
-            entry.to_json(secrets=self.secrets)
-            for entry in list(self._entries)
-            if pattern is None or pattern.matches(entry.observed())
-        ]
+        return self.page(JournalQuery(pattern)).entries
+
+    def page(self, query: JournalQuery) -> Page:
+        """One page of the exchanges `query` admits, in its order."""
+        ordered = reversed(self._entries) if query.newest_first else iter(self._entries)
+        chosen: list[Exchange] = []
+        for entry in ordered:
+            if not query.admits(entry):
+                continue
+            if len(chosen) == query.limit:  # one more exists: there is a next page
+                return Page([e.to_json(secrets=self.secrets) for e in chosen], chosen[-1].id)
+            chosen.append(entry)
+        return Page([e.to_json(secrets=self.secrets) for e in chosen], None)
+
+    def exchanges(self) -> list[Exchange]:
+        return list(self._entries)
 
     def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[JournalEntry, list[str]]]:
         """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
@@ -207,4 +295,12 @@ class Journal:
         self._entries.clear()
 
 
-__all__ = ["DEFAULT_JOURNAL_SIZE", "NOT_JSON", "Exchange", "Journal"]
+__all__ = [
+    "DEFAULT_JOURNAL_SIZE",
+    "NOT_JSON",
+    "Exchange",
+    "Journal",
+    "JournalQuery",
+    "Page",
+    "Stopwatch",
+]

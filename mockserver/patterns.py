@@ -329,7 +329,7 @@ def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
             except ValueError as error:
                 raise PatternError(name, f"is JSON: {error}") from None
         elif name == "status":
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):
                 raise PatternError(name, f"is an HTTP status code, got {clip(text, 40)!r}")
             raw[name] = int(text)
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mockserver.contracts import Problem
 from mockserver.documents import JournalEntry, Violation
-from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal
+from mockserver.journal import DEFAULT_JOURNAL_SIZE, Exchange, Journal, JournalQuery, Page
 from mockserver.patterns import RequestPattern
 
 
@@ -31,6 +31,7 @@ class Recorder:
         response_problems: Sequence[Problem],
     ) -> Exchange:
         """Journal one exchange; each side's problems become a violation that names it."""
+        entry.broke_contract = bool(request_problems or response_problems)
         with self._lock:
             self._journal.record(entry)
             if request_problems:
@@ -43,11 +44,24 @@ class Recorder:
         with self._lock:
             return self._journal.entries(pattern)
 
+    def page(self, query: JournalQuery) -> Page:
+        with self._lock:
+            return self._journal.page(query)
+
+    def exchanges(self) -> list[Exchange]:
+        """The journaled exchanges themselves, oldest first (read-only use)."""
+        with self._lock:
+            return self._journal.exchanges()
+
     def closest(
         self, pattern: RequestPattern, limit: int = 10
     ) -> list[tuple[JournalEntry, list[str]]]:
         with self._lock:
             return self._journal.ranked(pattern, limit)
+
+    @property
+    def secrets(self) -> bool:
+        return self._journal.secrets
 
     @property
     def total_seen(self) -> int:
@@ -76,6 +90,7 @@ class Recorder:
 
 
 def _violation(kind: str, entry: Exchange, problems: Sequence[Problem]) -> Violation:
+    assert entry.provider is not None and entry.at is not None  # only a provider's exchanges
     return {
         "kind": kind,
         "provider": entry.provider,

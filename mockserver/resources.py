@@ -25,3 +25,13 @@ def schemas_dir() -> Path:
 
 def scenarios_dir() -> Path:
     return data_dir("scenarios")
+
+
+def package_version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("appointment-cancellation-mockserver")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
