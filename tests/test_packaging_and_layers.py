@@ -24,6 +24,8 @@ EDGES = {
     "mockserver.cli",
     "mockserver.control",
     "mockserver.guard",
+    "mockserver.har",  # the journal in HTTP Archive form, for the admin API
+    "mockserver.journal_params",  # the admin API's listing parameters
     "mockserver.server",
     "mockserver.transport",
     "mockserver.watch",

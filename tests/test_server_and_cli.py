@@ -182,6 +182,11 @@ def test_journal_file_keeps_every_exchange_as_json_lines(tmp_path):
     assert [entry["id"] for entry in lines] == [1, 2, 3]
     assert lines[0]["body"] == {"status": "cancelled"}
     assert lines[0]["response"]["data"]["status"] == "cancelled"
+    # The same evidence as GET /__admin/requests: wall clock, duration, headers, operation.
+    assert lines[0].keys() == kept[0].keys()
+    assert lines[0]["received_at"].endswith("Z") and lines[0]["duration_ms"] >= 0
+    assert lines[0]["response_headers"]["content-type"] == "application/json"
+    assert lines[0]["operation"] == "updateAppointment"
 
 
 def test_unwritable_journal_file_is_one_line(tmp_path):
