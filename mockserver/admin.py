@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -12,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.commands import CommandError, LoadScenario, Reset, SetClock
+from mockserver.dashboard_routes import LOCKED, is_page_shell
 from mockserver.engine import MockEngine
 from mockserver.exchange import MAX_BODY_DEPTH, deeper_than, loads, may_nest_deeper
 from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
@@ -33,13 +35,27 @@ def guarded(app: ASGIApp, policy: AdminPolicy) -> ASGIApp:
                 k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
             }
             server = scope.get("server")
-            refused = refusal(scope["method"], headers, server[0] if server else None, policy)
+            bound = server[0] if server else None
+            refused = refusal(scope["method"], headers, bound, policy)
+            if refused is not None and _page_without_token(scope, headers, bound, policy):
+                # The dashboard's page and assets hold no data: they load, locked, and ask for it.
+                scope = {**scope, "extensions": {**scope.get("extensions", {}), LOCKED: True}}
+                refused = None
             if refused is not None:
                 await _error(*refused)(scope, receive, send)
                 return
         await app(scope, receive, send)
 
     return guard
+
+
+def _page_without_token(
+    scope: Scope, headers: dict[str, str], bound: str | None, policy: AdminPolicy
+) -> bool:
+    """A request for the dashboard's page shell that only lacks the token."""
+    if policy.token is None or not is_page_shell(scope["method"], scope["path"]):
+        return False
+    return refusal(scope["method"], headers, bound, replace(policy, token=None)) is None
 
 
 class AdminError(Exception):

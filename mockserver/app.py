@@ -96,10 +96,12 @@ class MockApp:
         from starlette.routing import Mount
 
         from mockserver.admin import admin_routes, error_handlers, guarded
+        from mockserver.dashboard_routes import dashboard_routes
         from mockserver.guard import AdminPolicy
 
+        routes = admin_routes(self.engine) + dashboard_routes(self.engine)
         app = Starlette(
-            routes=[Mount(ADMIN_PREFIX, routes=admin_routes(self.engine))],
+            routes=[Mount(ADMIN_PREFIX, routes=routes)],
             exception_handlers=error_handlers(),
         )
         app.state.engine = self.engine

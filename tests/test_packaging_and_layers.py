@@ -23,8 +23,11 @@ EDGES = {
     "mockserver.app",
     "mockserver.cli",
     "mockserver.control",
+    "mockserver.dashboard",  # the dashboard's HTML (pure rendering)
+    "mockserver.dashboard_routes",
     "mockserver.guard",
-    "mockserver.har",  # the journal in HTTP Archive form, for the admin API
+    "mockserver.har",
+    "mockserver.html",  # the escaping HTML builder the dashboard draws with  # the journal in HTTP Archive form, for the admin API
     "mockserver.journal_params",  # the admin API's listing parameters
     "mockserver.server",
     "mockserver.transport",

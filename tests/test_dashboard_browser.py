@@ -1,0 +1,193 @@
+"""The dashboard in a real browser: Debian's headless Chromium driven through chromedriver.
+
+Where no browser is installed the tests skip with one line, except under CI (`CI` set), where a
+missing browser is a failure: `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from servers import running_cli
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+LEYR = "/api/emrs/anitasystems/care-units/L0_1/appointments"
+LEYR_AUTH = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
+ARTIFACTS = (
+    Path(os.environ.get("MOCKSERVER_ARTIFACTS", ""))
+    if "MOCKSERVER_ARTIFACTS" in os.environ
+    else None
+)
+
+
+def _missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[test]')"
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        return "no headless Chromium here (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    missing = _missing()
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run under CI: {missing}")
+        pytest.skip(missing)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=1280,1400")
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    with running_cli([]) as run:
+        yield run.base_url
+
+
+def wait(driver: Any, condition: Any, what: str, timeout: float = 10) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, f"waited for {what}")
+
+
+def by_testid(driver: Any, testid: str, extra: str = "") -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]{extra}')
+
+
+def click(driver: Any, testid: str, extra: str = "") -> None:
+    """Click the element as a person would, finding it again if a live update replaced it."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(5):
+        try:
+            by_testid(driver, testid, extra)[0].click()
+            return
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"{testid}{extra} kept being replaced")
+
+
+def text_of(driver: Any, testid: str, extra: str = "") -> str | None:
+    """An element's text, read in one step (a live update may replace the element at any time)."""
+    selector = f'[data-testid="{testid}"]{extra}'
+    return driver.execute_script(
+        "const found = document.querySelector(arguments[0]); return found && found.textContent;",
+        selector,
+    )
+
+
+def screenshot(driver: Any, tmp_path: Path, name: str) -> Path:
+    """Saved beside the test's files, and to $MOCKSERVER_ARTIFACTS when CI names a folder."""
+    path = tmp_path / name
+    driver.save_screenshot(str(path))
+    if ARTIFACTS is not None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, ARTIFACTS / name)
+    return path
+
+
+def test_two_step_cancellation_followed_live_in_the_dashboard(browser, served, tmp_path):
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{served}/__admin/ui/")
+    Select(by_testid(browser, "scenario-select", '[data-provider="leyr"]')[0]).select_by_value(
+        "leyr/two-step"
+    )
+    wait(
+        browser,
+        lambda _: httpx.get(f"{served}/__admin/health").json()["active"]["leyr"] == "leyr/two-step",
+        "the select to load leyr/two-step",
+    )
+    assert by_testid(browser, "outbox-code") == []
+
+    with httpx.Client(base_url=served, headers=LEYR_AUTH) as http:
+        pending = http.patch(f"{LEYR}/2001", json={"status": "cancelled"}).json()
+        assert pending["status"] == "awaiting_confirmation"
+        # The code shows up without a reload, as the patient would read it.
+        code = wait(browser, lambda d: text_of(d, "outbox-code"), "the code in the outbox")
+        sent = httpx.get(f"{served}/__admin/messages").json()["messages"][-1]
+        assert code == sent["code"] and sent["new_id"] == pending["id"]
+
+        confirmed = http.patch(f"{LEYR}/{pending['id']}", json={"confirmation": {"code": code}})
+        assert confirmed.json()["status"] == "cancelled"
+
+    row = f'[data-status="200"][data-path="{LEYR}/{pending["id"]}"]'
+    wait(browser, lambda d: by_testid(d, "journal-row", row), "the confirmation's journal row")
+    screenshot(browser, tmp_path, "dashboard-two-step.png")
+
+    click(browser, "reset-button")
+    wait(browser, lambda d: not by_testid(d, "journal-row"), "an empty journal after reset")
+    assert by_testid(browser, "outbox-code") == []
+    assert (tmp_path / "dashboard-two-step.png").stat().st_size > 10_000
+
+
+def test_a_hostile_body_shows_as_text(browser, served):
+    script = "<script>document.title='owned'</script><img src=x onerror=document.title='owned'>"
+    httpx.patch(
+        f"{served}/v1/appointments/appt_a1b2c3d4e5",
+        content=f'{{"status": "{script}"}}'.encode(),
+        headers={"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"},
+    )
+    browser.get(f"{served}/__admin/ui/")
+    click(browser, "journal-row")  # open the exchange
+    assert script in text_of(browser, "journal-row")
+    assert (
+        browser.execute_script("return document.querySelectorAll('main script, main img').length")
+        == 0
+    )
+    assert browser.title == "mockserver dashboard"
+    assert by_testid(browser, "violation-row")
+
+
+def test_the_clock_buttons_move_the_mock_clock(browser, served):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served}/__admin/ui/")
+    before = text_of(browser, "clock-now", '[data-provider="huskyvoice"]')
+    browser.find_element(
+        By.CSS_SELECTOR,
+        'button[data-action="advance"][data-provider="huskyvoice"][data-seconds="86400"]',
+    ).click()
+    wait(
+        browser,
+        lambda d: text_of(d, "clock-now", '[data-provider="huskyvoice"]') != before,
+        "the clock to move",
+    )
+    after = httpx.get(f"{served}/__admin/clock").json()["huskyvoice"]["now"]
+    assert text_of(browser, "clock-now", '[data-provider="huskyvoice"]') == after
+    assert after[:10] == "2026-05-27"
+
+
+def test_a_token_protected_mock_asks_for_the_token(browser, tmp_path):
+    with running_cli(["--admin-token", "s3cret-token"]) as run:
+        browser.get(f"{run.base_url}/__admin/ui/")
+        assert by_testid(browser, "token-needed"), browser.page_source[:2000]
+        assert by_testid(browser, "journal-row") == [] and by_testid(browser, "reset-button") == []
+        browser.find_element("id", "token").send_keys("s3cret-token")
+        browser.find_element("css selector", "#token-form button").click()
+        wait(browser, lambda d: by_testid(d, "reset-button"), "the unlocked dashboard")
+        assert len(by_testid(browser, "scenario-select")) == 2
+        browser.execute_script("sessionStorage.clear()")
