@@ -19,6 +19,7 @@ from mockserver.commands import CommandError, SetClock
 from mockserver.documents import JournalEntry, OutboxMessage, Violation
 from mockserver.engine import MockEngine
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
+from mockserver.recorded import RecordedExchange
 from mockserver.scenarios import ScenarioError
 
 T = TypeVar("T")
@@ -221,11 +222,11 @@ class _Records(Generic[T]):
         return len(self.all())
 
 
-class RequestLog(_Records[JournalEntry]):
+class RequestLog(_Records[RecordedExchange]):
     """The journal of requests the mock received, oldest first, searched on the mock's side."""
 
-    def all(self) -> list[JournalEntry]:
-        return self._backend.requests({})
+    def all(self) -> list[RecordedExchange]:
+        return [RecordedExchange(entry) for entry in self._backend.requests({})]
 
     def filter(
         self,
@@ -239,7 +240,7 @@ class RequestLog(_Records[JournalEntry]):
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         body: Any = None,
-    ) -> list[JournalEntry]:
+    ) -> list[RecordedExchange]:
         """Exchanges matching every criterion given: `path` exact or a template
         (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
         to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
@@ -254,11 +255,11 @@ class RequestLog(_Records[JournalEntry]):
             "headers": headers,
             "body": body,
         }
-        return self._backend.requests(_pattern(criteria))
+        return [RecordedExchange(entry) for entry in self._backend.requests(_pattern(criteria))]
 
     def last(
         self, method: str | None = None, path: str | None = None, **criteria: Any
-    ) -> JournalEntry:
+    ) -> RecordedExchange:
         found = self.filter(method, path, **criteria)
         if not found:
             raise AssertionError(self._explain(method, path, criteria, "at least 1", found))
@@ -266,7 +267,7 @@ class RequestLog(_Records[JournalEntry]):
 
     def assert_called(
         self, method: str, path: str, *, times: int = 1, **criteria: Any
-    ) -> list[JournalEntry]:
+    ) -> list[RecordedExchange]:
         """Assert `method path` (with the criteria) was received exactly `times` times."""
         found = self.filter(method, path, **criteria)
         if len(found) != times:
@@ -285,7 +286,7 @@ class RequestLog(_Records[JournalEntry]):
         path: str | None,
         criteria: Mapping[str, Any],
         wanted: str,
-        found: list[JournalEntry],
+        found: list[RecordedExchange],
     ) -> str:
         raw = _pattern({"method": method, "path": path, **criteria})
         lines = [
@@ -381,11 +382,11 @@ class Stub:
         self._requests = requests
 
     @property
-    def calls(self) -> list[JournalEntry]:
+    def calls(self) -> list[RecordedExchange]:
         return [
             entry
             for entry in self._requests.all()
-            if entry["interaction"] is not None and entry["interaction"]["name"] == self.name
+            if entry.interaction is not None and entry.interaction["name"] == self.name
         ]
 
 

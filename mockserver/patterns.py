@@ -71,10 +71,13 @@ def observed_body(value: Any, present: bool) -> Any:
 
 @dataclass(frozen=True)
 class Value:
-    """One expectation about one value: equals, regex, present, or "is a mapping" (`{}`)."""
+    """One expectation about one value: equals, regex, present, "is a mapping" (`{}`), an
+    object with these fields (`object`: a nested subset), or a list holding these items
+    (`items`: a subset, each expected item matched by a different actual one, in any order)."""
 
     kind: str
     expected: Any = None
+    shown: Any = None  # the pattern as written, for messages (object and items)
 
     def accepts(self, value: Any) -> bool:
         present = value is not _ABSENT
@@ -82,6 +85,12 @@ class Value:
             return present == bool(self.expected)
         if not present:
             return False
+        if self.kind == "object":
+            return isinstance(value, Mapping) and all(
+                v.accepts(_lookup(value, p)) for p, v in self.expected.items()
+            )
+        if self.kind == "items":
+            return isinstance(value, list) and _holds(value, self.expected)
         if self.kind == "regex":
             return isinstance(value, (str, int, float)) and bool(self.expected.search(str(value)))
         if self.kind == "mapping":
@@ -99,7 +108,22 @@ class Value:
             return f"matching /{self.expected.pattern}/"
         if self.kind == "mapping":
             return "an object"
+        if self.kind == "items":
+            return f"a list holding {_show(self.shown)}"
+        if self.kind == "object":
+            return f"an object with {_show(self.shown)}"
         return _show(self.expected)
+
+
+def _holds(actual: list[Any], wanted: tuple[Value, ...]) -> bool:
+    """Each wanted item matches a different actual item (first free match, in order)."""
+    free = list(range(len(actual)))
+    for value in wanted:
+        index = next((i for i in free if value.accepts(actual[i])), None)
+        if index is None:
+            return False
+        free.remove(index)
+    return True
 
 
 def _text(value: Any) -> str:
@@ -129,22 +153,56 @@ def _value(raw: Any, where: str) -> Value:
     return Value("equals", raw)
 
 
-def _body(raw: Any, where: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Value]:
+def _body(
+    raw: Any, where: str, prefix: tuple[str, ...] = (), depth: int = 0
+) -> dict[tuple[str, ...], Value]:
     """Body expectations by JSON path. Keys may be dotted (`confirmation.code`) or nested
-    (`{confirmation: {code: …}}`): both mean the same subset of the body."""
+    (`{confirmation: {code: …}}`): both mean the same subset of the body. A list expects a
+    list holding those items (`{"equals": [...]}` for exactly that list)."""
     if not isinstance(raw, Mapping):
         raise PatternError(where, "is an object of fields to expect")
-    if len(prefix) > MAX_BODY_DEPTH:
+    if depth + len(prefix) > MAX_BODY_DEPTH:
         raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
     found: dict[tuple[str, ...], Value] = {}
     for key, value in raw.items():
         path = (*prefix, *str(key).split("."))
-        at = f"{where}.{key}"
-        if isinstance(value, Mapping) and not (len(value) == 1 and next(iter(value)) in OPERATORS):
-            found.update(_body(value, at, path) if value else {path: Value("mapping")})
-        else:
-            found[path] = _value(value, at)
+        found.update(_expectation(value, f"{where}.{key}", path, depth))
     return found
+
+
+def _expectation(
+    value: Any, at: str, path: tuple[str, ...], depth: int
+) -> dict[tuple[str, ...], Value]:
+    if _is_operator(value):
+        return {path: _value(value, at)}
+    if isinstance(value, Mapping):
+        return _body(value, at, path, depth) if value else {path: Value("mapping")}
+    if isinstance(value, list):
+        return {path: _items(value, at, depth + len(path))}
+    return {path: _value(value, at)}
+
+
+def _is_operator(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in OPERATORS
+
+
+def _items(raw: list[Any], where: str, depth: int) -> Value:
+    """A list pattern: each item a value, an operator, an object subset or a list again."""
+    if depth > MAX_BODY_DEPTH:
+        raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
+    wanted = []
+    for index, item in enumerate(raw):
+        at = f"{where}[{index}]"
+        if _is_operator(item):
+            wanted.append(_value(item, at))
+        elif isinstance(item, Mapping):
+            fields = _body(item, at, (), depth + 1)
+            wanted.append(Value("object", fields, item) if fields else Value("mapping"))
+        elif isinstance(item, list):
+            wanted.append(_items(item, at, depth + 1))
+        else:
+            wanted.append(Value("equals", item))
+    return Value("items", tuple(wanted), raw)
 
 
 def _lookup(body: Any, path: tuple[str, ...]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,8 @@ def test_patterns_that_match(raw):
         ({"body": {"status": "canceled"}}, 'body.status: expected "canceled", got "cancelled"'),
         ({"body": {"confirmation": {"code": "1"}}}, 'body.confirmation.code: expected "1"'),
         ({"body": {"status": {"present": False}}}, "body.status: expected absent"),
-        ({"body": {"ids": ["a"]}}, 'body.ids: expected ["a"], got ["a", "b"]'),
+        ({"body": {"ids": ["c"]}}, 'body.ids: expected a list holding ["c"], got ["a", "b"]'),
+        ({"body": {"ids": {"equals": ["a"]}}}, 'body.ids: expected ["a"], got ["a", "b"]'),
         ({"body": {"status": {}}}, "body.status: expected an object"),
         ({"status": 404}, "status: expected 404, got 200"),
         ({"appointment": "appt_other"}, 'appointment: expected "appt_other"'),
@@ -262,3 +264,43 @@ def test_scenario_interactions_accept_nested_body_subsets_and_appointments(tmp_p
         engine.reset()
         busy = http.patch(url, json={"status": "cancelled", "notes": "urgent"}, headers=AUTH)
         assert busy.status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("items", "matches"),
+    [
+        (["b"], True),
+        (["b", "a"], True),  # any order
+        ([], True),
+        (["a", "a"], False),  # each expected item needs an item of its own
+        (["a", "b", "c"], False),
+        ([{"regex": "^b$"}], True),
+    ],
+)
+def test_a_list_in_a_body_pattern_is_a_subset(items, matches):
+    assert parse_pattern({"body": {"ids": items}}).matches(CANCEL) is matches
+
+
+def test_list_items_that_are_objects_match_by_subset_and_nest():
+    seen = Observed(
+        method="PATCH",
+        path="/x",
+        body={"items": [{"id": 1, "tags": ["x", "y"]}, {"id": 2, "tags": []}]},
+    )
+    assert parse_pattern({"body": {"items": [{"id": 2}]}}).matches(seen)
+    assert parse_pattern({"body": {"items": [{"tags": ["y"]}]}}).matches(seen)
+    assert not parse_pattern({"body": {"items": [{"id": 3}]}}).matches(seen)
+    assert not parse_pattern({"body": {"items": [{"id": 1}, {"id": 1}]}}).matches(seen)
+    assert not parse_pattern({"body": {"items": ["x"]}}).matches(
+        Observed("GET", "/", body={"items": "x"})
+    )
+    [difference] = parse_pattern({"body": {"items": [{"id": 3}]}}).difference(seen)
+    assert difference.startswith('body.items: expected a list holding [{"id": 3}], got')
+
+
+def test_list_patterns_nested_too_deep_are_refused():
+    deep: Any = "x"
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(PatternError, match="nests more than 64"):
+        parse_pattern({"body": {"ids": deep}})
