@@ -32,7 +32,11 @@ def test_example_suite_against_the_installed_wheel(built_wheel, tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
     where = subprocess.run(
-        [str(python), "-c", "import mockserver, pytest_plugin; print(mockserver.__file__)"],
+        [
+            str(python),
+            "-c",
+            "import mockserver, pytest_appointment_mockserver; print(mockserver.__file__)",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -14,7 +14,7 @@ from test_server_and_cli import seed_curl
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mockserver"
-FORBIDDEN = {"starlette", "uvicorn", "pytest", "httpx", "pytest_plugin"}
+FORBIDDEN = {"starlette", "uvicorn", "pytest", "httpx", "pytest_appointment_mockserver"}
 # The edges: modules that adapt the core to HTTP, sockets, files or tests. Every other module
 # is core, whether or not it is listed anywhere.
 EDGES = {
@@ -26,6 +26,9 @@ EDGES = {
     "mockserver.dashboard",  # the dashboard's HTML (pure rendering)
     "mockserver.dashboard_routes",
     "mockserver.guard",
+    "mockserver.handle",  # the pytest fixture's handle
+    "mockserver.recorded",  # journal entries typed for tests
+    "mockserver.session",  # a session's server, control, transports and clients
     "mockserver.har",
     "mockserver.html",  # the escaping HTML builder the dashboard draws with  # the journal in HTTP Archive form, for the admin API
     "mockserver.journal_params",  # the admin API's listing parameters
@@ -102,12 +105,16 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
     assert "mockserver/_bundled/scenarios/huskyvoice/direct-cancel.yaml" in names
     assert "mockserver/_bundled/schemas/scenario.schema.json" in names
     assert "mockserver/_bundled/schemas/huskyvoice/appointment.json" in names
-    assert "pytest_plugin/plugin.py" in names
-    assert {"mockserver/py.typed", "pytest_plugin/py.typed"} <= set(names)  # typed for users
+    # The plugin installs under its own distinctive name, never as a generic `pytest_plugin`.
+    assert "pytest_appointment_mockserver/plugin.py" in names
+    assert not [n for n in names if n.startswith("pytest_plugin/")]
+    typed = {"mockserver/py.typed", "pytest_appointment_mockserver/py.typed"}
+    assert typed <= set(names)  # typed for users
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "mockserver = mockserver.cli:main" in text
     assert "[pytest11]" in text
+    assert "mockserver = pytest_appointment_mockserver.plugin" in text
 
 
 def test_installed_wheel_serves_the_seed_example(built_wheel, tmp_path):

@@ -554,3 +554,107 @@ def test_one(mockserver):
 """,
     )
     result.assert_outcomes(passed=1)
+
+
+def test_a_project_with_its_own_pytest_plugin_module_runs(pytester):
+    """The plugin installs as `pytest_appointment_mockserver`: a project's own `pytest_plugin`
+    module (a common name) neither shadows it nor is shadowed by it."""
+    pytester.makepyfile(pytest_plugin="OWN = 'the project module'")
+    pytester.makeconftest("pytest_plugins = ['pytest_plugin']")
+    result = run(
+        pytester,
+        """
+import pytest_plugin
+
+def test_both(mockserver):
+    assert pytest_plugin.OWN == "the project module"
+    assert mockserver.client.get("/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY).status_code == 200
+""",
+        subprocess=True,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_handle_is_importable_from_mockserver_and_typed(pytester, tmp_path):
+    """A downstream suite annotates with `mockserver.MockServerHandle` and mypy --strict sees
+    real types, not Any."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "typed_suite.py"
+    source.write_text(
+        """
+from mockserver import MockServerHandle, RecordedExchange
+
+def check(mockserver: MockServerHandle) -> None:
+    reveal_type(mockserver.requests)
+    reveal_type(mockserver.requests.last("PATCH"))
+    reveal_type(mockserver.client)
+    reveal_type(mockserver.transport)
+    entry: RecordedExchange = mockserver.requests.assert_called("GET", "/v1/appointments")[0]
+    reveal_type(entry.status)
+    reveal_type(entry.headers)
+    reveal_type(mockserver.stub("GET", "/v1/appointments").calls)
+"""
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(source)],
+        capture_output=True,
+        text=True,
+    )
+    revealed = [
+        line.split("Revealed type is ")[1]
+        for line in result.stdout.splitlines()
+        if "Revealed" in line
+    ]
+    assert revealed == [
+        '"mockserver.control.RequestLog"',
+        '"mockserver.recorded.RecordedExchange"',
+        '"httpx._client.Client"',
+        '"httpx._transports.base.BaseTransport"',
+        '"int"',
+        '"dict[str, str]"',
+        '"list[mockserver.recorded.RecordedExchange]"',
+    ], result.stdout
+    assert "Success: no issues found" in result.stdout, result.stdout
+
+
+def test_journal_entries_are_typed_objects(pytester):
+    result = run(
+        pytester,
+        """
+def test_entries(mockserver):
+    mockserver.client.get("/v1/appointments", params={"date": "2026-06-15"}, headers=HUSKY)
+    mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers={**HUSKY, "X-Trace": "t-1"})
+    entry = mockserver.requests.last("PATCH", "/v1/appointments/{id}", headers={"x-trace": "t-1"})
+    assert (entry.method, entry.path, entry.status) == ("PATCH", "/v1/appointments/appt_a1b2c3d4e5", 200)
+    assert entry.json() == {"status": "cancelled"} and entry["body"] == {"status": "cancelled"}
+    assert entry.headers["x-trace"] == "t-1"
+    assert entry.response_json()["data"]["status"] == "cancelled"
+    assert entry.response_headers["content-type"] == "application/json"
+    assert entry.operation == "updateAppointment" and entry.provider == "huskyvoice"
+    search = mockserver.requests.last("GET", query={"date": "2026-06-15"})
+    assert search.query == {"date": "2026-06-15"}
+    import pytest
+    with pytest.raises(ValueError, match="no body"):
+        search.json()
+""",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_body_assertions_take_lists_by_subset(pytester):
+    result = run(
+        pytester,
+        """
+LEYR = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments"
+
+def test_bulk(mockserver):
+    reply = mockserver.client.patch(LEYR, json={"ids": ["1001", "1002"], "status": "cancelled"}, headers=CLIENT)
+    assert reply.status_code == 200, reply.text
+    mockserver.requests.assert_called("PATCH", LEYR, body={"ids": ["1002"]})
+    mockserver.requests.assert_not_called("PATCH", LEYR, body={"ids": ["1003"]})
+    mockserver.requests.assert_not_called("PATCH", LEYR, body={"ids": {"equals": ["1002"]}})
+""",
+    )
+    result.assert_outcomes(passed=1)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.documents import Violation
+    from mockserver.engine import MockEngine
+    from mockserver.handle import MockServerHandle
+    from mockserver.session import MockSession
 
 MARKER = "mockserver_scenario"
 
@@ -134,7 +135,7 @@ class _Settings:
             _check_port(self.port)
 
     @cached_property
-    def engine(self) -> Any:
+    def engine(self) -> MockEngine:
         """The engine, built once: by the start-up check when options are given, else lazily."""
         from mockserver import MockEngine, ScenarioError
 
@@ -160,169 +161,24 @@ def _check_port(port: int) -> None:
 _SETTINGS = pytest.StashKey[_Settings]()
 
 
-class _Session:
-    """The mock this session's tests share: a server the plugin runs, or one named by URL."""
+def _start_session(settings: _Settings) -> MockSession:
+    from mockserver.server import PortInUseError
+    from mockserver.session import MockSession
 
-    def __init__(self, settings: _Settings) -> None:
-        from mockserver.control import EngineBackend, HttpBackend, MockControl
-
-        self.settings = settings
-        self.server: Any = None
-        self.engine: Any = None
-        if settings.url:
-            self.backend: Any = HttpBackend(settings.url)
-            self.control = MockControl(self.backend, settings.url.rstrip("/"))
-            return
-        from mockserver import MockServer
-        from mockserver.server import PortInUseError
-
-        self.engine = settings.engine
-        self.server = MockServer(self.engine, port=settings.port or 0)
-        try:
-            self.server.start()
-        except PortInUseError as error:
-            pytest.exit(f"mockserver: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
-        self.backend = EngineBackend(self.engine)
-        self.control = MockControl(self.backend, self.server.base_url)
-
-    @cached_property
-    def app(self) -> Any:
-        """The ASGI app over this session's engine, for in-process transports."""
-        from mockserver import create_app
-
-        return create_app(self.engine)
-
-    def transport(self) -> Any:
-        from mockserver.transport import ASGITransport, ForwardingTransport
-
-        if self.engine is None:  # --mockserver-url: the server runs elsewhere
-            return ForwardingTransport(self.control.base_url)
-        return ASGITransport(self.app)
-
-    @cached_property
-    def client(self) -> Any:
-        """One httpx client for the whole session: building one costs tens of milliseconds."""
-        import httpx
-
-        return httpx.Client(transport=self.transport(), base_url=self.control.base_url)
-
-    @cached_property
-    def async_client(self) -> Any:
-        import httpx
-
-        return httpx.AsyncClient(transport=self.transport(), base_url=self.control.base_url)
-
-    def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
-        if self.server is not None:
-            self.server.stop()
-        else:
-            self.backend.close()
-
-
-class MockServerHandle:
-    """What the `mockserver` fixture gives a test. See the README's pytest section."""
-
-    def __init__(self, session: _Session) -> None:
-        self._session = session
-        self._control = session.control
-        self.base_url: str = self._control.base_url
-        self.requests = self._control.requests
-        self.messages = self._control.messages
-        self.clock = self._control.clock
-        # Violations a test declared with expect_violation: not reported at teardown.
-        self.expected: set[int] = set()
-
-    @contextmanager
-    def expect_violation(
-        self, method: str | None = None, path: str | None = None, *, problem: str = ""
-    ) -> Iterator[list[Violation]]:
-        """Declare that the block breaks a provider's contract on purpose (a test of a client's
-        error handling): it must record at least one matching violation, and those are not
-        reported at teardown. `path` may be a template; `problem` is a substring of one of the
-        violation's problems (its location or message). Yields the matching violations."""
-        from mockserver.routing import compile_template
-
-        seen = {v["request_id"] for v in self._control.violations}
-        found: list[Violation] = []
-        yield found
-        route = compile_template(path) if path else None
-        for violation in self._control.violations:
-            if violation["request_id"] in seen:
-                continue
-            if method and violation["method"] != method.upper():
-                continue
-            if route and not route.match(violation["path"]):
-                continue
-            texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
-            if problem and not any(problem in text for text in texts):
-                continue
-            found.append(violation)
-        if not found:
-            wanted = " ".join(filter(None, [method, path, problem and f"({problem!r})"]))
-            raise AssertionError(f"expected a contract violation {wanted}; none was recorded")
-        self.expected.update(v["request_id"] for v in found)
-
-    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
-        """Switch the named providers to these scenarios now, with fresh state for them; the
-        other providers keep theirs (one name per provider)."""
-        return self._control.load(*names)
-
-    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Any:
-        """An interaction for this test only, before the scenario's own; see MockControl.stub.
-        `mockserver.stub("PATCH", "/v1/appointments/{appointment_id}", sequence=[…])`"""
-        return self._control.stub(method, path, **interaction)
-
-    def reset(self) -> None:
-        self._control.reset()
-
-    @property
-    def active(self) -> dict[str, str]:
-        return dict(self._control.active)
-
-    @property
-    def scenario(self) -> dict[str, Any]:
-        return self._control.scenario
-
-    def seeded(self, provider: str) -> dict[str, Any]:
-        return self._control.seeded(provider)
-
-    @property
-    def violations(self) -> list[Violation]:
-        return self._control.violations
-
-    @property
-    def transport(self) -> Any:
-        """An httpx transport to the mock for `httpx.Client`: in-process, with no socket,
-        when the plugin runs the mock; plain HTTP when it uses --mockserver-url."""
-        return self._transport()
-
-    @property
-    def async_transport(self) -> Any:
-        """The same for `httpx.AsyncClient`."""
-        return self._transport(asynchronous=True)
-
-    def _transport(self, asynchronous: bool = False) -> Any:
-        return self._session.transport()
-
-    @property
-    def client(self) -> Any:
-        """An `httpx.Client` on the mock (in process, or the --mockserver-url server), built
-        once per session: pass your own headers per request."""
-        return self._session.client
-
-    @property
-    def async_client(self) -> Any:
-        """The same as an `httpx.AsyncClient`."""
-        return self._session.async_client
+    if settings.url:
+        return MockSession(url=settings.url)
+    try:
+        return MockSession(settings.engine, port=settings.port or 0)
+    except PortInUseError as error:
+        pytest.exit(f"mockserver: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")
-def mockserver_session(pytestconfig: pytest.Config) -> Iterator[_Session]:
-    session = _Session(pytestconfig.stash[_SETTINGS])
+def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockSession]:
+    settings = pytestconfig.stash[_SETTINGS]
+    session = _start_session(settings)
     yield session
-    if session.settings.coverage:
+    if settings.coverage:
         pytestconfig.stash[_COVERAGE] = [session.backend.coverage()]
     session.close()
 
@@ -405,11 +261,12 @@ def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
 
 @pytest.fixture
 def mockserver(
-    request: pytest.FixtureRequest, mockserver_session: _Session
+    request: pytest.FixtureRequest, mockserver_session: MockSession
 ) -> Iterator[MockServerHandle]:
     from mockserver.control import ControlError, describe_violations
+    from mockserver.handle import MockServerHandle
 
-    settings = mockserver_session.settings
+    settings = request.config.stash[_SETTINGS]
     try:
         mockserver_session.control.start(*_requested(request.node, settings))
         refused = None
