@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +13,12 @@ import httpx
 class CancellationRefused(Exception):
     """HuskyVoice would not cancel; `code` is its error code."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: str | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,32 @@ def cancel_appointment(
         return Cancelled(payload["data"])
     error = payload.get("error", {})
     raise CancellationRefused(
-        reply.status_code, error.get("code", "UNKNOWN"), error.get("message", "")
+        reply.status_code,
+        error.get("code", "UNKNOWN"),
+        error.get("message", ""),
+        reply.headers.get("Retry-After"),
     )
+
+
+RETRYABLE = {429, 503}
+
+
+def cancel_with_retry(
+    client: httpx.Client,
+    appointment_id: str,
+    *,
+    attempts: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Cancelled:
+    """Cancel, retrying a busy HuskyVoice (429, 503) after its Retry-After (at most 30 s)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return cancel_appointment(client, appointment_id)
+        except CancellationRefused as refused:
+            if refused.status not in RETRYABLE or attempt == attempts:
+                raise
+            sleep(min(float(refused.retry_after or 1), 30.0))
+    raise AssertionError("unreachable")
 
 
 def huskyvoice_client(
