@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.engine import ADMIN_PREFIX, MockEngine
 from mockserver.exchange import MockRequest, Reply
+from mockserver.guard import IN_PROCESS
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -37,7 +37,15 @@ class ProviderEndpoint:
         )
         reply = self.engine.handle(request)
         if reply.delay:
-            await asyncio.sleep(reply.delay)  # outside the engine's lock: others go on
+            # The in-process sync transport waits by blocking its caller (honouring the
+            # client's timeout), so provider traffic needs no event loop there.
+            wait = scope.get("extensions", {}).get(IN_PROCESS, {}).get("wait")
+            if wait is not None:
+                wait(reply.delay)
+            else:
+                import asyncio  # here: an in-process sync suite never needs an event loop
+
+                await asyncio.sleep(reply.delay)  # outside the engine's lock: others go on
         await send_reply(send, reply)
 
 

@@ -393,9 +393,8 @@ class Stub:
 class MockControl:
     """One handle on a mock: what a test reads and changes between its requests."""
 
-    def __init__(self, backend: Backend, base_url: str) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.base_url = base_url
         self.requests = RequestLog(backend)
         self.messages = Outbox(backend)
         self.clock = ClockControl(backend)

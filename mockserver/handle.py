@@ -27,12 +27,17 @@ class MockServerHandle:
     def __init__(self, session: MockSession) -> None:
         self._session = session
         self._control = session.control
-        self.base_url: str = self._control.base_url
         self.requests: RequestLog = self._control.requests
         self.messages: Outbox = self._control.messages
         self.clock: ClockControl = self._control.clock
         # Violations a test declared with expect_violation: not reported at teardown.
         self.expected: set[int] = set()
+
+    @property
+    def base_url(self) -> str:
+        """The mock's address over HTTP (`http://127.0.0.1:<port>`); under --mockserver-url,
+        that server's. The socket server starts on first use."""
+        return self._session.base_url
 
     @contextmanager
     def expect_violation(

@@ -6,12 +6,14 @@ import socket
 import threading
 import time
 from types import TracebackType
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from mockserver.app import create_app
 from mockserver.engine import MockEngine
 from mockserver.guard import AdminPolicy
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -39,6 +41,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def _config(
     engine: MockEngine, *, access_log: bool, log_level: str, admin_policy: AdminPolicy | None
 ) -> uvicorn.Config:
+    import uvicorn  # here, not at the top: an in-process suite never loads it
+
     return uvicorn.Config(
         create_app(engine, admin_policy=admin_policy),
         access_log=access_log,
@@ -70,34 +74,46 @@ class MockServer:
         self.engine = engine or MockEngine()
         self.host = host
         self._requested_port = port
-        self._server = uvicorn.Server(
-            _config(
-                self.engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy
-            )
-        )
+        self._access_log, self._log_level = access_log, log_level
+        self._admin_policy = admin_policy
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     @property
     def base_url(self) -> str:
         return url_for(self.host, self.port)
 
     def start(self, timeout: float = 10.0) -> MockServer:
+        import uvicorn
+
         sock = bind_socket(self.host, self._requested_port)
         self.port = sock.getsockname()[1]
+        server = self._server = uvicorn.Server(
+            _config(
+                self.engine,
+                access_log=self._access_log,
+                log_level=self._log_level,
+                admin_policy=self._admin_policy,
+            )
+        )
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
+            target=server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"mock server did not start on {self.base_url}")
             time.sleep(0.002)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self._thread is None:
+        if self._thread is None or self._server is None:
             return
         self._server.should_exit = True
         self._thread.join(timeout)
@@ -124,6 +140,8 @@ def serve_forever(
     admin_policy: AdminPolicy | None = None,
 ) -> None:
     """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
+    import uvicorn
+
     config = _config(engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

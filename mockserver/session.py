@@ -7,6 +7,7 @@ the server, the control over it, the transports to it and one shared pair of htt
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,16 @@ if TYPE_CHECKING:
     from mockserver.transport import ASGITransport, ForwardingTransport
 
 
+# The address in-process clients name (no socket is opened for it).
+IN_PROCESS_URL = "http://mockserver.local"
+
+
 class MockSession:
-    """Start with an engine (this process serves it, on `port` or a free one) or a URL."""
+    """Start with an engine (this process serves it) or the URL of a running mock.
+
+    With an engine, the socket server starts on the first use of `base_url`, or at once when
+    a `port` is asked for: a suite that only uses the in-process transport never waits for it.
+    """
 
     def __init__(
         self, engine: MockEngine | None = None, *, url: str | None = None, port: int = 0
@@ -33,15 +42,27 @@ class MockSession:
         self.engine = engine
         self.server: MockServer | None = None
         self.backend: Backend
+        self._url = (url or IN_PROCESS_URL).rstrip("/")
+        self._lock = threading.Lock()
         if url is not None:
             self.backend = HttpBackend(url)
-            self.control = MockControl(self.backend, url.rstrip("/"))
-            return
-        assert engine is not None
-        self.server = MockServer(engine, port=port)
-        self.server.start()  # PortInUseError when `port` is taken
-        self.backend = EngineBackend(engine)
-        self.control = MockControl(self.backend, self.server.base_url)
+        else:
+            assert engine is not None
+            self.server = MockServer(engine, port=port)
+            self.backend = EngineBackend(engine)
+            if port:
+                self.server.start()  # PortInUseError when it is taken
+        self.control = MockControl(self.backend)
+
+    @property
+    def base_url(self) -> str:
+        """The mock's address over HTTP; for an engine, its server starts on first use."""
+        if self.server is None:
+            return self._url
+        with self._lock:
+            if not self.server.running:
+                self.server.start()
+        return self.server.base_url
 
     @cached_property
     def app(self) -> MockApp:
@@ -57,20 +78,20 @@ class MockSession:
         from mockserver.transport import ASGITransport, ForwardingTransport
 
         if self.engine is None:
-            return ForwardingTransport(self.control.base_url)
+            return ForwardingTransport(self._url)
         return ASGITransport(self.app)
 
     @cached_property
     def client(self) -> httpx.Client:
         import httpx
 
-        return httpx.Client(transport=self.transport(), base_url=self.control.base_url)
+        return httpx.Client(transport=self.transport(), base_url=self._url)
 
     @cached_property
     def async_client(self) -> httpx.AsyncClient:
         import httpx
 
-        return httpx.AsyncClient(transport=self.transport(), base_url=self.control.base_url)
+        return httpx.AsyncClient(transport=self.transport(), base_url=self._url)
 
     def close(self) -> None:
         if "client" in self.__dict__:

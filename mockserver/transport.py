@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 import httpx
 
+from mockserver.engine import ADMIN_PREFIX
+from mockserver.guard import IN_PROCESS
+
 if TYPE_CHECKING:
+    import asyncio
+
     from starlette.types import ASGIApp, Message
 
 T = TypeVar("T")
 
 
-def _scope(request: httpx.Request) -> dict[str, Any]:
+def _scope(request: httpx.Request, in_process: dict[str, Any]) -> dict[str, Any]:
     url = request.url
+    raw_path = url.raw_path.split(b"?")[0]
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": request.method,
         "scheme": url.scheme,
-        "path": httpx.URL(url.raw_path.split(b"?")[0].decode("ascii")).path,
-        "raw_path": url.raw_path.split(b"?")[0],
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
         "root_path": "",
         "query_string": url.query,
         "headers": [(k.lower(), v) for k, v in request.headers.raw],
@@ -33,11 +40,13 @@ def _scope(request: httpx.Request) -> dict[str, Any]:
         "client": ("127.0.0.1", 0),
         # No browser can reach an in-process app: the admin API's Host and Origin checks,
         # which guard sockets, do not apply.
-        "extensions": {"mockserver.in_process": {}},
+        "extensions": {IN_PROCESS: in_process},
     }
 
 
-async def _call(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Response:
+async def _call(
+    app: ASGIApp, request: httpx.Request, body: bytes, in_process: dict[str, Any] | None = None
+) -> httpx.Response:
     sent = False
     status = 500
     headers: list[tuple[bytes, bytes]] = []
@@ -61,7 +70,7 @@ async def _call(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Resp
             chunks.append(message.get("body", b""))
             complete = not message.get("more_body", False)
 
-    await app(_scope(request), receive, send)
+    await app(_scope(request, in_process or {}), receive, send)
     if not complete:
         # What a socket client sees when the server closes mid-answer.
         raise httpx.RemoteProtocolError(
@@ -75,6 +84,8 @@ async def _timed(
 ) -> httpx.Response:
     """The client's read timeout, as a socket would enforce it: a slow scripted answer
     (`delay_ms`) times out in process exactly as it does over HTTP."""
+    import asyncio
+
     timeout = request.extensions.get("timeout", {}).get("read")
     if timeout is None:
         return await answer
@@ -84,6 +95,33 @@ async def _timed(
         raise httpx.ReadTimeout(
             "timed out waiting for the mock's answer", request=request
         ) from None
+
+
+def _is_admin(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def _blocking_wait(request: httpx.Request) -> Callable[[float], None]:
+    """A scripted delay for a sync client: wait, or time out as its socket would."""
+    timeout = request.extensions.get("timeout", {}).get("read")
+
+    def wait(seconds: float) -> None:
+        if timeout is not None and seconds > timeout:
+            time.sleep(timeout)
+            raise httpx.ReadTimeout("timed out waiting for the mock's answer", request=request)
+        time.sleep(seconds)
+
+    return wait
+
+
+def _run_eagerly(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends, without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("the mock's provider route suspended; it must run to its end at once")
 
 
 class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -101,6 +139,11 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        if not _is_admin(request.url.path):
+            # Provider traffic never suspends once a scripted delay blocks (see `_blocking_wait`):
+            # it runs to its end in one step, with no event loop to go through.
+            answer = _call(self.app, request, body, {"wait": _blocking_wait(request)})
+            return _run_eagerly(answer)
         return self._run(_timed(_call(self.app, request, body), request))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -108,6 +151,8 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return await _timed(_call(self.app, request, body), request)
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        import asyncio  # admin calls only: provider traffic runs without an event loop
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:

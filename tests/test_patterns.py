@@ -200,7 +200,7 @@ def test_admin_closest_requests_explains_each_difference(mock):
 
 @pytest.fixture
 def control(mock):
-    return MockControl(EngineBackend(mock.engine), "http://mock")
+    return MockControl(EngineBackend(mock.engine))
 
 
 def test_handle_filters_by_body_query_headers_and_appointment(mock, control):

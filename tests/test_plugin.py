@@ -658,3 +658,22 @@ def test_bulk(mockserver):
 """,
     )
     result.assert_outcomes(passed=1)
+
+
+def test_an_in_process_suite_opens_no_socket_until_base_url_is_used(pytester):
+    result = run(
+        pytester,
+        """
+def test_in_process_only(mockserver, mockserver_session):
+    assert mockserver.client.get("/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY).status_code == 200
+    assert mockserver_session.server is not None and not mockserver_session.server.running
+
+def test_base_url_starts_the_server(mockserver, mockserver_session):
+    reply = httpx.get(f"{mockserver.base_url}/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY)
+    assert reply.status_code == 200 and mockserver_session.server.running
+    assert mockserver.base_url.startswith("http://127.0.0.1:")
+""",
+        "-p",
+        "no:randomly",
+    )
+    result.assert_outcomes(passed=2)

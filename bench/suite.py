@@ -1,0 +1,199 @@
+"""Suite-level benchmark: one generated downstream suite, run four ways in one interleaved run.
+
+    python bench/suite.py [--tests 500] [--rounds 3]
+
+Every test cancels an appointment and asserts on what the server received. The suite is run
+with the `mockserver` fixture in process (`mockserver.client`), with the fixture over sockets
+(a session-wide `httpx.Client` on `mockserver.base_url`), with respx (an httpx mock, no
+server) and with pytest-httpserver (a real server on a socket), each beside an empty suite of
+the same size. A way's per-test overhead is its time minus the empty suite's, divided by the
+number of tests; the ratios compare ways measured in the same rounds, so the machine's speed
+cancels out. Nothing here asserts a time: it reports. Needs `pip install -e '.[bench]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+CANCELLED = {"success": True, "data": {"id": "appt_a1b2c3d4e5", "status": "cancelled"}}
+
+HEAD = {
+    "empty": "",
+    "inprocess": "",
+    "sockets": """
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="session")
+def http(mockserver_session):
+    with httpx.Client(base_url=mockserver_session.base_url) as client:
+        yield client
+""",
+    "respx": """
+import httpx
+import pytest
+import respx
+
+BODY = BODY_JSON
+
+
+@pytest.fixture(scope="session")
+def http():
+    with httpx.Client(base_url="http://huskyvoice.test") as client:
+        yield client
+""",
+    "httpserver": """
+import httpx
+import pytest
+
+BODY = BODY_JSON
+
+
+@pytest.fixture(scope="session")
+def http(make_httpserver):
+    with httpx.Client(base_url=make_httpserver.url_for("/")) as client:
+        yield client
+""",
+}
+
+# One test of each way: a cancel, then an assertion on the request the server received.
+TEST = {
+    "empty": """
+def test_{n}():
+    pass
+""",
+    "inprocess": """
+def test_{n}(mockserver):
+    reply = mockserver.client.patch(
+        "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
+    )
+    assert reply.json()["data"]["status"] == "cancelled"
+    mockserver.requests.assert_called("PATCH", "/v1/appointments/{{id}}", body={{"status": "cancelled"}})
+""",
+    "sockets": """
+def test_{n}(mockserver, http):
+    reply = http.patch(
+        "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
+    )
+    assert reply.json()["data"]["status"] == "cancelled"
+    mockserver.requests.assert_called("PATCH", "/v1/appointments/{{id}}", body={{"status": "cancelled"}})
+""",
+    "respx": """
+@respx.mock
+def test_{n}(http):
+    route = respx.patch("http://huskyvoice.test/v1/appointments/appt_a1b2c3d4e5").respond(json=BODY)
+    reply = http.patch(
+        "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
+    )
+    assert reply.json()["data"]["status"] == "cancelled"
+    assert route.call_count == 1
+    assert route.calls.last.request.content == b'{{"status":"cancelled"}}'
+""",
+    "httpserver": """
+def test_{n}(httpserver, http):
+    httpserver.expect_request(
+        "/v1/appointments/appt_a1b2c3d4e5", method="PATCH", json={{"status": "cancelled"}}
+    ).respond_with_json(BODY)
+    reply = http.patch(
+        "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
+    )
+    assert reply.json()["data"]["status"] == "cancelled"
+    assert len(httpserver.log) == 1
+""",
+}
+# Each way runs with only the plugins it uses, so none pays for another's start-up.
+PLUGINS_OFF = {
+    "empty": ["no:mockserver", "no:pytest_httpserver"],
+    "inprocess": ["no:pytest_httpserver"],
+    "sockets": ["no:pytest_httpserver"],
+    "respx": ["no:mockserver", "no:pytest_httpserver"],
+    "httpserver": ["no:mockserver"],
+}
+WAYS = ("inprocess", "sockets", "respx", "httpserver")
+
+
+def write_suite(folder: Path, way: str, tests: int) -> None:
+    folder.mkdir(parents=True)
+    body = 'AUTH = {"Authorization": "Bearer YOUR_API_KEY"}\n'
+    body += f"BODY_JSON = {CANCELLED!r}\n" + HEAD[way]
+    body += "".join(TEST[way].format(n=n) for n in range(tests))
+    (folder / "test_generated.py").write_text(body)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+
+
+# As on a developer's machine: compiled and assertion-rewritten modules are cached on disk.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_suite(folder: Path, way: str, tests: int) -> float:
+    """Seconds for `python -m pytest` on the suite, start to exit (collection included)."""
+    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    for plugin in PLUGINS_OFF[way]:
+        command += ["-p", plugin]
+    began = time.perf_counter()
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=ENV)
+    elapsed = time.perf_counter() - began
+    if result.returncode != 0 or f"{tests} passed" not in result.stdout:
+        raise SystemExit(f"{way}: the generated suite failed:\n{result.stdout[-3000:]}")
+    return elapsed
+
+
+def fixture_start() -> float:
+    """The fixture's once-per-session cost, in a fresh process: import, load, serve."""
+    code = (
+        "import time; t = time.perf_counter();"
+        "from mockserver import MockEngine; from mockserver.session import MockSession;"
+        "s = MockSession(MockEngine()); print(time.perf_counter() - t); s.close()"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code], capture_output=True, text=True, check=True, env=ENV
+    )
+    return float(result.stdout.strip())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--tests", type=int, default=500, help="tests in the generated suite")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    options = parser.parse_args()
+    tests = options.tests
+    times: dict[str, list[float]] = {way: [] for way in ("empty", *WAYS)}
+    with tempfile.TemporaryDirectory(prefix="mockserver-suite-bench-") as tmp:
+        for way in times:
+            write_suite(Path(tmp) / way, way, tests)
+            run_suite(Path(tmp) / way, way, tests)  # warm-up: fill the caches, untimed
+        for _ in range(options.rounds):
+            for way in times:
+                times[way].append(run_suite(Path(tmp) / way, way, tests))
+    best = {way: min(runs) for way, runs in times.items()}
+    overhead = {way: (best[way] - best["empty"]) / tests * 1000 for way in WAYS}
+    starts = sorted(fixture_start() for _ in range(5))
+    print(f"{tests} generated tests, best of {options.rounds} interleaved rounds")
+    print(f"{'way':<34}{'suite s':>9}{'ms/test over empty':>20}")
+    names = {
+        "inprocess": "mockserver fixture, in process",
+        "sockets": "mockserver fixture, over sockets",
+        "respx": "respx",
+        "httpserver": "pytest-httpserver",
+    }
+    print(f"{'empty suite':<34}{best['empty']:>9.2f}{'':>20}")
+    for way in WAYS:
+        print(f"{names[way]:<34}{best[way]:>9.2f}{overhead[way]:>20.3f}")
+    print()
+    print(f"in process / respx:              {overhead['inprocess'] / overhead['respx']:.2f}x")
+    print(f"over sockets / pytest-httpserver: {overhead['sockets'] / overhead['httpserver']:.2f}x")
+    print(f"fixture start (median of 5):      {statistics.median(starts):.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
