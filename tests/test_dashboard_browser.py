@@ -66,9 +66,17 @@ def served() -> Iterator[str]:
 
 
 def wait(driver: Any, condition: Any, what: str, timeout: float = 10) -> Any:
+    """The condition's first true value; on a timeout, fails showing what the page held."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, f"waited for {what}")
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    except TimeoutException:
+        text = driver.execute_script("return document.body ? document.body.innerText : ''")
+        raise AssertionError(
+            f"waited {timeout} s for {what}; the page shows:\n{text[:1500]}"
+        ) from None
 
 
 def by_testid(driver: Any, testid: str, extra: str = "") -> list[Any]:
@@ -184,7 +192,7 @@ def test_the_clock_buttons_move_the_mock_clock(browser, served):
 def test_a_token_protected_mock_asks_for_the_token(browser, tmp_path):
     with running_cli(["--admin-token", "s3cret-token"]) as run:
         browser.get(f"{run.base_url}/__admin/ui/")
-        assert by_testid(browser, "token-needed"), browser.page_source[:2000]
+        wait(browser, lambda d: by_testid(d, "token-needed"), "the page asking for the token")
         assert by_testid(browser, "journal-row") == [] and by_testid(browser, "reset-button") == []
         browser.find_element("id", "token").send_keys("s3cret-token")
         browser.find_element("css selector", "#token-form button").click()
