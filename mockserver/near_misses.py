@@ -31,6 +31,9 @@ def near_miss(
     secrets: bool = False,
 ) -> dict[str, Any] | None:
     """The near-miss report for one exchange, or None when it was answered as meant."""
+    answered = exchange.operation is not None and not (problems or exchange.broke_contract)
+    if answered and (exchange.interaction is not None or not interactions):
+        return None  # the common case, decided without parsing the request again
     seen = exchange.observed()
     meant = [i for i in interactions if _same_endpoint(i.pattern, seen)]
     reasons = []
