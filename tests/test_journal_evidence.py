@@ -249,3 +249,62 @@ def test_near_misses_newest_first_and_limited(mock):
     ]
     assert mock.http.get("/__admin/near-misses", params={"limit": "0"}).status_code == 400
     assert mock.http.get("/__admin/near-misses", params={"status": "4xx"}).status_code == 400
+
+
+LISTING_NAMES = [
+    "status",
+    "since",
+    "limit",
+    "cursor",
+    "order",
+    "broke_contract",
+    "format",
+    "method",
+    "path",
+    "body",
+    "provider",
+    "query",
+    "headers",
+    "appointment",
+    "path_regex",
+]
+HOSTILE_VALUES = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "²",
+    "1e309",
+    "nan",
+    "9" * 400,
+    "4xx",
+    "xx",
+    "{",
+    '{"a":',
+    "[]",
+    "null",
+    "\x00",
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+    "<script>",
+    "../..",
+    "%",
+    "(",
+    "true",
+    "newest",
+]
+
+
+def test_hostile_listing_parameters_never_crash(mock):
+    """Every listing, near-miss and dashboard parameter, given every hostile value: a 200 or a
+    400 that says why, never a 500, and the journal unchanged."""
+    import itertools
+
+    mock.cancel()
+    before = journal(mock)["requests"]
+    for name, value in itertools.product(LISTING_NAMES, HOSTILE_VALUES):
+        for path in ("/__admin/requests", "/__admin/ui/", "/__admin/ui/sections"):
+            reply = mock.http.get(path, params={name: value})
+            assert reply.status_code in (200, 400), (path, name, value, reply.text[:200])
+        reply = mock.http.get("/__admin/near-misses", params={name: value})
+        assert reply.status_code in (200, 400), (name, value)
+    assert journal(mock)["requests"] == before
