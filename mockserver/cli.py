@@ -177,7 +177,11 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(str(error))
     url = url_for(args.host, sock.getsockname()[1])
     active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
-    print(f"mockserver on {url} ({active}); admin API at {url}/__admin; Ctrl-C stops", flush=True)
+    print(
+        f"mockserver on {url} ({active}); dashboard at {url}/__admin/ui/; admin API at "
+        f"{url}/__admin; Ctrl-C stops",
+        flush=True,
+    )
     # Everything loaded so far lives as long as the server: keep it out of the collector's
     # full passes, which would otherwise show up as latency spikes under load.
     gc.freeze()

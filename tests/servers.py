@@ -22,6 +22,7 @@ class Run:
         self.returncode: int | None = None
         self.stderr = ""
         self.stdout = ""
+        self.banner = ""  # the first line `serve` prints
 
 
 @contextmanager
@@ -50,6 +51,7 @@ def running_cli(
             process.kill()
             raise AssertionError(f"no banner: {line!r} {process.communicate()[1]}")
         run = Run(found.group(1))
+        run.banner = line
         yield run
     finally:
         if process.poll() is None:

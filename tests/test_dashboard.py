@@ -14,6 +14,7 @@ from mockserver import MockEngine, MockServer
 from mockserver.dashboard import PAGE_SIZE
 from mockserver.guard import AdminPolicy
 from mockserver.html import Markup, el
+from servers import running_cli
 
 LEYR_TWO_STEP = "/api/emrs/anitasystems/care-units/L0_1/appointments"
 LEYR_AUTH = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
@@ -223,3 +224,11 @@ def test_markup_builder_escapes_text_and_attributes():
     )
     assert el("input", {"checked": True, "disabled": False, "value": None}) == "<input checked>"
     assert el("ul", {}, [el("li", {}, n) for n in (1, 2)], None) == "<ul><li>1</li><li>2</li></ul>"
+
+
+def test_serve_names_the_dashboard_and_serves_it():
+    with running_cli([]) as run:
+        url = re.search(r"dashboard at (\S+);", run.banner).group(1)
+        assert url == f"{run.base_url}/__admin/ui/"
+        page = httpx.get(url)
+        assert page.status_code == 200 and 'data-testid="reset-button"' in page.text
