@@ -170,71 +170,56 @@ def _section(title: str, *content: object, count: int | None = None) -> Markup:
 
 
 def _scenarios(snapshot: Snapshot) -> Markup:
-    cards = []
-    for provider in snapshot.providers:
-        active = snapshot.active.get(provider, "")
-        choices = [s for s in snapshot.scenarios if s["provider"] == provider]
-        described = next((s["description"] for s in choices if s["name"] == active), "")
-        options = [
-            el(
-                "option",
-                {"value": s["name"], "selected": s["name"] == active, "title": s["description"]},
-                s["name"] + ("" if s["source"] == "builtin" else f"  ({s['source']})"),
-            )
-            for s in choices
-        ]
-        clock = snapshot.clocks.get(provider, {})
-        cards.append(
-            el(
-                "article",
-                {"class": "provider"},
-                el("h3", {}, provider),
-                el(
-                    "label",
-                    {},
-                    "Scenario ",
-                    el(
-                        "select",
-                        {
-                            "data-testid": "scenario-select",
-                            "data-provider": provider,
-                            "data-action": "load",
-                        },
-                        options,
-                    ),
-                ),
-                el("p", {"class": "description"}, described),
-                el(
-                    "p",
-                    {"class": "clock"},
-                    "Mock clock ",
-                    el(
-                        "time",
-                        {"data-testid": "clock-now", "data-provider": provider},
-                        clock.get("now", ""),
-                    ),
-                    " frozen" if clock.get("frozen") else " running",
-                ),
-                el(
-                    "div",
-                    {"class": "clock-steps"},
-                    [
-                        el(
-                            "button",
-                            {
-                                "type": "button",
-                                "data-action": "advance",
-                                "data-provider": provider,
-                                "data-seconds": seconds,
-                            },
-                            label,
-                        )
-                        for label, seconds in CLOCK_STEPS
-                    ],
-                ),
-            )
-        )
+    cards = [_provider_card(snapshot, provider) for provider in snapshot.providers]
     return _section("Scenarios and clocks", el("div", {"class": "providers"}, cards))
+
+
+def _provider_card(snapshot: Snapshot, provider: str) -> Markup:
+    """One provider: its scenario switcher with the active one's description, and its clock."""
+    active = snapshot.active.get(provider, "")
+    choices = [s for s in snapshot.scenarios if s["provider"] == provider]
+    described = next((s["description"] for s in choices if s["name"] == active), "")
+    options = [
+        el(
+            "option",
+            {"value": s["name"], "selected": s["name"] == active, "title": s["description"]},
+            s["name"] + ("" if s["source"] == "builtin" else f"  ({s['source']})"),
+        )
+        for s in choices
+    ]
+    switcher = {"data-testid": "scenario-select", "data-provider": provider, "data-action": "load"}
+    return el(
+        "article",
+        {"class": "provider"},
+        el("h3", {}, provider),
+        el("label", {}, "Scenario ", el("select", switcher, options)),
+        el("p", {"class": "description"}, described),
+        _clock(provider, snapshot.clocks.get(provider, {})),
+    )
+
+
+def _clock(provider: str, clock: Mapping[str, Any]) -> Markup:
+    steps = [
+        el(
+            "button",
+            {
+                "type": "button",
+                "data-action": "advance",
+                "data-provider": provider,
+                "data-seconds": seconds,
+            },
+            label,
+        )
+        for label, seconds in CLOCK_STEPS
+    ]
+    now = el("time", {"data-testid": "clock-now", "data-provider": provider}, clock.get("now", ""))
+    state = " frozen" if clock.get("frozen") else " running"
+    return join(
+        [
+            el("p", {"class": "clock"}, "Mock clock ", now, state),
+            el("div", {"class": "clock-steps"}, steps),
+        ]
+    )
 
 
 def _outbox(messages: Sequence[OutboxMessage]) -> Markup:
