@@ -501,7 +501,6 @@ class MockEngine:
         started: Stopwatch,
     ) -> None:
         """Journal the exchange; its duration counts the mock's work and any scripted delay."""
-        _, response_headers = reply.wire()
         elapsed_ms = started.elapsed_ms() + reply.delay * 1000
         self._recorder.record(
             Exchange(
@@ -519,7 +518,9 @@ class MockEngine:
                 appointment=reply.appointment,
                 received_at=started.wall,
                 duration_ms=elapsed_ms,
-                response_headers=response_headers,
+                response_type=reply.content_type,
+                response_length=len(reply.sent_body()),
+                response_extra=reply.headers,
                 operation=None if reply.operation is None else reply.operation.operation_id,
             ),
             reply.request_problems,

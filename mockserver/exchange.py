@@ -78,14 +78,18 @@ class Reply:
     # The documented operation that answered, when the provider's pipeline routed the request.
     operation: Operation | None = None
 
-    def wire(self) -> tuple[bytes, dict[str, str]]:
-        """The body and headers as sent (a `malformed_body` fault cuts the body in half)."""
+    def sent_body(self) -> bytes:
+        """The body as sent: a `malformed_body` fault cuts it in half (its declared length
+        matches, so the client reads bad JSON)."""
         payload = self.payload if self.payload is not None else b""
         if self.fault == "malformed_body":
-            payload = payload[: max(1, len(payload) // 2)]  # declared length matches: bad JSON
-        headers = {"content-type": self.content_type, "content-length": str(len(payload))}
-        headers.update((name.lower(), value) for name, value in self.headers.items())
-        return payload, headers
+            return payload[: max(1, len(payload) // 2)]
+        return payload
+
+    def wire(self) -> tuple[bytes, dict[str, str]]:
+        """The body and headers as sent."""
+        payload = self.sent_body()
+        return payload, wire_headers(self.content_type, len(payload), self.headers)
 
     def encoded(self) -> bytes:
         if self.raw is not None:
@@ -93,6 +97,13 @@ class Reply:
         if self.body is None:
             return b""
         return dumps(self.body)
+
+
+def wire_headers(content_type: str, length: int, extra: Mapping[str, str]) -> dict[str, str]:
+    """An answer's headers as sent: its content type and length, then its own."""
+    headers = {"content-type": content_type, "content-length": str(length)}
+    headers.update((name.lower(), value) for name, value in extra.items())
+    return headers
 
 
 class ApiError(Exception):

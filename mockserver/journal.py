@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.documents import InteractionNote, JournalEntry
-from mockserver.exchange import NOT_JSON, clip, deeper_than, dumps, loads
+from mockserver.exchange import NOT_JSON, clip, deeper_than, dumps, loads, wire_headers
 from mockserver.patterns import Observed, RequestPattern, observed_body
 
 DEFAULT_JOURNAL_SIZE = 10_000
@@ -47,7 +47,9 @@ class Exchange:
         "query",
         "received_at",
         "response",
-        "response_headers",
+        "response_extra",
+        "response_length",
+        "response_type",
         "scenario",
         "status",
     )
@@ -69,14 +71,19 @@ class Exchange:
         appointment: str | None = None,
         received_at: float = 0.0,
         duration_ms: float = 0.0,
-        response_headers: Mapping[str, str] | None = None,
+        response_type: str = "application/json",
+        response_length: int = 0,
+        response_extra: Mapping[str, str] | None = None,
         operation: str | None = None,
     ) -> None:
         self.id = 0
         self.at = at
         self.received_at = received_at  # seconds since the epoch, by the wall clock
         self.duration_ms = duration_ms
-        self.response_headers = tuple((response_headers or {}).items())
+        # The answer's headers, kept as parts and assembled when read: recording stays cheap.
+        self.response_type = response_type
+        self.response_length = response_length
+        self.response_extra = response_extra or {}
         self.operation = operation
         self.broke_contract = False
         self.provider = provider
@@ -123,7 +130,9 @@ class Exchange:
             "body": _decoded(self.body),
             "status": self.status,
             "response": None if self.response is None else _decoded(self.response),
-            "response_headers": dict(self.response_headers),
+            "response_headers": wire_headers(
+                self.response_type, self.response_length, self.response_extra
+            ),
             "operation": self.operation,
             "interaction": None if self.interaction is None else self.interaction.copy(),
             "broke_contract": self.broke_contract,
