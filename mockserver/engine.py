@@ -303,22 +303,21 @@ class MockEngine:
         problems: dict[int, list[ProblemDocument]] = {}
         for violation in self._recorder.violations():
             problems.setdefault(violation["request_id"], []).extend(violation["problems"])
+        with self._lock:  # the interactions in force now, as a request would see them
+            scripted = {
+                name: list(state.script.interactions) for name, state in self.states.items()
+            }
+        every_operation = [op for p in self.providers.values() for op in p.router.operations]
         found: list[dict[str, Any]] = []
         for exchange in reversed(self._recorder.exchanges()):
             if len(found) == limit:
                 break
             provider = self.providers.get(exchange.provider or "")
-            state = self.states.get(exchange.provider or "")
-            operations = (
-                provider.router.operations
-                if provider is not None
-                else [op for p in self.providers.values() for op in p.router.operations]
-            )
             report = near_miss(
                 exchange,
                 problems.get(exchange.id, []),
-                operations,
-                state.script.interactions if state is not None else [],
+                every_operation if provider is None else provider.router.operations,
+                scripted.get(exchange.provider or "", []),
                 secrets=self._recorder.secrets,
             )
             if report is not None:
