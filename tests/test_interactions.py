@@ -711,3 +711,27 @@ def test_a_client_timeout_holds_in_process_as_over_sockets(mock_for):
         mock.http.patch(PATCH, json={"status": "cancelled"}, headers=AUTH, timeout=0.3)
     assert mock.engine.state("huskyvoice").appointments[SEED_ID]["status"] == "cancelled"
     assert mock.http.get(PATCH, headers=AUTH, timeout=5).status_code == 200  # slow, in time
+
+
+def test_a_client_timeout_holds_for_async_clients_and_inside_a_running_loop(mock_for):
+    import asyncio
+
+    from mockserver import create_app
+    from mockserver.transport import ASGITransport
+
+    mock = mock_for("huskyvoice/slow")
+    transport = ASGITransport(create_app(mock.engine))
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://mock", headers=AUTH
+        ) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                await client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
+            assert (await client.get(PATCH, timeout=5)).status_code == 200
+        # A sync client inside a running loop (a sync library in an async test) times out too.
+        with httpx.Client(transport=transport, base_url="http://mock", headers=AUTH) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
+
+    asyncio.run(scenario())
