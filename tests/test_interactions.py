@@ -730,8 +730,10 @@ def test_a_client_timeout_holds_for_async_clients_and_inside_a_running_loop(mock
                 await client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
             assert (await client.get(PATCH, timeout=5)).status_code == 200
         # A sync client inside a running loop (a sync library in an async test) times out too.
-        with httpx.Client(transport=transport, base_url="http://mock", headers=AUTH) as client:
-            with pytest.raises(httpx.ReadTimeout):
-                client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
+        with (
+            httpx.Client(transport=transport, base_url="http://mock", headers=AUTH) as client,
+            pytest.raises(httpx.ReadTimeout),
+        ):
+            client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
 
     asyncio.run(scenario())
