@@ -232,3 +232,12 @@ def test_serve_names_the_dashboard_and_serves_it():
         assert url == f"{run.base_url}/__admin/ui/"
         page = httpx.get(url)
         assert page.status_code == 200 and 'data-testid="reset-button"' in page.text
+
+
+def test_the_page_keeps_to_the_admin_host_check():
+    """DNS rebinding: a page served to another host name gets nothing, as the admin API."""
+    with MockServer(MockEngine()) as server:
+        for path in ("/__admin/ui/", "/__admin/ui/sections", "/__admin/ui/static/dashboard.js"):
+            reply = httpx.get(f"{server.base_url}{path}", headers={"Host": "evil.example"})
+            assert (reply.status_code, reply.json()["error"]["code"]) == (403, "FORBIDDEN_HOST")
+        assert httpx.get(f"{server.base_url}/__admin/ui/").status_code == 200
