@@ -18,7 +18,7 @@ from mockserver.engine import MockEngine
 from mockserver.exchange import MAX_BODY_DEPTH, deeper_than, loads, may_nest_deeper
 from mockserver.guard import IN_PROCESS, AdminPolicy, refusal
 from mockserver.har import har_log
-from mockserver.journal_params import ListingError, parse_listing
+from mockserver.journal_params import MAX_PAGE, ListingError, parse_listing, whole_param
 from mockserver.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.resources import package_version
 from mockserver.scenarios import ScenarioError, UnknownScenarioError
@@ -179,10 +179,11 @@ async def requests(engine: MockEngine, request: Request) -> Result:
 
 
 def _limit(request: Request, default: int) -> int:
-    text = request.query_params.get("limit", str(default))
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1000:
-        raise AdminError(400, "BAD_REQUEST", "limit: a whole number from 1 to 1000")
-    return int(text)
+    try:
+        limit = whole_param(request.query_params, "limit", 1, MAX_PAGE)
+    except ListingError as error:
+        raise AdminError(400, "BAD_REQUEST", str(error)) from None
+    return default if limit is None else limit
 
 
 async def closest_requests(engine: MockEngine, request: Request) -> Result:

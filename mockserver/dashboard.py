@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 from mockserver.documents import JournalEntry, OutboxMessage, Violation
 from mockserver.html import Markup, el, join
+from mockserver.journal import JournalQuery
+from mockserver.patterns import parse_pattern
 
 UI_PREFIX = "/__admin/ui"
 PAGE_SIZE = 50
@@ -31,18 +33,16 @@ class JournalFilter:
     violations_only: bool = False
     cursor: int | None = None
 
-    def listing(self) -> dict[str, str]:
-        """As GET /__admin/requests parameters."""
-        params = {"order": "newest", "limit": str(PAGE_SIZE)}
-        if self.provider:
-            params["provider"] = self.provider
-        if self.status:
-            params["status"] = self.status
-        if self.violations_only:
-            params["broke_contract"] = "true"
-        if self.cursor is not None:
-            params["cursor"] = str(self.cursor)
-        return params
+    def query(self) -> JournalQuery:
+        """The journal page these filters show: newest first, PAGE_SIZE rows."""
+        return JournalQuery(
+            pattern=parse_pattern({"provider": self.provider}) if self.provider else None,
+            status_class=int(self.status[0]) if self.status else None,
+            broke_contract=True if self.violations_only else None,
+            newest_first=True,
+            cursor=self.cursor,
+            limit=PAGE_SIZE,
+        )
 
     def link(self, **change: Any) -> str:
         """The page's own address with these filters, `change` applied."""
@@ -75,10 +75,11 @@ class Snapshot:
     filter: JournalFilter = field(default_factory=JournalFilter)
 
 
-def page(snapshot: Snapshot | None, *, locked: bool = False) -> str:
-    """The whole page. `locked`: the admin API wants a token this browser has not given yet;
-    the page then shows how to give it and no data."""
-    body = _locked() if locked or snapshot is None else _layout(sections(snapshot))
+def page(snapshot: Snapshot | None) -> str:
+    """The whole page; without a snapshot, the locked page: the admin API wants a token this
+    browser has not given yet, so it shows how to give it and no data."""
+    locked = snapshot is None
+    body = _locked() if snapshot is None else _layout(sections(snapshot))
     return "<!doctype html>\n" + el(
         "html",
         {"lang": "en"},

@@ -16,7 +16,6 @@ from starlette.routing import BaseRoute, Route
 
 from mockserver.dashboard import STATUS_CLASSES, UI_PREFIX, JournalFilter, Snapshot, page, sections
 from mockserver.engine import MockEngine
-from mockserver.journal_params import ListingError, parse_listing
 
 # The page may load its own script and style, and talk to its own origin; nothing else, and no
 # inline script runs even if a value ever escaped its escaping.
@@ -54,11 +53,7 @@ def journal_filter(request: Request, providers: tuple[str, ...]) -> JournalFilte
 
 
 def snapshot(engine: MockEngine, chosen: JournalFilter) -> Snapshot:
-    try:
-        query, _ = parse_listing(chosen.listing())
-    except ListingError as error:  # the filter was checked: this is the mock's own mistake
-        raise AssertionError(error) from None
-    journal = engine.journal_page(query)
+    journal = engine.journal_page(chosen.query())
     return Snapshot(
         providers=engine.provider_names,
         active={provider: scenario.name for provider, scenario in engine.active().items()},
@@ -81,7 +76,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
 
     async def whole_page(request: Request) -> Response:
         if request.scope.get("extensions", {}).get(LOCKED):
-            return HTMLResponse(page(None, locked=True), headers=SECURITY_HEADERS)
+            return HTMLResponse(page(None), headers=SECURITY_HEADERS)
         try:
             chosen = journal_filter(request, engine.provider_names)
         except FilterError as error:

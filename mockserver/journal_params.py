@@ -48,13 +48,14 @@ def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
         since=_instant(params["since"]) if "since" in params else None,
         broke_contract=_flag(params, "broke_contract"),
         newest_first=order == "newest",
-        cursor=_whole(params, "cursor", 0, 2**63),
-        limit=_whole(params, "limit", 1, MAX_PAGE),
+        cursor=whole_param(params, "cursor", 0, 2**63),
+        limit=whole_param(params, "limit", 1, MAX_PAGE),
     )
     return query, form
 
 
-def _whole(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+def whole_param(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    """A whole-number parameter from `low` to `high` (ASCII digits only), None when absent."""
     text = params.get(name)
     if text is None:
         return None
