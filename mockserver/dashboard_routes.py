@@ -8,7 +8,6 @@ page's buttons call the admin API (PUT /__admin/scenario, POST /__admin/reset, P
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -28,6 +27,7 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+ASSET_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-cache"}
 NEAR_MISSES_SHOWN = 20
 # Set by the admin guard on a page request that lacks the admin token: draw no data.
 LOCKED = "mockserver.ui_locked"
@@ -97,7 +97,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         if name not in ASSETS:
             return Response("not found", status_code=404, media_type="text/plain")
         content = files("mockserver").joinpath("static").joinpath(name).read_bytes()
-        return Response(content, media_type=ASSETS[name], headers=_asset_headers())
+        return Response(content, media_type=ASSETS[name], headers=ASSET_HEADERS)
 
     return [
         Route("/ui", to_page, methods=["GET"]),
@@ -105,10 +105,6 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         Route("/ui/sections", live_sections, methods=["GET"]),
         Route("/ui/static/{name}", asset, methods=["GET"]),
     ]
-
-
-def _asset_headers() -> dict[str, Any]:
-    return {"x-content-type-options": "nosniff", "cache-control": "no-cache"}
 
 
 def is_page_shell(method: str, path: str) -> bool:
