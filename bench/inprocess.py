@@ -55,7 +55,7 @@ def resets(scenarios: str) -> dict[str, float]:
 def _rate(app: Any, seconds: float) -> float:
     import httpx
 
-    from mockserver.transport import ASGITransport
+    from mockserver.testing.transport import ASGITransport
 
     with httpx.Client(transport=ASGITransport(app), base_url="http://mock") as client:
         for _ in range(200):

@@ -151,7 +151,7 @@ def fixture_start() -> float:
     """The fixture's once-per-session cost, in a fresh process: import, load, serve."""
     code = (
         "import time; t = time.perf_counter();"
-        "from mockserver import MockEngine; from mockserver.session import MockSession;"
+        "from mockserver import MockEngine; from mockserver.testing.session import MockSession;"
         "s = MockSession(MockEngine()); print(time.perf_counter() - t); s.close()"
     )
     result = subprocess.run(

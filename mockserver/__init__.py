@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockserver.app import create_app
-from mockserver.engine import MockEngine
-from mockserver.exchange import MockRequest, Reply
-from mockserver.scenarios import Scenario, ScenarioCatalog, ScenarioError, UnknownScenarioError
-from mockserver.server import MockServer
+from mockserver.core.exchange import MockRequest, Reply
+from mockserver.engine.facade import MockEngine
+from mockserver.scenarios.catalog import (
+    Scenario,
+    ScenarioCatalog,
+    ScenarioError,
+    UnknownScenarioError,
+)
+from mockserver.web.app import create_app
+from mockserver.web.server import MockServer
 
 if TYPE_CHECKING:
-    from mockserver.handle import MockServerHandle
-    from mockserver.recorded import RecordedExchange
-    from mockserver.session import MockSession
+    from mockserver.journal.recorded import RecordedExchange
+    from mockserver.testing.handle import MockServerHandle
+    from mockserver.testing.session import MockSession
 
 # Imported on first use: they need httpx, which only test suites install.
 _LAZY = {
-    "MockServerHandle": "mockserver.handle",
-    "MockSession": "mockserver.session",
-    "RecordedExchange": "mockserver.recorded",
+    "MockServerHandle": "mockserver.testing.handle",
+    "MockSession": "mockserver.testing.session",
+    "RecordedExchange": "mockserver.journal.recorded",
 }
 
 

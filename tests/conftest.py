@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from mockserver import MockEngine, create_app
-from mockserver.commands import SetClock
-from mockserver.transport import ASGITransport
+from mockserver.core.commands import SetClock
+from mockserver.testing.transport import ASGITransport
 
 # httpx imports httpcore on first use. Imported here, before any pytester run, it stays loaded:
 # pytester drops the modules a test imported, and httpx would keep mapping the errors of a

@@ -100,7 +100,7 @@ def test_journal_records_and_filters(mock):
 
 
 def test_journal_is_a_bounded_ring():
-    from mockserver.journal import Exchange, Journal
+    from mockserver.journal.ring import Exchange, Journal
 
     journal = Journal(size=3)
     for index in range(5):

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mockserver import MockEngine, MockServer
-from mockserver.guard import AdminPolicy, refusal
+from mockserver.web.guard import AdminPolicy, refusal
 from servers import running_cli
 
 JSON = {"Content-Type": "application/json"}

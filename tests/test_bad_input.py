@@ -69,7 +69,7 @@ def test_body_over_one_mebibyte_is_413(mock):
 
 
 def test_huge_declared_length_is_refused_without_reading(mock):
-    from mockserver.app import READ_LIMIT_BYTES
+    from mockserver.web.app import READ_LIMIT_BYTES
 
     reply = mock.http.patch(PATCH_URL, content=b"x" * (READ_LIMIT_BYTES + 10), headers=JSON)
     assert reply.status_code == 413

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import AUTH, SEED_ID, in_process_client, write_scenario
 from mockserver import MockEngine, MockServer
-from mockserver.dashboard import PAGE_SIZE
-from mockserver.guard import AdminPolicy
-from mockserver.html import Markup, el
+from mockserver.web.dashboard import PAGE_SIZE
+from mockserver.web.guard import AdminPolicy
+from mockserver.web.html import Markup, el
 from servers import running_cli
 
 LEYR_TWO_STEP = "/api/emrs/anitasystems/care-units/L0_1/appointments"
@@ -149,7 +149,7 @@ def test_a_long_journal_shows_one_page_and_pages_the_rest():
 
 
 def engine_request(engine: MockEngine, n: int) -> None:
-    from mockserver.exchange import MockRequest
+    from mockserver.core.exchange import MockRequest
 
     engine.handle(
         MockRequest(

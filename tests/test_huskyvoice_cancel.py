@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import AUTH, SEED_ID, documented_cancel_response, in_process_client
 from mockserver import MockEngine
-from mockserver.resources import scenarios_dir
+from mockserver.core.resources import scenarios_dir
 
 
 def test_seed_example_gives_the_documented_response(mock):

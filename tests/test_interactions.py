@@ -13,8 +13,8 @@ import pytest
 
 from conftest import AUTH, SEED_ID, in_process_client
 from mockserver import MockEngine, MockServer, ScenarioError
-from mockserver.patterns import parse_pattern
-from mockserver.watch import ScenarioWatcher
+from mockserver.cli.watch import ScenarioWatcher
+from mockserver.core.patterns import parse_pattern
 
 LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 PATCH = f"/v1/appointments/{SEED_ID}"
@@ -717,7 +717,7 @@ def test_a_client_timeout_holds_for_async_clients_and_inside_a_running_loop(mock
     import asyncio
 
     from mockserver import create_app
-    from mockserver.transport import ASGITransport
+    from mockserver.testing.transport import ASGITransport
 
     mock = mock_for("huskyvoice/slow")
     transport = ASGITransport(create_app(mock.engine))

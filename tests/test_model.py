@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mockserver.model import DEFAULT_MAX_BODY_BYTES, ScenarioModel
+from mockserver.core.resources import schemas_dir
 from mockserver.providers.huskyvoice import model as hv
 from mockserver.providers.leyr import model as leyr
-from mockserver.resources import schemas_dir
+from mockserver.scenarios.model import DEFAULT_MAX_BODY_BYTES, ScenarioModel
 
 SCHEMA = json.loads((schemas_dir() / "scenario.schema.json").read_text())
 

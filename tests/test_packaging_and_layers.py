@@ -15,27 +15,23 @@ from test_server_and_cli import seed_curl
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mockserver"
 FORBIDDEN = {"starlette", "uvicorn", "pytest", "httpx", "pytest_appointment_mockserver"}
-# The edges: modules that adapt the core to HTTP, sockets, files or tests. Every other module
-# is core, whether or not it is listed anywhere.
-EDGES = {
-    "mockserver.__main__",
-    "mockserver.admin",
-    "mockserver.app",
-    "mockserver.cli",
-    "mockserver.control",
-    "mockserver.dashboard",  # the dashboard's HTML (pure rendering)
-    "mockserver.dashboard_routes",
-    "mockserver.guard",
-    "mockserver.handle",  # the pytest fixture's handle
-    "mockserver.recorded",  # journal entries typed for tests
-    "mockserver.session",  # a session's server, control, transports and clients
-    "mockserver.har",
-    "mockserver.html",  # the escaping HTML builder the dashboard draws with  # the journal in HTTP Archive form, for the admin API
-    "mockserver.journal_params",  # the admin API's listing parameters
-    "mockserver.server",
-    "mockserver.transport",
-    "mockserver.watch",
+# The layers, lowest first: a package may import its own modules and those of lower layers only.
+# The folder list is the architecture; this table is its one statement, and the graph it checks
+# is read from the code (imports inside functions and under TYPE_CHECKING count).
+LAYERS = {
+    "core": 0,
+    "scenarios": 1,
+    "journal": 2,
+    "providers": 3,
+    "engine": 4,
+    "web": 5,
+    "cli": 6,
+    "testing": 6,
 }
+# The pure layers (everything the engine builds on) import no web framework and no test tool.
+PURE = {"core", "scenarios", "journal", "providers", "engine"}
+# The public face may name the testing surfaces, but only lazily (they need httpx).
+PUBLIC_FACE = {"mockserver", "mockserver.__main__"}
 
 
 def _module_name(path: Path) -> str:
@@ -43,50 +39,158 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, at the top or inside a function (lazy imports count)."""
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            for child in node.body:
+                lines |= set(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Every module a file imports, at the top or inside a function (lazy imports count).
+
+    `from package import module` counts as importing the module, not the package's
+    `__init__`. With `runtime_only`, imports for annotations (under TYPE_CHECKING) are left out:
+    they never run, so they can form no import cycle.
+    """
+    tree = ast.parse(path.read_text())
+    skipped = _type_checking_lines(tree) if runtime_only else set()
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             assert node.level == 0 and node.module, f"{path}: the package imports absolutely"
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+            submodules = {f"{node.module}.{a.name}" for a in node.names}
+            named = {m for m in submodules if _is_module(m)}
+            found |= named or {node.module}
     return found
 
 
-def _graph() -> dict[str, set[str]]:
+def _is_module(name: str) -> bool:
+    relative = Path(*name.split("."))
+    return (ROOT / relative).with_suffix(".py").is_file() or (
+        ROOT / relative / "__init__.py"
+    ).is_file()
+
+
+def _graph(*, runtime_only: bool = False) -> dict[str, set[str]]:
+    """Module name -> the modules it imports."""
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "_bundled" not in p.parts}
-    return {name: _imports(path) for name, path in modules.items()}
+    return {name: _imports(path, runtime_only=runtime_only) for name, path in modules.items()}
 
 
-def _core(graph: dict[str, set[str]]) -> set[str]:
-    """What the engine reaches, transitively: the modules every surface shares."""
-    seen, todo = set(), ["mockserver.engine"]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in graph:
-            continue
-        seen.add(name)
-        todo += [m for m in graph[name] if m in graph]
-    return seen
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "mockserver" and parts[1] in LAYERS else None
 
 
-def test_core_is_what_the_engine_reaches_and_imports_no_web_framework():
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Each import that reaches a layer its module may not depend on."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        mine = layer_of(module)
+        for target in sorted(imported):
+            theirs = layer_of(target)
+            if mine is None or theirs is None or theirs == mine:
+                continue
+            if LAYERS[theirs] >= LAYERS[mine]:
+                found.append(f"{module} imports {target} ({mine} may not depend on {theirs})")
+    return found
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of modules (Tarjan), lazy imports included."""
+    edges = {m: {t for t in targets if t in graph and t != m} for m, targets in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_every_module_belongs_to_a_layer_or_the_public_face():
+    unplaced = [m for m in _graph() if layer_of(m) is None and m not in PUBLIC_FACE]
+    assert not unplaced, f"modules outside every layer: {unplaced} (add a package to LAYERS)"
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py"], (
+        f"the top of mockserver/ is the public face: {top}"
+    )
+
+
+def test_no_module_imports_a_higher_layer():
+    assert upward_imports(_graph()) == []
+
+
+def test_no_import_cycles_hidden_or_not():
+    assert import_cycles(_graph(runtime_only=True)) == []
+
+
+def test_the_pure_layers_import_no_web_framework_and_no_test_tool():
+    for module, imported in _graph().items():
+        if layer_of(module) in PURE:
+            leaked = {m.split(".")[0] for m in imported} & FORBIDDEN
+            assert not leaked, f"{module} is in a pure layer but imports {leaked}"
+
+
+def test_only_the_plugin_and_lazy_public_exports_reach_testing():
     graph = _graph()
-    core = _core(graph)
-    assert {"mockserver.engine", "mockserver.contracts", "mockserver.scenarios"} <= core
-    for name in sorted(core):
-        leaked = {m.split(".")[0] for m in graph[name]} & FORBIDDEN
-        assert not leaked, f"{name} is core (the engine reaches it) but imports {leaked}"
-    assert not core & EDGES, f"the engine reaches edge modules {core & EDGES}"
+    reaching = sorted(
+        m
+        for m, imported in graph.items()
+        if layer_of(m) != "testing" and any(layer_of(t) == "testing" for t in imported)
+    )
+    assert reaching == ["mockserver"], reaching
+    top = (PACKAGE / "__init__.py").read_text()
+    assert "if TYPE_CHECKING:" in top  # mockserver's own imports of testing are for types only
 
 
-def test_every_module_is_core_or_a_declared_edge():
-    graph = _graph()
-    unplaced = set(graph) - _core(graph) - EDGES - {"mockserver"}
-    assert not unplaced, f"modules outside the core and not declared edges: {sorted(unplaced)}"
+def test_the_layering_checks_catch_an_upward_import_and_a_cycle():
+    # The checks, shown failing on a made-up graph: core reaching up to the engine, and two
+    # journal modules importing each other inside functions.
+    graph = {
+        "mockserver.core.routing": {"mockserver.engine.facade"},
+        "mockserver.engine.facade": {"mockserver.core.routing"},
+        "mockserver.journal.a": {"mockserver.journal.b"},
+        "mockserver.journal.b": {"mockserver.journal.a", "mockserver.core.routing"},
+    }
+    assert upward_imports(graph) == [
+        "mockserver.core.routing imports mockserver.engine.facade (core may not depend on engine)"
+    ]
+    assert import_cycles(graph) == [
+        ["mockserver.core.routing", "mockserver.engine.facade"],
+        ["mockserver.journal.a", "mockserver.journal.b"],
+    ]
 
 
 def test_faker_stays_off_the_request_path():
@@ -112,7 +216,7 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
     assert typed <= set(names)  # typed for users
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "mockserver = mockserver.cli:main" in text
+    assert "mockserver = mockserver.cli.main:main" in text
     assert "[pytest11]" in text
     assert "mockserver = pytest_appointment_mockserver.plugin" in text
 
@@ -137,7 +241,7 @@ def test_installed_wheel_serves_the_seed_example(built_wheel, tmp_path):
     )
     env = {"PYTHONPATH": str(target)}
     where = subprocess.run(
-        [sys.executable, "-c", "import mockserver.resources as r; print(r.scenarios_dir())"],
+        [sys.executable, "-c", "import mockserver.core.resources as r; print(r.scenarios_dir())"],
         capture_output=True,
         text=True,
         check=True,

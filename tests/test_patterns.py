@@ -10,8 +10,8 @@ import pytest
 
 from conftest import AUTH, SEED_ID, write_scenario
 from mockserver import MockEngine
-from mockserver.control import EngineBackend, MockControl
-from mockserver.patterns import Observed, PatternError, parse_pattern, pattern_from_query
+from mockserver.core.patterns import Observed, PatternError, parse_pattern, pattern_from_query
+from mockserver.testing.control import EngineBackend, MockControl
 
 CANCEL = Observed(
     method="PATCH",
@@ -231,7 +231,7 @@ def test_failed_assertion_lists_the_closest_with_their_differences(mock, control
 
 
 def test_handle_refuses_a_bad_criterion(control):
-    from mockserver.control import ControlError
+    from mockserver.testing.control import ControlError
 
     with pytest.raises(ControlError, match=r"body\.a\.regex"):
         control.requests.filter(body={"a": {"regex": "(("}})

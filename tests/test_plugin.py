@@ -179,7 +179,7 @@ def test_after(mockserver):
 
 
 def test_user_scenarios_and_ini_default(pytester):
-    from mockserver.resources import scenarios_dir
+    from mockserver.core.resources import scenarios_dir
 
     folder = pytester.mkdir("my_scenarios")
     text = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
@@ -608,13 +608,13 @@ def check(mockserver: MockServerHandle) -> None:
         if "Revealed" in line
     ]
     assert revealed == [
-        '"mockserver.control.RequestLog"',
-        '"mockserver.recorded.RecordedExchange"',
+        '"mockserver.testing.control.RequestLog"',
+        '"mockserver.journal.recorded.RecordedExchange"',
         '"httpx._client.Client"',
         '"httpx._transports.base.BaseTransport"',
         '"int"',
         '"dict[str, str]"',
-        '"list[mockserver.recorded.RecordedExchange]"',
+        '"list[mockserver.journal.recorded.RecordedExchange]"',
     ], result.stdout
     assert "Success: no issues found" in result.stdout, result.stdout
 

@@ -10,15 +10,18 @@ from pathlib import Path
 import pytest
 
 from mockserver import MockEngine, ScenarioError
-from mockserver.resources import scenarios_dir
-from mockserver.scenarios import parse_scenario
+from mockserver.core.contracts import default_contracts
+from mockserver.core.resources import scenarios_dir
+from mockserver.providers import make_providers
+from mockserver.scenarios.catalog import parse_scenario
 
+READERS = make_providers(default_contracts())
 DIRECT = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
 
 
 def problems_of(text: str, file: str = "case.yaml") -> list[str]:
     with pytest.raises(ScenarioError) as caught:
-        parse_scenario(text, file=file)
+        parse_scenario(text, file=file, readers=READERS)
     return [str(p) for p in caught.value.problems]
 
 
@@ -236,7 +239,7 @@ def test_leyr_consistency_checks(old, new, needle, offset):
     assert old in LEYR
     text = LEYR.replace(old, new, 1)
     with pytest.raises(ScenarioError) as caught:
-        parse_scenario(text, file="leyr.yaml")
+        parse_scenario(text, file="leyr.yaml", readers=READERS)
     problems = [str(p) for p in caught.value.problems]
     assert any(needle in p for p in problems), problems
     line = LEYR[: LEYR.index(old)].count("\n") + 1 + offset
@@ -326,7 +329,7 @@ def test_raw_bytes_must_be_meant_and_an_empty_folder_is_no_success(tmp_path):
 
 
 def test_the_watcher_outlives_a_reload_that_fails_unexpectedly(monkeypatch):
-    from mockserver.watch import ScenarioWatcher
+    from mockserver.cli.watch import ScenarioWatcher
 
     engine = MockEngine()
     said: list[str] = []

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from conftest import SEED_KEY, Mock
-from mockserver.patterns import Observed, parse_pattern
-from mockserver.resources import scenarios_dir
-from mockserver.templating import Context, render
+from mockserver.core.patterns import Observed, parse_pattern
+from mockserver.core.resources import scenarios_dir
+from mockserver.core.templating import Context, render
 
 TABLE: dict[str, list[dict[str, Any]]] = yaml.safe_load(
     (Path(__file__).parent / "scenario_table.yaml").read_text()

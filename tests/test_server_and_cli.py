@@ -15,8 +15,8 @@ import pytest
 
 from conftest import AUTH, SEED_ID, documented_cancel_response
 from mockserver import MockEngine, MockServer
-from mockserver.resources import scenarios_dir
-from mockserver.server import PortInUseError
+from mockserver.core.resources import scenarios_dir
+from mockserver.web.server import PortInUseError
 from servers import running_cli
 
 SEED_CURL = [
@@ -196,7 +196,7 @@ def test_unwritable_journal_file_is_one_line(tmp_path):
 
 
 def test_a_streamed_body_over_the_read_limit_is_413_without_keeping_it():
-    from mockserver.app import READ_LIMIT_BYTES
+    from mockserver.web.app import READ_LIMIT_BYTES
 
     def chunks():
         piece = b"x" * (1024 * 1024)

@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 import pytest
 
 from mockserver import MockEngine, MockRequest
-from mockserver.clock import Clock, format_instant, parse_instant
-from mockserver.commands import CommandError, SetClock
-from mockserver.contracts import default_contracts
-from mockserver.exchange import ApiError, Reply
+from mockserver.core.clock import Clock, format_instant, parse_instant
+from mockserver.core.commands import CommandError, SetClock
+from mockserver.core.contracts import default_contracts
+from mockserver.core.exchange import ApiError, Reply
+from mockserver.core.routing import compile_template
 from mockserver.providers.huskyvoice import api, rules
-from mockserver.routing import compile_template
 
 AUTH = {"authorization": "Bearer YOUR_API_KEY"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.contracts import Contracts
+from mockserver.core.contracts import Contracts
 from mockserver.providers.base import Provider
 
 AnyProvider = Provider[Any, Any]

@@ -8,12 +8,11 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from mockserver.clock import Clock, checked_instant, parse_instant
-from mockserver.commands import CommandError
-from mockserver.contracts import Contracts, Problem
-from mockserver.coverage import operation_label, outcomes
-from mockserver.documents import OutboxMessage
-from mockserver.exchange import (
+from mockserver.core.clock import Clock, checked_instant, parse_instant
+from mockserver.core.commands import CommandError
+from mockserver.core.contracts import Contracts, Problem
+from mockserver.core.documents import OutboxMessage
+from mockserver.core.exchange import (
     JSON_TYPE,
     MAX_BODY_DEPTH,
     NOT_JSON,
@@ -25,7 +24,11 @@ from mockserver.exchange import (
     loads,
     may_nest_deeper,
 )
-from mockserver.interactions import (
+from mockserver.core.routing import Call, Operation, Router
+from mockserver.core.templating import Context, render
+from mockserver.journal.coverage import operation_label, outcomes
+from mockserver.scenarios.catalog import FieldPath, Scenario
+from mockserver.scenarios.interactions import (
     Interaction,
     Scripted,
     ScriptRuntime,
@@ -34,10 +37,7 @@ from mockserver.interactions import (
     sample_context,
     scripted_reply,
 )
-from mockserver.model import ErrorOverride, ScenarioModel, items
-from mockserver.routing import Call, Operation, Router
-from mockserver.scenarios import FieldPath, Scenario
-from mockserver.templating import Context, render
+from mockserver.scenarios.model import ErrorOverride, ScenarioModel, items
 
 NO_OVERRIDE = ErrorOverride()
 SeedT = TypeVar("SeedT")
@@ -373,7 +373,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
     documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset()
 
     def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
-        from mockserver.openapi import document
+        from mockserver.core.openapi import document
 
         return document(self, server_url)
 

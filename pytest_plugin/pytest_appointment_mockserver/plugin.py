@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.engine import MockEngine
-    from mockserver.handle import MockServerHandle
-    from mockserver.session import MockSession
+    from mockserver.engine.facade import MockEngine
+    from mockserver.testing.handle import MockServerHandle
+    from mockserver.testing.session import MockSession
 
 MARKER = "mockserver_scenario"
 
@@ -118,7 +118,7 @@ class _Settings:
 
     def check(self) -> None:
         if self.url:
-            from mockserver.control import ControlError, HttpBackend
+            from mockserver.testing.control import ControlError, HttpBackend
 
             backend = HttpBackend(self.url, timeout=3.0)
             try:
@@ -162,8 +162,8 @@ _SETTINGS = pytest.StashKey[_Settings]()
 
 
 def _start_session(settings: _Settings) -> MockSession:
-    from mockserver.server import PortInUseError
-    from mockserver.session import MockSession
+    from mockserver.testing.session import MockSession
+    from mockserver.web.server import PortInUseError
 
     if settings.url:
         return MockSession(url=settings.url)
@@ -198,7 +198,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workeroutput"):  # an xdist worker: hand the report to the controller
         config.workeroutput["mockserver_coverage"] = json.dumps(reports)
         return
-    from mockserver.coverage import combine, percent
+    from mockserver.journal.coverage import combine, percent
 
     combined = combine(reports)
     config.stash[_COVERAGE] = [combined]
@@ -222,7 +222,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     reports = config.stash.get(_COVERAGE, [])
     if settings is None or not settings.coverage or not reports or not reports[0]:
         return
-    from mockserver.coverage import percent, text
+    from mockserver.journal.coverage import percent, text
 
     terminalreporter.section("mockserver contract coverage")
     for line in text(reports[0]):
@@ -263,8 +263,8 @@ def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
 def mockserver(
     request: pytest.FixtureRequest, mockserver_session: MockSession
 ) -> Iterator[MockServerHandle]:
-    from mockserver.control import ControlError, describe_violations
-    from mockserver.handle import MockServerHandle
+    from mockserver.testing.control import ControlError, describe_violations
+    from mockserver.testing.handle import MockServerHandle
 
     settings = request.config.stash[_SETTINGS]
     try:

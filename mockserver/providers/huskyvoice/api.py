@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from mockserver.exchange import ApiError, Reply, clip
+from mockserver.core.exchange import ApiError, Reply, clip
+from mockserver.core.routing import Call, Operation
 from mockserver.providers.base import date_field, instant_field
 from mockserver.providers.huskyvoice import rules
 from mockserver.providers.huskyvoice.model import WEEKDAYS
 from mockserver.providers.huskyvoice.seed import Record, new_appointment_id
 from mockserver.providers.huskyvoice.state import HuskyVoiceState, window_json
-from mockserver.routing import Call, Operation
 
 READ = "appointments:read"
 WRITE = "appointments:write"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import deque
 from datetime import timedelta
 
-from mockserver.exchange import ApiError, MockRequest
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.routing import Operation
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
-from mockserver.routing import Operation
 
 
 def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation) -> str:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mockserver.model import ScenarioModel, common_fields, each, items, known_fields, section
+from mockserver.scenarios.model import (
+    ScenarioModel,
+    common_fields,
+    each,
+    items,
+    known_fields,
+    section,
+)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Session starts for appointments outside every slot window [mock].

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from mockserver.exchange import ApiError, MockRequest
-from mockserver.model import ScenarioModel
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.routing import Operation
 from mockserver.providers.base import Provider
 from mockserver.providers.huskyvoice import api, auth, model, seed
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
-from mockserver.routing import Operation
-from mockserver.scenarios import FieldPath, Scenario
+from mockserver.scenarios.catalog import FieldPath, Scenario
+from mockserver.scenarios.model import ScenarioModel
 
 RATE_LIMIT_SCHEMA = "huskyvoice/rate-limit-error"
 

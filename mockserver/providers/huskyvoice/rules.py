@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mockserver.clock import format_instant
-from mockserver.exchange import ApiError, clip
+from mockserver.core.clock import format_instant
+from mockserver.core.exchange import ApiError, clip
 from mockserver.providers.base import instant_field
 from mockserver.providers.huskyvoice.model import WEEKDAYS, SlotWindowSpec
 from mockserver.providers.huskyvoice.seed import Record, SlotKey, match_window

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mockserver.clock import checked_instant, format_instant, parse_instant
+from mockserver.core.clock import checked_instant, format_instant, parse_instant
 from mockserver.providers.huskyvoice.model import (
     WEEKDAYS,
     AppointmentSpec,
@@ -18,7 +18,7 @@ from mockserver.providers.huskyvoice.model import (
     Org,
     SlotWindowSpec,
 )
-from mockserver.scenarios import FieldPath, Scenario
+from mockserver.scenarios.catalog import FieldPath, Scenario
 
 SlotKey = tuple[str, str]  # (calendar_id, ISO date)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mockserver.clock import Clock
+from mockserver.core.clock import Clock
 from mockserver.providers.base import ProviderState
 from mockserver.providers.huskyvoice.model import Org, SlotWindowSpec
 from mockserver.providers.huskyvoice.seed import Record, Seed, SlotKey

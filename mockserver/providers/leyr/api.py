@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.exchange import ApiError, Reply, clip
+from mockserver.core.exchange import ApiError, Reply, clip
+from mockserver.core.routing import Call, Operation
 from mockserver.providers.leyr import rules, two_step
 from mockserver.providers.leyr.state import LeyrState
-from mockserver.routing import Call, Operation
 
 BASE = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments"
 

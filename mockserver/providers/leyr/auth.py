@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mockserver.exchange import ApiError, MockRequest, clip
+from mockserver.core.exchange import ApiError, MockRequest, clip
 from mockserver.providers.leyr.state import LeyrState
 
 UNKNOWN_CLIENT = "Application with the provided client ID was not found."

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mockserver.model import ScenarioModel, common_fields, each, items, known_fields, section
+from mockserver.scenarios.model import (
+    ScenarioModel,
+    common_fields,
+    each,
+    items,
+    known_fields,
+    section,
+)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.contracts import Problem
-from mockserver.exchange import ApiError
+from mockserver.core.contracts import Problem
+from mockserver.core.exchange import ApiError
 
 PROBLEM_TYPE = "application/problem+json"
 ERROR_DOCS = "https://docs.leyr.io/api/error-handling"

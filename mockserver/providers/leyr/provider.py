@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from mockserver.contracts import Problem
-from mockserver.exchange import ApiError, MockRequest
-from mockserver.model import ScenarioModel
+from mockserver.core.contracts import Problem
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.routing import Operation
 from mockserver.providers.base import Provider
 from mockserver.providers.leyr import api, auth, model, problems, seed
 from mockserver.providers.leyr.rules import lenient_bare_id
 from mockserver.providers.leyr.state import LeyrState
-from mockserver.routing import Operation
-from mockserver.scenarios import FieldPath, Scenario
+from mockserver.scenarios.catalog import FieldPath, Scenario
+from mockserver.scenarios.model import ScenarioModel
 
 
 class Leyr(Provider[seed.Seed, LeyrState]):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.exchange import ApiError, clip
+from mockserver.core.exchange import ApiError, clip
+from mockserver.core.routing import Call
 from mockserver.providers.base import instant_field
 from mockserver.providers.leyr.seed import Record
 from mockserver.providers.leyr.state import LeyrState
-from mockserver.routing import Call
 
 ID_TYPES = ("emr_id",)
 

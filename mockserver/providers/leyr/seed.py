@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
-from mockserver.clock import parse_instant
+from mockserver.core.clock import parse_instant
 from mockserver.providers.leyr.model import ClientSpec, EmrSpec, LeyrModel
-from mockserver.scenarios import FieldPath, Scenario
+from mockserver.scenarios.catalog import FieldPath, Scenario
 
 
 class Record(TypedDict):

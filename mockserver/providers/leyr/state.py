@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockserver.clock import Clock
-from mockserver.documents import OutboxMessage
+from mockserver.core.clock import Clock
+from mockserver.core.documents import OutboxMessage
 from mockserver.providers.base import ProviderState
 from mockserver.providers.leyr.model import LeyrModel
 from mockserver.providers.leyr.seed import Key, Record, Seed

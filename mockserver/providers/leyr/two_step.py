@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Final
 
-from mockserver.clock import format_instant
-from mockserver.exchange import ApiError, clip
+from mockserver.core.clock import format_instant
+from mockserver.core.exchange import ApiError, clip
+from mockserver.core.routing import Call
 from mockserver.providers.leyr import rules
 from mockserver.providers.leyr.model import EmrSpec
 from mockserver.providers.leyr.seed import Record
 from mockserver.providers.leyr.state import LeyrState, Pending
-from mockserver.routing import Call
 
 VOID_MESSAGES = {
     "CONFIRMATION_CODE_EXPIRED": "The confirmation code has expired; the appointment is still "

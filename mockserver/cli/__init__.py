@@ -1,0 +1,1 @@
+"""The `mockserver` command: serve, validate, scenarios, openapi."""

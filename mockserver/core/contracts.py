@@ -1,0 +1,240 @@
+"""JSON Schema contracts, loaded and compiled once to check traffic (openapi.py reads them)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import fastjsonschema
+
+from mockserver.core.documents import ProblemDocument
+from mockserver.core.resources import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+# Schemas reference each other by relative file name; this base only gives them absolute ids.
+# It is never fetched: the registry holds every document.
+SCHEMA_BASE = "https://schemas.mockserver.invalid/"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way an instance breaks a schema."""
+
+    location: str
+    message: str
+    schema_path: str
+    path: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+    def to_json(self) -> ProblemDocument:
+        return {"location": self.location, "message": self.message, "schema_path": self.schema_path}
+
+
+def _location(error: ValidationError, root: str) -> str:
+    parts = [root] if root else []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+    return ".".join(parts).replace(".[", "[")
+
+
+def _path(error: ValidationError) -> tuple[str | int, ...]:
+    """Where the problem is; for an unknown field, the field itself rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extra = sorted(str(key) for key in error.instance if key not in known)
+        if extra:
+            return (*path, extra[0])
+    return path
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(known))
+        return f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(known)}"
+    if error.validator == "minProperties":
+        return f"must have at least {error.validator_value} field(s)"
+    if error.validator == "unevaluatedProperties":
+        return "unknown field(s) " + ", ".join(re.findall(r"'[^']*'", error.message))
+    if error.validator == "required":
+        return str(error.message).replace("is a required property", "is required")
+    if error.validator in {"minLength", "maxLength", "pattern", "enum", "const", "type"}:
+        value = json.dumps(error.instance, ensure_ascii=False)
+        if len(value) > 60:
+            value = value[:59] + "…"
+        return f"{value} {_constraint(error)}"
+    return str(error.message)
+
+
+def _constraint(error: ValidationError) -> str:
+    value = error.validator_value
+    if error.validator == "minLength":
+        return f"is shorter than {value} characters"
+    if error.validator == "maxLength":
+        return f"is longer than {value} characters"
+    if error.validator == "pattern":
+        return f"does not match {value}"
+    if error.validator == "enum":
+        return f"is not one of {', '.join(map(json.dumps, value))}"
+    if error.validator == "const":
+        return f"must be {json.dumps(value)}"
+    return f"is not of type {' or '.join(value) if isinstance(value, list) else value}"
+
+
+class Contracts:
+    """Every schema document under one directory, addressed as `<provider>/<name>`."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or schemas_dir()
+        self.documents: dict[str, dict[str, Any]] = {}
+        for path in sorted(self.root.rglob("*.json")):
+            name = path.relative_to(self.root).with_suffix("").as_posix()
+            document = json.loads(path.read_text(encoding="utf-8"))
+            document["$id"] = SCHEMA_BASE + name + ".json"
+            self.documents[name] = document
+        self._fast: dict[str, Any] = {}
+        self._validators: dict[str, Any] = {}
+
+    @cached_property
+    def registry(self) -> Any:
+        """Every document for jsonschema's resolver; built the first time a problem is worded."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
+            (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
+            for doc in self.documents.values()
+        )
+
+    def _reference(self, name: str) -> Any:
+        """jsonschema, the reference implementation: slow, exact, and it words the problems."""
+        validator = self._validators.get(name)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+
+            validator = Draft202012Validator(self.documents[name], registry=self.registry)
+            self._validators[name] = validator
+        return validator
+
+    def _compile_fast(self, name: str) -> Any:
+        """A generated validator for `name`, or False where its keywords need the full engine."""
+        document = self.documents[name]
+        if _uses(document, DRAFT_2020_ONLY) or any(
+            _uses(self.documents[other], DRAFT_2020_ONLY) for other in self._referenced(name)
+        ):
+            return False
+        by_id = {doc["$id"]: doc for doc in self.documents.values()}
+        return fastjsonschema.compile(document, handlers={"https": by_id.__getitem__})
+
+    def _referenced(self, name: str, seen: set[str] | None = None) -> set[str]:
+        seen = set() if seen is None else seen
+        provider = name.split("/", 1)[0] + "/" if "/" in name else ""
+        for ref in _refs(self.documents[name]):
+            document = ref.partition("#")[0]
+            if document:
+                other = provider + Path(document).stem
+                if other in self.documents and other not in seen:
+                    seen.add(other)
+                    self._referenced(other, seen)
+        return seen
+
+    def names(self) -> Iterable[str]:
+        return self.documents.keys()
+
+    def check(self, name: str, instance: Any, *, root: str = "") -> list[Problem]:
+        """Problems of `instance` against schema `name`, most relevant first; [] when valid.
+
+        A compiled validator answers "valid" fast; only an invalid instance is walked again by
+        jsonschema, the reference implementation, which also words the problems.
+        """
+        fast = self._fast.get(name)
+        if fast is None:
+            fast = self._fast[name] = self._compile_fast(name)
+        if fast is not False:
+            try:
+                fast(instance)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
+        validator = self._reference(name)
+        errors = sorted(validator.iter_errors(instance), key=_relevance)
+        return [
+            Problem(
+                _location(error, root),
+                _message(error),
+                "/".join(map(str, error.schema_path)),
+                _path(error),
+            )
+            for error in _leaves(errors)
+        ]
+
+
+# Keywords the generated validators do not know; schemas using them always take the full engine.
+DRAFT_2020_ONLY = frozenset(
+    {
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "prefixItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$recursiveRef",
+    }
+)
+
+
+def _refs(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _uses(node: Any, keywords: frozenset[str]) -> bool:
+    if isinstance(node, dict):
+        return bool(keywords & node.keys()) or any(_uses(v, keywords) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses(v, keywords) for v in node)
+    return False
+
+
+def _relevance(error: ValidationError) -> tuple[int, str]:
+    return (-len(error.absolute_path), str(list(error.absolute_path)))
+
+
+def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
+    """Replace `oneOf`/`anyOf` wrappers by the errors of their closest branch."""
+    out: list[ValidationError] = []
+    for error in errors:
+        if error.context:
+            best = min(error.context, key=lambda e: (-len(e.absolute_path), len(e.schema_path)))
+            out.extend(_leaves([best]))
+        else:
+            out.append(error)
+    return out
+
+
+_default: Contracts | None = None
+
+
+def default_contracts() -> Contracts:
+    """The bundled schemas, loaded and compiled once per process."""
+    global _default
+    if _default is None:
+        _default = Contracts()
+    return _default

@@ -1,0 +1,184 @@
+"""The core's own request and reply types: what every surface converts to and from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+if TYPE_CHECKING:
+    from mockserver.core.routing import Operation
+
+JSON_TYPE = "application/json"
+# A request body nested deeper than this is refused before any schema walks it.
+MAX_BODY_DEPTH = 64
+NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    """One HTTP request as the core sees it. Header names are lower-case."""
+
+    method: str
+    path: str
+    query_string: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    # The body was larger than the transport reads; `body` holds what was read, if anything.
+    oversized: bool = False
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    @cached_property
+    def body_json(self) -> Any:
+        """The body parsed as JSON once for every reader; NOT_JSON when empty or malformed."""
+        if not self.body:
+            return NOT_JSON
+        try:
+            return loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return NOT_JSON
+
+    def json_or_none(self) -> Any:
+        value = self.body_json
+        return None if value is NOT_JSON else value
+
+    def query_items(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+
+@dataclass
+class Reply:
+    """What the core answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_TYPE
+    # The contract document the body must satisfy, checked before it leaves the server.
+    schema: str | None = None
+    raw: bytes | None = None
+    # Ways the request broke the provider's request contract (the client's fault).
+    request_problems: list[Any] = field(default_factory=list)
+    # Set by a scripted interaction: seconds to wait before answering, and how to break the answer.
+    delay: float = 0.0
+    fault: str | None = None
+    # The bytes on the wire, encoded once by the engine for the client and the journal.
+    payload: bytes | None = None
+    # The appointment the request's path names, as its provider resolves it (journal, patterns).
+    appointment: str | None = None
+    # Set when the mock itself failed answering: recorded as a violation of its own contract.
+    failure: str | None = None
+    # The documented operation that answered, when the provider's pipeline routed the request.
+    operation: Operation | None = None
+
+    def sent_body(self) -> bytes:
+        """The body as sent: a `malformed_body` fault cuts it in half (its declared length
+        matches, so the client reads bad JSON)."""
+        payload = self.payload if self.payload is not None else b""
+        if self.fault == "malformed_body":
+            return payload[: max(1, len(payload) // 2)]
+        return payload
+
+    def wire(self) -> tuple[bytes, dict[str, str]]:
+        """The body and headers as sent."""
+        payload = self.sent_body()
+        return payload, wire_headers(self.content_type, len(payload), self.headers)
+
+    def encoded(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return dumps(self.body)
+
+
+def wire_headers(content_type: str, length: int, extra: Mapping[str, str]) -> dict[str, str]:
+    """An answer's headers as sent: its content type and length, then its own."""
+    headers = {"content-type": content_type, "content-length": str(length)}
+    headers.update((name.lower(), value) for name, value in extra.items())
+    return headers
+
+
+class ApiError(Exception):
+    """A provider error. `code` names it; the provider maps it to a status and an envelope.
+
+    `status` is only given where the code alone does not decide it; scenarios can remap both.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        off_contract: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        # Set when the request itself is outside the provider's documented contract (a route,
+        # method or body no operation has): the mock records it as a violation.
+        self.off_contract = off_contract
+        self.code = code
+        self.message = message
+        self.status = status
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def loads(data: bytes) -> Any:
+    """JSON to Python: orjson's speed, the standard library's range (huge ints, 1e999).
+
+    ValueError for anything that is not JSON, a document nested too deeply included.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+        # orjson refuses lone surrogates ("\ud800"); they are not text, so neither do we.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string holds a lone surrogate escape, which is not text") from None
+        return value
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as the providers send it."""
+    return orjson.dumps(value)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """Shorten user-supplied text before echoing it in an error message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def may_nest_deeper(body: bytes, limit: int) -> bool:
+    """False when the body has too few brackets to nest past `limit` (a count in C, so a
+    usual body skips the walk)."""
+    return body.count(b"{") + body.count(b"[") > limit
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (walked level by level, no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True

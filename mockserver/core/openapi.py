@@ -1,0 +1,210 @@
+"""A provider's OpenAPI 3.1 document, assembled from its operation table and its schemas.
+
+Shaped for the tools that consume it: every schema (and every shared definition) is one flat,
+CamelCase component with no nested `$defs` refs, so client and model generators can name a
+class for each; security schemes, `Retry-After` headers and a `servers` entry are declared.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Protocol
+
+from mockserver.core.contracts import Contracts
+from mockserver.core.exchange import JSON_TYPE
+from mockserver.core.routing import Operation, Router, template_params
+
+# Answers that tell the client when to come back.
+RETRY_STATUSES = (429, 503)
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+class Described(Protocol):
+    """What the document is built from: a provider's table, schemas and error shapes."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    error_statuses: ClassVar[Mapping[str, int]]
+    error_content_type: ClassVar[str]
+    security_schemes: ClassVar[Mapping[str, Any]]
+    documented_errors: ClassVar[frozenset[tuple[str, int]]]
+    router: Router
+    contracts: Contracts
+
+    def error_schema_for_status(self, status: int) -> str: ...
+
+
+def camel(name: str) -> str:
+    """`update-appointment.request` -> `UpdateAppointmentRequest`."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
+
+
+def _stem(document_name: str) -> str:
+    return document_name.split("/", 1)[1]
+
+
+Aliases = Mapping[str, str]
+_ONLY_A_REF = frozenset({"$schema", "$id", "$ref", "title", "description"})
+
+
+def aliases(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dict[str, str]:
+    """Documents that only name another (`appointment.response` is `appointment.json`): their
+    refs point straight at the other, since generators would make two models of one."""
+    return {
+        camel(_stem(name)): _target(document["$ref"], _stem(name))
+        for name, document in documents.items()
+        if name.startswith(provider + "/") and "$ref" in document and set(document) <= _ONLY_A_REF
+    }
+
+
+def components(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dict[str, Any]:
+    """Each of the provider's schema documents, and each of their `$defs`, as a component."""
+    found: dict[str, Any] = {}
+    skipped = aliases(documents, provider)
+    for name, document in documents.items():
+        if not name.startswith(provider + "/") or camel(_stem(name)) in skipped:
+            continue
+        stem = _stem(name)
+        schema = copy.deepcopy(dict(document))
+        for key in ("$id", "$schema"):
+            schema.pop(key, None)
+        for def_name, definition in schema.pop("$defs", {}).items():
+            named = camel(stem) + camel(def_name)
+            found[named] = _component(definition, stem, named, skipped)
+        if set(schema) - {"title", "description"}:  # a document of definitions only adds none
+            found[camel(stem)] = _component(schema, stem, camel(stem), skipped)
+    return found
+
+
+def _component(
+    schema: Mapping[str, Any], stem: str, title: str, skipped: Aliases
+) -> dict[str, Any]:
+    """The schema with refs rewritten, its sentence title moved to the description, and the
+    component's name as its title (generators name their classes after it)."""
+    sentence = schema.get("title")
+    node: dict[str, Any] = _rewrite(copy.deepcopy(dict(schema)), stem, skipped)
+    if sentence and "description" not in node:
+        node["description"] = sentence
+    node["title"] = title
+    return node
+
+
+def _rewrite(node: Any, stem: str, skipped: Aliases) -> Any:
+    """`common.json#/$defs/x` -> `#/components/schemas/CommonX`; `appointment.json` ->
+    `#/components/schemas/Appointment`; a local `#/$defs/x` -> the current document's `…X`.
+    Nested titles go: only components have names."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            target = _target(ref, stem)
+            node["$ref"] = "#/components/schemas/" + skipped.get(target, target)
+        node.pop("title", None)
+        for value in node.values():
+            _rewrite(value, stem, skipped)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite(value, stem, skipped)
+    return node
+
+
+def _target(ref: str, stem: str) -> str:
+    document, _, pointer = ref.partition("#")
+    # A ref may have been made absolute (`https://…/huskyvoice/common.json`) by a validator.
+    document = document.rsplit("/", 1)[-1]
+    target = document.removesuffix(".json") if document else stem
+    definition = pointer.removeprefix("/$defs/") if pointer.startswith("/$defs/") else ""
+    return camel(target) + camel(definition)
+
+
+def schema_ref(document_name: str, skipped: Aliases) -> dict[str, str]:
+    named = camel(_stem(document_name))
+    return {"$ref": "#/components/schemas/" + skipped.get(named, named)}
+
+
+def document(provider: Described, server_url: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    skipped = aliases(provider.contracts.documents, provider.name)
+    for op in provider.router.operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = operation(provider, op, skipped)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{provider.title} (mock)", "version": "mock"},
+        "servers": [{"url": server_url, "description": "this mock server"}],
+        "paths": paths,
+        "components": {
+            "schemas": components(provider.contracts.documents, provider.name),
+            "securitySchemes": dict(provider.security_schemes),
+        },
+        "security": [{name: [] for name in provider.security_schemes}],
+    }
+
+
+def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "responses": _responses(provider, op, skipped),
+    }
+    parameters = list(_parameters(provider, op, skipped))
+    if parameters:
+        described["parameters"] = parameters
+    if op.request_schema:
+        described["requestBody"] = {
+            "required": True,
+            "content": {JSON_TYPE: {"schema": schema_ref(op.request_schema, skipped)}},
+        }
+    if op.inferred:
+        described["x-mock-inferred"] = True
+    if op.scope:
+        described["x-required-scope"] = op.scope
+        described["description"] = f"Needs an API key with the `{op.scope}` scope."
+    return described
+
+
+def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterable[dict[str, Any]]:
+    for name in template_params(op.path):
+        yield {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    if op.query_schema:
+        query = _rewrite(
+            copy.deepcopy(dict(provider.contracts.documents[op.query_schema])),
+            _stem(op.query_schema),
+            skipped,
+        )
+        required = set(query.get("required", []))
+        for name, schema in query.get("properties", {}).items():
+            yield {"name": name, "in": "query", "required": name in required, "schema": schema}
+
+
+def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        str(status): {
+            "description": "success",
+            "content": {JSON_TYPE: {"schema": schema_ref(schema, skipped)}},
+        }
+        for status, schema in op.responses.items()
+    }
+    for code, status in op.error_statuses(provider.error_statuses):
+        entry = responses.setdefault(
+            str(status),
+            {
+                "description": "",
+                "content": {
+                    provider.error_content_type: {
+                        "schema": schema_ref(provider.error_schema_for_status(status), skipped)
+                    }
+                },
+            },
+        )
+        entry["description"] = ", ".join(filter(None, [entry["description"], code]))
+        if (code, status) not in provider.documented_errors:
+            entry["x-mock-inferred"] = True  # the documentation does not give this answer
+        if status in RETRY_STATUSES:
+            entry["headers"] = RETRY_AFTER
+    return responses

@@ -1,0 +1,395 @@
+"""One request pattern for every question asked about a request.
+
+Scripted interactions choose their answer with it, the journal is searched with it (over the
+admin API too) and the pytest handle asserts with it, so "matches" means one thing everywhere.
+A pattern that does not match says why, field by field (`difference`), which is what near-miss
+reports and failed assertions print.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.exchange import clip, loads
+from mockserver.core.routing import compile_template
+
+OPERATORS = frozenset({"equals", "regex", "present"})
+# The keys a pattern may have, and what each one matches.
+FIELDS = (
+    "method",
+    "path",
+    "path_regex",
+    "query",
+    "headers",
+    "body",
+    "provider",
+    "status",
+    "appointment",
+)
+_ABSENT = object()
+# How deep a body pattern may reach; real request bodies are a few levels deep.
+MAX_BODY_DEPTH = 64
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be used; `field` names where (`body.status.regex`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        field = field.lstrip(".")  # a pattern parsed with where="" names its fields bare
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a pattern looks at: a request, and for a journal entry also its answer.
+
+    `body` is the parsed JSON body, or `_ABSENT` when there is none or it is not JSON;
+    `appointment` is the appointment the path names, as its provider resolves it.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = _ABSENT
+    provider: str | None = None
+    status: int | None = None
+    appointment: str | None = None
+
+
+def observed_body(value: Any, present: bool) -> Any:
+    """The body as a pattern sees it: `value` when the request had a JSON body, else absent."""
+    return value if present else _ABSENT
+
+
+@dataclass(frozen=True)
+class Value:
+    """One expectation about one value: equals, regex, present, "is a mapping" (`{}`), an
+    object with these fields (`object`: a nested subset), or a list holding these items
+    (`items`: a subset, each expected item matched by a different actual one, in any order)."""
+
+    kind: str
+    expected: Any = None
+    shown: Any = None  # the pattern as written, for messages (object and items)
+
+    def accepts(self, value: Any) -> bool:
+        present = value is not _ABSENT
+        if self.kind == "present":
+            return present == bool(self.expected)
+        if not present:
+            return False
+        if self.kind == "object":
+            return isinstance(value, Mapping) and all(
+                v.accepts(_lookup(value, p)) for p, v in self.expected.items()
+            )
+        if self.kind == "items":
+            return isinstance(value, list) and _holds(value, self.expected)
+        if self.kind == "regex":
+            return isinstance(value, (str, int, float)) and bool(self.expected.search(str(value)))
+        if self.kind == "mapping":
+            return isinstance(value, Mapping)
+        if isinstance(self.expected, (int, float)) and isinstance(value, str):
+            return value == _text(self.expected)  # query and header values are strings
+        if isinstance(self.expected, bool) or isinstance(value, bool):
+            return value is self.expected  # True is not 1
+        return bool(value == self.expected)
+
+    def describe(self) -> str:
+        if self.kind == "present":
+            return "present" if self.expected else "absent"
+        if self.kind == "regex":
+            return f"matching /{self.expected.pattern}/"
+        if self.kind == "mapping":
+            return "an object"
+        if self.kind == "items":
+            return f"a list holding {_show(self.shown)}"
+        if self.kind == "object":
+            return f"an object with {_show(self.shown)}"
+        return _show(self.expected)
+
+
+def _holds(actual: list[Any], wanted: tuple[Value, ...]) -> bool:
+    """Each wanted item matches a different actual item (first free match, in order)."""
+    free = list(range(len(actual)))
+    for value in wanted:
+        index = next((i for i in free if value.accepts(actual[i])), None)
+        if index is None:
+            return False
+        free.remove(index)
+    return True
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _show(value: Any) -> str:
+    if value is _ABSENT:
+        return "absent"
+    return clip(json.dumps(value, ensure_ascii=False, default=str), 60)
+
+
+def _value(raw: Any, where: str) -> Value:
+    """A plain value means equals; `{equals|regex|present: …}` is an operator."""
+    if isinstance(raw, Mapping) and len(raw) == 1 and next(iter(raw)) in OPERATORS:
+        ((kind, expected),) = raw.items()
+        if kind == "regex":
+            if not isinstance(expected, str):
+                raise PatternError(f"{where}.regex", "takes a string")
+            try:
+                return Value("regex", re.compile(expected))
+            except re.error as error:
+                raise PatternError(f"{where}.regex", f"does not compile: {error}") from None
+        if kind == "present" and not isinstance(expected, bool):
+            raise PatternError(f"{where}.present", "takes true or false")
+        return Value(kind, expected)
+    return Value("equals", raw)
+
+
+def _body(
+    raw: Any, where: str, prefix: tuple[str, ...] = (), depth: int = 0
+) -> dict[tuple[str, ...], Value]:
+    """Body expectations by JSON path. Keys may be dotted (`confirmation.code`) or nested
+    (`{confirmation: {code: …}}`): both mean the same subset of the body. A list expects a
+    list holding those items (`{"equals": [...]}` for exactly that list)."""
+    if not isinstance(raw, Mapping):
+        raise PatternError(where, "is an object of fields to expect")
+    if depth + len(prefix) > MAX_BODY_DEPTH:
+        raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
+    found: dict[tuple[str, ...], Value] = {}
+    for key, value in raw.items():
+        path = (*prefix, *str(key).split("."))
+        found.update(_expectation(value, f"{where}.{key}", path, depth))
+    return found
+
+
+def _expectation(
+    value: Any, at: str, path: tuple[str, ...], depth: int
+) -> dict[tuple[str, ...], Value]:
+    if _is_operator(value):
+        return {path: _value(value, at)}
+    if isinstance(value, Mapping):
+        return _body(value, at, path, depth) if value else {path: Value("mapping")}
+    if isinstance(value, list):
+        return {path: _items(value, at, depth + len(path))}
+    return {path: _value(value, at)}
+
+
+def _is_operator(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in OPERATORS
+
+
+def _items(raw: list[Any], where: str, depth: int) -> Value:
+    """A list pattern: each item a value, an operator, an object subset or a list again."""
+    if depth > MAX_BODY_DEPTH:
+        raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
+    wanted = []
+    for index, item in enumerate(raw):
+        at = f"{where}[{index}]"
+        if _is_operator(item):
+            wanted.append(_value(item, at))
+        elif isinstance(item, Mapping):
+            fields = _body(item, at, (), depth + 1)
+            wanted.append(Value("object", fields, item) if fields else Value("mapping"))
+        elif isinstance(item, list):
+            wanted.append(_items(item, at, depth + 1))
+        else:
+            wanted.append(Value("equals", item))
+    return Value("items", tuple(wanted), raw)
+
+
+def _lookup(body: Any, path: tuple[str, ...]) -> Any:
+    value = body
+    for part in path:
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _ABSENT
+    return value
+
+
+def _named(raw: Any, where: str, *, lower: bool = False) -> dict[str, Value]:
+    if not isinstance(raw, Mapping):
+        raise PatternError(where, "is an object of names to expected values")
+    return {
+        (str(k).lower() if lower else str(k)): _value(v, f"{where}.{k}") for k, v in raw.items()
+    }
+
+
+@dataclass(frozen=True)
+class RequestPattern:
+    """Every field is optional; an empty pattern matches every request."""
+
+    method: str | None = None
+    path: re.Pattern[str] | None = None
+    path_text: str | None = None
+    query: Mapping[str, Value] = field(default_factory=dict)
+    headers: Mapping[str, Value] = field(default_factory=dict)
+    body: Mapping[tuple[str, ...], Value] = field(default_factory=dict)
+    provider: str | None = None
+    status: int | None = None
+    appointment: str | None = None
+
+    def match(self, seen: Observed) -> dict[str, str] | None:
+        """The path parameters the pattern's template captured, or None when it does not match."""
+        if self.method is not None and seen.method != self.method:
+            return None
+        params: dict[str, str] = {}
+        if self.path is not None:
+            found = self.path.search(seen.path)
+            if found is None:
+                return None
+            params = {k: v for k, v in found.groupdict().items() if v is not None}
+        if self._fields_differ(seen):
+            return None
+        return params
+
+    def _fields_differ(self, seen: Observed) -> bool:
+        return (
+            (self.provider is not None and seen.provider != self.provider)
+            or (self.status is not None and seen.status != self.status)
+            or (self.appointment is not None and seen.appointment != self.appointment)
+            or any(not v.accepts(seen.query.get(k, _ABSENT)) for k, v in self.query.items())
+            or any(not v.accepts(seen.headers.get(k, _ABSENT)) for k, v in self.headers.items())
+            or any(not v.accepts(_lookup(seen.body, p)) for p, v in self.body.items())
+        )
+
+    def matches(self, seen: Observed) -> bool:
+        return self.match(seen) is not None
+
+    def difference(self, seen: Observed) -> list[str]:
+        """Each way `seen` misses the pattern, worded for a person; [] when it matches."""
+        out: list[str] = []
+
+        def expect(name: str, wanted: Any, got: Any) -> None:
+            if wanted is not None and wanted != got:
+                out.append(f"{name}: expected {_show(wanted)}, got {_show(got)}")
+
+        expect("method", self.method, seen.method)
+        if self.path is not None and not self.path.search(seen.path):
+            out.append(f"path: expected {self.path_text}, got {clip(seen.path, 120)}")
+        expect("provider", self.provider, seen.provider)
+        expect("status", self.status, seen.status)
+        expect("appointment", self.appointment, seen.appointment)
+        for kind, expected, actual in (
+            ("query", self.query, seen.query),
+            ("header", self.headers, seen.headers),
+        ):
+            for name, value in expected.items():
+                got = actual.get(name, _ABSENT)
+                if not value.accepts(got):
+                    out.append(f"{kind} {name}: expected {value.describe()}, got {_show(got)}")
+        for path, value in self.body.items():
+            got = _lookup(seen.body, path)
+            if not value.accepts(got):
+                out.append(f"body.{'.'.join(path)}: expected {value.describe()}, got {_show(got)}")
+        return out
+
+    def rank(self, seen: Observed) -> tuple[int, float]:
+        """Sort key, closest first: fewest differences, then the most alike method and path."""
+        target = f"{self.method or ''} {self.path_text or ''}"
+        alike = difflib.SequenceMatcher(None, target, f"{seen.method} {seen.path}").ratio()
+        return (len(self.difference(seen)), -alike)
+
+    def describe(self) -> str:
+        """The pattern in one line, as a failure message names it."""
+        parts = [self.method or "any method", self.path_text or "any path"]
+        extra = [
+            f"{name}={value!r}"
+            for name, value in (
+                ("provider", self.provider),
+                ("status", self.status),
+                ("appointment", self.appointment),
+            )
+            if value is not None
+        ]
+        extra += [f"query {k} {v.describe()}" for k, v in self.query.items()]
+        extra += [f"header {k} {v.describe()}" for k, v in self.headers.items()]
+        extra += [f"body.{'.'.join(p)} {v.describe()}" for p, v in self.body.items()]
+        return " ".join(parts) + (f" ({', '.join(extra)})" if extra else "")
+
+
+def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPattern:
+    """A pattern from its JSON form (a scenario's `match`, an admin query, a fixture call)."""
+    unknown = sorted(set(raw) - set(FIELDS), key=str)
+    if unknown:
+        raise PatternError(f"{where}.{unknown[0]}", f"unknown field; known: {', '.join(FIELDS)}")
+    path_text, path = _path(raw, where)
+    method = raw.get("method")
+    if method is not None and not isinstance(method, str):
+        raise PatternError(f"{where}.method", "is an HTTP method name")
+    status = raw.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise PatternError(f"{where}.status", "is an HTTP status code (a whole number)")
+    for name in ("provider", "appointment"):
+        if raw.get(name) is not None and not isinstance(raw[name], str):
+            raise PatternError(f"{where}.{name}", "is a string")
+    return RequestPattern(
+        method=method.upper() if method else None,
+        path=path,
+        path_text=path_text,
+        query=_named(raw.get("query", {}), f"{where}.query"),
+        headers=_named(raw.get("headers", {}), f"{where}.headers", lower=True),
+        body=_body(raw.get("body", {}), f"{where}.body"),
+        provider=raw.get("provider"),
+        status=status,
+        appointment=raw.get("appointment"),
+    )
+
+
+def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, re.Pattern[str] | None]:
+    """`path` is exact or a template (`/v1/appointments/{id}`); `path_regex` a regex."""
+    if "path" in raw and "path_regex" in raw:
+        raise PatternError(where, "give path or path_regex, not both")
+    if raw.get("path") is not None:
+        if not isinstance(raw["path"], str):
+            raise PatternError(f"{where}.path", "is a string")
+        return raw["path"], compile_template(raw["path"])
+    if raw.get("path_regex") is not None:
+        text = raw["path_regex"]
+        if not isinstance(text, str):
+            raise PatternError(f"{where}.path_regex", "is a string")
+        try:
+            return f"/{text}/", re.compile(text)
+        except re.error as error:
+            raise PatternError(f"{where}.path_regex", f"does not compile: {error}") from None
+    return None, None
+
+
+# A pattern in a URL's query string (GET /__admin/requests?…): plain fields as they are,
+# query, headers and body as JSON.
+_JSON_FIELDS = ("query", "headers", "body")
+
+
+def pattern_to_query(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        name: json.dumps(value) if name in _JSON_FIELDS else str(value)
+        for name, value in raw.items()
+        if value is not None
+    }
+
+
+def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
+    raw: dict[str, Any] = {}
+    for name, text in params.items():
+        if name in _JSON_FIELDS:
+            try:
+                raw[name] = loads(text.encode())
+            except ValueError as error:
+                raise PatternError(name, f"is JSON: {error}") from None
+        elif name == "status":
+            if not (text.isascii() and text.isdigit()):
+                raise PatternError(name, f"is an HTTP status code, got {clip(text, 40)!r}")
+            raw[name] = int(text)
+        else:
+            raw[name] = text
+    return parse_pattern(raw, where="")

@@ -1,0 +1,1 @@
+"""The engine: the active scenarios, one lock, one request path, the recorder."""

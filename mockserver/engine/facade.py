@@ -1,0 +1,562 @@
+"""The mock's core: one active scenario per provider, their state, the journal and violations.
+
+Every surface (HTTP app, admin API, in-process transport, pytest plugin) drives this object.
+It imports no web framework; one lock makes each request atomic against the state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
+from mockserver.core.contracts import Contracts, Problem, default_contracts
+from mockserver.core.documents import (
+    InteractionNote,
+    JournalEntry,
+    OutboxMessage,
+    ProblemDocument,
+    Violation,
+)
+from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
+from mockserver.core.patterns import Observed, RequestPattern, observed_body
+from mockserver.journal.coverage import Coverage
+from mockserver.journal.coverage import report as coverage_report
+from mockserver.journal.near_misses import near_miss
+from mockserver.journal.recorder import Recorder
+from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, JournalQuery, Page, Stopwatch
+from mockserver.providers import AnyProvider, make_providers
+from mockserver.providers.base import ProviderState
+from mockserver.scenarios.catalog import Scenario, ScenarioCatalog, UnknownScenarioError
+from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRuntime
+
+ADMIN_PREFIX = "/__admin"
+# How many conforming answers are remembered (schema, bytes) so they are not checked again.
+CONFORMING_MEMORY = 4096
+# Mock-only request header: answer this one request from another scenario.
+SCENARIO_HEADER = "x-mock-scenario"
+
+
+def _interaction_note(chosen: Scripted) -> InteractionNote:
+    step = chosen.step
+    return {
+        "name": chosen.interaction.name,
+        "key": chosen.key,
+        "passthrough": step.passthrough,
+        "fault": step.fault,
+        "violates_contract": chosen.interaction.violates_contract,
+    }
+
+
+def _interaction_json(
+    provider: str, script: ScriptRuntime, interaction: Interaction
+) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "name": interaction.name,
+        "added": interaction in script.added,
+        "match": interaction.pattern.describe(),
+        "times": interaction.times,
+        "counters": script.counters(interaction),
+        "states": dict(script.states),
+    }
+
+
+def observe(provider: str, request: MockRequest, appointment: str | None) -> Observed:
+    """A live request as a request pattern sees it."""
+    body = request.body_json
+    return Observed(
+        method=request.method,
+        path=request.path,
+        query=dict(request.query_items()),
+        headers=request.headers,
+        body=observed_body(body, body is not NOT_JSON),
+        provider=provider,
+        appointment=appointment,
+    )
+
+
+class MockEngine:
+    """Both providers' mocks behind one `handle(request) -> Reply`."""
+
+    def __init__(
+        self,
+        scenarios: Sequence[str] = (),
+        scenarios_dirs: Sequence[str | Path] = (),
+        *,
+        contracts: Contracts | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        journal_file: str | Path | None = None,
+        journal_secrets: bool = False,
+    ) -> None:
+        """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
+        self.contracts = contracts or default_contracts()
+        self.providers: dict[str, AnyProvider] = make_providers(self.contracts)
+        self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
+        self.catalog = self._read_catalog()
+        # States of scenarios answered through the X-Mock-Scenario header, by name.
+        self.side_states: dict[str, ProviderState] = {}
+        self._coverage = Coverage()  # kept across resets: it describes a whole run
+        self._recorder = Recorder(
+            journal_size, Path(journal_file) if journal_file else None, secrets=journal_secrets
+        )
+        self._lock = threading.RLock()
+        self._conforming: set[tuple[str, bytes | None]] = set()
+        self.states: dict[str, ProviderState] = {}
+        chosen = resolve_active(self.catalog, scenarios, self.providers)
+        for scenario in chosen.values():
+            self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
+
+    # Scenarios and state ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Flush and close what the engine writes (the journal file)."""
+        self._recorder.close()
+
+    def _read_catalog(self) -> ScenarioCatalog:
+        return ScenarioCatalog(
+            self.scenarios_dirs,
+            contracts=self.contracts,
+            readers=self.providers,
+        )
+
+    def reload(self) -> list[str]:
+        """Read every scenario file again; raise ScenarioError (keeping the old ones) if broken.
+
+        Active scenarios whose files changed restart with fresh state; their names are returned.
+        """
+        catalog = self._read_catalog()
+        restarted = []
+        with self._lock:
+            self.catalog = catalog
+            self.side_states.clear()
+            for provider, state in list(self.states.items()):
+                name = state.scenario.name
+                if name in catalog and catalog.get(name).data != state.scenario.data:
+                    self.states[provider] = self.providers[provider].new_state(catalog.get(name))
+                    restarted.append(name)
+        return restarted
+
+    @property
+    def provider_names(self) -> tuple[str, ...]:
+        return tuple(self.providers)
+
+    def state(self, provider: str) -> ProviderState:
+        """A provider's live state (for white-box tests; surfaces use the methods below)."""
+        return self.states[provider]
+
+    def active(self) -> dict[str, Scenario]:
+        return {name: state.scenario for name, state in self.states.items()}
+
+    def scenario_summaries(self) -> list[dict[str, Any]]:
+        """Every loadable scenario, with whether it is active."""
+        active = {state.scenario.name for state in self.states.values()}
+        return [
+            {**scenario.summary(), "active": scenario.name in active} for scenario in self.catalog
+        ]
+
+    def load(self, name: str | Mapping[str, Any]) -> Scenario:
+        """Make a scenario active for its provider, with fresh state; others are untouched.
+
+        `name` is a catalog name, or a scenario as data (`{"extends": …, "org": {…}}`), checked
+        like a file (ScenarioError names the fields).
+        """
+        if isinstance(name, Mapping):
+            scenario = self.catalog.inline(name, contracts=self.contracts, readers=self.providers)
+        else:
+            scenario = self.catalog.get(name)
+        state = self.providers[scenario.provider].new_state(scenario)
+        with self._lock:
+            self.states[scenario.provider] = state
+        return scenario
+
+    def reset(self, provider: str | None = None) -> None:
+        """Fresh state from the active scenarios; the journal and violations are emptied."""
+        with self._lock:
+            for name in [provider] if provider else list(self.states):
+                state = self.states[name]
+                self.states[name] = self.providers[name].new_state(state.scenario)
+            self._forget()
+
+    def apply_reset(self, command: Reset) -> dict[str, Any]:
+        """A checked reset command; what was reset and, for named scenarios, what is active."""
+        if command.scenarios is None:
+            self.reset(command.provider)
+            return {"reset": [command.provider] if command.provider else sorted(self.states)}
+        try:
+            chosen = self.activate(command.scenarios)
+        except UnknownScenarioError as error:
+            raise CommandError(str(error), status=404, code="UNKNOWN_SCENARIO") from None
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        return {"reset": sorted(chosen), "active": {p: s.name for p, s in chosen.items()}}
+
+    def activate(self, names: Sequence[str] = ()) -> dict[str, Scenario]:
+        """Start clean on `names` (one per provider; the rest their `direct-cancel`).
+
+        Fresh state for every provider, an empty journal and no violations: what a test
+        wants before it runs. Raises before changing anything if a name is wrong.
+        """
+        chosen = resolve_active(self.catalog, names, self.providers)
+        states = {p: self.providers[p].new_state(s) for p, s in chosen.items()}
+        with self._lock:
+            self.states = states
+            self._forget()
+        return chosen
+
+    def _forget(self) -> None:
+        """What a clean start drops besides state: journal, violations, per-request scenarios."""
+        self._recorder.clear()
+        self.side_states.clear()
+
+    def seeded(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                name: {
+                    **state.scenario.summary(),
+                    "clock": state.clock.to_json(),
+                    "seeded": state.seeded(),
+                }
+                for name, state in self.states.items()
+            }
+
+    def messages(self) -> list[OutboxMessage]:
+        with self._lock:
+            return [m for state in self.states.values() for m in state.outbox()]
+
+    def clocks(self) -> dict[str, Any]:
+        with self._lock:
+            return {name: state.clock.to_json() for name, state in self.states.items()}
+
+    def set_clock(self, command: SetClock) -> dict[str, Any]:
+        """Move the clocks the command names: all of them, or none if one cannot move."""
+        with self._lock:
+            chosen = [
+                state for name, state in self.states.items() if command.provider in (None, name)
+            ]
+            targets = [command.moved(state.clock.now()) for state in chosen]
+            for state, instant in zip(chosen, targets, strict=True):
+                state.clock.set(instant)
+        return self.clocks()
+
+    # Interactions added at run time (stubs) ----------------------------------------------------
+
+    def add_interaction(
+        self, raw: Mapping[str, Any], provider: str | None = None
+    ) -> dict[str, Any]:
+        """Add one interaction, in the scenario-file language, before every other of its
+        provider's; it lasts until that provider's next reset or scenario switch."""
+        name = provider_name(provider, self.provider_names) or self._provider_of_stub(raw)
+        interaction = self.providers[name].interaction(raw)
+        with self._lock:
+            script = self.states[name].script
+            if any(i.name == interaction.name for i in script.added):
+                raise CommandError(f"an interaction named {interaction.name!r} is already added")
+            added = script.add(interaction)
+            return _interaction_json(name, script, added)
+
+    def _provider_of_stub(self, raw: Mapping[str, Any]) -> str:
+        match = raw.get("match")
+        path = (
+            match.get("path") or match.get("path_regex", "") if isinstance(match, Mapping) else ""
+        )
+        for provider in self.providers.values():
+            if isinstance(path, str) and path.lstrip("^").startswith(provider.prefix + "/"):
+                return provider.name
+        raise CommandError(
+            "name the provider ('provider': huskyvoice or leyr), "
+            "or match a path under /v1/ or /api/"
+        )
+
+    def interactions(self) -> list[dict[str, Any]]:
+        """Every interaction in force, added ones first, with their counters and states."""
+        with self._lock:
+            return [
+                _interaction_json(name, state.script, interaction)
+                for name, state in self.states.items()
+                for interaction in state.script.interactions
+            ]
+
+    def remove_interactions(self, name: str | None = None) -> int:
+        """Drop added interactions (one by name, or all); how many went."""
+        with self._lock:
+            return sum(state.script.remove(name) for state in self.states.values())
+
+    def coverage(self) -> dict[str, Any]:
+        """Every outcome of every documented operation, with how often it was exercised."""
+        universe = {name: p.coverage_universe() for name, p in self.providers.items()}
+        return coverage_report(universe, self._coverage.counts())
+
+    # What the mock saw ------------------------------------------------------------------------
+
+    def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
+        """The journal, oldest first; with a pattern, the exchanges it matches."""
+        return self._recorder.requests(pattern)
+
+    def journal_page(self, query: JournalQuery) -> Page:
+        return self._recorder.page(query)
+
+    def near_misses(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest `limit` near misses, newest first (see near_misses.py)."""
+        problems: dict[int, list[ProblemDocument]] = {}
+        for violation in self._recorder.violations():
+            problems.setdefault(violation["request_id"], []).extend(violation["problems"])
+        with self._lock:  # the interactions in force now, as a request would see them
+            scripted = {
+                name: list(state.script.interactions) for name, state in self.states.items()
+            }
+        every_operation = [op for p in self.providers.values() for op in p.router.operations]
+        found: list[dict[str, Any]] = []
+        for exchange in reversed(self._recorder.exchanges()):
+            if len(found) == limit:
+                break
+            provider = self.providers.get(exchange.provider or "")
+            report = near_miss(
+                exchange,
+                problems.get(exchange.id, []),
+                every_operation if provider is None else provider.router.operations,
+                scripted.get(exchange.provider or "", []),
+                secrets=self._recorder.secrets,
+            )
+            if report is not None:
+                found.append(report)
+        return found
+
+    def closest_requests(
+        self, pattern: RequestPattern, limit: int = 10
+    ) -> list[tuple[JournalEntry, list[str]]]:
+        """The exchanges nearest to `pattern`, each with how it differs."""
+        return self._recorder.closest(pattern, limit)
+
+    @property
+    def requests_seen(self) -> int:
+        """Every exchange ever journaled, including those the ring has dropped."""
+        return self._recorder.total_seen
+
+    def clear_requests(self) -> None:
+        self._recorder.clear_requests()
+
+    def violations(self) -> list[Violation]:
+        return self._recorder.violations()
+
+    def clear_violations(self) -> None:
+        self._recorder.clear_violations()
+
+    # Requests ---------------------------------------------------------------------------------
+
+    def provider_for(self, path: str) -> AnyProvider | None:
+        for provider in self.providers.values():
+            if path == provider.prefix or path.startswith(provider.prefix + "/"):
+                return provider
+        return None
+
+    def handle(self, request: MockRequest) -> Reply:
+        """Answer one request; the reply carries its encoded bytes (`payload`)."""
+        started = Stopwatch()
+        provider = self.provider_for(request.path)
+        if provider is None:
+            reply = self._unrouted(request)
+            reply.payload = reply.encoded()
+            self._record(None, None, request, reply, [], None, started)
+            return reply
+        with self._lock:
+            state, refused = self._state_for(provider, request)
+            if refused is not None:
+                reply, chosen = refused, None
+                reply.appointment = provider.appointment_of(request.path)
+            else:
+                try:
+                    reply, chosen = self._answer(provider, state, request)
+                except Exception as error:  # a bug of the mock's: say so, in the envelope
+                    reply, chosen = self._failed(provider, state, request, error), None
+            reply, response_problems = self._checked(provider, state, request, reply, chosen)
+            if chosen is not None:
+                reply.delay = state.script.delay_seconds(chosen.step)
+                reply.fault = chosen.step.fault
+            operation = reply.operation or provider.router.operation_for(
+                request.method, request.path
+            )
+            reply.operation = operation
+            self._record(provider.name, state, request, reply, response_problems, chosen, started)
+            if operation is not None:
+                self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
+        return reply
+
+    def _checked(
+        self,
+        provider: AnyProvider,
+        state: ProviderState,
+        request: MockRequest,
+        reply: Reply,
+        chosen: Scripted | None,
+    ) -> tuple[Reply, list[Problem]]:
+        """The reply encoded and held to its schema, with the mock's own contract problems; one
+        that breaks its schema becomes a 500 saying so."""
+        reply.payload = reply.encoded()
+        if chosen is not None and chosen.interaction.violates_contract:
+            reply.request_problems = []  # the scenario serves this off-contract on purpose
+            return reply, []
+        problems = self._check_response(reply)
+        if reply.failure is not None:
+            return reply, [*problems, Problem("", reply.failure, "")]
+        if problems:
+            broken = self._broken_contract(provider, state, request, reply, problems)
+            broken.appointment = reply.appointment
+            broken.payload = broken.encoded()
+            return broken, problems
+        return reply, problems
+
+    def _answer(
+        self, provider: AnyProvider, state: ProviderState, request: MockRequest
+    ) -> tuple[Reply, Scripted | None]:
+        """A scripted interaction's answer if one matches, else the provider's."""
+        chosen = None
+        if state.script.interactions:
+            appointment = provider.appointment_of(request.path)
+            chosen = state.script.choose(observe(provider.name, request, appointment))
+            if chosen is not None and not chosen.step.passthrough:
+                reply = provider.scripted(state, request, chosen, appointment)
+                reply.appointment = appointment
+                return reply, chosen
+        return provider.handle(state, request), chosen
+
+    def _failed(
+        self, provider: AnyProvider, state: ProviderState, request: MockRequest, error: Exception
+    ) -> Reply:
+        """A 500 in the provider's envelope for an unexpected failure, recorded as a response
+        violation so a test run cannot miss it (it is the mock's fault, never the client's)."""
+        message = f"the mock failed: {type(error).__name__}: {clip(str(error), 200)}"
+        reply = provider.error_reply(
+            state, ApiError("INTERNAL_ERROR", message, status=500), request
+        )
+        reply.failure = message
+        reply.appointment = provider.appointment_of(request.path)
+        return reply
+
+    def _state_for(
+        self, provider: AnyProvider, request: MockRequest
+    ) -> tuple[ProviderState, Reply | None]:
+        """The active state, or another scenario's for a request with X-Mock-Scenario."""
+        active = self.states[provider.name]
+        name = request.header(SCENARIO_HEADER)
+        if not name:
+            return active, None
+        problem = None
+        if name not in self.catalog:
+            problem = f"{SCENARIO_HEADER}: unknown scenario {name!r}"
+        elif self.catalog.get(name).provider != provider.name:
+            problem = f"{SCENARIO_HEADER}: {name!r} is not a {provider.name} scenario"
+        if problem is not None:
+            error = ApiError("UNKNOWN_SCENARIO", problem, status=400)
+            return active, provider.error_reply(active, error, request)
+        if name == active.scenario.name:
+            return active, None
+        state = self.side_states.get(name)
+        if state is None:
+            state = self.side_states[name] = provider.new_state(self.catalog.get(name))
+        return state, None
+
+    def _check_response(self, reply: Reply) -> list[Problem]:
+        if reply.raw is not None:
+            return []
+        if reply.schema is None:
+            return [Problem("", f"status {reply.status} is not declared for this operation", "")]
+        # Validity depends only on the schema and the encoded bytes, so an answer sent before
+        # (a re-cancel, a repeated read) is not walked again.
+        key = (reply.schema, reply.payload)
+        if key in self._conforming:
+            return []
+        problems = self.contracts.check(reply.schema, reply.body, root="response")
+        if not problems:
+            if len(self._conforming) >= CONFORMING_MEMORY:
+                self._conforming.clear()
+            self._conforming.add(key)
+        return problems
+
+    def _broken_contract(
+        self,
+        provider: AnyProvider,
+        state: ProviderState,
+        request: MockRequest,
+        reply: Reply,
+        problems: list[Problem],
+    ) -> Reply:
+        message = (
+            f"the mock broke its own {reply.schema or 'response'} contract "
+            f"(status {reply.status}): {'; '.join(map(str, problems[:3]))}"
+        )
+        return provider.error_reply(state, ApiError("INTERNAL_ERROR", message, status=500), request)
+
+    def _record(
+        self,
+        provider: str | None,
+        state: ProviderState | None,
+        request: MockRequest,
+        reply: Reply,
+        response_problems: list[Problem],
+        chosen: Scripted | None,
+        started: Stopwatch,
+    ) -> None:
+        """Journal the exchange; its duration counts the mock's work and any scripted delay."""
+        elapsed_ms = started.elapsed_ms() + reply.delay * 1000
+        self._recorder.record(
+            Exchange(
+                at=None if state is None else state.clock.now_text(),
+                provider=provider,
+                scenario=None if state is None else state.scenario.name,
+                method=request.method,
+                path=request.path,
+                query=request.query_string,
+                headers=request.headers,
+                body=request.body,
+                status=reply.status,
+                response=reply.payload,
+                interaction=None if chosen is None else _interaction_note(chosen),
+                appointment=reply.appointment,
+                received_at=started.wall,
+                duration_ms=elapsed_ms,
+                response_type=reply.content_type,
+                response_length=len(reply.sent_body()),
+                response_extra=reply.headers,
+                operation=None if reply.operation is None else reply.operation.operation_id,
+            ),
+            reply.request_problems,
+            response_problems,
+        )
+
+    def _unrouted(self, request: MockRequest) -> Reply:
+        prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())
+        body = {
+            "error": {
+                "code": "NOT_FOUND",
+                "message": f"No route for {request.method} {clip(request.path, 120)}. "
+                f"Served: {prefixes}, {ADMIN_PREFIX}/… (admin API)",
+            }
+        }
+        return Reply(404, body)
+
+    def openapi(self, provider: str, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+        name = provider_name(provider, self.provider_names)
+        assert name is not None
+        return self.providers[name].openapi(server_url)
+
+
+def resolve_active(
+    catalog: ScenarioCatalog, names: Iterable[str], providers: Mapping[str, Any]
+) -> dict[str, Scenario]:
+    """One scenario per provider: the named ones, else each provider's `direct-cancel`."""
+    chosen: dict[str, Scenario] = {}
+    for name in names:
+        scenario = catalog.get(name)
+        if scenario.provider in chosen:
+            raise ValueError(
+                f"two scenarios for {scenario.provider}: {chosen[scenario.provider].name} and "
+                f"{name}; name at most one per provider"
+            )
+        chosen[scenario.provider] = scenario
+    for provider in providers:
+        if provider not in chosen:
+            chosen[provider] = catalog.get(f"{provider}/direct-cancel")
+    return chosen

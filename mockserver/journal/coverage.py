@@ -1,0 +1,111 @@
+"""Contract coverage: which outcome of which documented operation a client's suite has exercised.
+
+An outcome is a status (`200`), a status with its error code (`404 NOT_FOUND`), or, where one
+operation answers several ways with one status, the status with what it says (Leyr's
+`200 awaiting_confirmation`). Counts survive resets: they describe a whole test run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mockserver.core.routing import Operation
+
+Key = tuple[str, str, str]  # (provider, "METHOD /path/template", outcome)
+
+
+def operation_label(op: Operation) -> str:
+    return f"{op.method} {op.path}"
+
+
+def outcomes(op: Operation, defaults: Mapping[str, int], details: Iterable[str]) -> list[str]:
+    """Every outcome an operation can have, as the table declares it."""
+    found = [
+        f"{status} {detail}".strip()
+        for status in op.responses
+        for detail in (list(details) or [""])
+    ]
+    found += [f"{status} {code}" for code, status in op.error_statuses(defaults)]
+    return list(dict.fromkeys(found))
+
+
+class Coverage:
+    """Counts of exercised outcomes, behind their own lock (read while requests go on)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[Key] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, provider: str, op: Operation, outcome: str) -> None:
+        with self._lock:
+            self._counts[(provider, operation_label(op), outcome)] += 1
+
+    def counts(self) -> dict[Key, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+def report(
+    universe: Mapping[str, Mapping[str, list[str]]], counts: Mapping[Key, int]
+) -> dict[str, Any]:
+    """Per provider, every operation's outcomes with how often each was seen, and the share of
+    them seen at least once."""
+    document: dict[str, Any] = {}
+    for provider, operations in universe.items():
+        listed = []
+        covered = total = 0
+        for label, known in operations.items():
+            seen = {outcome: counts.get((provider, label, outcome), 0) for outcome in known}
+            covered += sum(1 for n in seen.values() if n)
+            total += len(seen)
+            listed.append({"operation": label, "outcomes": seen})
+        percent = round(100 * covered / total, 1) if total else 100.0
+        document[provider] = {
+            "operations": listed,
+            "covered": covered,
+            "total": total,
+            "percent": percent,
+        }
+    return document
+
+
+def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Reports of several runs (xdist workers) over the same table, added up."""
+    reports = list(reports)
+    if not reports:
+        return {}
+    counts: Counter[Key] = Counter()
+    universe: dict[str, dict[str, list[str]]] = {}
+    for part in reports:
+        for provider, section in part.items():
+            for entry in section["operations"]:
+                universe.setdefault(provider, {})[entry["operation"]] = list(entry["outcomes"])
+                for outcome, n in entry["outcomes"].items():
+                    counts[(provider, entry["operation"], outcome)] += n
+    return report(universe, counts)
+
+
+def text(document: Mapping[str, Any]) -> list[str]:
+    """The report for a terminal: one line per operation, then a total per provider."""
+    lines: list[str] = []
+    for provider, section in document.items():
+        lines.append(
+            f"{provider}: {section['covered']}/{section['total']} outcomes ({section['percent']}%)"
+        )
+        for entry in section["operations"]:
+            seen = sum(1 for n in entry["outcomes"].values() if n)
+            missing = [o for o, n in entry["outcomes"].items() if not n]
+            lines.append(
+                f"  {entry['operation']}: {seen}/{len(entry['outcomes'])}"
+                + (f"; never: {', '.join(missing)}" if missing else "")
+            )
+    return lines
+
+
+def percent(document: Mapping[str, Any]) -> float:
+    covered = sum(section["covered"] for section in document.values())
+    total = sum(section["total"] for section in document.values())
+    return round(100 * covered / total, 1) if total else 100.0

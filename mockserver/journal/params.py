@@ -1,0 +1,84 @@
+"""The journal's listing parameters (GET /__admin/requests?…) read into a JournalQuery.
+
+Paging, status class, time and contract filters are named here; every other parameter is a
+field of the request pattern, as in `GET /__admin/requests?method=PATCH&body=…`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from mockserver.core.patterns import PatternError, pattern_from_query
+from mockserver.journal.ring import JournalQuery
+
+MAX_PAGE = 1000
+FORMATS = ("json", "har")
+_STATUS_CLASS = re.compile(r"[1-5]xx", re.IGNORECASE)
+LISTING = frozenset({"status", "since", "limit", "cursor", "order", "broke_contract", "format"})
+
+
+class ListingError(ValueError):
+    """A listing parameter that cannot be used; the message names it."""
+
+
+def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
+    """The query and the format (`json` or `har`) the parameters ask for."""
+    pattern_params = {k: v for k, v in params.items() if k not in LISTING}
+    status = params.get("status")
+    status_class = None
+    if status is not None and _STATUS_CLASS.fullmatch(status):
+        status_class = int(status[0])
+    elif status is not None:
+        pattern_params["status"] = status
+    try:
+        pattern = pattern_from_query(pattern_params) if pattern_params else None
+    except PatternError as error:
+        raise ListingError(str(error)) from None
+    form = params.get("format", "json")
+    if form not in FORMATS:
+        raise ListingError(f"format: {form!r} is not one of {', '.join(FORMATS)}")
+    order = params.get("order", "oldest")
+    if order not in ("oldest", "newest"):
+        raise ListingError(f"order: {order!r} is not oldest or newest")
+    query = JournalQuery(
+        pattern=pattern,
+        status_class=status_class,
+        since=_instant(params["since"]) if "since" in params else None,
+        broke_contract=_flag(params, "broke_contract"),
+        newest_first=order == "newest",
+        cursor=whole_param(params, "cursor", 0, 2**63),
+        limit=whole_param(params, "limit", 1, MAX_PAGE),
+    )
+    return query, form
+
+
+def whole_param(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    """A whole-number parameter from `low` to `high` (ASCII digits only), None when absent."""
+    text = params.get(name)
+    if text is None:
+        return None
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ListingError(f"{name}: a whole number from {low} to {high}")
+    return int(text)
+
+
+def _flag(params: Mapping[str, str], name: str) -> bool | None:
+    text = params.get(name)
+    if text is None:
+        return None
+    if text not in ("true", "false"):
+        raise ListingError(f"{name}: true or false")
+    return text == "true"
+
+
+def _instant(text: str) -> float:
+    """An ISO 8601 instant with its offset (`2026-11-28T10:00:00Z`); naive ones are UTC."""
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ListingError(f"since: {text[:40]!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.timestamp()

@@ -1,0 +1,315 @@
+"""The journal: every exchange the mock answered, kept compact in a bounded ring.
+
+An entry holds bytes and strings only (no nested dicts), so a full ring costs the garbage
+collector next to nothing; it is turned back into JSON when someone reads it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockserver.core.documents import InteractionNote, JournalEntry
+from mockserver.core.exchange import NOT_JSON, clip, deeper_than, dumps, loads, wire_headers
+from mockserver.core.patterns import Observed, RequestPattern, observed_body
+
+DEFAULT_JOURNAL_SIZE = 10_000
+BODY_LIMIT = 64 * 1024
+# Deeper bodies are shown as text: orjson writes at most 255 levels, the json module ~1000.
+MAX_SHOWN_DEPTH = 128
+
+
+class Exchange:
+    """One request and its answer, with the evidence a tester needs: when it arrived (wall
+    clock and the mock's clock), how long the mock took, and what answered it."""
+
+    __slots__ = (
+        "appointment",
+        "at",
+        "body",
+        "broke_contract",
+        "duration_ms",
+        "headers",
+        "id",
+        "interaction",
+        "method",
+        "operation",
+        "path",
+        "provider",
+        "query",
+        "received_at",
+        "response",
+        "response_extra",
+        "response_length",
+        "response_type",
+        "scenario",
+        "status",
+    )
+
+    def __init__(
+        self,
+        *,
+        at: str | None,
+        provider: str | None,
+        scenario: str | None,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        status: int,
+        response: bytes | None,
+        interaction: InteractionNote | None,
+        appointment: str | None = None,
+        received_at: float = 0.0,
+        duration_ms: float = 0.0,
+        response_type: str = "application/json",
+        response_length: int = 0,
+        response_extra: Mapping[str, str] | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.id = 0
+        self.at = at
+        self.received_at = received_at  # seconds since the epoch, by the wall clock
+        self.duration_ms = duration_ms
+        # The answer's headers, kept as parts and assembled when read: recording stays cheap.
+        self.response_type = response_type
+        self.response_length = response_length
+        self.response_extra = response_extra or {}
+        self.operation = operation
+        self.broke_contract = False
+        self.provider = provider
+        self.scenario = scenario
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = tuple(headers.items())
+        self.body = body[:BODY_LIMIT]
+        self.status = status
+        # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
+        self.response = None if response is None else bytes(memoryview(response))
+        self.interaction = interaction
+        self.appointment = appointment
+
+    def observed(self) -> Observed:
+        """The exchange as a request pattern sees it (the body parsed again, on demand)."""
+        body = _parsed(self.body)
+        return Observed(
+            method=self.method,
+            path=self.path,
+            query=dict(parse_qsl(self.query, keep_blank_values=True)),
+            headers=dict(self.headers),
+            body=observed_body(body, body is not NOT_JSON),
+            provider=self.provider,
+            status=self.status,
+            appointment=self.appointment,
+        )
+
+    def to_json(self, *, secrets: bool = False) -> JournalEntry:
+        """The entry as served; credentials are shortened unless `secrets` (see SECRET_HEADERS)."""
+        return {
+            "id": self.id,
+            "at": self.at,
+            "received_at": wall_clock_text(self.received_at),
+            "duration_ms": round(self.duration_ms, 3),
+            "provider": self.provider,
+            "scenario": self.scenario,
+            "method": self.method,
+            "path": self.path,
+            "appointment": self.appointment,
+            "query": self.query,
+            "headers": dict(self.headers) if secrets else _redacted(self.headers),
+            "body": _decoded(self.body),
+            "status": self.status,
+            "response": None if self.response is None else _decoded(self.response),
+            "response_headers": wire_headers(
+                self.response_type, self.response_length, self.response_extra
+            ),
+            "operation": self.operation,
+            "interaction": None if self.interaction is None else self.interaction.copy(),
+            "broke_contract": self.broke_contract,
+        }
+
+
+class Stopwatch:
+    """When an exchange began, by the wall clock (for people) and a monotonic one (for its
+    duration)."""
+
+    __slots__ = ("monotonic", "wall")
+
+    def __init__(self) -> None:
+        self.wall = time.time()
+        self.monotonic = time.perf_counter()
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.monotonic) * 1000
+
+
+def wall_clock_text(seconds: float) -> str:
+    """An epoch instant as ISO 8601 UTC with milliseconds: `2026-11-28T10:05:51.123Z`."""
+    instant = datetime.fromtimestamp(seconds, timezone.utc)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Headers that carry credentials: the journal shows their last four characters only.
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "x-leyr-client-secret", "proxy-authorization"}
+)
+
+
+def _redacted(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {
+        name: (_shortened(value) if name in SECRET_HEADERS else value) for name, value in headers
+    }
+
+
+def _shortened(value: str) -> str:
+    """`Bearer YOUR_API_KEY` -> `Bearer …_KEY`: enough to tell credentials apart, not to use one."""
+    scheme, space, credential = value.partition(" ")
+    if not space:
+        scheme, credential = "", value
+    tail = credential[-4:] if len(credential) > 8 else ""
+    return f"{scheme}{space}…{tail}"
+
+
+def _parsed(data: bytes) -> Any:
+    if not data:
+        return NOT_JSON
+    try:
+        return loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return NOT_JSON
+
+
+def _decoded(data: bytes) -> Any:
+    """A body for people: JSON when it parses (and is shallow enough for any JSON encoder to
+    write again), else its text."""
+    if not data:
+        return None
+    parsed = _parsed(data)
+    if parsed is NOT_JSON or deeper_than(parsed, MAX_SHOWN_DEPTH):
+        return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
+    return parsed
+
+
+def _open_append(file: Path) -> int:
+    """The journal file for appending, created readable by its owner only (it holds requests)."""
+    return os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    """Which exchanges to list, and how: a pattern, plus the filters and paging a person
+    browsing the journal needs. Ids only grow, so an id is a stable cursor."""
+
+    pattern: RequestPattern | None = None
+    status_class: int | None = None  # 4 for 4xx
+    since: float | None = None  # received at or after, wall clock, seconds since the epoch
+    broke_contract: bool | None = None
+    newest_first: bool = False
+    cursor: int | None = None  # the last id of the previous page
+    limit: int | None = None
+
+    def admits(self, entry: Exchange) -> bool:
+        if self.cursor is not None and (
+            entry.id >= self.cursor if self.newest_first else entry.id <= self.cursor
+        ):
+            return False
+        return (
+            (self.status_class is None or entry.status // 100 == self.status_class)
+            and (self.since is None or entry.received_at >= self.since)
+            and (self.broke_contract is None or entry.broke_contract == self.broke_contract)
+            and (self.pattern is None or self.pattern.matches(entry.observed()))
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[JournalEntry]
+    next_cursor: int | None  # pass as `cursor` for the next page; None on the last one
+
+
+class Journal:
+    """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
+
+    def __init__(
+        self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None, *, secrets: bool = False
+    ) -> None:
+        self.size = size
+        self.secrets = secrets  # show credentials in full (serve --journal-secrets)
+        self._entries: deque[Exchange] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self.total = 0
+        # The full record, one JSON line an exchange, when a file is named.
+        self._sink: int | None = _open_append(file) if file else None
+
+    def record(self, entry: Exchange) -> Exchange:
+        entry.id = next(self._ids)
+        self._entries.append(entry)
+        self.total += 1
+        if self._sink is not None:
+            # One write call per line, before the answer leaves: once a client has its answer,
+            # its line is with the operating system, so even a killed server has written it.
+            _write_all(self._sink, dumps(entry.to_json(secrets=self.secrets)) + b"\n")
+        return entry
+
+    def close(self) -> None:
+        if self._sink is not None:
+            os.close(self._sink)
+            self._sink = None
+
+    def entries(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
+        """The exchanges, oldest first; with a pattern, only those it matches."""
+        return self.page(JournalQuery(pattern)).entries
+
+    def page(self, query: JournalQuery) -> Page:
+        """One page of the exchanges `query` admits, in its order."""
+        ordered = reversed(self._entries) if query.newest_first else iter(self._entries)
+        chosen: list[Exchange] = []
+        for entry in ordered:
+            if not query.admits(entry):
+                continue
+            if len(chosen) == query.limit:  # one more exists: there is a next page
+                return Page([e.to_json(secrets=self.secrets) for e in chosen], chosen[-1].id)
+            chosen.append(entry)
+        return Page([e.to_json(secrets=self.secrets) for e in chosen], None)
+
+    def exchanges(self) -> list[Exchange]:
+        return list(self._entries)
+
+    def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[JournalEntry, list[str]]]:
+        """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
+        seen = [(entry, entry.observed()) for entry in list(self._entries)]
+        seen.sort(key=lambda pair: pattern.rank(pair[1]))
+        return [
+            (entry.to_json(secrets=self.secrets), pattern.difference(view))
+            for entry, view in seen[:limit]
+        ]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+__all__ = [
+    "DEFAULT_JOURNAL_SIZE",
+    "NOT_JSON",
+    "Exchange",
+    "Journal",
+    "JournalQuery",
+    "Page",
+    "Stopwatch",
+]

@@ -1,0 +1,1 @@
+"""Scenarios: YAML files read with line numbers, the typed model, scripted interactions."""

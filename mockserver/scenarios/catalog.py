@@ -1,0 +1,578 @@
+"""Scenario files: YAML read with line numbers, checked against their schema, found by name."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from mockserver.core.clock import checked_instant, parse_instant
+from mockserver.core.contracts import Contracts, default_contracts
+from mockserver.core.resources import scenarios_dir
+from mockserver.scenarios.model import ScenarioModel, common_fields, section
+
+FieldPath = tuple[str | int, ...]
+
+
+class ScenarioReader(Protocol):
+    """What turns a provider's schema-checked document into its typed model (a provider)."""
+
+    def read(
+        self, data: Mapping[str, Any]
+    ) -> tuple[ScenarioModel, list[tuple[FieldPath, str]]]: ...
+
+
+Readers = Mapping[str, ScenarioReader]
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class ScenarioError(Exception):
+    """One or more scenario files are broken; nothing from them was loaded."""
+
+    def __init__(self, problems: Sequence[ScenarioProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+class UnknownScenarioError(LookupError):
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = sorted(known)
+        close = difflib.get_close_matches(name, self.known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"unknown scenario {name!r}{hint} Known: {', '.join(self.known)}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: its typed model, and the merged document it was parsed from."""
+
+    name: str
+    provider: str
+    description: str
+    source: str
+    model: ScenarioModel = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "provider": self.provider,
+            "description": self.description,
+            "source": self.source,
+        }
+
+
+def _field_name(path: FieldPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 40
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+
+class _Positions:
+    """Line numbers of every node of a YAML document, by field path.
+
+    Walking the composed document first also refuses, with its line, what a scenario must
+    not hold before anything is built from it: non-name keys, explicit tags (`!!binary`),
+    numbers too long to be numbers, nesting too deep, and alias expansions too large.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[FieldPath, int] = {}
+        self.duplicates: list[tuple[FieldPath, str]] = []
+        self.visited = 0
+
+    def _refuse(self, node: yaml.Node, path: FieldPath, message: str) -> ScenarioError:
+        line = node.start_mark.line + 1
+        return ScenarioError([ScenarioProblem(self.file, line, _field_name(path), message)])
+
+    def _check(self, node: yaml.Node, path: FieldPath) -> None:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            message = f"expands to more than {MAX_NODES} values (YAML aliases?); refused"
+            raise self._refuse(node, path, message)
+        if len(path) > MAX_DEPTH:
+            raise self._refuse(node, path, f"nests more than {MAX_DEPTH} levels deep")
+        if node.tag not in _PLAIN_TAGS:
+            raise self._refuse(node, path, f"the tag {node.tag!r} is not allowed here")
+        if node.tag.endswith(":int") and len(str(node.value)) > MAX_NUMBER_DIGITS:
+            raise self._refuse(node, path, f"a number of more than {MAX_NUMBER_DIGITS} digits")
+
+    def walk(self, node: yaml.Node, path: FieldPath = ()) -> None:
+        self._check(node, path)
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise self._refuse(key, path, "a key must be a plain name, not a list or map")
+                self._check(key, path)
+                name = key.value
+                if name in seen:
+                    where = (*path, name, "#dup")
+                    self.lines[where] = key.start_mark.line + 1
+                    self.duplicates.append((where, f"duplicate key {name!r}"))
+                seen.add(name)
+                self.lines.setdefault((*path, name), key.start_mark.line + 1)
+                self.walk(value, (*path, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*path, index))
+
+    def line(self, path: FieldPath) -> int | None:
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.lines:
+                return self.lines[path[:cut]]
+        return None
+
+
+# libyaml's parser when PyYAML has it (ten times faster); both keep line marks and refuse tags.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SAFE_LOADER):  # type: ignore[misc]
+    """The safe loader, except that an unquoted instant stays the text it is: every instant
+    a scenario holds is read as text, with its zone, by the mock itself."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if not tag.endswith(":timestamp")]
+    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
+    """Parse one YAML document safely, keeping each field's line; raise ScenarioError if broken."""
+    positions = _Positions(file)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError([ScenarioProblem(file, 1, "", "the file is empty")])
+        positions.walk(node)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(filter(None, [error.context, error.problem]))
+        raise ScenarioError(
+            [ScenarioProblem(file, line, "", f"not valid YAML: {message}")]
+        ) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError([ScenarioProblem(file, None, "", f"not valid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
+    return data, positions
+
+
+@dataclass
+class _Source:
+    """One scenario file as read: its document and where each field stands."""
+
+    file: str
+    label: str
+    data: dict[str, Any]
+    positions: _Positions
+
+    @property
+    def provider(self) -> str | None:
+        provider = self.data.get("provider")
+        if isinstance(provider, str):
+            return provider
+        parent = self.data.get("extends")
+        return parent.split("/", 1)[0] if isinstance(parent, str) and "/" in parent else None
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}/{Path(self.file).stem}"
+
+
+class _Layers:
+    """Where a field of a merged (extended) document comes from: the child first."""
+
+    def __init__(self, sources: Sequence[_Source]) -> None:
+        self.sources = sources
+
+    def locate(self, path: FieldPath) -> tuple[str, int | None]:
+        best, depth = self.sources[0], -1
+        for source in self.sources:
+            known = max(
+                (n for n in range(len(path) + 1) if path[:n] in source.positions.lines), default=0
+            )
+            if known > depth:
+                best, depth = source, known
+        return best.file, best.positions.line(path)
+
+    def problem(self, path: FieldPath, field: str, message: str) -> ScenarioProblem:
+        file, line = self.locate(path)
+        return ScenarioProblem(file, line, field, message)
+
+
+def _read(text: str, file: str, label: str) -> _Source:
+    data, positions = read_yaml(text, file)
+    problems = [
+        ScenarioProblem(file, positions.line(path), _field_name(path[:-1]), message)
+        for path, message in positions.duplicates
+    ]
+    if not isinstance(data, dict):
+        problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
+    if problems:
+        raise ScenarioError(problems)
+    return _Source(file, label, data, positions)
+
+
+def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (lists included) the child replaces."""
+    merged = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(
+    chain: Sequence[_Source],
+    contracts: Contracts,
+    readers: Readers,
+) -> Scenario:
+    """Validate a source merged over its ancestors (`chain`, child first) into a Scenario."""
+    data: dict[str, Any] = {}
+    for source in reversed(chain):
+        data = _merge(data, source.data)
+    data.pop("extends", None)
+    data.pop("overrides", None)
+    child = chain[0]
+    if "extends" in child.data:
+        data["description"] = child.data.get("description", "")
+    layers = _Layers(chain)
+    # The built-in files are schema-checked by the project's own tests, and the schema check
+    # is most of a start-up; files a user wrote (or extends) are always checked.
+    trusted = all(source.label == "builtin" for source in chain)
+    problems = [] if trusted else _schema_problems(data, layers, contracts)
+    if problems:
+        raise ScenarioError(problems)
+    problems += _common_checks(data, layers)
+    if problems:
+        raise ScenarioError(problems)
+    reader = readers.get(data["provider"])
+    model, found = reader.read(data) if reader else (ScenarioModel(**common_fields(data)), [])
+    problems += [layers.problem(path, _field_name(path), message) for path, message in found]
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(
+        name=f"{data['provider']}/{Path(child.file).stem}",
+        provider=data["provider"],
+        description=data["description"].strip(),
+        source=child.label,
+        model=model,
+        data=data,
+    )
+
+
+def parse_scenario(
+    text: str,
+    *,
+    file: str,
+    contracts: Contracts | None = None,
+    readers: Readers,
+    source: str | None = None,
+) -> Scenario:
+    """Build a Scenario from one file's YAML, or raise ScenarioError listing every problem.
+
+    A file that `extends` another needs the others: load it through a ScenarioCatalog.
+    """
+    read = _read(text, file, source or file)
+    if "extends" in read.data:
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    file,
+                    read.positions.line(("extends",)),
+                    "extends",
+                    "a scenario that extends another is loaded with its catalog",
+                )
+            ]
+        )
+    return _build([read], contracts or default_contracts(), readers)
+
+
+def _schema_problems(
+    data: Mapping[str, Any], layers: _Layers, contracts: Contracts
+) -> list[ScenarioProblem]:
+    schema = contracts.documents["scenario.schema"]
+    provider = data.get("provider")
+    if provider not in schema["properties"]["provider"]["enum"]:
+        known = ", ".join(schema["properties"]["provider"]["enum"])
+        return [layers.problem(("provider",), "provider", f"{provider!r} is not one of {known}")]
+    problems = [
+        layers.problem(p.path, p.location, p.message)
+        for p in contracts.check("scenario.schema", data)
+        # A failing provider section leaves its fields "unevaluated"; unknown top-level
+        # fields are reported below, against the provider's own list.
+        if not (p.schema_path == "unevaluatedProperties" and not p.path)
+    ]
+    allowed = set(schema["properties"]) | set(schema["$defs"][provider]["properties"])
+    for key in sorted(set(data) - allowed, key=str):
+        problems.append(
+            layers.problem(
+                (key,), str(key), f"unknown field; allowed: {', '.join(sorted(allowed))}"
+            )
+        )
+    return problems
+
+
+def _common_checks(data: Mapping[str, Any], layers: _Layers) -> list[ScenarioProblem]:
+    now = section(data, "clock").get("now")
+    if now is not None:
+        try:
+            checked_instant(parse_instant(now))
+        except (ValueError, OverflowError) as error:
+            return [layers.problem(("clock", "now"), "clock.now", str(error))]
+    return []
+
+
+def scenario_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+def _read_file(path: Path, label: str) -> _Source:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [ScenarioProblem(str(path), None, "", f"over {MAX_FILE_BYTES} bytes; refused")]
+            )
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(
+            [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
+        ) from None
+    source = _read(text, str(path), label)
+    folder = path.parent.name
+    if folder in {"huskyvoice", "leyr"} and source.provider not in (None, folder):
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    str(path),
+                    source.positions.line(("provider",)),
+                    "provider",
+                    f"{source.provider!r} in a {folder}/ folder",
+                )
+            ]
+        )
+    return source
+
+
+def load_scenarios(
+    builtin: Sequence[Path],
+    user: Sequence[Path],
+    *,
+    contracts: Contracts | None = None,
+    readers: Readers,
+    labels: Mapping[Path, str] | None = None,
+) -> tuple[dict[str, Scenario], list[ScenarioProblem]]:
+    """Read, extend and check scenario files: built-in ones first, then the user's (each shown
+    as its `labels` entry, else its path).
+
+    A user file may take a built-in's name only with `overrides: true`; then `extends` of its
+    own name means the built-in it replaces.
+    """
+    contracts = contracts or default_contracts()
+    problems: list[ScenarioProblem] = []
+    final: dict[str, _Source] = {}
+    shadowed: dict[str, _Source] = {}
+    for paths, kind in ((builtin, "builtin"), (user, "user")):
+        for path in paths:
+            try:
+                label = "builtin" if kind == "builtin" else (labels or {}).get(path, str(path))
+                source = _read_file(path, label)
+            except ScenarioError as error:
+                problems += error.problems
+                continue
+            if source.provider is None:
+                problems.append(
+                    ScenarioProblem(source.file, 1, "provider", "'provider' is required")
+                )
+                continue
+            earlier = final.get(source.name)
+            if earlier is not None:
+                if earlier.label == "builtin" and source.data.get("overrides") is True:
+                    shadowed[source.name] = earlier
+                else:
+                    hint = (
+                        " (say overrides: true to replace it)" if earlier.label == "builtin" else ""
+                    )
+                    problems.append(
+                        ScenarioProblem(
+                            source.file,
+                            1,
+                            "",
+                            f"scenario {source.name!r} is already defined by {earlier.label}{hint}",
+                        )
+                    )
+                    continue
+            final[source.name] = source
+    scenarios: dict[str, Scenario] = {}
+    for name, source in final.items():
+        try:
+            chain = _ancestry(source, final, shadowed)
+            scenarios[name] = _build(chain, contracts, readers)
+        except ScenarioError as error:
+            problems += error.problems
+    return scenarios, problems
+
+
+def _ancestry(
+    source: _Source, final: Mapping[str, _Source], shadowed: Mapping[str, _Source]
+) -> list[_Source]:
+    """The source, its parent, its parent's parent…; unknown parents and cycles are errors."""
+    chain = [source]
+    current = source
+    while "extends" in current.data:
+        parent_name = current.data["extends"]
+        line = current.positions.line(("extends",))
+        if not isinstance(parent_name, str):
+            raise ScenarioError(
+                [ScenarioProblem(current.file, line, "extends", "must be a scenario name")]
+            )
+        parent = (
+            shadowed.get(parent_name) if parent_name == current.name else final.get(parent_name)
+        )
+        if parent is None:
+            raise ScenarioError(
+                [
+                    ScenarioProblem(
+                        current.file, line, "extends", f"unknown scenario {parent_name!r}"
+                    )
+                ]
+            )
+        if parent in chain:
+            cycle = " -> ".join([*(s.name for s in chain), parent.name])
+            start = source.positions.line(("extends",))
+            raise ScenarioError(
+                [ScenarioProblem(source.file, start, "extends", f"extends cycle: {cycle}")]
+            )
+        chain.append(parent)
+        current = parent
+    return chain
+
+
+# The name (and "file") of a scenario given as data: `<provider>/inline`.
+INLINE = "inline"
+
+
+class ScenarioCatalog:
+    """Every scenario the server can load: the built-in ones, then the user's directories.
+
+    All files are read and checked up front; one broken file refuses the whole catalog,
+    so a server never starts with half its scenarios.
+    """
+
+    def __init__(
+        self,
+        user_dirs: Sequence[Path] = (),
+        *,
+        contracts: Contracts | None = None,
+        readers: Readers,
+        include_builtin: bool = True,
+    ) -> None:
+        self.user_dirs = [Path(d) for d in user_dirs]
+        problems: list[ScenarioProblem] = []
+        user_files: list[Path] = []
+        # Shown by `GET /__admin/scenarios` as `<folder>/<path in it>`: no absolute paths.
+        labels: dict[Path, str] = {}
+        for directory in self.user_dirs:
+            if not directory.is_dir():
+                problems.append(ScenarioProblem(str(directory), None, "", "not a directory"))
+            elif not os.access(directory, os.R_OK | os.X_OK):
+                # Never taken for an empty folder: its scenarios would silently be missing.
+                problems.append(ScenarioProblem(str(directory), None, "", "cannot be read"))
+            else:
+                here = scenario_files(directory)
+                labels.update(
+                    (path, f"{directory.name}/{path.relative_to(directory).as_posix()}")
+                    for path in here
+                )
+                user_files += here
+        builtin = scenario_files(scenarios_dir()) if include_builtin else []
+        self._scenarios, found = load_scenarios(
+            builtin, user_files, contracts=contracts, readers=readers, labels=labels
+        )
+        problems += found
+        if problems:
+            raise ScenarioError(problems)
+
+    def inline(
+        self,
+        data: Mapping[str, Any],
+        *,
+        contracts: Contracts | None = None,
+        readers: Readers,
+    ) -> Scenario:
+        """A scenario given as data rather than a file (usually `extends` and a few fields), named
+        `<provider>/inline`; checked like a file, its problems named by field."""
+        given = {"description": f"given as data, from {data.get('extends', 'nothing')}", **data}
+        child = _Source(INLINE, INLINE, given, _Positions(INLINE))
+        chain = [child]
+        parent_name = data.get("extends")
+        if parent_name is not None:
+            if not isinstance(parent_name, str) or parent_name not in self._scenarios:
+                raise ScenarioError(
+                    [ScenarioProblem(INLINE, None, "extends", f"unknown scenario {parent_name!r}")]
+                )
+            parent = self._scenarios[parent_name]
+            chain.append(_Source(parent.source, parent.source, dict(parent.data), _Positions("")))
+        if chain[0].provider is None:
+            raise ScenarioError(
+                [ScenarioProblem(INLINE, None, "provider", "'provider' is required")]
+            )
+        return _build(chain, contracts or default_contracts(), readers)
+
+    def names(self) -> list[str]:
+        return sorted(self._scenarios)
+
+    def get(self, name: str) -> Scenario:
+        try:
+            return self._scenarios[name]
+        except KeyError:
+            raise UnknownScenarioError(name, self._scenarios) from None
+
+    def __iter__(self) -> Iterator[Scenario]:
+        return iter(self._scenarios[name] for name in self.names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._scenarios

@@ -1,0 +1,352 @@
+"""Scripted interactions: request matchers and canned (or faulty) responses from scenario YAML.
+
+They take priority over the provider logic. Counters (`times`, `sequence`) and states
+(`when_state` / `set_state`) are kept per appointment, the one the request's path names,
+so tests on different appointments never share them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mockserver.core.exchange import JSON_TYPE, Reply
+from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
+from mockserver.core.routing import template_params
+from mockserver.core.templating import Context, placeholders, problem, render
+from mockserver.scenarios.catalog import FieldPath
+
+INITIAL_STATE = "started"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted answer: a response, an error in the provider's envelope, or passthrough."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+    error: Mapping[str, Any] | None = None
+    passthrough: bool = False
+    delay_ms: tuple[int, int] = (0, 0)
+    fault: str | None = None
+    raw_body: str | None = None
+    uses_faker: bool = False
+
+
+@dataclass(frozen=True)
+class Interaction:
+    index: int
+    name: str
+    pattern: RequestPattern
+    steps: tuple[Step, ...]
+    repeat_last: bool
+    times: int | None
+    when_state: str | None
+    set_state: str | None
+    violates_contract: bool
+
+
+def _step(raw: Mapping[str, Any]) -> Step:
+    delay = raw.get("delay_ms", 0)
+    low, high = (delay, delay) if isinstance(delay, int) else (delay[0], delay[1])
+    error = raw.get("error")
+    return Step(
+        status=step_status(raw),
+        headers={str(k): str(v) for k, v in raw.get("headers", {}).items()},
+        body=raw.get("body"),
+        has_body="body" in raw,
+        error=error,
+        passthrough=raw.get("passthrough", False),
+        delay_ms=(low, high),
+        fault=raw.get("fault"),
+        raw_body=raw.get("raw_body"),
+        uses_faker=any(p.startswith("faker.") for p in placeholders([raw.get("body"), error])),
+    )
+
+
+def step_status(raw: Mapping[str, Any]) -> int:
+    """The one rule for a step's status: the step's own `status`, else its error's, else 200
+    (an error without either takes the provider's status for its code, 0 here)."""
+    error = raw.get("error")
+    if "status" in raw:
+        return int(raw["status"])
+    if error is not None:
+        return int(error.get("status", 0))
+    return 200
+
+
+def _compile(index: int, raw: Mapping[str, Any]) -> Interaction:
+    steps = tuple(
+        _step(s) for s in raw.get("sequence", [raw["respond"]] if "respond" in raw else [])
+    )
+    return Interaction(
+        index=index,
+        name=raw.get("name", f"interaction {index + 1}"),
+        pattern=parse_pattern(raw.get("match", {})),
+        steps=steps,
+        repeat_last="respond" in raw,
+        times=raw.get("times"),
+        when_state=raw.get("when_state"),
+        set_state=raw.get("set_state"),
+        violates_contract=raw.get("violates_contract", False),
+    )
+
+
+# Load-time checks -----------------------------------------------------------------------------
+
+# (method, path template or None, status) -> the schema its body must satisfy, or None if none.
+SchemaFor = Callable[[str | None, str | None, int], str | None]
+# A candidate response body -> problems against a schema.
+Check = Callable[[str, Any], list[Any]]
+
+
+def check_interactions(
+    raw_list: Sequence[Mapping[str, Any]],
+    *,
+    schema_for: SchemaFor,
+    check: Check,
+    appointment_fields: Sequence[str],
+    sample: Context,
+) -> Iterable[tuple[FieldPath, str]]:
+    """Everything wrong with a scenario's interactions that its schema cannot express."""
+    for index, raw in enumerate(raw_list):
+        base: FieldPath = ("interactions", index)
+        has_respond, has_sequence = "respond" in raw, "sequence" in raw
+        if has_respond == has_sequence:
+            yield base, "give exactly one of respond or sequence"
+            continue
+        match = raw.get("match", {})
+        try:
+            parse_pattern(match)
+        except PatternError as error:
+            yield (*base, *error.field.split(".")), error.message
+            continue
+        params = template_params(match.get("path", ""))
+        steps = raw["sequence"] if has_sequence else [raw["respond"]]
+        for number, step in enumerate(steps):
+            where: FieldPath = (*base, "sequence", number) if has_sequence else (*base, "respond")
+            yield from _check_step(
+                step,
+                where,
+                match,
+                params,
+                raw.get("violates_contract", False),
+                schema_for=schema_for,
+                check=check,
+                appointment_fields=appointment_fields,
+                sample=sample,
+            )
+
+
+def _check_step(
+    step: Mapping[str, Any],
+    where: FieldPath,
+    match: Mapping[str, Any],
+    params: Sequence[str],
+    violates: bool,
+    *,
+    schema_for: SchemaFor,
+    check: Check,
+    appointment_fields: Sequence[str],
+    sample: Context,
+) -> Iterable[tuple[FieldPath, str]]:
+    forms = [key for key in ("body", "error", "passthrough", "raw_body") if key in step]
+    if len(forms) > 1:
+        yield where, f"give one of body, error, passthrough or raw_body, not {' and '.join(forms)}"
+        return
+    delay = step.get("delay_ms")
+    if isinstance(delay, list) and delay[0] > delay[1]:
+        yield (*where, "delay_ms"), "the range's low end is above its high end"
+    yield from _check_error_status(step, where)
+    if "raw_body" in step and not violates:
+        yield (
+            (*where, "raw_body"),
+            "raw bytes are never checked against the provider's contract; "
+            "say violates_contract: true to mean them",
+        )
+    for part in ("body", "error"):
+        for expression in placeholders(step.get(part)):
+            reason = problem(expression, params, appointment_fields)
+            if reason:
+                yield (*where, part), reason
+                return
+    for name, value in step.get("headers", {}).items():
+        for expression in placeholders(value):
+            reason = problem(expression, params, appointment_fields)
+            if reason:
+                yield (*where, "headers", name), reason
+    if "body" not in step or violates:
+        return
+    status = step.get("status", 200)
+    schema = schema_for(match.get("method"), match.get("path"), status)
+    if schema is None:
+        target = f"{match.get('method', 'any-method')} {match.get('path', '(any path)')}"
+        yield (
+            (*where, "body"),
+            f"no {target} operation declares status {status}, so this body cannot be checked; "
+            "match a provider path and method, or say violates_contract: true",
+        )
+        return
+    candidate = render(step["body"], sample)
+    for found in check(schema, candidate)[:3]:
+        yield (*where, "body", *found.path), f"breaks {schema}: {found.message}"
+
+
+def _check_error_status(
+    step: Mapping[str, Any], where: FieldPath
+) -> Iterable[tuple[FieldPath, str]]:
+    error = step.get("error")
+    if error is None:
+        return
+    if "status" in step and "status" in error and step["status"] != error["status"]:
+        yield (
+            (*where, "error", "status"),
+            f"{error['status']} differs from the step's status {step['status']}; give one",
+        )
+    elif step_status(step) not in (0, *range(400, 600)):
+        yield (*where, "status"), "an error answers with a 4xx or 5xx status"
+
+
+def compile_interactions(raw_list: Sequence[Mapping[str, Any]]) -> tuple[Interaction, ...]:
+    return tuple(_compile(index, raw) for index, raw in enumerate(raw_list))
+
+
+# Runtime ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scripted:
+    """The answer an interaction chose for one request."""
+
+    interaction: Interaction
+    step: Step
+    params: dict[str, str]
+    key: str
+    state: str
+
+
+class ScriptRuntime:
+    """Counters and states of one scenario's interactions, from its last reset."""
+
+    def __init__(self, interactions: Sequence[Interaction], seed: int) -> None:
+        self.interactions = list(interactions)
+        # Added at run time (stubs), newest first; they win over the scenario's own.
+        self.added: list[Interaction] = []
+        self.hits: dict[tuple[int, str], int] = {}
+        self.states: dict[str, str] = {}
+        self.rng = random.Random(seed)
+        self._seed = seed
+        self._next_index = 1_000_000
+        self._faker: Any = None
+        if any(step.uses_faker for i in interactions for step in i.steps):
+            self._faker = _shared_faker()
+            self._faker.seed_instance(seed)
+
+    def add(self, interaction: Interaction) -> Interaction:
+        """A run-time interaction, tried before every other; its index is unique in this run."""
+        self._next_index += 1  # scenario interactions count from 0; these from a million
+        added = replace(interaction, index=self._next_index)
+        self.added.insert(0, added)
+        self.interactions.insert(0, added)
+        if self._faker is None and any(step.uses_faker for step in added.steps):
+            self._faker = _shared_faker()
+            self._faker.seed_instance(self._seed)
+        return added
+
+    def remove(self, name: str | None = None) -> int:
+        """Drop the run-time interactions named `name` (all when None); how many went."""
+        gone = [i for i in self.added if name is None or i.name == name]
+        self.added = [i for i in self.added if i not in gone]
+        self.interactions = [i for i in self.interactions if i not in gone]
+        return len(gone)
+
+    def counters(self, interaction: Interaction) -> dict[str, int]:
+        """How often an interaction answered, per appointment key."""
+        return {key: n for (index, key), n in self.hits.items() if index == interaction.index}
+
+    def fake(self, call: str) -> Any:
+        return getattr(self._faker, call)() if self._faker is not None else None
+
+    def choose(self, seen: Observed) -> Scripted | None:
+        """The first interaction that matches and has an answer left for this appointment."""
+        key = seen.appointment or "*"
+        for interaction in self.interactions:
+            params = interaction.pattern.match(seen)
+            if params is None:
+                continue
+            state = self.states.get(key, INITIAL_STATE)
+            if interaction.when_state is not None and interaction.when_state != state:
+                continue
+            hits = self.hits.get((interaction.index, key), 0)
+            if interaction.times is not None and hits >= interaction.times:
+                continue
+            if hits >= len(interaction.steps) and not interaction.repeat_last:
+                continue
+            step = interaction.steps[min(hits, len(interaction.steps) - 1)]
+            self.hits[(interaction.index, key)] = hits + 1
+            if interaction.set_state is not None:
+                self.states[key] = interaction.set_state
+            return Scripted(interaction, step, params, key, state)
+        return None
+
+    def delay_seconds(self, step: Step) -> float:
+        low, high = step.delay_ms
+        return (low if low == high else self.rng.randint(low, high)) / 1000
+
+
+_FAKER: Any = None
+
+
+def _shared_faker() -> Any:
+    """One Faker per process, made when a scenario first needs it (never on the request path)."""
+    global _FAKER
+    if _FAKER is None:
+        from faker import Faker
+
+        _FAKER = Faker()
+    return _FAKER
+
+
+class _Anything(dict[str, Any]):
+    """Stands for request data at load time: every field reads as a string."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return "sample"
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def sample_context(appointment: Mapping[str, Any]) -> Context:
+    """What templates are rendered with when a scenario loads, to check them against schemas."""
+    return Context(
+        method="GET",
+        path="/sample",
+        query_string="",
+        params=_Anything(),
+        query=_Anything(),
+        headers=_Anything(),
+        body=_Anything(),
+        appointment=appointment,
+        now="2026-01-01T00:00:00.000Z",
+        state=INITIAL_STATE,
+        fake=lambda call: 1 if call == "random_int" else "sample",
+    )
+
+
+def scripted_reply(scripted: Scripted, context: Context) -> Reply:
+    """A literal or templated response (error replies are built by the provider)."""
+    step = scripted.step
+    headers = {name: str(render(value, context)) for name, value in step.headers.items()}
+    content_type = next(
+        (headers.pop(name) for name in list(headers) if name.lower() == "content-type"), JSON_TYPE
+    )
+    if step.raw_body is not None:
+        raw = step.raw_body.encode()
+        return Reply(step.status, None, headers=headers, raw=raw, content_type=content_type)
+    body = render(step.body, context) if step.has_body else None
+    return Reply(step.status, body, headers=headers, content_type=content_type)

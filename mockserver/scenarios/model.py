@@ -1,0 +1,88 @@
+"""The typed scenario: what every provider's scenario has, parsed once from a checked document.
+
+Each default is declared here once; `schemas/scenario.schema.json` carries the same value as
+its `default` (a test holds the two together). Providers extend `ScenarioModel` with their own
+fields and read nothing else from the YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mockserver.core.clock import parse_instant
+
+if TYPE_CHECKING:
+    from mockserver.scenarios.interactions import Interaction
+
+T = TypeVar("T")
+DEFAULT_NOW = "2026-05-26T12:00:00.000Z"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ErrorOverride:
+    """What to answer instead for one error code (`behaviour.errors.<CODE>`)."""
+
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioModel:
+    """The fields every scenario has, whichever provider it is for."""
+
+    seed: int = 0
+    now: datetime = field(default_factory=lambda: parse_instant(DEFAULT_NOW))
+    frozen: bool = True
+    errors: Mapping[str, ErrorOverride] = field(default_factory=dict)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Compiled once the document passed every check (see Provider.read).
+    interactions: tuple[Interaction, ...] = ()
+
+
+def section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """An optional mapping of a checked document (absent: empty)."""
+    value = data.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    """An optional list of mappings of a checked document (absent: empty)."""
+    value = data.get(name)
+    return list(value) if isinstance(value, list) else []
+
+
+def known_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `raw` that dataclass `cls` declares (the schema has refused any other)."""
+    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+
+
+def each(cls: type[T], data: Mapping[str, Any], name: str) -> tuple[T, ...]:
+    """The optional list `name` of a checked document, each item as a `cls`."""
+    return tuple(cls(**known_fields(cls, raw)) for raw in items(data, name))
+
+
+def common_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The `ScenarioModel` fields of a schema-checked document, as keyword arguments."""
+    clock = section(data, "clock")
+    behaviour = section(data, "behaviour")
+    fields: dict[str, Any] = {
+        "seed": int(data.get("seed", ScenarioModel.seed)),
+        "frozen": bool(clock.get("frozen", ScenarioModel.frozen)),
+        "errors": {
+            code: ErrorOverride(
+                status=override.get("status"),
+                code=override.get("code"),
+                message=override.get("message"),
+            )
+            for code, override in section(behaviour, "errors").items()
+        },
+        "max_body_bytes": int(behaviour.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+    }
+    if "now" in clock:
+        fields["now"] = parse_instant(str(clock["now"]))
+    return fields

@@ -1,0 +1,1 @@
+"""Driving a mock from tests (needs httpx): control backends, sessions, the fixture's handle."""

@@ -1,0 +1,463 @@
+"""Driving a running mock from a test: scenarios, journal, outbox, clock and violations.
+
+`MockControl` works the same over an engine in this process and over a standalone server's
+admin API, so a test suite can switch between them with one option.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
+
+from mockserver.core.clock import format_instant, parse_instant
+from mockserver.core.commands import CommandError, SetClock
+from mockserver.core.documents import JournalEntry, OutboxMessage, Violation
+from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
+from mockserver.engine.facade import MockEngine
+from mockserver.journal.recorded import RecordedExchange
+from mockserver.scenarios.catalog import ScenarioError
+
+T = TypeVar("T")
+
+
+class ControlError(RuntimeError):
+    """The mock refused an admin call (unknown scenario, bad clock value, no answer)."""
+
+
+class Backend(Protocol):
+    """What a control needs from a mock, in process or over HTTP."""
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]: ...
+    def load(self, name: str | Mapping[str, Any]) -> str: ...
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
+    def coverage(self) -> dict[str, Any]: ...
+    def seeded(self) -> dict[str, Any]: ...
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
+    def clear_requests(self) -> None: ...
+    def messages(self) -> list[OutboxMessage]: ...
+    def clocks(self) -> dict[str, Any]: ...
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
+    def violations(self) -> list[Violation]: ...
+
+
+class EngineBackend:
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]:
+        try:
+            chosen = self.engine.activate(names)
+        except (LookupError, ValueError) as error:
+            raise ControlError(str(error)) from None
+        return {provider: scenario.name for provider, scenario in chosen.items()}
+
+    def coverage(self) -> dict[str, Any]:
+        return self.engine.coverage()
+
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        data = dict(raw)
+        try:
+            return self.engine.add_interaction(data, data.pop("provider", None))
+        except CommandError as error:
+            raise ControlError(str(error)) from None
+
+    def load(self, name: str | Mapping[str, Any]) -> str:
+        try:
+            return self.engine.load(name).provider
+        except (LookupError, ScenarioError) as error:
+            raise ControlError(str(error)) from None
+
+    def seeded(self) -> dict[str, Any]:
+        return self.engine.seeded()
+
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
+        return self.engine.requests(_parsed(pattern))
+
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+        return [
+            Near(entry, differences)
+            for entry, differences in self.engine.closest_requests(_parsed(pattern), limit)
+        ]
+
+    def clear_requests(self) -> None:
+        self.engine.clear_requests()
+
+    def messages(self) -> list[OutboxMessage]:
+        return self.engine.messages()
+
+    def clocks(self) -> dict[str, Any]:
+        return self.engine.clocks()
+
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self.engine.set_clock(SetClock.parse(body, self.engine.provider_names))
+        except CommandError as error:
+            raise ControlError(f"cannot set the clock: {error}") from None
+
+    def violations(self) -> list[Violation]:
+        return self.engine.violations()
+
+
+class HttpBackend:
+    """The admin API of a server started elsewhere (`mockserver serve`)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout)
+
+    def _call(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        try:
+            reply = self.http.request(method, path, json=body, params=params)
+        except httpx.HTTPError as error:
+            raise ControlError(
+                f"the mock server at {self.http.base_url} did not answer: {error}"
+            ) from None
+        if reply.status_code >= 400:
+            try:
+                message = reply.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = reply.text[:200]
+            raise ControlError(message)
+        data = reply.json() if reply.content else {}
+        if not isinstance(data, dict):
+            raise ControlError(f"the mock answered {method} {path} with {reply.text[:200]!r}")
+        return data
+
+    def _list(self, path: str, key: str, params: Mapping[str, str] | None = None) -> list[Any]:
+        found = self._call("GET", path, params=params).get(key)
+        if not isinstance(found, list):
+            raise ControlError(f"the mock's GET {path} has no {key!r} list")
+        return found
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]:
+        active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
+        return {str(provider): str(name) for provider, name in active.items()}
+
+    def coverage(self) -> dict[str, Any]:
+        return self._call("GET", "/coverage")
+
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        added: dict[str, Any] = self._call("POST", "/interactions", dict(raw))["added"]
+        return added
+
+    def load(self, name: str | Mapping[str, Any]) -> str:
+        body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
+        loaded = self._call("PUT", "/scenario", body)["loaded"]
+        return str(loaded["provider"])
+
+    def seeded(self) -> dict[str, Any]:
+        return self._call("GET", "/scenario")
+
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
+        return self._list("/requests", "requests", pattern_to_query(pattern))
+
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+        query = {**pattern_to_query(pattern), "limit": str(limit)}
+        found = self._list("/requests/closest", "closest", query)
+        return [Near(item["request"], item["differences"]) for item in found]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def messages(self) -> list[OutboxMessage]:
+        return self._list("/messages", "messages")
+
+    def clocks(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", "/clock", dict(body))
+
+    def violations(self) -> list[Violation]:
+        return self._list("/violations", "violations")
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _describe(entry: JournalEntry) -> str:
+    body = "" if entry.get("body") is None else " " + json.dumps(entry["body"])[:120]
+    query = f"?{entry['query']}" if entry.get("query") else ""
+    return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
+
+
+def _parsed(pattern: Mapping[str, Any]) -> RequestPattern:
+    try:
+        return parse_pattern(pattern, where="")
+    except PatternError as error:
+        raise ControlError(f"bad request pattern: {error}") from None
+
+
+@dataclass(frozen=True)
+class Near:
+    """A journaled exchange and each way it differs from a pattern."""
+
+    request: JournalEntry
+    differences: list[str]
+
+
+class _Records(Generic[T]):
+    """A list the mock keeps, read afresh on every use."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def all(self) -> list[T]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        return len(self.all())
+
+
+class RequestLog(_Records[RecordedExchange]):
+    """The journal of requests the mock received, oldest first, searched on the mock's side."""
+
+    def all(self) -> list[RecordedExchange]:
+        return [RecordedExchange(entry) for entry in self._backend.requests({})]
+
+    def filter(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        path_regex: str | None = None,
+        provider: str | None = None,
+        status: int | None = None,
+        appointment: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> list[RecordedExchange]:
+        """Exchanges matching every criterion given: `path` exact or a template
+        (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
+        to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
+        criteria = {
+            "method": method,
+            "path": path,
+            "path_regex": path_regex,
+            "provider": provider,
+            "status": status,
+            "appointment": appointment,
+            "query": query,
+            "headers": headers,
+            "body": body,
+        }
+        return [RecordedExchange(entry) for entry in self._backend.requests(_pattern(criteria))]
+
+    def last(
+        self, method: str | None = None, path: str | None = None, **criteria: Any
+    ) -> RecordedExchange:
+        found = self.filter(method, path, **criteria)
+        if not found:
+            raise AssertionError(self._explain(method, path, criteria, "at least 1", found))
+        return found[-1]
+
+    def assert_called(
+        self, method: str, path: str, *, times: int = 1, **criteria: Any
+    ) -> list[RecordedExchange]:
+        """Assert `method path` (with the criteria) was received exactly `times` times."""
+        found = self.filter(method, path, **criteria)
+        if len(found) != times:
+            raise AssertionError(self._explain(method, path, criteria, str(times), found))
+        return found
+
+    def assert_not_called(self, method: str, path: str, **criteria: Any) -> None:
+        self.assert_called(method, path, times=0, **criteria)
+
+    def clear(self) -> None:
+        self._backend.clear_requests()
+
+    def _explain(
+        self,
+        method: str | None,
+        path: str | None,
+        criteria: Mapping[str, Any],
+        wanted: str,
+        found: list[RecordedExchange],
+    ) -> str:
+        raw = _pattern({"method": method, "path": path, **criteria})
+        lines = [
+            f"expected {_parsed(raw).describe()} {wanted} time(s); "
+            f"it was received {len(found)} time(s)."
+        ]
+        seen = len(self.all())
+        if not seen:
+            lines.append("The mock received no requests.")
+            return "\n".join(lines)
+        lines.append(f"Requests received ({seen}), closest first:")
+        for near in self._backend.closest(raw, CLOSEST_SHOWN):
+            lines.append(f"  {_describe(near.request)}")
+            lines += [f"      {difference}" for difference in near.differences]
+        if seen > CLOSEST_SHOWN:
+            lines.append(f"  … and {seen - CLOSEST_SHOWN} more")
+        return "\n".join(lines)
+
+
+CLOSEST_SHOWN = 10
+
+
+def _pattern(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword criteria as a request pattern's JSON form (criteria left at None dropped)."""
+    return {name: value for name, value in given.items() if value is not None}
+
+
+class Outbox(_Records[OutboxMessage]):
+    """Messages (SMS, e-mail) the mock sent to patients, oldest first."""
+
+    def all(self) -> list[OutboxMessage]:
+        return self._backend.messages()
+
+    def latest(self, appointment_id: str | None = None) -> OutboxMessage:
+        """The newest message, or the newest about an appointment (its original or new id)."""
+        messages = self.all()
+        wanted = [m for m in messages if appointment_id in (None, m["original_id"], m["new_id"])]
+        if wanted:
+            return wanted[-1]
+        about = f" about appointment {appointment_id!r}" if appointment_id else ""
+        sent = ", ".join(f"{m['original_id']}->{m['new_id']}" for m in messages) or "none"
+        raise AssertionError(f"no message was sent{about}; messages sent: {sent}")
+
+    def latest_code(self, appointment_id: str | None = None) -> str:
+        return str(self.latest(appointment_id)["code"])
+
+
+class ClockControl:
+    """The mock's clock, per provider; frozen unless the scenario lets it run."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def now(self, provider: str | None = None) -> datetime:
+        clocks = self._backend.clocks()
+        if provider is None:
+            instants = {clock["now"] for clock in clocks.values()}
+            if len(instants) > 1:
+                raise ValueError(f"the providers' clocks differ ({clocks}); name a provider")
+            return parse_instant(instants.pop())
+        return parse_instant(clocks[provider]["now"])
+
+    def set(self, instant: datetime | str, provider: str | None = None) -> None:
+        text = instant if isinstance(instant, str) else format_instant(instant)
+        self._backend.set_clock({"now": text, **({"provider": provider} if provider else {})})
+
+    def advance(
+        self,
+        seconds: float = 0,
+        *,
+        minutes: float = 0,
+        hours: float = 0,
+        provider: str | None = None,
+    ) -> None:
+        total = seconds + 60 * minutes + 3600 * hours
+        self._backend.set_clock(
+            {"advance_seconds": total, **({"provider": provider} if provider else {})}
+        )
+
+
+def _provider_of(scenario: str | Mapping[str, Any]) -> str:
+    if isinstance(scenario, str):
+        return scenario.split("/", 1)[0]
+    named = scenario.get("provider") or str(scenario.get("extends", "")).split("/", 1)[0]
+    return str(named)
+
+
+class Stub:
+    """An interaction a test added; `calls` are the exchanges it answered, oldest first."""
+
+    def __init__(self, name: str, requests: RequestLog) -> None:
+        self.name = name
+        self._requests = requests
+
+    @property
+    def calls(self) -> list[RecordedExchange]:
+        return [
+            entry
+            for entry in self._requests.all()
+            if entry.interaction is not None and entry.interaction["name"] == self.name
+        ]
+
+
+class MockControl:
+    """One handle on a mock: what a test reads and changes between its requests."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.requests = RequestLog(backend)
+        self.messages = Outbox(backend)
+        self.clock = ClockControl(backend)
+        self.active: dict[str, str] = {}
+        self._stubs = 0
+
+    def start(self, *names: str) -> dict[str, str]:
+        """Start clean on these scenarios (one per provider; others their direct-cancel)."""
+        self.active = self.backend.activate(names)
+        return dict(self.active)
+
+    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
+        """Switch the named providers to these scenarios, with fresh state for them; the other
+        providers keep theirs, as `PUT /__admin/scenario` does. A scenario may be given as
+        data (`{"extends": "huskyvoice/direct-cancel", "org": {…}}`)."""
+        providers = [_provider_of(name) for name in names]
+        repeated = sorted({p for p in providers if providers.count(p) > 1})
+        if repeated:
+            raise ControlError(f"name at most one scenario per provider; {repeated[0]} has more")
+        for name in names:
+            provider = self.backend.load(name)
+            self.active[provider] = name if isinstance(name, str) else f"{provider}/inline"
+        return dict(self.active)
+
+    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Stub:
+        """Add an interaction, in the scenario-file language (`match`, `respond`, `sequence`,
+        `times`, `when_state`, `set_state`, `violates_contract`, `name`, `provider`), before
+        every other; `method` and `path` are shorthands for its `match`. Checked at once,
+        exactly as in a file. It lasts until the provider's next reset."""
+        match = dict(interaction.pop("match", {}))
+        match.update({k: v for k, v in (("method", method), ("path", path)) if v is not None})
+        self._stubs += 1
+        raw = {"name": f"stub {self._stubs}", **interaction, "match": match}
+        return Stub(self.backend.add_interaction(raw)["name"], self.requests)
+
+    def reset(self) -> None:
+        """Fresh state in the active scenarios; empty journal, outbox and violations."""
+        self.start(*self.active.values())
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """Per provider: the active scenario, its clock and its seeded data."""
+        return self.backend.seeded()
+
+    def seeded(self, provider: str) -> dict[str, Any]:
+        seeded: dict[str, Any] = self.scenario[provider]["seeded"]
+        return seeded
+
+    @property
+    def violations(self) -> list[Violation]:
+        return self.backend.violations()
+
+
+def describe_violations(violations: Sequence[Violation]) -> str:
+    """Contract violations as a readable failure message."""
+    lines = []
+    for violation in violations:
+        who = "your client's request" if violation["kind"] == "request" else "the mock's response"
+        lines.append(
+            f"{who} broke the {violation['provider']} contract: "
+            f"{violation['method']} {violation['path']} -> {violation['status']}"
+        )
+        for problem in violation["problems"]:
+            where = problem["location"] or "(root)"
+            lines.append(f"  {where}: {problem['message']}  [schema: {problem['schema_path']}]")
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""`MockServerHandle`: what the `mockserver` pytest fixture gives a test.
+
+Everything a test reads from the mock or changes in it between its requests: scenarios, stubs,
+the journal with its assertions, the outbox, the clock, contract violations, and httpx clients
+and transports bound to the mock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from mockserver.core.documents import Violation
+from mockserver.core.routing import compile_template
+from mockserver.testing.control import ClockControl, Outbox, RequestLog, Stub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mockserver.testing.session import MockSession
+
+
+class MockServerHandle:
+    """A test's handle on the mock. See the README's pytest section."""
+
+    def __init__(self, session: MockSession) -> None:
+        self._session = session
+        self._control = session.control
+        self.requests: RequestLog = self._control.requests
+        self.messages: Outbox = self._control.messages
+        self.clock: ClockControl = self._control.clock
+        # Violations a test declared with expect_violation: not reported at teardown.
+        self.expected: set[int] = set()
+
+    @property
+    def base_url(self) -> str:
+        """The mock's address over HTTP (`http://127.0.0.1:<port>`); under --mockserver-url,
+        that server's. The socket server starts on first use."""
+        return self._session.base_url
+
+    @contextmanager
+    def expect_violation(
+        self, method: str | None = None, path: str | None = None, *, problem: str = ""
+    ) -> Iterator[list[Violation]]:
+        """Declare that the block breaks a provider's contract on purpose (a test of a client's
+        error handling): it must record at least one matching violation, and those are not
+        reported at teardown. `path` may be a template; `problem` is a substring of one of the
+        violation's problems (its location or message). Yields the matching violations."""
+        seen = {v["request_id"] for v in self._control.violations}
+        found: list[Violation] = []
+        yield found
+        route = compile_template(path) if path else None
+        for violation in self._control.violations:
+            if violation["request_id"] in seen:
+                continue
+            if method and violation["method"] != method.upper():
+                continue
+            if route and not route.match(violation["path"]):
+                continue
+            texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
+            if problem and not any(problem in text for text in texts):
+                continue
+            found.append(violation)
+        if not found:
+            wanted = " ".join(filter(None, [method, path, problem and f"({problem!r})"]))
+            raise AssertionError(f"expected a contract violation {wanted}; none was recorded")
+        self.expected.update(v["request_id"] for v in found)
+
+    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
+        """Switch the named providers to these scenarios now, with fresh state for them; the
+        other providers keep theirs (one name per provider). A scenario may be given as data,
+        `{"extends": "huskyvoice/direct-cancel", "org": {"cancellation_notice_hours": 48}}`."""
+        return self._control.load(*names)
+
+    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Stub:
+        """An interaction for this test only, tried before the scenario's own, in the
+        scenario-file language: `mockserver.stub("PATCH", "/v1/appointments/{id}", sequence=[…])`.
+        Checked at once; `.calls` lists the exchanges it answered."""
+        return self._control.stub(method, path, **interaction)
+
+    def reset(self) -> None:
+        """Fresh state in the active scenarios; empty journal, outbox and violations."""
+        self._control.reset()
+
+    @property
+    def active(self) -> dict[str, str]:
+        """The active scenario per provider."""
+        return dict(self._control.active)
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """Per provider: the active scenario, its clock and its seeded data."""
+        return self._control.scenario
+
+    def seeded(self, provider: str) -> dict[str, Any]:
+        """The provider's seeded data (clients, appointments, EMRs…)."""
+        return self._control.seeded(provider)
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Contract violations recorded since the test started."""
+        return self._control.violations
+
+    @property
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport to the mock for `httpx.Client`: in process, with no socket, when
+        the plugin runs the mock; plain HTTP under --mockserver-url."""
+        return self._session.transport()
+
+    @property
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The same for `httpx.AsyncClient`."""
+        return self._session.transport()
+
+    @property
+    def client(self) -> httpx.Client:
+        """An `httpx.Client` on the mock (in process, or the --mockserver-url server), built
+        once per session: pass your own headers per request."""
+        return self._session.client
+
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        """The same as an `httpx.AsyncClient`."""
+        return self._session.async_client

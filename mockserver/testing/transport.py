@@ -1,0 +1,211 @@
+"""httpx transports that call the mock's ASGI app in-process: no socket, same state and journal."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
+
+import httpx
+
+from mockserver.engine.facade import ADMIN_PREFIX
+from mockserver.web.guard import IN_PROCESS
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from starlette.types import ASGIApp, Message
+
+T = TypeVar("T")
+
+
+def _scope(request: httpx.Request, in_process: dict[str, Any]) -> dict[str, Any]:
+    url = request.url
+    raw_path = url.raw_path.split(b"?")[0]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
+        "root_path": "",
+        "query_string": url.query,
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        "client": ("127.0.0.1", 0),
+        # No browser can reach an in-process app: the admin API's Host and Origin checks,
+        # which guard sockets, do not apply.
+        "extensions": {IN_PROCESS: in_process},
+    }
+
+
+async def _call(
+    app: ASGIApp, request: httpx.Request, body: bytes, in_process: dict[str, Any] | None = None
+) -> httpx.Response:
+    sent = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    complete = False
+
+    async def send(message: Message) -> None:
+        nonlocal status, headers, complete
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            complete = not message.get("more_body", False)
+
+    await app(_scope(request, in_process or {}), receive, send)
+    if not complete:
+        # What a socket client sees when the server closes mid-answer.
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body", request=request
+        )
+    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+
+
+async def _timed(
+    answer: Coroutine[Any, Any, httpx.Response], request: httpx.Request
+) -> httpx.Response:
+    """The client's read timeout, as a socket would enforce it: a slow scripted answer
+    (`delay_ms`) times out in process exactly as it does over HTTP."""
+    import asyncio
+
+    timeout = request.extensions.get("timeout", {}).get("read")
+    if timeout is None:
+        return await answer
+    try:
+        return await asyncio.wait_for(answer, timeout)
+    except asyncio.TimeoutError:
+        raise httpx.ReadTimeout(
+            "timed out waiting for the mock's answer", request=request
+        ) from None
+
+
+def _is_admin(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def _blocking_wait(request: httpx.Request) -> Callable[[float], None]:
+    """A scripted delay for a sync client: wait, or time out as its socket would."""
+    timeout = request.extensions.get("timeout", {}).get("read")
+
+    def wait(seconds: float) -> None:
+        if timeout is not None and seconds > timeout:
+            time.sleep(timeout)
+            raise httpx.ReadTimeout("timed out waiting for the mock's answer", request=request)
+        time.sleep(seconds)
+
+    return wait
+
+
+def _run_eagerly(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends, without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("the mock's provider route suspended; it must run to its end at once")
+
+
+class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """One transport for `httpx.Client` and `httpx.AsyncClient` over an ASGI app.
+
+    The sync side keeps a private event loop; called from a thread that already runs a
+    loop (a sync client inside an async test), it runs the request on a helper thread.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self._helper: ThreadPoolExecutor | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        if not _is_admin(request.url.path):
+            # Provider traffic never suspends once a scripted delay blocks (see `_blocking_wait`):
+            # it runs to its end in one step, with no event loop to go through.
+            answer = _call(self.app, request, body, {"wait": _blocking_wait(request)})
+            return _run_eagerly(answer)
+        return self._run(_timed(_call(self.app, request, body), request))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        return await _timed(_call(self.app, request, body), request)
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        import asyncio  # admin calls only: provider traffic runs without an event loop
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            with self._lock:
+                if self._loop is None:
+                    self._loop = asyncio.new_event_loop()
+                return self._loop.run_until_complete(coroutine)
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="mockserver-transport")
+        return self._helper.submit(asyncio.run, coroutine).result()
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+        if self._helper is not None:
+            self._helper.shutdown()
+            self._helper = None
+
+    async def aclose(self) -> None:
+        self.close()
+
+
+class ForwardingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Plain HTTP to a mock running elsewhere, whatever host a client's base URL names.
+
+    With it, `httpx.Client(transport=…, base_url="http://mock")` reaches the same server as an
+    in-process transport would reach the same app, so a suite can switch between the two.
+    """
+
+    def __init__(self, server_url: str) -> None:
+        self._server = httpx.URL(server_url)
+        self._sync = httpx.HTTPTransport()
+        # No pooled connections: an async client may outlive the event loop that opened one.
+        self._async = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+
+    def _forward(self, request: httpx.Request) -> None:
+        url = request.url.copy_with(
+            scheme=self._server.scheme, host=self._server.host, port=self._server.port
+        )
+        request.url = url
+        request.headers["Host"] = url.netloc.decode("ascii")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._forward(request)
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._forward(request)
+        return await self._async.handle_async_request(request)
+
+    def close(self) -> None:
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        await self._async.aclose()

@@ -1,0 +1,135 @@
+"""The ASGI app: admin API under /__admin, every other path answered by the engine."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from mockserver.core.exchange import MockRequest, Reply
+from mockserver.engine.facade import ADMIN_PREFIX, MockEngine
+from mockserver.web.guard import IN_PROCESS
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from mockserver.web.guard import AdminPolicy
+
+# The transport reads at most this much of a body; the provider decides what is too large.
+READ_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+class ProviderEndpoint:
+    """A plain ASGI endpoint: no per-request framework objects on the providers' hot path."""
+
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body, oversized = await _read_body(receive, headers)
+        request = MockRequest(
+            method=scope["method"],
+            path=scope["path"],
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            oversized=oversized,
+        )
+        reply = self.engine.handle(request)
+        if reply.delay:
+            # The in-process sync transport waits by blocking its caller (honouring the
+            # client's timeout), so provider traffic needs no event loop there.
+            wait = scope.get("extensions", {}).get(IN_PROCESS, {}).get("wait")
+            if wait is not None:
+                wait(reply.delay)
+            else:
+                import asyncio  # here: an in-process sync suite never needs an event loop
+
+                await asyncio.sleep(reply.delay)  # outside the engine's lock: others go on
+        await send_reply(send, reply)
+
+
+async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
+    """The body, and whether it is over what the transport reads (then the rest stays unread)."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > READ_LIMIT_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), False
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    payload, headers = reply.wire()
+    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+    # Returning without finishing the body makes the server close the connection, which a
+    # client sees as a dropped connection (nothing after the headers) or a truncated body.
+    if reply.fault == "connection_drop":
+        return
+    if reply.fault == "truncated_body":
+        half = payload[: len(payload) // 2]
+        await send({"type": "http.response.body", "body": half, "more_body": True})
+        return
+    await send({"type": "http.response.body", "body": payload})
+
+
+class MockApp:
+    """Provider traffic goes straight to the engine; the admin API (and lifespan) to Starlette.
+
+    The split keeps framework routing and middleware off the path every mocked call takes.
+    """
+
+    def __init__(self, engine: MockEngine, admin_policy: AdminPolicy | None = None) -> None:
+        self.engine = engine
+        self.providers = ProviderEndpoint(engine)
+        self.admin_policy = admin_policy
+
+    @cached_property
+    def admin(self) -> Any:
+        """The admin API, built (and Starlette imported) on its first request: a test session
+        driving the engine in process never pays for it."""
+        from starlette.applications import Starlette
+        from starlette.routing import Mount
+
+        from mockserver.web.admin import admin_routes, error_handlers, guarded
+        from mockserver.web.dashboard_routes import dashboard_routes
+        from mockserver.web.guard import AdminPolicy
+
+        routes = admin_routes(self.engine) + dashboard_routes(self.engine)
+        app = Starlette(
+            routes=[Mount(ADMIN_PREFIX, routes=routes)],
+            exception_handlers=error_handlers(),
+        )
+        app.state.engine = self.engine
+        return guarded(app, self.admin_policy or AdminPolicy())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and not (
+            path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+        ):
+            await self.providers(scope, receive, send)
+        else:
+            await self.admin(scope, receive, send)
+
+
+def create_app(
+    engine: MockEngine | None = None,
+    *,
+    admin_policy: AdminPolicy | None = None,
+    **engine_options: Any,
+) -> MockApp:
+    """The mock as an ASGI app; pass an engine to share its state with other surfaces."""
+    return MockApp(engine or MockEngine(**engine_options), admin_policy)

@@ -1,0 +1,472 @@
+"""The dashboard's HTML, rendered from plain data (no I/O here).
+
+The same functions draw the first paint and every live update, so a page read without
+JavaScript shows what a live one does. Every value goes through `html.el`, which escapes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from mockserver.core.documents import JournalEntry, OutboxMessage, Violation
+from mockserver.core.patterns import parse_pattern
+from mockserver.journal.ring import JournalQuery
+from mockserver.web.html import Markup, el, join
+
+UI_PREFIX = "/__admin/ui"
+PAGE_SIZE = 50
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+# Clock moves offered as buttons: label and seconds.
+CLOCK_STEPS = (("+1 min", 60), ("+1 h", 3600), ("+1 day", 86400), ("+7 days", 604800))
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    """The journal view's filters, as the page's query string carries them."""
+
+    provider: str | None = None
+    status: str | None = None  # a status class, "4xx"
+    violations_only: bool = False
+    cursor: int | None = None
+
+    def query(self) -> JournalQuery:
+        """The journal page these filters show: newest first, PAGE_SIZE rows."""
+        return JournalQuery(
+            pattern=parse_pattern({"provider": self.provider}) if self.provider else None,
+            status_class=int(self.status[0]) if self.status else None,
+            broke_contract=True if self.violations_only else None,
+            newest_first=True,
+            cursor=self.cursor,
+            limit=PAGE_SIZE,
+        )
+
+    def link(self, **change: Any) -> str:
+        """The page's own address with these filters, `change` applied."""
+        values = {
+            "provider": self.provider,
+            "status": self.status,
+            "violations": "1" if self.violations_only else None,
+            "cursor": self.cursor,
+            **change,
+        }
+        kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
+        return f"{UI_PREFIX}/" + ("?" + urlencode(kept) if kept else "")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the dashboard shows, read from the engine at one moment."""
+
+    providers: Sequence[str]
+    active: Mapping[str, str]
+    scenarios: Sequence[Mapping[str, Any]]
+    clocks: Mapping[str, Mapping[str, Any]]
+    messages: Sequence[OutboxMessage]
+    journal: Sequence[JournalEntry]
+    next_cursor: int | None
+    total_seen: int
+    violations: Sequence[Violation]
+    interactions: Sequence[Mapping[str, Any]]
+    near_misses: Sequence[Mapping[str, Any]]
+    filter: JournalFilter = field(default_factory=JournalFilter)
+
+
+def page(snapshot: Snapshot | None) -> str:
+    """The whole page; without a snapshot, the locked page: the admin API wants a token this
+    browser has not given yet, so it shows how to give it and no data."""
+    locked = snapshot is None
+    body = _locked() if snapshot is None else _layout(sections(snapshot))
+    return "<!doctype html>\n" + el(
+        "html",
+        {"lang": "en"},
+        el(
+            "head",
+            {},
+            el("meta", {"charset": "utf-8"}),
+            el("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}),
+            el("title", {}, "mockserver dashboard"),
+            el("link", {"rel": "stylesheet", "href": f"{UI_PREFIX}/static/dashboard.css"}),
+            el("script", {"src": f"{UI_PREFIX}/static/dashboard.js", "defer": True}),
+        ),
+        el("body", {"data-locked": "true" if locked else None}, body),
+    )
+
+
+def _layout(parts: Mapping[str, Markup]) -> Markup:
+    """The header's toolbar and the main column, each part in a container the script updates
+    (the script draws the same containers when it unlocks a page)."""
+    slot = {
+        name: el("div", {"id": name, "data-section": name}, html) for name, html in parts.items()
+    }
+    return join(
+        [
+            el("header", {"class": "bar"}, el("h1", {}, "mockserver"), slot.pop("toolbar")),
+            el("p", {"id": "notice", "role": "status", "aria-live": "polite"}),
+            el("main", {}, slot.values()),
+        ]
+    )
+
+
+def sections(snapshot: Snapshot) -> dict[str, Markup]:
+    """The page's live parts by id; the script swaps in the ones that changed."""
+    return {
+        "toolbar": _toolbar(snapshot),
+        "scenarios": _scenarios(snapshot),
+        "outbox": _outbox(snapshot.messages),
+        "journal": _journal(snapshot),
+        "violations": _violations(snapshot.violations),
+        "near-misses": _near_misses(snapshot.near_misses),
+        "interactions": _interactions(snapshot.interactions),
+    }
+
+
+def _locked() -> Markup:
+    return el(
+        "main",
+        {"class": "locked"},
+        el("h1", {}, "mockserver"),
+        el(
+            "p",
+            {"data-testid": "token-needed"},
+            "This mock's admin API needs a token (serve --admin-token). Enter it to see the "
+            "dashboard; it is kept in this tab only.",
+        ),
+        el(
+            "form",
+            {"id": "token-form"},
+            el("label", {"for": "token"}, "Admin token "),
+            el("input", {"id": "token", "type": "password", "autocomplete": "off"}),
+            el("button", {"type": "submit"}, "Open"),
+        ),
+        el("p", {"id": "notice", "role": "status", "aria-live": "polite"}),
+        el("noscript", {}, el("p", {}, "Giving a token needs JavaScript.")),
+    )
+
+
+def _toolbar(snapshot: Snapshot) -> Markup:
+    return el(
+        "div",
+        {"class": "tools"},
+        el(
+            "button",
+            {"type": "button", "data-testid": "reset-button", "data-action": "reset"},
+            "Reset",
+        ),
+        el("span", {"class": "hint"}, f"{snapshot.total_seen} requests since start"),
+    )
+
+
+def _section(title: str, *content: object, count: int | None = None) -> Markup:
+    heading = el(
+        "h2",
+        {},
+        title,
+        el("span", {"class": "count"}, f" ({count})") if count is not None else None,
+    )
+    return el("section", {}, heading, *content)
+
+
+def _scenarios(snapshot: Snapshot) -> Markup:
+    cards = [_provider_card(snapshot, provider) for provider in snapshot.providers]
+    return _section("Scenarios and clocks", el("div", {"class": "providers"}, cards))
+
+
+def _provider_card(snapshot: Snapshot, provider: str) -> Markup:
+    """One provider: its scenario switcher with the active one's description, and its clock."""
+    active = snapshot.active.get(provider, "")
+    choices = [s for s in snapshot.scenarios if s["provider"] == provider]
+    described = next((s["description"] for s in choices if s["name"] == active), "")
+    options = [
+        el(
+            "option",
+            {"value": s["name"], "selected": s["name"] == active, "title": s["description"]},
+            s["name"] + ("" if s["source"] == "builtin" else f"  ({s['source']})"),
+        )
+        for s in choices
+    ]
+    switcher = {"data-testid": "scenario-select", "data-provider": provider, "data-action": "load"}
+    return el(
+        "article",
+        {"class": "provider"},
+        el("h3", {}, provider),
+        el("label", {}, "Scenario ", el("select", switcher, options)),
+        el("p", {"class": "description"}, described),
+        _clock(provider, snapshot.clocks.get(provider, {})),
+    )
+
+
+def _clock(provider: str, clock: Mapping[str, Any]) -> Markup:
+    steps = [
+        el(
+            "button",
+            {
+                "type": "button",
+                "data-action": "advance",
+                "data-provider": provider,
+                "data-seconds": seconds,
+            },
+            label,
+        )
+        for label, seconds in CLOCK_STEPS
+    ]
+    now = el("time", {"data-testid": "clock-now", "data-provider": provider}, clock.get("now", ""))
+    state = " frozen" if clock.get("frozen") else " running"
+    return join(
+        [
+            el("p", {"class": "clock"}, "Mock clock ", now, state),
+            el("div", {"class": "clock-steps"}, steps),
+        ]
+    )
+
+
+def _outbox(messages: Sequence[OutboxMessage]) -> Markup:
+    if not messages:
+        return _section("Outbox", el("p", {"class": "empty"}, "No code has been sent."), count=0)
+    items = [
+        el(
+            "li",
+            {"class": "message"},
+            el("output", {"data-testid": "outbox-code", "class": "code"}, m["code"]),
+            el("button", {"type": "button", "data-action": "copy", "data-copy": m["code"]}, "Copy"),
+            el(
+                "dl",
+                {},
+                _pair("to", f"{m['channel']} {m['recipient'] or ''}".strip()),
+                _pair("original id", m["original_id"]),
+                _pair("new id", m["new_id"]),
+                _pair("EMR / care unit", f"{m['emr']} / {m['care_unit_id']}"),
+                _pair("sent", m["sent_at"]),
+                _pair("expires", m["expires_at"]),
+            ),
+        )
+        for m in reversed(messages)
+    ]
+    return _section("Outbox", el("ol", {"class": "outbox"}, items), count=len(messages))
+
+
+def _pair(term: str, value: object) -> Markup:
+    return join([el("dt", {}, term), el("dd", {}, value)])
+
+
+def _journal(snapshot: Snapshot) -> Markup:
+    chosen = snapshot.filter
+    rows = [_journal_row(entry) for entry in snapshot.journal]
+    pager = el(
+        "nav",
+        {"class": "pager"},
+        el("a", {"href": chosen.link(cursor=None)}, "Newest")
+        if chosen.cursor is not None
+        else None,
+        el(
+            "a",
+            {"href": chosen.link(cursor=snapshot.next_cursor), "data-testid": "journal-older"},
+            "Older",
+        )
+        if snapshot.next_cursor is not None
+        else None,
+    )
+    return _section(
+        "Journal",
+        _filters(snapshot),
+        el("div", {"class": "journal"}, rows)
+        if rows
+        else el("p", {"class": "empty"}, "No requests yet."),
+        pager,
+        count=len(rows),
+    )
+
+
+def _filters(snapshot: Snapshot) -> Markup:
+    chosen = snapshot.filter
+    return el(
+        "form",
+        {"class": "filters", "method": "get", "action": f"{UI_PREFIX}/"},
+        el(
+            "select",
+            {"name": "provider", "aria-label": "provider"},
+            el("option", {"value": ""}, "every provider"),
+            [
+                el("option", {"value": p, "selected": chosen.provider == p}, p)
+                for p in snapshot.providers
+            ],
+        ),
+        el(
+            "select",
+            {"name": "status", "aria-label": "status"},
+            el("option", {"value": ""}, "every status"),
+            [el("option", {"value": s, "selected": chosen.status == s}, s) for s in STATUS_CLASSES],
+        ),
+        el(
+            "label",
+            {},
+            el(
+                "input",
+                {
+                    "type": "checkbox",
+                    "name": "violations",
+                    "value": "1",
+                    "checked": chosen.violations_only,
+                },
+            ),
+            " contract breaches only",
+        ),
+        el("button", {"type": "submit"}, "Filter"),
+    )
+
+
+def _journal_row(entry: JournalEntry) -> Markup:
+    status = entry["status"]
+    query = f"?{entry['query']}" if entry["query"] else ""
+    return el(
+        "details",
+        {
+            "data-testid": "journal-row",
+            "data-id": entry["id"],
+            "data-status": status,
+            "data-path": entry["path"],
+            "class": f"row status-{status // 100}xx"
+            + (" breach" if entry["broke_contract"] else ""),
+        },
+        el(
+            "summary",
+            {},
+            el("time", {"title": "wall clock"}, entry["received_at"][11:23]),
+            el("span", {"class": "status"}, status),
+            el("span", {"class": "method"}, entry["method"]),
+            el("span", {"class": "path"}, entry["path"] + query),
+            el("span", {"class": "provider"}, entry["provider"] or "no provider"),
+            el("span", {"class": "duration"}, f"{entry['duration_ms']:.1f} ms"),
+            el("span", {"class": "flag"}, "contract breach") if entry["broke_contract"] else None,
+        ),
+        el(
+            "div",
+            {"class": "exchange"},
+            el(
+                "dl",
+                {},
+                _pair("received", entry["received_at"]),
+                _pair("mock clock", entry["at"] or "—"),
+                _pair("duration", f"{entry['duration_ms']} ms"),
+                _pair("scenario", entry["scenario"] or "—"),
+                _pair("operation", entry["operation"] or "none documented"),
+                _pair("interaction", entry["interaction"]["name"] if entry["interaction"] else "—"),
+            ),
+            el("h4", {}, "Request"),
+            _headers(entry["headers"]),
+            _body(entry["body"]),
+            el("h4", {}, "Response"),
+            _headers(entry["response_headers"]),
+            _body(entry["response"]),
+        ),
+    )
+
+
+def _headers(headers: Mapping[str, str]) -> Markup:
+    return el("pre", {"class": "headers"}, "\n".join(f"{k}: {v}" for k, v in headers.items()))
+
+
+def _body(body: Any) -> Markup:
+    if body is None:
+        return el("p", {"class": "empty"}, "no body")
+    text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
+    return el("pre", {"class": "body"}, text)
+
+
+def _violations(violations: Sequence[Violation]) -> Markup:
+    rows = [
+        el(
+            "tr",
+            {"data-testid": "violation-row", "data-request": v["request_id"]},
+            el("td", {}, f"#{v['request_id']}"),
+            el("td", {}, v["kind"]),
+            el("td", {}, f"{v['method']} {v['path']}"),
+            el("td", {"class": "field"}, problem["location"] or "—"),
+            el("td", {}, problem["message"]),
+            el("td", {"class": "schema-path"}, problem["schema_path"] or "—"),
+        )
+        for v in reversed(violations)
+        for problem in v["problems"]
+    ]
+    if not rows:
+        return _section("Contract violations", el("p", {"class": "empty"}, "None."), count=0)
+    head = el(
+        "tr",
+        {},
+        [el("th", {}, h) for h in ("request", "side", "call", "field", "message", "schema path")],
+    )
+    return _section(
+        "Contract violations",
+        el("table", {}, el("thead", {}, head), el("tbody", {}, rows)),
+        count=len(violations),
+    )
+
+
+def _near_misses(misses: Sequence[Mapping[str, Any]]) -> Markup:
+    if not misses:
+        return _section("Near misses", el("p", {"class": "empty"}, "None."), count=0)
+    items = []
+    for miss in misses:
+        request = miss["request"]
+        closest = miss["closest_operation"]
+        interaction = miss["closest_interaction"]
+        items.append(
+            el(
+                "li",
+                {"data-testid": "near-miss"},
+                el(
+                    "strong",
+                    {},
+                    f"#{request['id']} {request['method']} {request['path']} → {request['status']}",
+                ),
+                el("ul", {}, [el("li", {}, reason) for reason in miss["reasons"]]),
+                _closest(
+                    "closest operation",
+                    closest and f"{closest['method']} {closest['path']}",
+                    closest,
+                ),
+                _closest("closest interaction", interaction and interaction["name"], interaction),
+            )
+        )
+    return _section("Near misses", el("ol", {"class": "near-misses"}, items), count=len(misses))
+
+
+def _closest(label: str, name: str | None, found: Mapping[str, Any] | None) -> Markup | None:
+    if not found:
+        return None
+    differences = found["differences"] or ["matches"]
+    return el(
+        "p",
+        {},
+        f"{label}: ",
+        el("code", {}, name),
+        el("ul", {}, [el("li", {}, d) for d in differences]),
+    )
+
+
+def _interactions(interactions: Sequence[Mapping[str, Any]]) -> Markup:
+    if not interactions:
+        return _section("Interactions", el("p", {"class": "empty"}, "None in force."), count=0)
+    rows = [
+        el(
+            "tr",
+            {"data-testid": "interaction-row"},
+            el("td", {}, i["provider"]),
+            el("td", {}, i["name"], " (added)" if i["added"] else ""),
+            el("td", {}, el("code", {}, i["match"])),
+            el("td", {}, "∞" if i["times"] is None else i["times"]),
+            el("td", {}, ", ".join(f"{k}: {n}" for k, n in i["counters"].items()) or "0"),
+        )
+        for i in interactions
+    ]
+    head = el(
+        "tr", {}, [el("th", {}, h) for h in ("provider", "name", "match", "times", "answered")]
+    )
+    return _section(
+        "Interactions",
+        el("table", {}, el("thead", {}, head), el("tbody", {}, rows)),
+        count=len(interactions),
+    )

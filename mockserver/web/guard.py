@@ -1,0 +1,75 @@
+"""Who may drive the admin API over a socket: pure checks of a request's method and headers.
+
+The admin API has no users, so it must not be drivable from a web page: a foreign Host (DNS
+rebinding) or Origin (a cross-site request) is refused, a state change needs a JSON body, and a
+token can be required when the mock listens beyond loopback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mockserver.core.exchange import clip
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The ASGI scope extension the in-process transport sets: no browser, no socket, no Host.
+IN_PROCESS = "mockserver.in_process"
+
+
+@dataclass(frozen=True)
+class AdminPolicy:
+    """Host names the admin API also answers to, and the token it requires, if any."""
+
+    allowed_hosts: frozenset[str] = frozenset()
+    token: str | None = None
+
+
+def _address(netloc: str) -> tuple[str, str]:
+    """Host and port of `localhost:8080` or `[::1]` (port 80 when none is given)."""
+    netloc = netloc.strip().lower()
+    if netloc.startswith("["):
+        host, _, rest = netloc[1:].partition("]")
+        return host, rest.lstrip(":") or "80"
+    if netloc.count(":") == 1:
+        host, _, port = netloc.partition(":")
+        return host, port or "80"
+    return netloc, "80"
+
+
+def refusal(
+    method: str,
+    headers: Mapping[str, str],
+    bound_host: str | None,
+    policy: AdminPolicy,
+) -> tuple[int, str, str] | None:
+    """Why an admin request from outside this process is refused (status, code, message), or
+    None when it may go on."""
+    if policy.token is not None and headers.get("authorization") != f"Bearer {policy.token}":
+        return (401, "UNAUTHORIZED", "the admin API needs 'Authorization: Bearer <token>'")
+    host = _address(headers.get("host", ""))[0]
+    allowed = (
+        LOOPBACK_NAMES | policy.allowed_hosts | ({bound_host.lower()} if bound_host else set())
+    )
+    if host not in allowed:
+        return (
+            403,
+            "FORBIDDEN_HOST",
+            f"Host {clip(host, 60)!r} is not this mock's; allowed: {', '.join(sorted(allowed))} "
+            "(serve --allow-host NAME adds one)",
+        )
+    if method not in STATE_CHANGING:
+        return None
+    origin = headers.get("origin")
+    if origin is not None and _address(origin.partition("://")[2]) != _address(headers["host"]):
+        return (403, "FORBIDDEN_ORIGIN", f"a page at {clip(origin, 60)!r} may not drive this mock")
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json":
+        return (
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "admin bodies are JSON: send Content-Type: application/json, "
+            f"not {clip(content_type, 60)!r}",
+        )
+    return None

@@ -1,0 +1,147 @@
+"""Running the app under uvicorn: in a background thread (fixtures, tests) or the foreground."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from mockserver.engine.facade import MockEngine
+from mockserver.web.app import create_app
+from mockserver.web.guard import AdminPolicy
+
+if TYPE_CHECKING:
+    import uvicorn
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+class PortInUseError(OSError):
+    """The address cannot be bound (taken, or not this machine's)."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before uvicorn starts, so port 0 yields a real port and a taken port fails at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise PortInUseError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    # Listening now queues early connections until uvicorn accepts them.
+    sock.listen(2048)
+    return sock
+
+
+def _config(
+    engine: MockEngine, *, access_log: bool, log_level: str, admin_policy: AdminPolicy | None
+) -> uvicorn.Config:
+    import uvicorn  # here, not at the top: an in-process suite never loads it
+
+    return uvicorn.Config(
+        create_app(engine, admin_policy=admin_policy),
+        access_log=access_log,
+        log_level=log_level,
+        lifespan="off",
+        server_header=False,
+        # A loopback mock has no proxy in front: skip uvicorn's X-Forwarded-* rewriting.
+        proxy_headers=False,
+    )
+
+
+def url_for(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class MockServer:
+    """A real uvicorn server on a loopback port, in a daemon thread. Use as a context manager."""
+
+    def __init__(
+        self,
+        engine: MockEngine | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        access_log: bool = False,
+        log_level: str = "warning",
+        admin_policy: AdminPolicy | None = None,
+    ) -> None:
+        self.engine = engine or MockEngine()
+        self.host = host
+        self._requested_port = port
+        self._access_log, self._log_level = access_log, log_level
+        self._admin_policy = admin_policy
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def base_url(self) -> str:
+        return url_for(self.host, self.port)
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        import uvicorn
+
+        sock = bind_socket(self.host, self._requested_port)
+        self.port = sock.getsockname()[1]
+        server = self._server = uvicorn.Server(
+            _config(
+                self.engine,
+                access_log=self._access_log,
+                log_level=self._log_level,
+                admin_policy=self._admin_policy,
+            )
+        )
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"mock server did not start on {self.base_url}")
+            time.sleep(0.002)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread is None or self._server is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve_forever(
+    engine: MockEngine,
+    sock: socket.socket,
+    *,
+    access_log: bool = False,
+    log_level: str = "info",
+    admin_policy: AdminPolicy | None = None,
+) -> None:
+    """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
+    import uvicorn
+
+    config = _config(engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
