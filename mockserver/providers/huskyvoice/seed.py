@@ -261,6 +261,7 @@ def _check_calendar(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
             )
         for on in window.filled_by_date:
             yield from _bad_date(on, ("slots", index, "filled_slots", on))
+        yield from _check_capacity(window, ("slots", index, "filled_slots"))
     for index, spec in enumerate(model.appointments):
         yield from _bad_date(spec.date, ("appointments", index, "date"))
     stamped: list[tuple[FieldPath, str | None]] = [
@@ -279,6 +280,18 @@ def _check_calendar(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
                 checked_instant(parse_instant(text))
             except (ValueError, OverflowError) as error:
                 yield where, f"not an instant: {error}"
+
+
+def _check_capacity(window: SlotWindowSpec, where: FieldPath) -> Iterable[tuple[FieldPath, str]]:
+    """No date may start with more places taken than the window has."""
+    if window.filled_default > window.max_slots:
+        yield where, f"{window.filled_default} is more than max_slots ({window.max_slots})"
+    for on, filled in window.filled_by_date.items():
+        if filled > window.max_slots:
+            yield (
+                (*where, on),
+                f"{filled} on {on} is more than max_slots ({window.max_slots})",
+            )
 
 
 def _bad_date(text: str, where: FieldPath) -> Iterable[tuple[FieldPath, str]]:
