@@ -96,21 +96,47 @@ def _component(
     return node
 
 
+# JSON Schema keywords whose value is a schema, a list of schemas, or a map of names to schemas.
+# Only these are walked: a map's keys are property names, never keywords, so a property called
+# `title` (Leyr's problem details) survives the rewrite.
+_ONE_SCHEMA = frozenset(
+    {
+        "items",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+    }
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
 def _rewrite(node: Any, stem: str, skipped: Aliases) -> Any:
     """`common.json#/$defs/x` -> `#/components/schemas/CommonX`; `appointment.json` ->
     `#/components/schemas/Appointment`; a local `#/$defs/x` -> the current document's `…X`.
-    Nested titles go: only components have names."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            target = _target(ref, stem)
-            node["$ref"] = "#/components/schemas/" + skipped.get(target, target)
-        node.pop("title", None)
-        for value in node.values():
+    Nested titles (the keyword) go: only components have names."""
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target = _target(ref, stem)
+        node["$ref"] = "#/components/schemas/" + skipped.get(target, target)
+    node.pop("title", None)
+    for keyword, value in node.items():
+        if keyword in _ONE_SCHEMA:
             _rewrite(value, stem, skipped)
-    elif isinstance(node, list):
-        for value in node:
-            _rewrite(value, stem, skipped)
+        elif keyword in _SCHEMA_LISTS and isinstance(value, list):
+            for schema in value:
+                _rewrite(schema, stem, skipped)
+        elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+            for schema in value.values():
+                _rewrite(schema, stem, skipped)
     return node
 
 
