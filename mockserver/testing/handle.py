@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class MockServerHandle:
-    """A test's handle on the mock. See the README's pytest section."""
+    """A test's handle on the mock. See docs/pytest.md."""
 
     def __init__(self, session: MockSession) -> None:
         self._session = session
