@@ -32,7 +32,17 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ModuleNotFoundError as error:
+            if error.name != "httpx":
+                raise
+            raise ModuleNotFoundError(
+                f"mockserver.{name} needs httpx: "
+                "pip install 'appointment-cancellation-mockserver[pytest]'",
+                name="httpx",
+            ) from None
+        return getattr(module, name)
     raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
 
 

@@ -15,7 +15,14 @@ def test_example_suite_against_the_installed_wheel(built_wheel, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"{built_wheel}", "pytest", "httpx"],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"appointment-cancellation-mockserver[pytest] @ {built_wheel.as_uri()}",
+        ],
         capture_output=True,
         text=True,
     )

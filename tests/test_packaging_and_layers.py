@@ -214,6 +214,7 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
     assert not [n for n in names if n.startswith("pytest_plugin/")]
     typed = {"mockserver/py.typed", "pytest_appointment_mockserver/py.typed"}
     assert typed <= set(names)  # typed for users
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)  # license = MIT, shipped
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "mockserver = mockserver.cli.main:main" in text

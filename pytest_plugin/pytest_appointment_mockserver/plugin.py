@@ -7,6 +7,7 @@ provider's contract.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import socket
 import warnings
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
     from mockserver.testing.session import MockSession
 
 MARKER = "mockserver_scenario"
+# The fixture drives the mock with httpx, which the base package does not install.
+MISSING_HTTPX = (
+    "mockserver: the fixture needs httpx; install the plugin's extra: "
+    "pip install 'appointment-cancellation-mockserver[pytest]'"
+)
+
+
+def _has_httpx() -> bool:
+    return importlib.util.find_spec("httpx") is not None
 
 
 class MockServerContractWarning(UserWarning):
@@ -118,6 +128,8 @@ class _Settings:
 
     def check(self) -> None:
         if self.url:
+            if not _has_httpx():
+                raise pytest.UsageError(MISSING_HTTPX)
             from mockserver.testing.control import ControlError, HttpBackend
 
             backend = HttpBackend(self.url, timeout=3.0)
@@ -176,6 +188,8 @@ def _start_session(settings: _Settings) -> MockSession:
 @pytest.fixture(scope="session")
 def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockSession]:
     settings = pytestconfig.stash[_SETTINGS]
+    if not _has_httpx():
+        pytest.fail(MISSING_HTTPX, pytrace=False)
     session = _start_session(settings)
     yield session
     if settings.coverage:
