@@ -35,6 +35,7 @@ DEV_TOOLS = {
     "openapi-python-client",
     "datamodel-code-generator",
     "openapi-spec-validator",
+    "openapi-core",
     "respx",
     "pytest-httpserver",
 }
