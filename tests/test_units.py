@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -11,7 +12,7 @@ from mockserver.core.clock import Clock, format_instant, parse_instant
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.contracts import default_contracts
 from mockserver.core.exchange import ApiError, Reply
-from mockserver.core.routing import compile_template
+from mockserver.core.routing import TemplateError, compile_template
 from mockserver.providers.huskyvoice import api, rules
 
 AUTH = {"authorization": "Bearer YOUR_API_KEY"}
@@ -37,9 +38,24 @@ def test_frozen_clock_moves_only_when_told():
 
 def test_path_templates():
     pattern = compile_template("/v1/appointments/{appointment_id}")
-    assert pattern.match("/v1/appointments/appt_1").group("appointment_id") == "appt_1"
+    assert pattern.match("/v1/appointments/appt_1") == {"appointment_id": "appt_1"}
     assert pattern.match("/v1/appointments/a/b") is None
     assert pattern.match("/v1/appointments/") is None
+    assert compile_template("/a/x{id}.json").match("/a/x7.json") == {"id": "7"}
+    assert compile_template("/a/x{id}.json").match("/a/x.json") is None
+    assert compile_template("/a").match("/a") == {}
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("/v1/{a}/{a}", "names the parameter {a} more than once"),
+        ("/{a}{b}{c}{d}{e}{f}{g}{h}{i}{j}x", "more than one parameter in the segment"),
+    ],
+)
+def test_path_templates_that_are_refused(template, reason):
+    with pytest.raises(TemplateError, match=re.escape(reason)):
+        compile_template(template)
 
 
 def test_contract_problems_name_the_field():

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.core.exchange import clip, loads
-from mockserver.core.routing import compile_template
+from mockserver.core.regex import Regex, RegexError, captured, compile_regex
+from mockserver.core.routing import TemplateError, compile_template
 
 OPERATORS = frozenset({"equals", "regex", "present"})
 # The keys a pattern may have, and what each one matches.
@@ -32,6 +32,8 @@ FIELDS = (
     "appointment",
 )
 _ABSENT = object()
+# How much of a method and path `rank` compares.
+RANKED_LENGTH = 200
 # How deep a body pattern may reach; real request bodies are a few levels deep.
 MAX_BODY_DEPTH = 64
 
@@ -144,9 +146,9 @@ def _value(raw: Any, where: str) -> Value:
             if not isinstance(expected, str):
                 raise PatternError(f"{where}.regex", "takes a string")
             try:
-                return Value("regex", re.compile(expected))
-            except re.error as error:
-                raise PatternError(f"{where}.regex", f"does not compile: {error}") from None
+                return Value("regex", compile_regex(expected))
+            except RegexError as error:
+                raise PatternError(f"{where}.regex", str(error)) from None
         if kind == "present" and not isinstance(expected, bool):
             raise PatternError(f"{where}.present", "takes true or false")
         return Value(kind, expected)
@@ -225,12 +227,27 @@ def _named(raw: Any, where: str, *, lower: bool = False) -> dict[str, Value]:
     }
 
 
+class PathMatcher(Protocol):
+    """A path template or a path regex: the parameters it captures, or None."""
+
+    def search(self, path: str) -> Mapping[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class _RegexPath:
+    regex: Regex
+
+    def search(self, path: str) -> Mapping[str, str] | None:
+        found = self.regex.search(path)
+        return None if found is None else captured(found)
+
+
 @dataclass(frozen=True)
 class RequestPattern:
     """Every field is optional; an empty pattern matches every request."""
 
     method: str | None = None
-    path: re.Pattern[str] | None = None
+    path: PathMatcher | None = None
     path_text: str | None = None
     query: Mapping[str, Value] = field(default_factory=dict)
     headers: Mapping[str, Value] = field(default_factory=dict)
@@ -248,7 +265,7 @@ class RequestPattern:
             found = self.path.search(seen.path)
             if found is None:
                 return None
-            params = {k: v for k, v in found.groupdict().items() if v is not None}
+            params = dict(found)
         if self._fields_differ(seen):
             return None
         return params
@@ -275,7 +292,7 @@ class RequestPattern:
                 out.append(f"{name}: expected {_show(wanted)}, got {_show(got)}")
 
         expect("method", self.method, seen.method)
-        if self.path is not None and not self.path.search(seen.path):
+        if self.path is not None and self.path.search(seen.path) is None:
             out.append(f"path: expected {self.path_text}, got {clip(seen.path, 120)}")
         expect("provider", self.provider, seen.provider)
         expect("status", self.status, seen.status)
@@ -296,9 +313,24 @@ class RequestPattern:
 
     def rank(self, seen: Observed) -> tuple[int, float]:
         """Sort key, closest first: fewest differences, then the most alike method and path."""
-        target = f"{self.method or ''} {self.path_text or ''}"
-        alike = difflib.SequenceMatcher(None, target, f"{seen.method} {seen.path}").ratio()
-        return (len(self.difference(seen)), -alike)
+        return self.ranker()(seen)
+
+    def ranker(self) -> Callable[[Observed], tuple[int, float]]:
+        """`rank` for many requests in a row: the pattern's side of the likeness is indexed
+        once, and each distinct method and path compared once."""
+        # Clipped: likeness of two long texts costs their product, and the start tells enough.
+        target = clip(f"{self.method or ''} {self.path_text or ''}", RANKED_LENGTH)
+        matcher = difflib.SequenceMatcher(None, b=target)  # b is the side it indexes
+        likeness: dict[str, float] = {}
+
+        def rank(seen: Observed) -> tuple[int, float]:
+            text = f"{seen.method} {clip(seen.path, RANKED_LENGTH)}"
+            if text not in likeness:
+                matcher.set_seq1(text)
+                likeness[text] = matcher.ratio()
+            return (len(self.difference(seen)), -likeness[text])
+
+        return rank
 
     def describe(self) -> str:
         """The pattern in one line, as a failure message names it."""
@@ -346,22 +378,25 @@ def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPat
     )
 
 
-def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, re.Pattern[str] | None]:
+def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, PathMatcher | None]:
     """`path` is exact or a template (`/v1/appointments/{id}`); `path_regex` a regex."""
     if "path" in raw and "path_regex" in raw:
         raise PatternError(where, "give path or path_regex, not both")
     if raw.get("path") is not None:
         if not isinstance(raw["path"], str):
             raise PatternError(f"{where}.path", "is a string")
-        return raw["path"], compile_template(raw["path"])
+        try:
+            return raw["path"], compile_template(raw["path"])
+        except TemplateError as error:
+            raise PatternError(f"{where}.path", str(error)) from None
     if raw.get("path_regex") is not None:
         text = raw["path_regex"]
         if not isinstance(text, str):
             raise PatternError(f"{where}.path_regex", "is a string")
         try:
-            return f"/{text}/", re.compile(text)
-        except re.error as error:
-            raise PatternError(f"{where}.path_regex", f"does not compile: {error}") from None
+            return f"/{text}/", _RegexPath(compile_regex(text))
+        except RegexError as error:
+            raise PatternError(f"{where}.path_regex", str(error)) from None
     return None, None
 
 

@@ -46,7 +46,7 @@ class Operation:
         for entry in self.errors:
             yield entry if isinstance(entry, tuple) else (entry, defaults.get(entry, 400))
 
-    def pattern(self) -> re.Pattern[str]:
+    def pattern(self) -> PathTemplate:
         return compile_template(self.path)
 
 
@@ -55,15 +55,76 @@ def template_params(template: str) -> list[str]:
     return _PARAM.findall(template)
 
 
-def compile_template(template: str) -> re.Pattern[str]:
-    """`/v1/appointments/{appointment_id}` -> a regex with one named group per parameter."""
-    parts, position = [], 0
-    for found in _PARAM.finditer(template):
-        parts.append(re.escape(template[position : found.start()]))
-        parts.append(f"(?P<{found.group(1)}>[^/]+)")
-        position = found.end()
-    parts.append(re.escape(template[position:]))
-    return re.compile("^" + "".join(parts) + "$")
+class TemplateError(ValueError):
+    """A path template that cannot be used; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One '/'-separated part of a template: a literal, or `prefix{name}suffix`."""
+
+    prefix: str
+    name: str | None = None
+    suffix: str = ""
+
+    def capture(self, part: str) -> str | None:
+        """The parameter's value in `part` ("" for a literal that matches), or None."""
+        if self.name is None:
+            return "" if part == self.prefix else None
+        fixed = len(self.prefix) + len(self.suffix)
+        if len(part) <= fixed or not part.startswith(self.prefix) or not part.endswith(self.suffix):
+            return None
+        return part[len(self.prefix) : len(part) - len(self.suffix)]
+
+
+class PathTemplate:
+    """`/v1/appointments/{appointment_id}` as a matcher over '/'-separated segments.
+
+    Each segment is compared once, by string operations: no regex, so no path and no template
+    can make matching backtrack. A segment holds at most one parameter (two side by side,
+    `{a}{b}`, could split a value in many ways), and a parameter's value is never empty.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._segments = tuple(_segment(part) for part in template.split("/"))
+        names = [s.name for s in self._segments if s.name is not None]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise TemplateError(f"names the parameter {{{repeated[0]}}} more than once")
+
+    @property
+    def pattern(self) -> str:
+        return self.template
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """The parameters `path` gives the template, or None when it is not of its shape."""
+        if path.count("/") != len(self._segments) - 1:
+            return None
+        params: dict[str, str] = {}
+        for segment, part in zip(self._segments, path.split("/"), strict=True):
+            value = segment.capture(part)
+            if value is None:
+                return None
+            if segment.name is not None:
+                params[segment.name] = value
+        return params
+
+    search = match  # a template matches whole paths only, like a regex anchored at both ends
+
+
+def _segment(part: str) -> _Segment:
+    found = list(_PARAM.finditer(part))
+    if not found:
+        return _Segment(part)
+    if len(found) > 1:
+        raise TemplateError(f"puts more than one parameter in the segment {clip(part, 60)!r}")
+    return _Segment(part[: found[0].start()], found[0].group(1), part[found[0].end() :])
+
+
+def compile_template(template: str) -> PathTemplate:
+    """`/v1/appointments/{appointment_id}` -> a matcher giving one value per parameter."""
+    return PathTemplate(template)
 
 
 class Router:
@@ -78,12 +139,12 @@ class Router:
         for pattern, op in self._compiled:
             if method not in (None, op.method):
                 continue
-            if path is None or path == op.path or pattern.match(path):
+            if path is None or path == op.path or pattern.match(path) is not None:
                 yield op
 
     def operation_for(self, method: str, path: str) -> Operation | None:
         for pattern, op in self._compiled:
-            if op.method == method and pattern.match(path):
+            if op.method == method and pattern.match(path) is not None:
                 return op
         return None
 
@@ -92,7 +153,7 @@ class Router:
         for pattern, _ in self._compiled:
             found = pattern.match(path)
             if found is not None:
-                return found.groupdict()
+                return found
         return {}
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
@@ -102,7 +163,7 @@ class Router:
             if found is None:
                 continue
             if op.method == method:
-                return op, found.groupdict()
+                return op, found
             allowed.append(op.method)
         if allowed:
             methods = ", ".join(sorted(set(allowed)))

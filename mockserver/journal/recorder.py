@@ -45,8 +45,9 @@ class Recorder:
             return self._journal.entries(pattern)
 
     def page(self, query: JournalQuery) -> Page:
-        with self._lock:
-            return self._journal.page(query)
+        # Searched outside the lock (exchanges do not change once recorded): a long search
+        # never holds up the requests being recorded meanwhile.
+        return self._journal.page(query, self.exchanges())
 
     def exchanges(self) -> list[Exchange]:
         """The journaled exchanges themselves, oldest first (read-only use)."""
@@ -56,8 +57,7 @@ class Recorder:
     def closest(
         self, pattern: RequestPattern, limit: int = 10
     ) -> list[tuple[JournalEntry, list[str]]]:
-        with self._lock:
-            return self._journal.ranked(pattern, limit)
+        return self._journal.ranked(pattern, limit, self.exchanges())
 
     @property
     def secrets(self) -> bool:

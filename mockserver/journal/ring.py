@@ -6,6 +6,7 @@ collector next to nothing; it is turned back into JSON when someone reads it.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import os
 import time
@@ -276,9 +277,11 @@ class Journal:
         """The exchanges, oldest first; with a pattern, only those it matches."""
         return self.page(JournalQuery(pattern)).entries
 
-    def page(self, query: JournalQuery) -> Page:
-        """One page of the exchanges `query` admits, in its order."""
-        ordered = reversed(self._entries) if query.newest_first else iter(self._entries)
+    def page(self, query: JournalQuery, entries: list[Exchange] | None = None) -> Page:
+        """One page of the exchanges `query` admits, in its order (of `entries` when given:
+        a copy taken earlier, so a long search holds no lock)."""
+        chosen_from = self.exchanges() if entries is None else entries
+        ordered = reversed(chosen_from) if query.newest_first else iter(chosen_from)
         chosen: list[Exchange] = []
         for entry in ordered:
             if not query.admits(entry):
@@ -291,13 +294,17 @@ class Journal:
     def exchanges(self) -> list[Exchange]:
         return list(self._entries)
 
-    def ranked(self, pattern: RequestPattern, limit: int) -> list[tuple[JournalEntry, list[str]]]:
-        """The `limit` exchanges closest to `pattern`, each with how it differs from it."""
-        seen = [(entry, entry.observed()) for entry in list(self._entries)]
-        seen.sort(key=lambda pair: pattern.rank(pair[1]))
+    def ranked(
+        self, pattern: RequestPattern, limit: int, entries: list[Exchange] | None = None
+    ) -> list[tuple[JournalEntry, list[str]]]:
+        """The `limit` exchanges closest to `pattern`, each with how it differs from it. Each
+        exchange's view is dropped once ranked: a search over a full ring keeps `limit`."""
+        rank = pattern.ranker()
+        pool = self.exchanges() if entries is None else entries
+        best = heapq.nsmallest(limit, pool, key=lambda entry: rank(entry.observed()))
         return [
-            (entry.to_json(secrets=self.secrets), pattern.difference(view))
-            for entry, view in seen[:limit]
+            (entry.to_json(secrets=self.secrets), pattern.difference(entry.observed()))
+            for entry in best
         ]
 
     def clear(self) -> None:

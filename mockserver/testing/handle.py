@@ -56,7 +56,7 @@ class MockServerHandle:
                 continue
             if method and violation["method"] != method.upper():
                 continue
-            if route and not route.match(violation["path"]):
+            if route and route.match(violation["path"]) is None:
                 continue
             texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
             if problem and not any(problem in text for text in texts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -88,7 +89,8 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
             chosen = journal_filter(request, engine.provider_names)
         except FilterError as error:
             return HTMLResponse(str(error), status_code=400, headers=SECURITY_HEADERS)
-        return HTMLResponse(page(snapshot(engine, chosen)), headers=SECURITY_HEADERS)
+        drawn = await run_in_threadpool(snapshot, engine, chosen)  # it searches the journal
+        return HTMLResponse(page(drawn), headers=SECURITY_HEADERS)
 
     async def live_sections(request: Request) -> Response:
         try:
@@ -96,7 +98,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         except FilterError as error:
             body = {"error": {"code": "BAD_REQUEST", "message": str(error)}}
             return JSONResponse(body, status_code=400)
-        drawn = sections(snapshot(engine, chosen))
+        drawn = sections(await run_in_threadpool(snapshot, engine, chosen))
         return JSONResponse({"sections": drawn}, headers={"cache-control": "no-store"})
 
     async def asset(request: Request) -> Response:
