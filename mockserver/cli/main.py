@@ -18,6 +18,7 @@ from mockserver.cli.watch import ScenarioWatcher
 from mockserver.core.contracts import default_contracts
 from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.engine.facade import MockEngine
+from mockserver.engine.sessions import DEFAULT_MAX_SESSIONS, DEFAULT_TTL_SECONDS, Sessions
 from mockserver.providers import make_providers, provider_classes
 from mockserver.scenarios.catalog import (
     Readers,
@@ -100,6 +101,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--watch", action="store_true", help="reload scenario files when they change"
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=_bounded(1, 7 * 24 * 3600),
+        default=DEFAULT_TTL_SECONDS,
+        metavar="SECONDS",
+        help="end a session after this long without a request (default 1800)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=_bounded(0, 100_000),
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help="sessions (/__session/{id}/…) live at once; beyond, a new one gets 503 (default 64)",
     )
     serve.add_argument(
         "--journal-size",
@@ -198,7 +213,10 @@ def _serve(args: argparse.Namespace) -> int:
     # caller: both end here, as a clean stop.
     signal.signal(signal.SIGTERM, _terminated)
     with contextlib.suppress(KeyboardInterrupt, _Terminated):
-        serve_forever(engine, sock, access_log=args.access_log, admin_policy=policy)
+        sessions = Sessions(engine, ttl_seconds=args.session_ttl, max_sessions=args.max_sessions)
+        serve_forever(
+            engine, sock, access_log=args.access_log, admin_policy=policy, sessions=sessions
+        )
     if watcher is not None:
         watcher.stop()
     engine.close()

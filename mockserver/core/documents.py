@@ -25,6 +25,7 @@ class JournalEntry(TypedDict):
     """One exchange: the request as received and the answer as sent."""
 
     id: int
+    session: str | None  # the session it belongs to (None: the server's default session)
     at: str | None  # the mock's clock (None for a path no provider serves)
     received_at: str  # the wall clock, ISO 8601 UTC
     duration_ms: float  # the mock's time to answer, a scripted delay included

@@ -90,24 +90,63 @@ class MockEngine:
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         journal_file: str | Path | None = None,
         journal_secrets: bool = False,
+        session: str | None = None,
+        shared_with: MockEngine | None = None,
     ) -> None:
-        """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`."""
-        self.contracts = contracts or default_contracts()
-        self.providers: dict[str, AnyProvider] = make_providers(self.contracts)
-        self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
-        self.catalog = self._read_catalog()
+        """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`.
+
+        With `shared_with`, the engine is another session's isolated world: it reuses that
+        engine's read-only parts (schemas, providers, the scenario catalog) and reads nothing.
+        """
+        self.contracts: Contracts
+        self.providers: dict[str, AnyProvider]
+        self.scenarios_dirs: list[Path]
+        self.catalog: ScenarioCatalog
+        if shared_with is not None:
+            self.contracts = shared_with.contracts
+            self.providers = shared_with.providers
+            self.scenarios_dirs = shared_with.scenarios_dirs
+            self.catalog = shared_with.catalog
+        else:
+            self.contracts = contracts or default_contracts()
+            self.providers = make_providers(self.contracts)
+            self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
+            self.catalog = self._read_catalog()
+        self.session = session  # None: the server's default session
+        self._journal_options = (journal_size, journal_file, journal_secrets)
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
         self._coverage = Coverage()  # kept across resets: it describes a whole run
         self._recorder = Recorder(
-            journal_size, Path(journal_file) if journal_file else None, secrets=journal_secrets
+            journal_size,
+            Path(journal_file) if journal_file else None,
+            secrets=journal_secrets,
+            session=session,
         )
         self._lock = threading.RLock()
         self._conforming: set[tuple[str, bytes | None]] = set()
         self.states: dict[str, ProviderState] = {}
         chosen = resolve_active(self.catalog, scenarios, self.providers)
+        self.initial_scenarios = tuple(scenario.name for scenario in chosen.values())
         for scenario in chosen.values():
             self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
+
+    def spawn(self, session: str, scenarios: Sequence[str] = ()) -> MockEngine:
+        """A new isolated world (a session) on this engine's scenarios and journal settings,
+        starting on `scenarios` and, for the other providers, the ones this engine started with.
+
+        Raises UnknownScenarioError for a name the catalog lacks."""
+        size, file, secrets = self._journal_options
+        named = {self.catalog.get(name).provider for name in scenarios}
+        kept = [n for n in self.initial_scenarios if self.catalog.get(n).provider not in named]
+        return MockEngine(
+            [*scenarios, *kept],
+            journal_size=size,
+            journal_file=file,
+            journal_secrets=secrets,
+            session=session,
+            shared_with=self,
+        )
 
     # Scenarios and state ----------------------------------------------------------------------
 
@@ -525,6 +564,21 @@ class MockEngine:
             reply.request_problems,
             response_problems,
         )
+
+    def refusal(self, method: str, path: str, error: ApiError) -> Reply:
+        """An answer refusing a request before any engine handles it (a session that cannot be
+        had): in the envelope of the provider serving `path`, else the admin API's. Not
+        journaled: no session's world saw the request."""
+        provider = self.provider_for(path)
+        if provider is None:
+            body = {"error": {"code": error.code, "message": error.message}}
+            reply = Reply(error.status or 400, body)
+        else:
+            with self._lock:
+                state = self.states[provider.name]
+                reply = provider.error_reply(state, error, MockRequest(method, path))
+        reply.payload = reply.encoded()
+        return reply
 
     def _unrouted(self, request: MockRequest) -> Reply:
         prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())

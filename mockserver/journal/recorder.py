@@ -18,9 +18,14 @@ from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, Journal, Jou
 
 class Recorder:
     def __init__(
-        self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None, *, secrets: bool = False
+        self,
+        size: int = DEFAULT_JOURNAL_SIZE,
+        file: Path | None = None,
+        *,
+        secrets: bool = False,
+        session: str | None = None,
     ) -> None:
-        self._journal = Journal(size, file, secrets=secrets)
+        self._journal = Journal(size, file, secrets=secrets, session=session)
         self._violations: list[Violation] = []
         self._lock = threading.Lock()
 

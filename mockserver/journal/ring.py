@@ -52,6 +52,7 @@ class Exchange:
         "response_length",
         "response_type",
         "scenario",
+        "session",
         "status",
     )
 
@@ -87,6 +88,7 @@ class Exchange:
         self.response_extra = response_extra or {}
         self.operation = operation
         self.broke_contract = False
+        self.session: str | None = None  # the session it belongs to; None for the default one
         self.provider = provider
         self.scenario = scenario
         self.method = method
@@ -118,6 +120,7 @@ class Exchange:
         """The entry as served; credentials are shortened unless `secrets` (see SECRET_HEADERS)."""
         return {
             "id": self.id,
+            "session": self.session,
             "at": self.at,
             "received_at": wall_clock_text(self.received_at),
             "duration_ms": round(self.duration_ms, 3),
@@ -248,9 +251,15 @@ class Journal:
     """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
 
     def __init__(
-        self, size: int = DEFAULT_JOURNAL_SIZE, file: Path | None = None, *, secrets: bool = False
+        self,
+        size: int = DEFAULT_JOURNAL_SIZE,
+        file: Path | None = None,
+        *,
+        secrets: bool = False,
+        session: str | None = None,
     ) -> None:
         self.size = size
+        self.session = session  # stamped on every entry: one file may hold several sessions
         self.secrets = secrets  # show credentials in full (serve --journal-secrets)
         self._entries: deque[Exchange] = deque(maxlen=size)
         self._ids = itertools.count(1)
@@ -260,6 +269,7 @@ class Journal:
 
     def record(self, entry: Exchange) -> Exchange:
         entry.id = next(self._ids)
+        entry.session = self.session
         self._entries.append(entry)
         self.total += 1
         if self._sink is not None:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.core.commands import CommandError, LoadScenario, Reset, SetClock
-from mockserver.core.exchange import MAX_BODY_DEPTH, deeper_than, loads, may_nest_deeper
+from mockserver.core.exchange import MAX_BODY_DEPTH, clip, deeper_than, loads, may_nest_deeper
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.core.resources import package_version
 from mockserver.engine.facade import MockEngine
@@ -260,6 +260,31 @@ async def openapi(engine: MockEngine, request: Request) -> Result:
     return engine.openapi(request.path_params["provider"], server)
 
 
+async def list_sessions(engine: MockEngine, request: Request) -> Result:
+    return {"sessions": request.app.state.sessions.summaries()}
+
+
+async def session_report(engine: MockEngine, request: Request) -> Result:
+    session_id = request.path_params["session_id"]
+    report = request.app.state.sessions.report(session_id)
+    if report is None:
+        raise AdminError(404, "UNKNOWN_SESSION", f"no live session {clip(session_id, 80)!r}")
+    return dict(report)
+
+
+async def end_session(engine: MockEngine, request: Request) -> Result:
+    session_id = engine.session
+    if session_id is None:
+        raise AdminError(
+            400,
+            "DEFAULT_SESSION",
+            "the server's default session cannot be ended; address a session with "
+            "/__session/<id>/__admin/session",
+        )
+    request.app.state.sessions.end(session_id)
+    return {"ended": session_id}
+
+
 Handler = Callable[[MockEngine, Request], Awaitable[Result]]
 # The admin API, one row a route: its path under /__admin, its method and its handler.
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
@@ -283,6 +308,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/interactions/{name}", "DELETE", remove_interaction),
     ("/coverage", "GET", coverage),
     ("/openapi/{provider}", "GET", openapi),
+    ("/sessions", "GET", list_sessions),
+    ("/sessions/{session_id}/report", "GET", session_report),
+    ("/session", "DELETE", end_session),
 )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.exchange import MockRequest, Reply
+from mockserver.core.exchange import ApiError, MockRequest, Reply
 from mockserver.engine.facade import ADMIN_PREFIX, MockEngine
+from mockserver.engine.sessions import SESSION_HEADER, SESSION_PREFIX, SessionError, Sessions
 from mockserver.web.guard import IN_PROCESS
+from mockserver.web.session_address import session_address
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -88,13 +90,27 @@ async def send_reply(send: Send, reply: Reply) -> None:
 class MockApp:
     """Provider traffic goes straight to the engine; the admin API (and lifespan) to Starlette.
 
-    The split keeps framework routing and middleware off the path every mocked call takes.
+    The split keeps framework routing and middleware off the path every mocked call takes. The
+    server's app also dispatches `/__session/{id}/…` (or `X-Mock-Session: {id}`) to that
+    session's own app, the path given to it without the prefix.
     """
 
-    def __init__(self, engine: MockEngine, admin_policy: AdminPolicy | None = None) -> None:
+    def __init__(
+        self,
+        engine: MockEngine,
+        admin_policy: AdminPolicy | None = None,
+        *,
+        sessions: Sessions | None = None,
+    ) -> None:
         self.engine = engine
         self.providers = ProviderEndpoint(engine)
         self.admin_policy = admin_policy
+        self.sessions = Sessions(engine) if sessions is None else sessions
+        # Only the server's own app hands out sessions; a session's app serves its own world.
+        self.owns_sessions = self.sessions.default is engine
+        self._session_apps: dict[str, MockApp] = {}
+        if self.owns_sessions:
+            self.sessions.on_end(self._forget_session)
 
     @cached_property
     def admin(self) -> Any:
@@ -113,23 +129,59 @@ class MockApp:
             exception_handlers=error_handlers(),
         )
         app.state.engine = self.engine
+        app.state.sessions = self.sessions
         return guarded(app, self.admin_policy or AdminPolicy())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and not (
+        if scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
+            await self._in_session(scope, receive, send)
+        elif scope["type"] == "http" and not (
             path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
         ):
             await self.providers(scope, receive, send)
         else:
             await self.admin(scope, receive, send)
 
+    def _forget_session(self, session_id: str) -> None:
+        self._session_apps.pop(session_id, None)
+
+    async def _in_session(self, scope: Scope, receive: Receive, send: Send) -> None:
+        address = session_address(scope)
+        try:
+            engine = self.sessions.get(address.session_id, address.scenarios)
+        except SessionError as error:
+            refused = self.engine.refusal(
+                scope["method"],
+                address.path,
+                ApiError(error.code, error.message, status=error.status),
+            )
+            await send_reply(send, refused)
+            return
+        app = self._session_apps.get(address.session_id)
+        if app is None or app.engine is not engine:
+            app = self._session_apps[address.session_id] = MockApp(
+                engine, self.admin_policy, sessions=self.sessions
+            )
+        await app(address.scope, receive, send)
+
+
+def _addresses_session(scope: Scope, path: str) -> bool:
+    return path.startswith(SESSION_PREFIX) or any(
+        name == _SESSION_HEADER_BYTES for name, _ in scope["headers"]
+    )
+
+
+_SESSION_HEADER_BYTES = SESSION_HEADER.encode()
+
 
 def create_app(
     engine: MockEngine | None = None,
     *,
     admin_policy: AdminPolicy | None = None,
+    sessions: Sessions | None = None,
     **engine_options: Any,
 ) -> MockApp:
-    """The mock as an ASGI app; pass an engine to share its state with other surfaces."""
-    return MockApp(engine or MockEngine(**engine_options), admin_policy)
+    """The mock as an ASGI app; pass an engine to share its state with other surfaces, and
+    `sessions` (made on that engine) to set their limits."""
+    return MockApp(engine or MockEngine(**engine_options), admin_policy, sessions=sessions)

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from mockserver.engine.facade import MockEngine
+from mockserver.engine.sessions import Sessions
 from mockserver.web.app import create_app
 from mockserver.web.guard import AdminPolicy
 
@@ -39,12 +40,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def _config(
-    engine: MockEngine, *, access_log: bool, log_level: str, admin_policy: AdminPolicy | None
+    engine: MockEngine,
+    *,
+    access_log: bool,
+    log_level: str,
+    admin_policy: AdminPolicy | None,
+    sessions: Sessions | None = None,
 ) -> uvicorn.Config:
     import uvicorn  # here, not at the top: an in-process suite never loads it
 
     return uvicorn.Config(
-        create_app(engine, admin_policy=admin_policy),
+        create_app(engine, admin_policy=admin_policy, sessions=sessions),
         access_log=access_log,
         log_level=log_level,
         lifespan="off",
@@ -138,10 +144,17 @@ def serve_forever(
     access_log: bool = False,
     log_level: str = "info",
     admin_policy: AdminPolicy | None = None,
+    sessions: Sessions | None = None,
 ) -> None:
     """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
     import uvicorn
 
-    config = _config(engine, access_log=access_log, log_level=log_level, admin_policy=admin_policy)
+    config = _config(
+        engine,
+        access_log=access_log,
+        log_level=log_level,
+        admin_policy=admin_policy,
+        sessions=sessions,
+    )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

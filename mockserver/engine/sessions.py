@@ -1,0 +1,202 @@
+"""Sessions: isolated worlds on one server, each a whole engine of its own.
+
+A session has its own active scenarios, state, clocks, journal, violations, outbox, stubs and
+coverage; it shares only what is read-only (schemas, providers, the scenario catalog), so making
+one reads no file. The server's own engine is the default session. Sessions end when asked, or
+after `ttl_seconds` without a request (on the wall clock); at most `max_sessions` live at once,
+and a live one is never evicted to make room.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+from mockserver.engine.facade import MockEngine
+from mockserver.journal.ring import wall_clock_text
+
+# The path prefix that addresses a session: /__session/{id}/<any provider, admin or UI path>.
+SESSION_PREFIX = "/__session/"
+# The request header that addresses one instead of the prefix.
+SESSION_HEADER = "x-mock-session"
+SESSION_ID_RULE = "[A-Za-z0-9._-]{1,64}"
+_SESSION_ID = re.compile(SESSION_ID_RULE)
+# The name of the server's own engine, when addressed like a session.
+DEFAULT_SESSION = "default"
+DEFAULT_TTL_SECONDS = 30 * 60
+DEFAULT_MAX_SESSIONS = 64
+
+
+class SessionError(Exception):
+    """A session that cannot be had: a bad id (400) or no room for another (503)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class SessionSummary(TypedDict):
+    id: str
+    created: str  # wall clock, ISO 8601 UTC
+    idle_seconds: float
+    requests: int
+    violations: int
+    scenarios: dict[str, str]  # provider -> active scenario
+
+
+class SessionReport(TypedDict):
+    id: str
+    verdict: str  # "pass" or "fail": whether any exchange broke the contract
+    violations: int
+    requests: int
+    coverage: dict[str, CoverageSummary]
+
+
+class CoverageSummary(TypedDict):
+    covered: int
+    total: int
+    percent: float
+
+
+@dataclass
+class _Session:
+    engine: MockEngine
+    created: float
+    last_used: float
+
+
+def check_session_id(session_id: str) -> str:
+    if not _SESSION_ID.fullmatch(session_id):
+        shown = session_id if len(session_id) <= 80 else session_id[:80] + "…"
+        raise SessionError(
+            400,
+            "INVALID_SESSION_ID",
+            f"session id {shown!r} must match {SESSION_ID_RULE} (letters, digits, '.', '_', '-')",
+        )
+    return session_id
+
+
+class Sessions:
+    """The sessions of one server, beside its default engine."""
+
+    def __init__(
+        self,
+        default: MockEngine,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.default = default
+        self.ttl_seconds = ttl_seconds
+        self.max_sessions = max_sessions
+        self._now = wall_clock
+        self._live: dict[str, _Session] = {}
+        self._lock = threading.Lock()
+        # Told the id of each session that ends (asked or expired), to drop what they keep for it.
+        self._on_end: list[Callable[[str], None]] = []
+
+    def on_end(self, listener: Callable[[str], None]) -> None:
+        self._on_end.append(listener)
+
+    def get(self, session_id: str, scenarios: Sequence[str] = ()) -> MockEngine:
+        """The session's engine, made on first use (on `scenarios`, else the server's defaults).
+
+        Raises SessionError for a bad id, an unknown scenario name, or a full server.
+        """
+        if session_id == DEFAULT_SESSION:
+            return self.default
+        check_session_id(session_id)
+        now = self._now()
+        with self._lock:
+            self._expire(now)
+            found = self._live.get(session_id)
+            if found is None:
+                found = self._live[session_id] = _Session(
+                    self._spawn(session_id, scenarios), now, now
+                )
+            found.last_used = now
+            return found.engine
+
+    def _spawn(self, session_id: str, scenarios: Sequence[str]) -> MockEngine:
+        if len(self._live) >= self.max_sessions:
+            raise SessionError(
+                503,
+                "SESSION_LIMIT",
+                f"{len(self._live)} sessions are live, the most this server keeps "
+                f"(--max-sessions {self.max_sessions}); end one with "
+                f"DELETE /__session/<id>/__admin/session or start the server with a higher "
+                f"--max-sessions",
+            )
+        try:
+            return self.default.spawn(session_id, scenarios)
+        except (LookupError, ValueError) as error:  # an unknown name, or two for one provider
+            raise SessionError(400, "UNKNOWN_SCENARIO", str(error).strip("'\"")) from None
+
+    def end(self, session_id: str) -> bool:
+        """End a session (its journal file lines stay); False if there was none."""
+        with self._lock:
+            found = self._live.pop(session_id, None)
+        if found is not None:
+            self._closed(session_id, found)
+        return found is not None
+
+    def _expire(self, now: float) -> None:
+        idle = [sid for sid, s in self._live.items() if now - s.last_used > self.ttl_seconds]
+        for session_id in idle:
+            self._closed(session_id, self._live.pop(session_id))
+
+    def _closed(self, session_id: str, session: _Session) -> None:
+        session.engine.close()
+        for listener in self._on_end:
+            listener(session_id)
+
+    def summaries(self) -> list[SessionSummary]:
+        now = self._now()
+        with self._lock:
+            self._expire(now)
+            live = sorted(self._live.items())
+        return [_summary(sid, s, now) for sid, s in live]
+
+    def report(self, session_id: str) -> SessionReport | None:
+        engine = self.default if session_id == DEFAULT_SESSION else None
+        if engine is None:
+            with self._lock:
+                found = self._live.get(session_id)
+            engine = found.engine if found else None
+        if engine is None:
+            return None
+        violations = len(engine.violations())
+        return {
+            "id": session_id,
+            "verdict": "fail" if violations else "pass",
+            "violations": violations,
+            "requests": engine.requests_seen,
+            "coverage": {
+                provider: {
+                    "covered": part["covered"],
+                    "total": part["total"],
+                    "percent": part["percent"],
+                }
+                for provider, part in engine.coverage().items()
+            },
+        }
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+
+def _summary(session_id: str, session: _Session, now: float) -> SessionSummary:
+    engine = session.engine
+    return {
+        "id": session_id,
+        "created": wall_clock_text(session.created),
+        "idle_seconds": round(now - session.last_used, 3),
+        "requests": engine.requests_seen,
+        "violations": len(engine.violations()),
+        "scenarios": {provider: s.name for provider, s in engine.active().items()},
+    }

@@ -1,0 +1,248 @@
+"""Sessions: isolated worlds on one server, addressed by a path prefix or a header."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from conftest import AUTH, SEED_ID
+from servers import running_cli
+
+from mockserver import MockEngine, MockServer, create_app
+from mockserver.engine.sessions import Sessions
+from mockserver.testing.transport import ASGITransport
+
+CANCEL = f"/v1/appointments/{SEED_ID}"
+LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
+ANITA_2001 = "/api/emrs/anitasystems/care-units/L0_1/appointments/2001"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def server(clock):
+    """A fresh engine behind an app with sessions on an injected wall clock, in process."""
+    engine = MockEngine()
+    sessions = Sessions(engine, ttl_seconds=60, max_sessions=3, wall_clock=clock)
+    app = create_app(engine, sessions=sessions)
+    with httpx.Client(transport=ASGITransport(app), base_url="http://mock.test") as client:
+        yield client
+
+
+def s(session: str, path: str) -> str:
+    return f"/__session/{session}{path}"
+
+
+def test_two_sessions_on_the_same_provider_see_only_their_own_world(server):
+    notice = server.put(
+        s("a", "/__admin/scenario"), json={"name": "huskyvoice/notice-period"}
+    ).status_code
+    assert notice == 200
+    refused = server.patch(s("a", CANCEL), json={"status": "cancelled"}, headers=AUTH)
+    done = server.patch(s("b", CANCEL), json={"status": "cancelled"}, headers=AUTH)
+    assert refused.json()["error"]["code"] == "CANCELLATION_NOTICE_PERIOD"
+    assert done.json()["data"]["status"] == "cancelled"
+    # The default session never saw either request: its appointment is still confirmed.
+    assert server.get(CANCEL, headers=AUTH).json()["data"]["status"] == "confirmed"
+    journal_a = server.get(s("a", "/__admin/requests")).json()["requests"]
+    journal_b = server.get(s("b", "/__admin/requests")).json()["requests"]
+    assert [(e["session"], e["path"], e["status"]) for e in journal_a] == [("a", CANCEL, 422)]
+    assert [(e["session"], e["path"], e["status"]) for e in journal_b] == [("b", CANCEL, 200)]
+    default = server.get("/__admin/requests").json()["requests"]
+    assert [(e["session"], e["method"]) for e in default] == [(None, "GET")]
+    scenario_a = server.get(s("a", "/__admin/scenario")).json()
+    assert "huskyvoice/notice-period" in json.dumps(scenario_a)
+    assert "notice-period" not in json.dumps(server.get(s("b", "/__admin/scenario")).json())
+
+
+def test_violations_coverage_and_resets_stay_in_their_session(server):
+    broken = server.patch(
+        s("a", CANCEL), json={"status": "cancelled", "colour": "red"}, headers=AUTH
+    )
+    assert broken.status_code == 400
+    assert (
+        server.patch(s("b", CANCEL), json={"status": "cancelled"}, headers=AUTH).status_code == 200
+    )
+    assert len(server.get(s("a", "/__admin/violations")).json()["violations"]) == 1
+    assert server.get(s("b", "/__admin/violations")).json()["violations"] == []
+    assert server.get("/__admin/violations").json()["violations"] == []
+    coverage_b = server.get(s("b", "/__admin/coverage")).json()["huskyvoice"]["covered"]
+    assert coverage_b >= 1
+    assert server.get("/__admin/coverage").json()["huskyvoice"]["covered"] == 0
+    assert server.post(s("a", "/__admin/reset"), json={}).status_code == 200
+    assert server.get(s("a", "/__admin/requests")).json()["requests"] == []
+    assert len(server.get(s("b", "/__admin/requests")).json()["requests"]) == 1
+    assert server.get(s("b", CANCEL), headers=AUTH).json()["data"]["status"] == "cancelled"
+
+
+def test_the_header_addresses_a_session_like_the_prefix(server):
+    headers = {**AUTH, "X-Mock-Session": "job-4711"}
+    assert server.patch(CANCEL, json={"status": "cancelled"}, headers=headers).status_code == 200
+    assert server.get(s("job-4711", CANCEL), headers=AUTH).json()["data"]["status"] == "cancelled"
+    assert server.get(CANCEL, headers=AUTH).json()["data"]["status"] == "confirmed"
+
+
+def test_a_scenario_named_on_the_first_request_starts_the_session_on_it(server):
+    reply = server.patch(
+        s("n", CANCEL) + "?scenario=huskyvoice/cancellation-disabled",
+        json={"status": "cancelled"},
+        headers=AUTH,
+    )
+    assert reply.json()["error"]["code"] == "CANCELLATION_NOT_ALLOWED"
+    [entry] = server.get(s("n", "/__admin/requests")).json()["requests"]
+    assert entry["query"] == ""  # the mock's parameter never reaches the provider
+    unknown = server.get(s("m", CANCEL) + "?scenario=huskyvoice/nope", headers=AUTH)
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "UNKNOWN_SCENARIO")
+    assert server.get("/__admin/sessions").json()["sessions"][0]["id"] == "n"
+
+
+@pytest.mark.parametrize("bad", ["has space", "semi;colon", "x" * 65, "", "ünï", "a%2Fb", "..%2F"])
+def test_a_bad_session_id_is_a_400_naming_the_rule_in_the_providers_envelope(server, bad):
+    reply = server.get(s(bad, CANCEL), headers=AUTH)
+    assert reply.status_code == 400, reply.text
+    body = reply.json()
+    assert body["success"] is False  # HuskyVoice's envelope
+    assert body["error"]["code"] == "INVALID_SESSION_ID"
+    assert "[A-Za-z0-9._-]{1,64}" in body["error"]["message"]
+    leyr = server.get(s(bad, ANITA_2001), headers=LEYR)
+    assert leyr.headers["content-type"].startswith("application/problem+json")
+    assert server.get("/__admin/sessions").json()["sessions"] == []
+
+
+def test_the_session_limit_refuses_a_new_one_and_evicts_none(server):
+    for name in ("one", "two", "three"):
+        assert server.get(s(name, CANCEL), headers=AUTH).status_code == 200
+    refused = server.get(s("four", CANCEL), headers=AUTH)
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "SESSION_LIMIT"
+    assert "--max-sessions 3" in refused.json()["error"]["message"]
+    assert [x["id"] for x in server.get("/__admin/sessions").json()["sessions"]] == [
+        "one",
+        "three",
+        "two",
+    ]
+    assert server.delete(s("two", "/__admin/session")).json() == {"ended": "two"}
+    assert server.get(s("four", CANCEL), headers=AUTH).status_code == 200
+
+
+def test_idle_sessions_expire_after_the_ttl_and_a_used_one_does_not(server, clock):
+    server.patch(s("idle", CANCEL), json={"status": "cancelled"}, headers=AUTH)
+    server.get(s("busy", CANCEL), headers=AUTH)
+    clock.now += 45
+    server.get(s("busy", CANCEL), headers=AUTH)
+    clock.now += 30  # idle: 75 s without a request; busy: 30 s
+    assert [x["id"] for x in server.get("/__admin/sessions").json()["sessions"]] == ["busy"]
+    # Used again, the expired id starts a fresh world.
+    assert server.get(s("idle", CANCEL), headers=AUTH).json()["data"]["status"] == "confirmed"
+
+
+def test_sessions_are_listed_and_report_their_verdict(server, clock):
+    server.patch(s("ok", CANCEL), json={"status": "cancelled"}, headers=AUTH)
+    server.patch(s("bad", CANCEL), json={"status": "canceled"}, headers=AUTH)
+    clock.now += 5
+    listed = {x["id"]: x for x in server.get("/__admin/sessions").json()["sessions"]}
+    assert (listed["ok"]["requests"], listed["ok"]["violations"]) == (1, 0)
+    assert (listed["bad"]["requests"], listed["bad"]["violations"]) == (1, 1)
+    assert listed["ok"]["idle_seconds"] == 5
+    assert listed["ok"]["scenarios"]["huskyvoice"] == "huskyvoice/direct-cancel"
+    assert listed["ok"]["created"].endswith("Z")
+    good = server.get("/__admin/sessions/ok/report").json()
+    bad = server.get("/__admin/sessions/bad/report").json()
+    assert (good["verdict"], good["violations"]) == ("pass", 0)
+    assert (bad["verdict"], bad["violations"]) == ("fail", 1)
+    assert good["coverage"]["huskyvoice"]["covered"] == 1
+    missing = server.get("/__admin/sessions/nobody/report")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "UNKNOWN_SESSION")
+
+
+def test_ending_a_session_forgets_it_and_the_default_session_cannot_end(server):
+    server.patch(s("gone", CANCEL), json={"status": "cancelled"}, headers=AUTH)
+    assert server.delete(s("gone", "/__admin/session")).json() == {"ended": "gone"}
+    assert server.get("/__admin/sessions").json()["sessions"] == []
+    assert server.get(s("gone", CANCEL), headers=AUTH).json()["data"]["status"] == "confirmed"
+    refused = server.delete("/__admin/session")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "DEFAULT_SESSION")
+    # "default" names the server's own world.
+    assert server.get(s("default", CANCEL), headers=AUTH).json()["data"]["status"] == "confirmed"
+
+
+def test_eight_sessions_do_the_leyr_two_step_on_the_same_id_each_with_its_own_code():
+    engine = MockEngine(["leyr/two-step"])
+    with MockServer(engine) as running:
+
+        def two_step(n: int) -> tuple[str, str]:
+            base = f"{running.base_url}/__session/worker-{n}"
+            with httpx.Client(base_url=base, timeout=10) as http:
+                pending = http.patch(ANITA_2001, json={"status": "cancelled"}, headers=LEYR).json()
+                [message] = http.get("/__admin/messages").json()["messages"]
+                assert message["new_id"] == pending["id"]
+                new = ANITA_2001.replace("2001", pending["id"])
+                done = http.patch(
+                    new, json={"confirmation": {"code": message["code"]}}, headers=LEYR
+                )
+                return done.json()["status"], message["code"]
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(two_step, range(8)))
+    assert [status for status, _ in results] == ["cancelled"] * 8
+    assert engine.requests() == []  # the default session saw none of it
+
+
+def test_journal_file_lines_carry_the_session(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    with running_cli(["--journal-file", str(journal), "--max-sessions", "1"]) as run:
+        with httpx.Client(base_url=run.base_url) as http:
+            http.get(f"/__session/ci-7{CANCEL}", headers=AUTH)
+            http.get(CANCEL, headers=AUTH)
+            full = http.get(f"/__session/ci-8{CANCEL}", headers=AUTH)
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [(x["session"], x["path"]) for x in lines] == [("ci-7", CANCEL), (None, CANCEL)]
+    assert (full.status_code, full.json()["error"]["code"]) == (503, "SESSION_LIMIT")
+
+
+def test_a_thousand_sessions_used_and_ended_give_their_memory_back():
+    code = """
+import gc, resource, httpx
+from mockserver import MockEngine, create_app
+from mockserver.engine.sessions import Sessions
+from mockserver.testing.transport import ASGITransport
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+engine = MockEngine()
+app = create_app(engine, sessions=Sessions(engine, max_sessions=2000))
+auth = {"Authorization": "Bearer YOUR_API_KEY"}
+with httpx.Client(transport=ASGITransport(app), base_url="http://m") as http:
+    def round(prefix):
+        for i in range(1000):
+            base = f"/__session/{prefix}-{i}"
+            http.patch(base + "/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=auth)
+            http.delete(base + "/__admin/session")
+    round("warm")
+    gc.collect()
+    before = rss_mb()
+    round("measured")
+    gc.collect()
+    print(rss_mb() - before)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert float(result.stdout.strip()) < 20, result.stdout
