@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import AUTH, SEED_ID
-from servers import running_cli
 
+from conftest import AUTH, SEED_ID
 from mockserver import MockEngine, MockServer, create_app
 from mockserver.engine.sessions import Sessions
 from mockserver.testing.transport import ASGITransport
+from servers import running_cli
 
 CANCEL = f"/v1/appointments/{SEED_ID}"
 LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
@@ -205,11 +205,11 @@ def test_eight_sessions_do_the_leyr_two_step_on_the_same_id_each_with_its_own_co
 
 def test_journal_file_lines_carry_the_session(tmp_path):
     journal = tmp_path / "journal.jsonl"
-    with running_cli(["--journal-file", str(journal), "--max-sessions", "1"]) as run:
-        with httpx.Client(base_url=run.base_url) as http:
-            http.get(f"/__session/ci-7{CANCEL}", headers=AUTH)
-            http.get(CANCEL, headers=AUTH)
-            full = http.get(f"/__session/ci-8{CANCEL}", headers=AUTH)
+    args = ["--journal-file", str(journal), "--max-sessions", "1"]
+    with running_cli(args) as run, httpx.Client(base_url=run.base_url) as http:
+        http.get(f"/__session/ci-7{CANCEL}", headers=AUTH)
+        http.get(CANCEL, headers=AUTH)
+        full = http.get(f"/__session/ci-8{CANCEL}", headers=AUTH)
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert [(x["session"], x["path"]) for x in lines] == [("ci-7", CANCEL), (None, CANCEL)]
     assert (full.status_code, full.json()["error"]["code"]) == (503, "SESSION_LIMIT")
