@@ -7,12 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockserver import MockEngine, MockRequest
+from mockserver import MockEngine, MockRequest, ScenarioCatalog
 from mockserver.core.clock import Clock, format_instant, parse_instant
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.contracts import default_contracts
 from mockserver.core.exchange import ApiError, Reply
 from mockserver.core.routing import TemplateError, compile_template
+from mockserver.providers import make_providers
 from mockserver.providers.huskyvoice import api, rules
 
 AUTH = {"authorization": "Bearer YOUR_API_KEY"}
@@ -119,17 +120,31 @@ def test_an_undeclared_status_is_a_violation(monkeypatch):
 
 def test_loading_one_provider_leaves_the_other_alone():
     engine = MockEngine()
-    before = engine.state("huskyvoice")
+    leyr = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001"
+    leyr_auth = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
+
+    def patch(path: str, headers: dict[str, str]) -> Reply:
+        body = b'{"status":"cancelled"}'
+        json_headers = {**headers, "content-type": "application/json"}
+        return engine.handle(MockRequest("PATCH", path, headers=json_headers, body=body))
+
+    def status(path: str, headers: dict[str, str]) -> str:
+        body = engine.handle(MockRequest("GET", path, headers=headers)).body
+        return str((body.get("data") or body)["status"])
+
+    hv = "/v1/appointments/appt_a1b2c3d4e5"
+    assert patch(hv, AUTH).status == patch(leyr, leyr_auth).status == 200
     engine.reset("huskyvoice")
-    assert engine.state("huskyvoice") is not before
+    assert (status(hv, AUTH), status(leyr, leyr_auth)) == ("confirmed", "cancelled")
     with pytest.raises(CommandError) as caught:
         SetClock.parse({"advance_seconds": 1, "provider": "acme"}, engine.provider_names)
     assert (caught.value.status, caught.value.code) == (404, "UNKNOWN_PROVIDER")
 
 
 def test_notice_start_uses_the_window_or_the_default_session_time():
-    engine = MockEngine()
-    state = engine.state("huskyvoice")
+    providers = make_providers(default_contracts())
+    catalog = ScenarioCatalog(readers=providers)
+    state = providers["huskyvoice"].new_state(catalog.get("huskyvoice/direct-cancel"))
     record = state.appointments["appt_a1b2c3d4e5"]
     assert format_instant(rules.starts_at(state, record)) == "2026-06-15T03:30:00.000Z"
     state.slot_of["appt_a1b2c3d4e5"] = None
