@@ -254,6 +254,7 @@ class RequestPattern:
     body: Mapping[tuple[str, ...], Value] = field(default_factory=dict)
     provider: str | None = None
     status: int | None = None
+    status_class: int | None = None  # 4 for "4xx"
     appointment: str | None = None
 
     def match(self, seen: Observed) -> dict[str, str] | None:
@@ -274,6 +275,7 @@ class RequestPattern:
         return (
             (self.provider is not None and seen.provider != self.provider)
             or (self.status is not None and seen.status != self.status)
+            or (self.status_class is not None and _class_of(seen.status) != self.status_class)
             or (self.appointment is not None and seen.appointment != self.appointment)
             or any(not v.accepts(seen.query.get(k, _ABSENT)) for k, v in self.query.items())
             or any(not v.accepts(seen.headers.get(k, _ABSENT)) for k, v in self.headers.items())
@@ -296,6 +298,8 @@ class RequestPattern:
             out.append(f"path: expected {self.path_text}, got {clip(seen.path, 120)}")
         expect("provider", self.provider, seen.provider)
         expect("status", self.status, seen.status)
+        if self.status_class is not None and _class_of(seen.status) != self.status_class:
+            out.append(f"status: expected {self.status_class}xx, got {_show(seen.status)}")
         expect("appointment", self.appointment, seen.appointment)
         for kind, expected, actual in (
             ("query", self.query, seen.query),
@@ -340,6 +344,7 @@ class RequestPattern:
             for name, value in (
                 ("provider", self.provider),
                 ("status", self.status),
+                ("status", self.status_class and f"{self.status_class}xx"),
                 ("appointment", self.appointment),
             )
             if value is not None
@@ -359,9 +364,7 @@ def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPat
     method = raw.get("method")
     if method is not None and not isinstance(method, str):
         raise PatternError(f"{where}.method", "is an HTTP method name")
-    status = raw.get("status")
-    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
-        raise PatternError(f"{where}.status", "is an HTTP status code (a whole number)")
+    status, status_class = _status(raw.get("status"), where)
     for name in ("provider", "appointment"):
         if raw.get(name) is not None and not isinstance(raw[name], str):
             raise PatternError(f"{where}.{name}", "is a string")
@@ -374,8 +377,29 @@ def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPat
         body=_body(raw.get("body", {}), f"{where}.body"),
         provider=raw.get("provider"),
         status=status,
+        status_class=status_class,
         appointment=raw.get("appointment"),
     )
+
+
+_STATUS_CLASS = re.compile(r"[1-5]xx", re.IGNORECASE)
+
+
+def _status(raw: Any, where: str) -> tuple[int | None, int | None]:
+    """A status code (`404`) or a class of them (`"4xx"`): (code, class)."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, str) and _STATUS_CLASS.fullmatch(raw):
+        return None, int(raw[0])
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise PatternError(
+            f"{where}.status", "is an HTTP status code (a whole number) or a class such as 4xx"
+        )
+    return raw, None
+
+
+def _class_of(status: int | None) -> int | None:
+    return None if status is None else status // 100
 
 
 def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, PathMatcher | None]:
@@ -422,9 +446,14 @@ def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
             except ValueError as error:
                 raise PatternError(name, f"is JSON: {error}") from None
         elif name == "status":
-            if not (text.isascii() and text.isdigit()):
-                raise PatternError(name, f"is an HTTP status code, got {clip(text, 40)!r}")
-            raw[name] = int(text)
+            if _STATUS_CLASS.fullmatch(text):
+                raw[name] = text
+            elif text.isascii() and text.isdigit():
+                raw[name] = int(text)
+            else:
+                raise PatternError(
+                    name, f"is an HTTP status code or a class such as 4xx, got {clip(text, 40)!r}"
+                )
         else:
             raw[name] = text
     return parse_pattern(raw, where="")

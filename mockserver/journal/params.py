@@ -1,12 +1,11 @@
 """The journal's listing parameters (GET /__admin/requests?…) read into a JournalQuery.
 
-Paging, status class, time and contract filters are named here; every other parameter is a
+Paging, time and contract filters are named here; every other parameter is a
 field of the request pattern, as in `GET /__admin/requests?method=PATCH&body=…`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
@@ -15,8 +14,7 @@ from mockserver.journal.ring import JournalQuery
 
 MAX_PAGE = 1000
 FORMATS = ("json", "har")
-_STATUS_CLASS = re.compile(r"[1-5]xx", re.IGNORECASE)
-LISTING = frozenset({"status", "since", "limit", "cursor", "order", "broke_contract", "format"})
+LISTING = frozenset({"since", "limit", "cursor", "order", "broke_contract", "format"})
 
 
 class ListingError(ValueError):
@@ -25,13 +23,8 @@ class ListingError(ValueError):
 
 def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
     """The query and the format (`json` or `har`) the parameters ask for."""
+    # `status` (a code or a class such as 4xx) is a field of the pattern, as everywhere.
     pattern_params = {k: v for k, v in params.items() if k not in LISTING}
-    status = params.get("status")
-    status_class = None
-    if status is not None and _STATUS_CLASS.fullmatch(status):
-        status_class = int(status[0])
-    elif status is not None:
-        pattern_params["status"] = status
     try:
         pattern = pattern_from_query(pattern_params) if pattern_params else None
     except PatternError as error:
@@ -44,7 +37,6 @@ def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
         raise ListingError(f"order: {order!r} is not oldest or newest")
     query = JournalQuery(
         pattern=pattern,
-        status_class=status_class,
         since=_instant(params["since"]) if "since" in params else None,
         broke_contract=_flag(params, "broke_contract"),
         newest_first=order == "newest",
