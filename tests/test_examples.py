@@ -39,6 +39,8 @@ def test_example_suite_against_the_installed_wheel(built_wheel, tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
     assert "mockserver contract coverage" in result.stdout  # examples/pytest.ini asks for it
+    # ... and strict mode: every request the examples make is asserted or stubbed.
+    assert "mockserver_strict = true" in (examples / "pytest.ini").read_text()
     assert "huskyvoice: " in result.stdout and "leyr: " in result.stdout
     where = subprocess.run(
         [

@@ -34,11 +34,13 @@ def test_cancels_and_frees_the_slot(client, mockserver):
         "slots"
     ]
     assert slots[0]["filled_slots"] == 2
+    mockserver.requests.assert_called("GET", "/v1/appointment-slots/availability")
 
 
-def test_cancelling_twice_is_safe(client):
+def test_cancelling_twice_is_safe(client, mockserver):
     first = cancel_appointment(client, "appt_a1b2c3d4e5")
     assert cancel_appointment(client, "appt_a1b2c3d4e5") == first
+    mockserver.requests.assert_called("PATCH", CANCEL, times=2, status=200)
 
 
 @pytest.mark.mockserver_scenario("huskyvoice/notice-period")
@@ -46,15 +48,18 @@ def test_too_late_to_cancel(client, mockserver):
     with pytest.raises(CancellationRefused) as refused:
         cancel_appointment(client, "appt_a1b2c3d4e5")
     assert refused.value.code == "CANCELLATION_NOTICE_PERIOD"
+    mockserver.requests.assert_called("PATCH", CANCEL, status=422)
     mockserver.clock.set("2026-06-13T12:00:00Z", provider="huskyvoice")
     assert cancel_appointment(client, "appt_a1b2c3d4e5").appointment["status"] == "cancelled"
+    assert [e.status for e in mockserver.requests.filter("PATCH", CANCEL)] == [422, 200]
 
 
 @pytest.mark.mockserver_scenario("huskyvoice/insufficient-scope")
-def test_key_without_write_scope(client):
+def test_key_without_write_scope(client, mockserver):
     with pytest.raises(CancellationRefused) as refused:
         cancel_appointment(client, "appt_a1b2c3d4e5")
     assert (refused.value.status, refused.value.code) == (403, "INSUFFICIENT_SCOPE")
+    mockserver.requests.assert_called("PATCH", CANCEL, status="4xx")
 
 
 def test_in_process_without_a_socket(mockserver):
@@ -62,6 +67,7 @@ def test_in_process_without_a_socket(mockserver):
         "http://huskyvoice.test", "YOUR_API_KEY", transport=mockserver.transport
     ) as http:
         assert cancel_appointment(http, "appt_a1b2c3d4e5").appointment["status"] == "cancelled"
+    mockserver.requests.assert_called("PATCH", CANCEL)
 
 
 def test_retries_through_two_outages(client, mockserver: MockServerHandle):
@@ -92,7 +98,7 @@ def test_sends_the_note_and_the_key(client, mockserver: MockServerHandle):
 
 def test_a_misspelt_status_breaks_the_contract(client, mockserver: MockServerHandle):
     """Testing error handling on purpose: the violation is declared, so teardown stays green."""
-    with mockserver.expect_violation("PATCH", CANCEL, problem="body.status"):
+    with mockserver.expect_violation("body.status", method="PATCH", path=CANCEL):
         reply = client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "canceled"})
     assert reply.status_code == 400
 
@@ -104,3 +110,4 @@ def test_a_longer_notice_period_given_as_data(client, mockserver: MockServerHand
     with pytest.raises(CancellationRefused) as refused:
         cancel_appointment(client, "appt_a1b2c3d4e5")
     assert refused.value.code == "CANCELLATION_NOTICE_PERIOD"
+    mockserver.requests.assert_called("PATCH", CANCEL, status=422)

@@ -3,6 +3,8 @@
 import pytest
 from leyr_client import AwaitingCode, Cancelled, LeyrCancellations, LeyrError, leyr_client
 
+ANITA = "/api/emrs/anitasystems/care-units/L0_1/appointments"
+
 
 def cancellations(mockserver, emr, care_unit):
     http = leyr_client(mockserver.base_url, "test-client-id", "test-client-secret")
@@ -15,6 +17,11 @@ def test_direct_emr(mockserver):
     assert isinstance(result, Cancelled)
     assert result.appointment["comment"] == "Patient is travelling"
     assert len(mockserver.messages) == 0
+    mockserver.requests.assert_called(
+        "PATCH",
+        "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001",
+        body={"status": "cancelled"},
+    )
 
 
 @pytest.mark.mockserver_scenario("leyr/two-step")
@@ -28,6 +35,7 @@ def test_two_step_confirms_on_the_new_id(mockserver):
     mockserver.requests.assert_called(
         "PATCH", f"/api/emrs/anitasystems/care-units/L0_1/appointments/{pending.new_id}"
     )
+    mockserver.requests.assert_called("PATCH", f"{ANITA}/2001", body={"status": "cancelled"})
 
 
 @pytest.mark.mockserver_scenario("leyr/two-step-wrong-code")
@@ -38,6 +46,7 @@ def test_wrong_code_is_reported(mockserver):
         leyr.confirm(pending, "000000")
     assert wrong.value.error_code == "INVALID_CONFIRMATION_CODE"
     assert "2 attempts left" in wrong.value.detail
+    assert [e.status for e in mockserver.requests.filter("PATCH", f"{ANITA}/{{id}}")] == [200, 400]
 
 
 @pytest.mark.mockserver_scenario("leyr/bulk-cancel")
@@ -48,3 +57,8 @@ def test_bulk_mixes_direct_and_two_step(mockserver):
     for pending in results[:2]:
         code = mockserver.messages.latest_code(pending.new_id)
         assert leyr.confirm(pending, code).appointment["status"] == "cancelled"
+    # The bulk request: one list of ids (a list in a pattern matches by subset).
+    mockserver.requests.assert_called("PATCH", ANITA, body={"ids": ["2001", "2003"]})
+    mockserver.requests.assert_called(
+        "PATCH", f"{ANITA}/{{id}}", times=2, body={"confirmation": {}}
+    )

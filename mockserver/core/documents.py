@@ -78,3 +78,30 @@ class Violation(TypedDict):
     path: str
     status: int
     problems: list[ProblemDocument]
+
+
+class ClosestOperation(TypedDict):
+    """The documented operation a near miss came closest to, and how it differs from it."""
+
+    operation: str
+    method: str
+    path: str
+    differences: list[str]
+
+
+class ClosestInteraction(TypedDict):
+    """The scripted interaction a near miss came closest to, and why it did not answer."""
+
+    name: str
+    match: str
+    differences: list[str]
+
+
+class NearMiss(TypedDict):
+    """A request nothing answered as the client meant (GET /__admin/near-misses)."""
+
+    request: JournalEntry
+    reasons: list[str]
+    problems: list[ProblemDocument]
+    closest_operation: ClosestOperation | None
+    closest_interaction: ClosestInteraction | None

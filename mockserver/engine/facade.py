@@ -16,6 +16,7 @@ from mockserver.core.contracts import Contracts, Problem, default_contracts
 from mockserver.core.documents import (
     InteractionNote,
     JournalEntry,
+    NearMiss,
     OutboxMessage,
     ProblemDocument,
     Violation,
@@ -337,7 +338,7 @@ class MockEngine:
     def journal_page(self, query: JournalQuery) -> Page:
         return self._recorder.page(query)
 
-    def near_misses(self, limit: int = 50) -> list[dict[str, Any]]:
+    def near_misses(self, limit: int = 50) -> list[NearMiss]:
         """The latest `limit` near misses, newest first (see near_misses.py)."""
         problems: dict[int, list[ProblemDocument]] = {}
         for violation in self._recorder.violations():
@@ -347,7 +348,7 @@ class MockEngine:
                 name: list(state.script.interactions) for name, state in self.states.items()
             }
         every_operation = [op for p in self.providers.values() for op in p.router.operations]
-        found: list[dict[str, Any]] = []
+        found: list[NearMiss] = []
         for exchange in reversed(self._recorder.exchanges()):
             if len(found) == limit:
                 break

@@ -9,9 +9,13 @@ handle's failed assertions (`RequestPattern.difference`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from mockserver.core.documents import ProblemDocument
+from mockserver.core.documents import (
+    ClosestInteraction,
+    ClosestOperation,
+    NearMiss,
+    ProblemDocument,
+)
 from mockserver.core.patterns import Observed, RequestPattern, parse_pattern
 from mockserver.core.routing import Operation
 from mockserver.journal.ring import Exchange
@@ -29,7 +33,7 @@ def near_miss(
     interactions: Sequence[Interaction],
     *,
     secrets: bool = False,
-) -> dict[str, Any] | None:
+) -> NearMiss | None:
     """The near-miss report for one exchange, or None when it was answered as meant."""
     answered = exchange.operation is not None and not (problems or exchange.broke_contract)
     if answered and (exchange.interaction is not None or not interactions):
@@ -62,7 +66,7 @@ def _same_endpoint(pattern: RequestPattern, seen: Observed) -> bool:
     )
 
 
-def _closest_operation(operations: Sequence[Operation], seen: Observed) -> dict[str, Any] | None:
+def _closest_operation(operations: Sequence[Operation], seen: Observed) -> ClosestOperation | None:
     if not operations:
         return None
     ranked = [(parse_pattern({"method": op.method, "path": op.path}), op) for op in operations]
@@ -77,7 +81,7 @@ def _closest_operation(operations: Sequence[Operation], seen: Observed) -> dict[
 
 def _closest_interaction(
     interactions: Sequence[Interaction], seen: Observed
-) -> dict[str, Any] | None:
+) -> ClosestInteraction | None:
     if not interactions:
         return None
     closest = min(interactions, key=lambda i: i.pattern.rank(seen))

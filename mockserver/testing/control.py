@@ -10,19 +10,35 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
 import httpx
 
 from mockserver.core.clock import format_instant, parse_instant
 from mockserver.core.commands import CommandError, SetClock
-from mockserver.core.documents import JournalEntry, OutboxMessage, Violation
+from mockserver.core.documents import JournalEntry, NearMiss, OutboxMessage, Violation
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.recorded import RecordedExchange
 from mockserver.scenarios.catalog import ScenarioError
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 T = TypeVar("T")
+
+
+class Criteria(TypedDict, total=False):
+    """What a journal assertion may ask of an exchange besides its method and path, so a
+    misspelt keyword is a type error."""
+
+    path_regex: str
+    provider: str
+    status: int | str  # a code, or a class such as "4xx"
+    appointment: str
+    query: Mapping[str, Any]
+    headers: Mapping[str, Any]
+    body: Any
 
 
 class ControlError(RuntimeError):
@@ -44,6 +60,7 @@ class Backend(Protocol):
     def clocks(self) -> dict[str, Any]: ...
     def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
     def violations(self) -> list[Violation]: ...
+    def near_misses(self, limit: int) -> list[NearMiss]: ...
 
 
 class EngineBackend:
@@ -102,6 +119,9 @@ class EngineBackend:
 
     def violations(self) -> list[Violation]:
         return self.engine.violations()
+
+    def near_misses(self, limit: int) -> list[NearMiss]:
+        return self.engine.near_misses(limit)
 
 
 class HttpBackend:
@@ -181,6 +201,9 @@ class HttpBackend:
     def violations(self) -> list[Violation]:
         return self._list("/violations", "violations")
 
+    def near_misses(self, limit: int) -> list[NearMiss]:
+        return self._list("/near-misses", "near_misses", {"limit": str(limit)})
+
     def close(self) -> None:
         self.http.close()
 
@@ -223,7 +246,14 @@ class _Records(Generic[T]):
 
 
 class RequestLog(_Records[RecordedExchange]):
-    """The journal of requests the mock received, oldest first, searched on the mock's side."""
+    """The journal of requests the mock received, oldest first, searched on the mock's side.
+
+    `matched` holds the ids of the exchanges an assertion (`filter`, `last`, `assert_called`)
+    returned since the test started: strict mode's record of what the test looked at."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self.matched: set[int] = set()
 
     def all(self) -> list[RecordedExchange]:
         return [RecordedExchange(entry) for entry in self._backend.requests({})]
@@ -235,15 +265,16 @@ class RequestLog(_Records[RecordedExchange]):
         *,
         path_regex: str | None = None,
         provider: str | None = None,
-        status: int | None = None,
+        status: int | str | None = None,
         appointment: str | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         body: Any = None,
     ) -> list[RecordedExchange]:
         """Exchanges matching every criterion given: `path` exact or a template
-        (`/v1/appointments/{id}`); `query`, `headers` and `body` map fields (dotted or nested)
-        to a value or to `{"regex": …}`, `{"present": bool}`, `{"equals": …}`."""
+        (`/v1/appointments/{id}`); `status` a code or a class (`"4xx"`); `query`, `headers`
+        and `body` map fields (dotted or nested) to a value or to `{"regex": …}`,
+        `{"present": bool}`, `{"equals": …}` (a list matches by subset)."""
         criteria = {
             "method": method,
             "path": path,
@@ -255,10 +286,12 @@ class RequestLog(_Records[RecordedExchange]):
             "headers": headers,
             "body": body,
         }
-        return [RecordedExchange(entry) for entry in self._backend.requests(_pattern(criteria))]
+        found = [RecordedExchange(entry) for entry in self._backend.requests(_pattern(criteria))]
+        self.matched.update(entry.id for entry in found)
+        return found
 
     def last(
-        self, method: str | None = None, path: str | None = None, **criteria: Any
+        self, method: str | None = None, path: str | None = None, **criteria: Unpack[Criteria]
     ) -> RecordedExchange:
         found = self.filter(method, path, **criteria)
         if not found:
@@ -266,7 +299,7 @@ class RequestLog(_Records[RecordedExchange]):
         return found[-1]
 
     def assert_called(
-        self, method: str, path: str, *, times: int = 1, **criteria: Any
+        self, method: str, path: str, *, times: int = 1, **criteria: Unpack[Criteria]
     ) -> list[RecordedExchange]:
         """Assert `method path` (with the criteria) was received exactly `times` times."""
         found = self.filter(method, path, **criteria)
@@ -274,7 +307,7 @@ class RequestLog(_Records[RecordedExchange]):
             raise AssertionError(self._explain(method, path, criteria, str(times), found))
         return found
 
-    def assert_not_called(self, method: str, path: str, **criteria: Any) -> None:
+    def assert_not_called(self, method: str, path: str, **criteria: Unpack[Criteria]) -> None:
         self.assert_called(method, path, times=0, **criteria)
 
     def clear(self) -> None:
@@ -375,11 +408,40 @@ def _provider_of(scenario: str | Mapping[str, Any]) -> str:
 
 
 class Stub:
-    """An interaction a test added; `calls` are the exchanges it answered, oldest first."""
+    """An interaction a test added; `calls` are the exchanges it answered, oldest first.
 
-    def __init__(self, name: str, requests: RequestLog) -> None:
+    `expect=True` makes it an expectation checked when the test ends: used at least once, or
+    with `times=N` exactly N times for each appointment it answered (in strict mode `times`
+    alone is one too; `expect=False` opts out)."""
+
+    def __init__(
+        self, name: str, requests: RequestLog, *, expect: bool | None, times: int | None
+    ) -> None:
         self.name = name
+        self.expect = expect
+        self.times = times
         self._requests = requests
+
+    def __repr__(self) -> str:
+        return f"<Stub {self.name!r}>"
+
+    def unmet(self, strict: bool) -> str | None:
+        """How the stub missed its expectation, or None when it met it (or had none)."""
+        if not (self.expect or (strict and self.times is not None and self.expect is None)):
+            return None
+        calls = self.calls
+        if not calls:
+            return f"stub {self.name!r} was never called"
+        if self.times is None:
+            return None
+        counts: dict[str | None, int] = {}
+        for call in calls:
+            counts[call.appointment] = counts.get(call.appointment, 0) + 1
+        short = {who: n for who, n in counts.items() if n != self.times}
+        if not short:
+            return None
+        told = ", ".join(f"{who or 'its path'}: {n}" for who, n in short.items())
+        return f"stub {self.name!r} expected {self.times} call(s) per appointment, got {told}"
 
     @property
     def calls(self) -> list[RecordedExchange]:
@@ -399,11 +461,14 @@ class MockControl:
         self.messages = Outbox(backend)
         self.clock = ClockControl(backend)
         self.active: dict[str, str] = {}
+        self.stubs: list[Stub] = []  # added since the last start
         self._stubs = 0
 
     def start(self, *names: str) -> dict[str, str]:
         """Start clean on these scenarios (one per provider; others their direct-cancel)."""
         self.active = self.backend.activate(names)
+        self.stubs = []
+        self.requests.matched.clear()
         return dict(self.active)
 
     def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
@@ -419,16 +484,29 @@ class MockControl:
             self.active[provider] = name if isinstance(name, str) else f"{provider}/inline"
         return dict(self.active)
 
-    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Stub:
+    def stub(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        expect: bool | None = None,
+        **interaction: Any,
+    ) -> Stub:
         """Add an interaction, in the scenario-file language (`match`, `respond`, `sequence`,
         `times`, `when_state`, `set_state`, `violates_contract`, `name`, `provider`), before
         every other; `method` and `path` are shorthands for its `match`. Checked at once,
-        exactly as in a file. It lasts until the provider's next reset."""
+        exactly as in a file. It lasts until the provider's next reset. `expect`: see `Stub`."""
         match = dict(interaction.pop("match", {}))
         match.update({k: v for k, v in (("method", method), ("path", path)) if v is not None})
         self._stubs += 1
         raw = {"name": f"stub {self._stubs}", **interaction, "match": match}
-        return Stub(self.backend.add_interaction(raw)["name"], self.requests)
+        name = self.backend.add_interaction(raw)["name"]
+        times = interaction.get("times")
+        stub = Stub(
+            name, self.requests, expect=expect, times=times if isinstance(times, int) else None
+        )
+        self.stubs.append(stub)
+        return stub
 
     def reset(self) -> None:
         """Fresh state in the active scenarios; empty journal, outbox and violations."""

@@ -11,9 +11,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.documents import Violation
+from mockserver.core.documents import NearMiss, Violation
 from mockserver.core.routing import compile_template
-from mockserver.testing.control import ClockControl, Outbox, RequestLog, Stub
+from mockserver.testing.control import (
+    ClockControl,
+    MockControl,
+    Outbox,
+    RequestLog,
+    Stub,
+    describe_violations,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +41,17 @@ class MockServerHandle:
         self.expected: set[int] = set()
 
     @property
+    def control(self) -> MockControl:
+        """The session's control over the mock, which this handle fronts."""
+        return self._control
+
+    def near_misses(self, limit: int = 50) -> list[NearMiss]:
+        """The latest `limit` requests nothing answered as the client meant, newest first:
+        off-contract ones, and those that missed every stub for their method and path, each
+        with the closest operation and interaction and how it differs from them."""
+        return self._control.backend.near_misses(limit)
+
+    @property
     def base_url(self) -> str:
         """The mock's address over HTTP (`http://127.0.0.1:<port>`); under --mockserver-url,
         that server's. The socket server starts on first use."""
@@ -41,31 +59,22 @@ class MockServerHandle:
 
     @contextmanager
     def expect_violation(
-        self, method: str | None = None, path: str | None = None, *, problem: str = ""
+        self, problem: str | None = None, *, method: str | None = None, path: str | None = None
     ) -> Iterator[list[Violation]]:
         """Declare that the block breaks a provider's contract on purpose (a test of a client's
         error handling): it must record at least one matching violation, and those are not
-        reported at teardown. `path` may be a template; `problem` is a substring of one of the
-        violation's problems (its location or message). Yields the matching violations."""
+        reported at teardown. `problem` is a field path (`"body.status"`) or a substring of a
+        problem's message; `path` may be a template. Yields the matching violations; when none
+        matches, the failure lists every violation the block recorded."""
         seen = {v["request_id"] for v in self._control.violations}
         found: list[Violation] = []
         yield found
-        route = compile_template(path) if path else None
-        for violation in self._control.violations:
-            if violation["request_id"] in seen:
-                continue
-            if method and violation["method"] != method.upper():
-                continue
-            if route and route.match(violation["path"]) is None:
-                continue
-            texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
-            if problem and not any(problem in text for text in texts):
-                continue
-            found.append(violation)
+        recorded = [v for v in self._control.violations if v["request_id"] not in seen]
+        found += [v for v in recorded if _violation_matches(v, problem, method, path)]
         if not found:
-            wanted = " ".join(filter(None, [method, path, problem and f"({problem!r})"]))
-            raise AssertionError(f"expected a contract violation {wanted}; none was recorded")
+            raise AssertionError(_no_violation(recorded, problem, method, path))
         self.expected.update(v["request_id"] for v in found)
+        self.requests.matched.update(v["request_id"] for v in found)
 
     def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
         """Switch the named providers to these scenarios now, with fresh state for them; the
@@ -73,11 +82,20 @@ class MockServerHandle:
         `{"extends": "huskyvoice/direct-cancel", "org": {"cancellation_notice_hours": 48}}`."""
         return self._control.load(*names)
 
-    def stub(self, method: str | None = None, path: str | None = None, **interaction: Any) -> Stub:
+    def stub(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        expect: bool | None = None,
+        **interaction: Any,
+    ) -> Stub:
         """An interaction for this test only, tried before the scenario's own, in the
         scenario-file language: `mockserver.stub("PATCH", "/v1/appointments/{id}", sequence=[…])`.
-        Checked at once; `.calls` lists the exchanges it answered."""
-        return self._control.stub(method, path, **interaction)
+        Checked at once; `.calls` lists the exchanges it answered. With `expect=True` the test
+        fails when it ends if the stub was not used (exactly `times` times per appointment when
+        `times` is given; in strict mode `times` alone is an expectation too)."""
+        return self._control.stub(method, path, expect=expect, **interaction)
 
     def reset(self) -> None:
         """Fresh state in the active scenarios; empty journal, outbox and violations."""
@@ -123,3 +141,26 @@ class MockServerHandle:
     def async_client(self) -> httpx.AsyncClient:
         """The same as an `httpx.AsyncClient`."""
         return self._session.async_client
+
+
+def _violation_matches(
+    violation: Violation, problem: str | None, method: str | None, path: str | None
+) -> bool:
+    if method and violation["method"] != method.upper():
+        return False
+    if path and compile_template(path).match(violation["path"]) is None:
+        return False
+    texts = [f"{p['location']}: {p['message']}" for p in violation["problems"]]
+    return not problem or any(problem in text for text in texts)
+
+
+def _no_violation(
+    recorded: list[Violation], problem: str | None, method: str | None, path: str | None
+) -> str:
+    wanted = " ".join(filter(None, [method, path, problem and repr(problem)])) or "of any kind"
+    if not recorded:
+        return f"expected a contract violation {wanted}; the block recorded none"
+    return (
+        f"expected a contract violation {wanted}; none of the {len(recorded)} the block "
+        f"recorded matches:\n{describe_violations(recorded)}"
+    )

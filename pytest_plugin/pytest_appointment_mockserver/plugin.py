@@ -11,7 +11,7 @@ import importlib.util
 import json
 import socket
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mockserver.testing.session import MockSession
 
 MARKER = "mockserver_scenario"
+STRICT_MARKER = "mockserver_strict"
 # The fixture drives the mock with httpx, which the base package does not install.
 MISSING_HTTPX = (
     "mockserver: the fixture needs httpx; install the plugin's extra: "
@@ -86,6 +87,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="only warn when a client breaks a provider's contract (default: the test fails)",
     )
+    group.addoption(
+        "--mockserver-strict",
+        action="store_true",
+        default=None,
+        help="fail a test that made a request none of its assertions matched and none of its "
+        "stubs answered, or left a stub with times unused",
+    )
+    parser.addini(
+        "mockserver_strict", "strict mode for every test (--mockserver-strict)", type="bool"
+    )
     parser.addini(
         "mockserver_scenarios_dir", "directories of your own scenario files", type="paths"
     )
@@ -100,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(*names): the mock scenarios this test runs against, one per provider "
         "(e.g. 'leyr/two-step')",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{STRICT_MARKER}(on=True): strict mode for this test, class or module "
+        "(every request asserted or answered by a stub; stubs with times used up)",
     )
     settings = _Settings(config)
     config.stash[_SETTINGS] = settings
@@ -119,6 +135,8 @@ class _Settings:
         self.port: int | None = option.mockserver_port
         lenient = option.mockserver_lenient
         self.lenient = bool(config.getini("mockserver_lenient") if lenient is None else lenient)
+        strict = option.mockserver_strict
+        self.strict = bool(config.getini("mockserver_strict") if strict is None else strict)
         self.explicit = bool(self.scenarios_dirs or self.default_scenarios or self.url or self.port)
         self.coverage_json: str | None = option.mockserver_coverage_json
         self.coverage_fail_under: float | None = option.mockserver_coverage_fail_under
@@ -273,11 +291,32 @@ def _requested(node: pytest.Item, settings: _Settings) -> list[str]:
     return list(chosen.values())
 
 
+def _strict(node: pytest.Item, settings: _Settings) -> bool:
+    """The closest mockserver_strict marker decides, else the option or ini setting."""
+    marker = node.get_closest_marker(STRICT_MARKER)
+    if marker is None:
+        return settings.strict
+    return bool(marker.args[0]) if marker.args else bool(marker.kwargs.get("on", True))
+
+
+# The test's handle, for the report hook; whether its call failed, for the fixture's teardown.
+_HANDLE = pytest.StashKey["MockServerHandle"]()
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
 def mockserver(
     request: pytest.FixtureRequest, mockserver_session: MockSession
 ) -> Iterator[MockServerHandle]:
-    from mockserver.testing.control import ControlError, describe_violations
+    """A handle on the mock, reset for this test to the scenarios its markers name.
+
+    `base_url`, `client`/`async_client`, `transport`; `load()`, `stub()`, `reset()`;
+    `requests` (the journal: `assert_called`, `filter`, `last`), `messages` (the outbox),
+    `clock`, `violations`, `expect_violation()`, `near_misses()`. The test fails at teardown
+    if its client broke a provider's contract, and in strict mode if it made a request that
+    none of its assertions matched nor its stubs answered. See docs/pytest.md.
+    """
+    from mockserver.testing.control import ControlError
     from mockserver.testing.handle import MockServerHandle
 
     settings = request.config.stash[_SETTINGS]
@@ -289,14 +328,48 @@ def mockserver(
     if refused is not None:  # failed outside the except block: one message, no chained traceback
         pytest.fail(f"mockserver: {refused}", pytrace=False)
     handle = MockServerHandle(mockserver_session)
+    request.node.stash[_HANDLE] = handle
     yield handle
-    violations = [
-        v for v in mockserver_session.control.violations if v["request_id"] not in handle.expected
-    ]
-    if not violations:
-        return
-    message = describe_violations(violations)
-    if settings.lenient:
-        warnings.warn(MockServerContractWarning(message), stacklevel=1)
-    else:
-        pytest.fail(f"mock contract violations:\n{message}", pytrace=False)
+    if request.node.stash.get(_CALL_FAILED, False):
+        return  # already told with the test's own failure: one report per failing test
+    message = _findings(handle, request.node, settings)
+    if message:
+        pytest.fail(message, pytrace=False)
+
+
+def _findings(handle: MockServerHandle, node: pytest.Item, settings: _Settings) -> str:
+    """What the test left unexplained, as a failure message; lenient mode only warns about
+    contract violations."""
+    from mockserver.testing.control import describe_violations
+    from mockserver.testing.strict import audit
+
+    found = audit(handle.control, handle.expected, strict=_strict(node, settings))
+    parts = []
+    if found.violations:
+        told = describe_violations(found.violations)
+        if settings.lenient:
+            warnings.warn(MockServerContractWarning(told), stacklevel=1)
+        else:
+            parts.append(f"mock contract violations:\n{told}")
+    if found.failures:
+        parts.append(found.failures)
+    return "\n".join(parts)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test that failed gets the mock's findings in its own report, not in a second one."""
+    report: pytest.TestReport = yield
+    handle = item.stash.get(_HANDLE, None)
+    if call.when != "call" or not report.failed or handle is None:
+        return report
+    item.stash[_CALL_FAILED] = True
+    try:
+        message = _findings(handle, item, item.config.stash[_SETTINGS])
+    except Exception as error:  # the mock could not be read: the test's own failure still shows
+        message = f"(the mock could not be read: {error})"
+    if message:
+        report.sections.append(("mockserver", message))
+    return report
