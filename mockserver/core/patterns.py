@@ -382,15 +382,19 @@ def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPat
     )
 
 
-_STATUS_CLASS = re.compile(r"[1-5]xx", re.IGNORECASE)
+def _status_class(text: str) -> int | None:
+    """The class a text such as `4xx` names (4), or None."""
+    if len(text) == 3 and text[0] in "12345" and text[1:].lower() == "xx":
+        return int(text[0])
+    return None
 
 
 def _status(raw: Any, where: str) -> tuple[int | None, int | None]:
     """A status code (`404`) or a class of them (`"4xx"`): (code, class)."""
     if raw is None:
         return None, None
-    if isinstance(raw, str) and _STATUS_CLASS.fullmatch(raw):
-        return None, int(raw[0])
+    if isinstance(raw, str) and _status_class(raw) is not None:
+        return None, _status_class(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise PatternError(
             f"{where}.status", "is an HTTP status code (a whole number) or a class such as 4xx"
@@ -446,7 +450,7 @@ def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
             except ValueError as error:
                 raise PatternError(name, f"is JSON: {error}") from None
         elif name == "status":
-            if _STATUS_CLASS.fullmatch(text):
+            if _status_class(text) is not None:
                 raw[name] = text
             elif text.isascii() and text.isdigit():
                 raw[name] = int(text)
