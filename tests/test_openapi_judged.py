@@ -10,9 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from answer_probes import all_probes, send
 from conftest import in_process_client
 from mockserver import MockEngine
+from mockserver.core.documents import JournalEntry
 from openapi_judge import judge, request_problems, response_problems
+from scenario_replay import TABLE, replay_all
 
 BIN = Path(sys.executable).parent
 LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
@@ -73,3 +78,36 @@ def test_the_generated_problem_model_parses_a_real_leyr_error(tmp_path):
     problem = models.Problem.model_validate(entry["response"])
     assert problem.title == "Not Found"
     assert problem.errors[0].error_code == "INVALID_APPOINTMENT_ID"
+
+
+@pytest.fixture(scope="module")
+def table_traffic() -> tuple[MockEngine, dict[str, list[JournalEntry]]]:
+    engine = MockEngine(journal_secrets=True)
+    return engine, replay_all(engine)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_openapi_core_accepts_every_exchange_of_the_scenario_table(table_traffic, name):
+    engine, journals = table_traffic
+    openapi = {provider: judge(engine, provider) for provider in engine.provider_names}
+    assert journals[name], name
+    failures = []
+    for entry in journals[name]:
+        judged = openapi[str(entry["provider"])]
+        where = f"{entry['method']} {entry['path']} -> {entry['status']}"
+        failures += [f"{where} request: {p}" for p in request_problems(judged, entry)]
+        failures += [f"{where} response: {p}" for p in response_problems(judged, entry)]
+    assert failures == []
+
+
+def test_openapi_core_accepts_every_answer_to_the_probes():
+    """The probes reach every declared error answer; each must keep to the export."""
+    engine = MockEngine(journal_secrets=True)
+    openapi = {provider: judge(engine, provider) for provider in engine.provider_names}
+    failures = []
+    for probe in all_probes(engine):
+        send(engine, probe)
+        entry = engine.requests()[-1]
+        where = f"{entry['method']} {entry['path'][:80]} -> {entry['status']}"
+        failures += [f"{where}: {p}" for p in response_problems(openapi[probe.provider], entry)]
+    assert failures == []

@@ -52,7 +52,8 @@ def report(
     universe: Mapping[str, Mapping[str, list[str]]], counts: Mapping[Key, int]
 ) -> dict[str, Any]:
     """Per provider, every operation's outcomes with how often each was seen, and the share of
-    them seen at least once."""
+    them seen at least once. An outcome the operation does not declare is listed apart, under
+    `undeclared`: the export promised no such answer, so it must not count towards coverage."""
     document: dict[str, Any] = {}
     for provider, operations in universe.items():
         listed = []
@@ -61,7 +62,15 @@ def report(
             seen = {outcome: counts.get((provider, label, outcome), 0) for outcome in known}
             covered += sum(1 for n in seen.values() if n)
             total += len(seen)
-            listed.append({"operation": label, "outcomes": seen})
+            entry: dict[str, Any] = {"operation": label, "outcomes": seen}
+            extra = {
+                outcome: n
+                for (where, op, outcome), n in counts.items()
+                if (where, op) == (provider, label) and outcome not in seen
+            }
+            if extra:
+                entry["undeclared"] = extra
+            listed.append(entry)
         percent = round(100 * covered / total, 1) if total else 100.0
         document[provider] = {
             "operations": listed,
@@ -83,7 +92,8 @@ def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for provider, section in part.items():
             for entry in section["operations"]:
                 universe.setdefault(provider, {})[entry["operation"]] = list(entry["outcomes"])
-                for outcome, n in entry["outcomes"].items():
+                seen = {**entry["outcomes"], **entry.get("undeclared", {})}
+                for outcome, n in seen.items():
                     counts[(provider, entry["operation"], outcome)] += n
     return report(universe, counts)
 
@@ -101,6 +111,7 @@ def text(document: Mapping[str, Any]) -> list[str]:
             lines.append(
                 f"  {entry['operation']}: {seen}/{len(entry['outcomes'])}"
                 + (f"; never: {', '.join(missing)}" if missing else "")
+                + (f"; undeclared: {', '.join(entry['undeclared'])}" if "undeclared" in entry else "")
             )
     return lines
 
