@@ -96,3 +96,19 @@ def test_leyr_patch_declares_its_404_for_an_unknown_appointment(one):
         e for e in engine.coverage()["leyr"]["operations"] if e["operation"] == f"PATCH {template}"
     ]
     assert "404 INVALID_APPOINTMENT_ID" in entry["outcomes"]
+
+
+def test_an_undeclared_answer_survives_combining_and_is_told():
+    from mockserver.journal.coverage import combine, text
+
+    engine = MockEngine()
+    teapot = fault("huskyvoice", "GET", "/v1/appointment-config", "TEAPOT", 418)
+    send(engine, Probe(D, "GET", "/v1/appointment-config", None, "418 TEAPOT", stub=teapot))
+    both = combine([engine.coverage(), engine.coverage()])
+    [entry] = [
+        e
+        for e in both["huskyvoice"]["operations"]
+        if e["operation"] == "GET /v1/appointment-config"
+    ]
+    assert entry["undeclared"] == {"418 TEAPOT": 2}
+    assert any(line.endswith("; undeclared: 418 TEAPOT") for line in text(both))

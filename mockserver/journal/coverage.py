@@ -108,10 +108,11 @@ def text(document: Mapping[str, Any]) -> list[str]:
         for entry in section["operations"]:
             seen = sum(1 for n in entry["outcomes"].values() if n)
             missing = [o for o, n in entry["outcomes"].items() if not n]
+            undeclared = list(entry.get("undeclared", {}))
             lines.append(
                 f"  {entry['operation']}: {seen}/{len(entry['outcomes'])}"
                 + (f"; never: {', '.join(missing)}" if missing else "")
-                + (f"; undeclared: {', '.join(entry['undeclared'])}" if "undeclared" in entry else "")
+                + (f"; undeclared: {', '.join(undeclared)}" if undeclared else "")
             )
     return lines
 
