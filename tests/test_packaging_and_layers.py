@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import zipfile
@@ -173,6 +174,22 @@ def test_only_the_plugin_and_lazy_public_exports_reach_testing():
     assert reaching == ["mockserver"], reaching
     top = (PACKAGE / "__init__.py").read_text()
     assert "if TYPE_CHECKING:" in top  # mockserver's own imports of testing are for types only
+
+
+def test_the_architecture_page_maps_the_folders_one_to_one():
+    """docs/architecture.md has a row per package, at its layer, naming each of its modules."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    rows = {
+        found.group(1): (found.group(2), found.group(3))
+        for found in re.finditer(r"^\| `mockserver/(\w+)/` \| (\d+) \| (.*) \|$", page, re.M)
+    }
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert set(rows) == packages, "rows and folders differ"
+    for package, (layer, text) in rows.items():
+        assert int(layer) == LAYERS[package], f"{package}: layer {layer} on the page"
+        modules = {p.stem for p in (PACKAGE / package).rglob("*.py") if p.stem != "__init__"}
+        unnamed = sorted(m for m in modules if f"`{m}`" not in text)
+        assert not unnamed, f"docs/architecture.md's {package}/ row does not name {unnamed}"
 
 
 def test_the_layering_checks_catch_an_upward_import_and_a_cycle():
