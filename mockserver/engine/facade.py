@@ -327,7 +327,7 @@ class MockEngine:
     def coverage(self) -> dict[str, Any]:
         """Every outcome of every documented operation, with how often it was exercised."""
         universe = {name: p.coverage_universe() for name, p in self.providers.items()}
-        return coverage_report(universe, self._coverage.counts())
+        return coverage_report(universe, self._coverage.counts(), self._coverage.scenarios())
 
     # What the mock saw ------------------------------------------------------------------------
 
@@ -343,10 +343,6 @@ class MockEngine:
         problems: dict[int, list[ProblemDocument]] = {}
         for violation in self._recorder.violations():
             problems.setdefault(violation["request_id"], []).extend(violation["problems"])
-        with self._lock:  # the interactions in force now, as a request would see them
-            scripted = {
-                name: list(state.script.interactions) for name, state in self.states.items()
-            }
         every_operation = [op for p in self.providers.values() for op in p.router.operations]
         found: list[NearMiss] = []
         for exchange in reversed(self._recorder.exchanges()):
@@ -357,7 +353,7 @@ class MockEngine:
                 exchange,
                 problems.get(exchange.id, []),
                 every_operation if provider is None else provider.router.operations,
-                scripted.get(exchange.provider or "", []),
+                exchange.interactions,  # those in force when it came, whatever came since
                 secrets=self._recorder.secrets,
             )
             if report is not None:
@@ -421,7 +417,8 @@ class MockEngine:
             reply.operation = operation
             self._record(provider.name, state, request, reply, response_problems, chosen, started)
             if operation is not None:
-                self._coverage.count(provider.name, operation, provider.outcome(operation, reply))
+                outcome = provider.outcome(operation, reply)
+                self._coverage.count(provider.name, operation, outcome, state.scenario.name)
         return reply
 
     def _checked(
@@ -459,6 +456,8 @@ class MockEngine:
             if chosen is not None and not chosen.step.passthrough:
                 reply = provider.scripted(state, request, chosen, appointment)
                 reply.appointment = appointment
+                # A scripted answer does not make a broken request right.
+                reply.request_problems = provider.request_problems(state, request)
                 return reply, chosen
         return provider.handle(state, request), chosen
 
@@ -561,6 +560,7 @@ class MockEngine:
                 response_length=len(reply.sent_body()),
                 response_extra=reply.headers,
                 operation=None if reply.operation is None else reply.operation.operation_id,
+                interactions=() if state is None else state.script.interactions,
             ),
             reply.request_problems,
             response_problems,

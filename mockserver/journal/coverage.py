@@ -37,23 +37,36 @@ class Coverage:
 
     def __init__(self) -> None:
         self._counts: Counter[Key] = Counter()
+        self._scenarios: dict[Key, set[str]] = {}
         self._lock = threading.Lock()
 
-    def count(self, provider: str, op: Operation, outcome: str) -> None:
+    def count(self, provider: str, op: Operation, outcome: str, scenario: str) -> None:
+        """One exchange's outcome, with the scenario in force when it came (kept as it was:
+        later switches and resets do not touch what was counted)."""
+        key = (provider, operation_label(op), outcome)
         with self._lock:
-            self._counts[(provider, operation_label(op), outcome)] += 1
+            self._counts[key] += 1
+            self._scenarios.setdefault(key, set()).add(scenario)
 
     def counts(self) -> dict[Key, int]:
         with self._lock:
             return dict(self._counts)
 
+    def scenarios(self) -> dict[Key, list[str]]:
+        with self._lock:
+            return {key: sorted(names) for key, names in self._scenarios.items()}
+
 
 def report(
-    universe: Mapping[str, Mapping[str, list[str]]], counts: Mapping[Key, int]
+    universe: Mapping[str, Mapping[str, list[str]]],
+    counts: Mapping[Key, int],
+    scenarios: Mapping[Key, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Per provider, every operation's outcomes with how often each was seen, and the share of
     them seen at least once. An outcome the operation does not declare is listed apart, under
-    `undeclared`: the export promised no such answer, so it must not count towards coverage."""
+    `undeclared`: the export promised no such answer, so it must not count towards coverage.
+    `scenarios` names, per outcome seen, the scenarios it was seen under."""
+    scenarios = scenarios or {}
     document: dict[str, Any] = {}
     for provider, operations in universe.items():
         listed = []
@@ -70,6 +83,13 @@ def report(
             }
             if extra:
                 entry["undeclared"] = extra
+            under = {
+                outcome: scenarios[(provider, label, outcome)]
+                for outcome in [*seen, *extra]
+                if (provider, label, outcome) in scenarios
+            }
+            if under:
+                entry["scenarios"] = under
             listed.append(entry)
         percent = round(100 * covered / total, 1) if total else 100.0
         document[provider] = {
@@ -87,6 +107,7 @@ def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     if not reports:
         return {}
     counts: Counter[Key] = Counter()
+    under: dict[Key, set[str]] = {}
     universe: dict[str, dict[str, list[str]]] = {}
     for part in reports:
         for provider, section in part.items():
@@ -95,7 +116,9 @@ def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 seen = {**entry["outcomes"], **entry.get("undeclared", {})}
                 for outcome, n in seen.items():
                     counts[(provider, entry["operation"], outcome)] += n
-    return report(universe, counts)
+                for outcome, names in entry.get("scenarios", {}).items():
+                    under.setdefault((provider, entry["operation"], outcome), set()).update(names)
+    return report(universe, counts, {key: sorted(names) for key, names in under.items()})
 
 
 def text(document: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from mockserver.core.documents import InteractionNote, JournalEntry
 from mockserver.core.exchange import NOT_JSON, clip, deeper_than, dumps, loads, wire_headers
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
+from mockserver.scenarios.interactions import Interaction
 
 DEFAULT_JOURNAL_SIZE = 10_000
 BODY_LIMIT = 64 * 1024
@@ -41,6 +42,7 @@ class Exchange:
         "headers",
         "id",
         "interaction",
+        "interactions",
         "method",
         "operation",
         "path",
@@ -77,6 +79,7 @@ class Exchange:
         response_length: int = 0,
         response_extra: Mapping[str, str] | None = None,
         operation: str | None = None,
+        interactions: tuple[Interaction, ...] = (),
     ) -> None:
         self.id = 0
         self.at = at
@@ -100,6 +103,8 @@ class Exchange:
         # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
         self.response = None if response is None else bytes(memoryview(response))
         self.interaction = interaction
+        # The scripted interactions in force when the request came: the near-miss evidence.
+        self.interactions = interactions
         self.appointment = appointment
 
     def observed(self) -> Observed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -40,6 +40,26 @@ from mockserver.scenarios.interactions import (
 from mockserver.scenarios.model import ErrorOverride, ScenarioModel, items
 
 NO_OVERRIDE = ErrorOverride()
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A request read against its operation, before anyone answers it."""
+
+    body: Any = None
+    query: Mapping[str, str] = field(default_factory=dict)
+    error: ApiError | None = None  # the answer its form calls for, once the caller is let in
+    problems: list[Problem] = field(default_factory=list)  # how it breaks the contract
+
+
+def _off_contract(error: ApiError) -> list[Problem]:
+    return (
+        []
+        if error.off_contract is None
+        else [Problem("request", error.off_contract, "off-contract")]
+    )
+
+
 SeedT = TypeVar("SeedT")
 StateT = TypeVar("StateT", bound="ProviderState")
 ScenarioProblems = list[tuple[FieldPath, str]]
@@ -230,30 +250,58 @@ class Provider(ABC, Generic[SeedT, StateT]):
     # The pipeline -----------------------------------------------------------------------
 
     def handle(self, state: StateT, request: MockRequest) -> Reply:
-        request_problems: list[Problem] = []
-        appointment: str | None = None
         try:
             operation, params = self.router.match(request.method, request.path)
-            appointment = self.appointment_key(params)
+        except ApiError as error:
+            reply = self.error_reply(state, error, request)
+            reply.request_problems = _off_contract(error)
+            reply.appointment = self.appointment_of(request.path)  # a wrong method may name one
+            return reply
+        # The request is held to the contract before anything answers it, so a broken body
+        # sent with a wrong key is a violation too; the answer still puts the caller first.
+        seen = self.inspect(state, request, operation)
+        try:
             principal = self.authorize(state, request, operation, params)
-            body = self._parse_body(state, request, operation)
-            query = self._parse_query(request, operation)
-            request_problems = self._check_request(operation, body, query)
-            if request_problems:
-                raise self.validation_error(request_problems)
-            reply = operation.handler(state, Call(request, params, body, query, principal))
+            if seen.error is not None:
+                raise seen.error
+            reply = operation.handler(
+                state, Call(request, params, seen.body, seen.query, principal)
+            )
             reply.operation = operation
             if reply.schema is None:
                 reply.schema = operation.responses.get(reply.status)
         except ApiError as error:
             reply = self.error_reply(state, error, request)
-            if appointment is None:  # not routed: a wrong method may still name one
-                appointment = self.appointment_of(request.path)
-            if error.off_contract is not None:
-                request_problems = [Problem("request", error.off_contract, "off-contract")]
-        reply.request_problems = request_problems
-        reply.appointment = appointment
+        reply.request_problems = seen.problems
+        reply.appointment = self.appointment_key(params)
         return reply
+
+    def inspect(self, state: StateT, request: MockRequest, operation: Operation) -> Inspection:
+        """The request read as `operation` takes it: its body and query, the error its form
+        calls for (if any), and every way it breaks the contract (credentials included)."""
+        missing = self.credential_problems(request)
+        try:
+            body = self._parse_body(state, request, operation)
+            query = self._parse_query(request, operation)
+        except ApiError as error:
+            return Inspection(error=error, problems=[*_off_contract(error), *missing])
+        found = self._check_request(operation, body, query)
+        refusal = self.validation_error(found) if found else None
+        return Inspection(body, query, refusal, [*found, *missing])
+
+    def request_problems(self, state: StateT, request: MockRequest) -> list[Problem]:
+        """How a request breaks the contract, whatever answers it (a scripted interaction, a
+        fault): the same checks the provider's own answer makes."""
+        try:
+            operation, _ = self.router.match(request.method, request.path)
+        except ApiError as error:
+            return _off_contract(error)
+        return self.inspect(state, request, operation).problems
+
+    def credential_problems(self, request: MockRequest) -> list[Problem]:
+        """Credentials missing or malformed against the operations' declared security (a wrong
+        key is no contract break: it is a condition the client must handle)."""
+        return []
 
     def error_reply(self, state: StateT, error: ApiError, request: MockRequest) -> Reply:
         override = state.model.errors.get(error.code, NO_OVERRIDE)

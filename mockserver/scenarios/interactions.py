@@ -233,7 +233,9 @@ class ScriptRuntime:
     """Counters and states of one scenario's interactions, from its last reset."""
 
     def __init__(self, interactions: Sequence[Interaction], seed: int) -> None:
-        self.interactions = list(interactions)
+        # A tuple, replaced (never changed) when stubs come and go: the journal keeps the one
+        # in force at each request as its evidence, at no cost.
+        self.interactions: tuple[Interaction, ...] = tuple(interactions)
         # Added at run time (stubs), newest first; they win over the scenario's own.
         self.added: list[Interaction] = []
         self.hits: dict[tuple[int, str], int] = {}
@@ -251,7 +253,7 @@ class ScriptRuntime:
         self._next_index += 1  # scenario interactions count from 0; these from a million
         added = replace(interaction, index=self._next_index)
         self.added.insert(0, added)
-        self.interactions.insert(0, added)
+        self.interactions = (added, *self.interactions)
         if self._faker is None and any(step.uses_faker for step in added.steps):
             self._faker = _shared_faker()
             self._faker.seed_instance(self._seed)
@@ -261,7 +263,7 @@ class ScriptRuntime:
         """Drop the run-time interactions named `name` (all when None); how many went."""
         gone = [i for i in self.added if name is None or i.name == name]
         self.added = [i for i in self.added if i not in gone]
-        self.interactions = [i for i in self.interactions if i not in gone]
+        self.interactions = tuple(i for i in self.interactions if i not in gone)
         return len(gone)
 
     def counters(self, interaction: Interaction) -> dict[str, int]:

@@ -5,21 +5,33 @@ from __future__ import annotations
 from collections import deque
 from datetime import timedelta
 
+from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
 from mockserver.core.routing import Operation
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
 
+FIX = "send `Authorization: Bearer <key>`"
+
+
+def bearer_key(request: MockRequest) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header; None when missing or malformed."""
+    scheme, _, key = (request.header("authorization") or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+def credential_problems(request: MockRequest) -> list[Problem]:
+    """Every operation declares the bearer scheme: a request without it breaks the contract."""
+    if bearer_key(request) is not None:
+        return []
+    said = "no" if request.header("authorization") is None else "a malformed"
+    return [Problem("headers.authorization", f"{said} Authorization header; {FIX}", "security")]
+
 
 def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation) -> str:
     """The caller's key, once it is known, within its rate and holds the operation's scope."""
-    header = request.header("authorization") or ""
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise ApiError(
-            "UNAUTHORIZED",
-            "Missing or malformed Authorization header; send 'Authorization: Bearer <api key>'",
-        )
-    key = key.strip()
+    key = bearer_key(request)
+    if key is None:
+        raise ApiError("UNAUTHORIZED", f"Missing or malformed Authorization header; {FIX}")
     scopes = state.seed.keys.get(key)
     if scopes is None:
         raise ApiError("UNAUTHORIZED", "Invalid API key")

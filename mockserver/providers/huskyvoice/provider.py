@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
 from mockserver.core.routing import Operation
 from mockserver.providers.base import Provider
@@ -94,6 +95,9 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         params: Mapping[str, str],
     ) -> str:
         return auth.authorize(state, request, operation)
+
+    def credential_problems(self, request: MockRequest) -> list[Problem]:
+        return auth.credential_problems(request)
 
     def error_code_of(self, body: Any) -> str | None:
         error = body.get("error") if isinstance(body, dict) else None

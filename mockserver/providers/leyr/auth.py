@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest, clip
 from mockserver.providers.leyr.state import LeyrState
 
 UNKNOWN_CLIENT = "Application with the provided client ID was not found."
+HEADERS = ("x-leyr-client-id", "x-leyr-client-secret")
+
+
+def credential_problems(request: MockRequest) -> list[Problem]:
+    """Every operation declares both headers: a request without either breaks the contract."""
+    missing = [name for name in HEADERS if not request.header(name)]
+    if not missing:
+        return []
+    return [
+        Problem(
+            "headers",
+            f"no {' or '.join(missing)} header; send `x-leyr-client-id` and `x-leyr-client-secret`",
+            "security",
+        )
+    ]
 
 
 def authorize(state: LeyrState, request: MockRequest, params: Mapping[str, str]) -> str:

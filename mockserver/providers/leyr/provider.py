@@ -93,6 +93,9 @@ class Leyr(Provider[seed.Seed, LeyrState]):
     ) -> str:
         return auth.authorize(state, request, params)
 
+    def credential_problems(self, request: MockRequest) -> list[Problem]:
+        return auth.credential_problems(request)
+
     def error_code_of(self, body: Any) -> str | None:
         errors = body.get("errors") if isinstance(body, dict) else None
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
