@@ -79,7 +79,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=None,
         metavar="PORT",
-        help="port for the mock server the plugin starts (default: a free one)",
+        help="port for the mock server the plugin starts (default: a free one); "
+        "under xdist, worker n listens on PORT + n",
     )
     group.addoption(
         "--mockserver-lenient",
@@ -132,12 +133,18 @@ class _Settings:
         self.scenarios_dirs = dirs or [Path(p) for p in config.getini("mockserver_scenarios_dir")]
         self.default_scenarios = [s for s in config.getini("mockserver_scenario") if s.strip()]
         self.url: str | None = option.mockserver_url
-        self.port: int | None = option.mockserver_port
+        self.asked_port: int | None = option.mockserver_port
+        # Under xdist, worker n listens on the asked port + n, so workers never collide.
+        self.worker = _worker_index(config)
+        self.port = None if self.asked_port is None else self.asked_port + (self.worker or 0)
+        self.workers = _worker_count(config)
         lenient = option.mockserver_lenient
         self.lenient = bool(config.getini("mockserver_lenient") if lenient is None else lenient)
         strict = option.mockserver_strict
         self.strict = bool(config.getini("mockserver_strict") if strict is None else strict)
-        self.explicit = bool(self.scenarios_dirs or self.default_scenarios or self.url or self.port)
+        self.explicit = bool(
+            self.scenarios_dirs or self.default_scenarios or self.url or self.asked_port
+        )
         self.coverage_json: str | None = option.mockserver_coverage_json
         self.coverage_fail_under: float | None = option.mockserver_coverage_fail_under
         self.coverage = bool(
@@ -161,8 +168,9 @@ class _Settings:
                 backend.close()
             return
         _ = self.engine
-        if self.port:
-            _check_port(self.port)
+        if self.asked_port and self.worker is None:  # the controller checks every worker's port
+            for offset in range(max(self.workers, 1)):
+                _check_port(self.asked_port + offset, offset if self.workers else None)
 
     @cached_property
     def engine(self) -> MockEngine:
@@ -177,14 +185,34 @@ class _Settings:
             raise pytest.UsageError(f"mockserver_scenario: {error}") from None
 
 
-def _check_port(port: int) -> None:
+def _worker_index(config: pytest.Config) -> int | None:
+    """This xdist worker's number (gw3 -> 3), None outside a worker."""
+    worker = getattr(config, "workerinput", {}).get("workerid", "")
+    return int(worker[2:]) if worker[:2] == "gw" and worker[2:].isdigit() else None
+
+
+def _worker_count(config: pytest.Config) -> int:
+    """How many xdist workers this run starts (0 without xdist); xdist has turned `auto` into a
+    number by the time plugins are configured."""
+    count = getattr(config.option, "numprocesses", None)
+    if getattr(config.option, "dist", "no") == "no" or not isinstance(count, int):
+        return 0
+    return count
+
+
+def _check_port(port: int, worker: int | None = None) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
+            who = (
+                ""
+                if worker is None
+                else f" (xdist worker gw{worker} listens on the port + {worker})"
+            )
             raise pytest.UsageError(
-                f"--mockserver-port: cannot listen on 127.0.0.1:{port}: {error.strerror}"
+                f"--mockserver-port: cannot listen on 127.0.0.1:{port}{who}: {error.strerror}"
             ) from None
 
 
@@ -200,6 +228,8 @@ def _start_session(settings: _Settings) -> MockSession:
     try:
         return MockSession(settings.engine, port=settings.port or 0)
     except PortInUseError as error:
+        if settings.worker is not None:  # exiting a worker would crash xdist: fail its tests
+            pytest.fail(f"mockserver: --mockserver-port: {error}", pytrace=False)
         pytest.exit(f"mockserver: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 

@@ -1,0 +1,73 @@
+"""--mockserver-port under pytest-xdist: worker n listens on the port + n, and a taken port is
+one clear line before any worker starts, never an INTERNALERROR."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import ExitStack
+
+import pytest
+
+from test_plugin import run
+
+SUITE = """
+import os
+
+def test_{n}(mockserver):
+    worker = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    port = int(mockserver.base_url.rsplit(":", 1)[1])
+    assert port == {port} + worker
+    reply = mockserver.client.get("/v1/appointment-config", headers=HUSKY)
+    assert reply.status_code == 200
+    mockserver.requests.assert_called("GET", "/v1/appointment-config")
+"""
+
+
+def _free_run(length: int) -> int:
+    """A first port such that it and the next `length - 1` are free now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        with ExitStack() as stack:
+            try:
+                for port in range(first, first + length):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return first
+    raise AssertionError("no run of free ports found")
+
+
+def test_each_worker_listens_on_the_port_plus_its_number(pytester):
+    port = _free_run(2)
+    source = "".join(SUITE.format(n=n, port=port) for n in range(6))
+    result = run(pytester, source, "-n", "2", "--mockserver-port", str(port), subprocess=True)
+    result.assert_outcomes(passed=6)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_workers_taken_port_is_one_line_before_any_worker_starts(pytester):
+    port = _free_run(2)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 1))
+        taken.listen()
+        result = run(
+            pytester,
+            SUITE.format(n=0, port=port),
+            "-n",
+            "2",
+            "--mockserver-port",
+            str(port),
+            subprocess=True,
+        )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output
+    result.stderr.fnmatch_lines(
+        [
+            f"*ERROR: --mockserver-port: cannot listen on 127.0.0.1:{port + 1} "
+            "(xdist worker gw1 listens on the port + 1): *"
+        ]
+    )
