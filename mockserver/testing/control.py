@@ -463,10 +463,16 @@ class MockControl:
         self.active: dict[str, str] = {}
         self.stubs: list[Stub] = []  # added since the last start
         self._stubs = 0
+        # Scenarios the mock's own catalog lacks (a suite's folder, against a server started
+        # elsewhere), by name: sent to it as data whenever they are named.
+        self.local: dict[str, Mapping[str, Any]] = {}
 
     def start(self, *names: str) -> dict[str, str]:
         """Start clean on these scenarios (one per provider; others their direct-cancel)."""
-        self.active = self.backend.activate(names)
+        self.active = self.backend.activate([n for n in names if n not in self.local])
+        for name in names:
+            if name in self.local:
+                self.active[self.backend.load(self.local[name])] = name
         self.stubs = []
         self.requests.matched.clear()
         return dict(self.active)
@@ -480,7 +486,9 @@ class MockControl:
         if repeated:
             raise ControlError(f"name at most one scenario per provider; {repeated[0]} has more")
         for name in names:
-            provider = self.backend.load(name)
+            provider = self.backend.load(
+                self.local.get(name, name) if isinstance(name, str) else name
+            )
             self.active[provider] = name if isinstance(name, str) else f"{provider}/inline"
         return dict(self.active)
 

@@ -155,13 +155,15 @@ class _Settings:
         if self.url:
             if not _has_httpx():
                 raise pytest.UsageError(MISSING_HTTPX)
-            from mockserver.testing.control import ControlError, HttpBackend
+            from mockserver.testing.control import ControlError, HttpBackend, MockControl
 
             backend = HttpBackend(self.url, timeout=3.0)
+            control = MockControl(backend)
+            control.local = self.local_scenarios
             try:
                 backend.health()
                 if self.default_scenarios:
-                    backend.activate(self.default_scenarios)
+                    control.start(*self.default_scenarios)
             except ControlError as error:
                 raise pytest.UsageError(f"--mockserver-url: {error}") from None
             finally:
@@ -171,6 +173,25 @@ class _Settings:
         if self.asked_port and self.worker is None:  # the controller checks every worker's port
             for offset in range(max(self.workers, 1)):
                 _check_port(self.asked_port + offset, offset if self.workers else None)
+
+    @cached_property
+    def local_scenarios(self) -> dict[str, Any]:
+        """The suite's own scenarios (its folders' files), fully merged, by name: a server
+        started elsewhere gets them as data, so markers naming them work against it too."""
+        if not self.scenarios_dirs:
+            return {}
+        from mockserver import MockEngine, ScenarioError
+
+        try:
+            catalog = MockEngine((), self.scenarios_dirs).catalog
+        except ScenarioError as error:
+            raise pytest.UsageError(f"broken mock scenario files:\n{error}") from None
+        # JSON-safe, as the admin API takes them (a YAML date becomes its text).
+        return {
+            scenario.name: json.loads(json.dumps(dict(scenario.data), default=str))
+            for scenario in catalog
+            if scenario.source != "builtin"
+        }
 
     @cached_property
     def engine(self) -> MockEngine:
@@ -224,7 +245,9 @@ def _start_session(settings: _Settings) -> MockSession:
     from mockserver.web.server import PortInUseError
 
     if settings.url:
-        return MockSession(url=settings.url)
+        session = MockSession(url=settings.url)
+        session.control.local = settings.local_scenarios
+        return session
     try:
         return MockSession(settings.engine, port=settings.port or 0)
     except PortInUseError as error:

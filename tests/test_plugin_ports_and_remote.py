@@ -1,5 +1,6 @@
-"""--mockserver-port under pytest-xdist: worker n listens on the port + n, and a taken port is
-one clear line before any worker starts, never an INTERNALERROR."""
+"""Where the fixture's mock runs: --mockserver-port under pytest-xdist (worker n listens on the
+port + n; a taken port is one clear line before any worker starts, never an INTERNALERROR), and
+--mockserver-url with the suite's own scenario folder sent to that server as data."""
 
 from __future__ import annotations
 
@@ -71,3 +72,50 @@ def test_a_workers_taken_port_is_one_line_before_any_worker_starts(pytester):
             "(xdist worker gw1 listens on the port + 1): *"
         ]
     )
+
+
+def test_a_suites_own_scenarios_reach_a_server_started_elsewhere(pytester):
+    from mockserver.core.resources import scenarios_dir
+    from servers import running_cli
+
+    folder = pytester.mkdir("my_scenarios")
+    text = (scenarios_dir() / "huskyvoice" / "direct-cancel.yaml").read_text()
+    (folder / "closed.yaml").write_text(
+        text.replace("allow_cancellation: true", "allow_cancellation: false")
+    )
+    (folder / "late.yaml").write_text(
+        "provider: huskyvoice\nextends: huskyvoice/direct-cancel\n"
+        "description: notice of 30 days\norg:\n  cancellation_notice_hours: 720\n"
+    )
+    pytester.makeini(
+        "[pytest]\nmockserver_scenarios_dir = my_scenarios\nmockserver_scenario = huskyvoice/closed\n"
+    )
+    source = """
+import pytest
+
+def code(mockserver):
+    reply = mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+    return reply.json().get("error", {}).get("code")
+
+def test_the_ini_default(mockserver):
+    assert mockserver.active["huskyvoice"] == "huskyvoice/closed"
+    assert code(mockserver) == "CANCELLATION_NOT_ALLOWED"
+
+@pytest.mark.mockserver_scenario("huskyvoice/late")
+def test_a_marker(mockserver):
+    assert mockserver.active["huskyvoice"] == "huskyvoice/late"
+    assert code(mockserver) == "CANCELLATION_NOTICE_PERIOD"
+
+def test_load_and_reset(mockserver):
+    mockserver.load("huskyvoice/late")
+    mockserver.reset()
+    assert mockserver.active["huskyvoice"] == "huskyvoice/late"
+    assert code(mockserver) == "CANCELLATION_NOTICE_PERIOD"
+
+@pytest.mark.mockserver_scenario("huskyvoice/direct-cancel")
+def test_a_builtin_still_comes_from_the_server(mockserver):
+    assert code(mockserver) is None
+"""
+    with running_cli([]) as server:
+        result = run(pytester, source, "--mockserver-url", server.base_url)
+    result.assert_outcomes(passed=4)
