@@ -30,8 +30,10 @@ def credential_problems(request: MockRequest) -> list[Problem]:
 def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation) -> str:
     """The caller's key, once it is known, within its rate and holds the operation's scope."""
     key = bearer_key(request)
-    if key is None:
-        raise ApiError("UNAUTHORIZED", f"Missing or malformed Authorization header; {FIX}")
+    if key is None:  # [mock] missing, malformed and unknown are told apart: the fix differs
+        if not (request.header("authorization") or "").strip():
+            raise ApiError("UNAUTHORIZED", f"The Authorization header is missing; {FIX}")
+        raise ApiError("UNAUTHORIZED", f"The Authorization header is not a Bearer key; {FIX}")
     scopes = state.seed.keys.get(key)
     if scopes is None:
         raise ApiError("UNAUTHORIZED", "Invalid API key")

@@ -26,13 +26,23 @@ def credential_problems(request: MockRequest) -> list[Problem]:
     ]
 
 
+def missing(header: str) -> str:
+    """[mock] A header left out is told apart from a wrong value: the fix differs."""
+    return f"The {header} header is missing; send the client's {header.split('-')[-1]} in it."
+
+
 def authorize(state: LeyrState, request: MockRequest, params: Mapping[str, str]) -> str:
     """The caller's client id, once its secret matches and the care unit is known and its."""
     client_id = request.header("x-leyr-client-id") or ""
+    if not client_id:
+        raise ApiError("UNAUTHORIZED", missing("x-leyr-client-id"))
     client = state.seed.clients.get(client_id)
     if client is None:
         raise ApiError("UNAUTHORIZED", UNKNOWN_CLIENT)
-    if request.header("x-leyr-client-secret") != client.client_secret:
+    secret = request.header("x-leyr-client-secret")
+    if not secret:
+        raise ApiError("UNAUTHORIZED", missing("x-leyr-client-secret"))
+    if secret != client.client_secret:
         raise ApiError("UNAUTHORIZED", "The client secret does not match the client ID.")
     emr, unit = params["emr"], params["care_unit_id"]
     known = state.seed.emrs.get(emr)
