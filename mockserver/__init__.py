@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mockserver.core.documents import (
+    JournalEntry,
+    NearMiss,
+    OutboxMessage,
+    ProblemDocument,
+    Violation,
+)
 from mockserver.core.exchange import MockRequest, Reply
 from mockserver.engine.facade import MockEngine
 from mockserver.scenarios.catalog import (
@@ -17,6 +24,14 @@ from mockserver.web.server import MockServer
 
 if TYPE_CHECKING:
     from mockserver.journal.recorded import RecordedExchange
+    from mockserver.testing.control import (
+        ClockControl,
+        ControlError,
+        Criteria,
+        Outbox,
+        RequestLog,
+        Stub,
+    )
     from mockserver.testing.handle import MockServerHandle
     from mockserver.testing.session import MockSession
 
@@ -25,6 +40,12 @@ _LAZY = {
     "MockServerHandle": "mockserver.testing.handle",
     "MockSession": "mockserver.testing.session",
     "RecordedExchange": "mockserver.journal.recorded",
+    "ClockControl": "mockserver.testing.control",
+    "ControlError": "mockserver.testing.control",
+    "Criteria": "mockserver.testing.control",
+    "Outbox": "mockserver.testing.control",
+    "RequestLog": "mockserver.testing.control",
+    "Stub": "mockserver.testing.control",
 }
 
 
@@ -47,16 +68,27 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ClockControl",
+    "ControlError",
+    "Criteria",
+    "JournalEntry",
     "MockEngine",
     "MockRequest",
     "MockServer",
     "MockServerHandle",
     "MockSession",
+    "NearMiss",
+    "Outbox",
+    "OutboxMessage",
+    "ProblemDocument",
     "RecordedExchange",
     "Reply",
+    "RequestLog",
     "Scenario",
     "ScenarioCatalog",
     "ScenarioError",
+    "Stub",
     "UnknownScenarioError",
+    "Violation",
     "create_app",
 ]
