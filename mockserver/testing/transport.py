@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import httpx
 
 from mockserver.engine.facade import ADMIN_PREFIX
+from mockserver.engine.sessions import SESSION_PREFIX
 from mockserver.web.guard import IN_PROCESS
 
 if TYPE_CHECKING:
@@ -98,6 +99,10 @@ async def _timed(
 
 
 def _is_admin(path: str) -> bool:
+    """An admin path, a session's (`/__session/{id}/__admin/…`) included: admin routes may
+    suspend, so they go through an event loop."""
+    if path.startswith(SESSION_PREFIX):
+        path = "/" + path[len(SESSION_PREFIX) :].partition("/")[2]
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
