@@ -16,6 +16,7 @@ from conftest import AUTH, SEED_ID, in_process_client
 from mockserver import MockEngine, MockServer, ScenarioError
 from mockserver.cli.watch import ScenarioWatcher
 from mockserver.core.patterns import parse_pattern
+from servers import running_cli
 
 LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 PATCH = f"/v1/appointments/{SEED_ID}"
@@ -741,3 +742,14 @@ def test_a_client_timeout_holds_for_async_clients_and_inside_a_running_loop(mock
             client.patch(PATCH, json={"status": "cancelled"}, timeout=0.3)
 
     asyncio.run(scenario())
+
+
+def test_a_scripted_connection_drop_is_no_server_error_in_the_log():
+    url = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001"
+    with running_cli(["--scenario", "leyr/connection-drop"]) as run:
+        with pytest.raises(httpx.TransportError):
+            httpx.patch(f"{run.base_url}{url}", json={"status": "cancelled"}, headers=LEYR)
+        retry = httpx.patch(f"{run.base_url}{url}", json={"status": "cancelled"}, headers=LEYR)
+        assert retry.json()["status"] == "cancelled"
+    assert "without completing response" not in run.stderr, run.stderr
+    assert "ERROR" not in run.stderr, run.stderr

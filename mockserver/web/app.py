@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -72,12 +73,20 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, 
     return b"".join(chunks), False
 
 
+# Set while a scripted fault leaves an answer unfinished on purpose: the server's complaint
+# about the unfinished answer is then expected, not news (see server.py's log filter). uvicorn
+# logs it in the task that ran the app, so the value set here is the one it sees.
+SCRIPTED_FAULT: ContextVar[bool] = ContextVar("mockserver_scripted_fault", default=False)
+
+
 async def send_reply(send: Send, reply: Reply) -> None:
     payload, headers = reply.wire()
     raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     # Returning without finishing the body makes the server close the connection, which a
     # client sees as a dropped connection (nothing after the headers) or a truncated body.
+    if reply.fault in ("connection_drop", "truncated_body"):
+        SCRIPTED_FAULT.set(True)
     if reply.fault == "connection_drop":
         return
     if reply.fault == "truncated_body":

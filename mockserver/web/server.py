@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
-from mockserver.web.app import create_app
+from mockserver.web.app import SCRIPTED_FAULT, create_app
 from mockserver.web.guard import AdminPolicy
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _config(
 ) -> uvicorn.Config:
     import uvicorn  # here, not at the top: an in-process suite never loads it
 
-    return uvicorn.Config(
+    config = uvicorn.Config(
         create_app(engine, admin_policy=admin_policy, sessions=sessions),
         access_log=access_log,
         log_level=log_level,
@@ -58,6 +59,22 @@ def _config(
         # A loopback mock has no proxy in front: skip uvicorn's X-Forwarded-* rewriting.
         proxy_headers=False,
     )
+    quiet_scripted_faults()  # after the Config, which sets uvicorn's logging up
+    return config
+
+
+class _ScriptedFaultFilter(logging.Filter):
+    """Drops uvicorn's "returned without completing response" for a scripted connection drop
+    or truncated body: that is the fault a scenario asked for, not a server error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (SCRIPTED_FAULT.get() and "without completing response" in record.getMessage())
+
+
+def quiet_scripted_faults() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _ScriptedFaultFilter) for f in logger.filters):
+        logger.addFilter(_ScriptedFaultFilter())
 
 
 def url_for(host: str, port: int) -> str:
