@@ -108,6 +108,12 @@ def test_a_scenario_named_on_the_first_request_starts_the_session_on_it(server):
     assert entry["query"] == ""  # the mock's parameter never reaches the provider
     unknown = server.get(s("m", CANCEL) + "?scenario=huskyvoice/nope", headers=AUTH)
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "UNKNOWN_SCENARIO")
+    both = s("m", CANCEL) + "?scenario=huskyvoice/flaky&scenario=huskyvoice/slow"
+    two = server.get(both, headers=AUTH).json()["error"]
+    assert (two["code"], "name at most one per provider" in two["message"]) == (
+        "INVALID_SCENARIOS",
+        True,
+    )
     assert server.get("/__admin/sessions").json()["sessions"][0]["id"] == "n"
 
 

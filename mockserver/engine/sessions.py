@@ -134,8 +134,10 @@ class Sessions:
             )
         try:
             return self.default.spawn(session_id, scenarios)
-        except (LookupError, ValueError) as error:  # an unknown name, or two for one provider
+        except LookupError as error:  # a name the catalog lacks
             raise SessionError(400, "UNKNOWN_SCENARIO", str(error).strip("'\"")) from None
+        except ValueError as error:  # two scenarios named for one provider
+            raise SessionError(400, "INVALID_SCENARIOS", str(error)) from None
 
     def end(self, session_id: str) -> bool:
         """End a session (its journal file lines stay); False if there was none."""
