@@ -151,3 +151,14 @@ def test_an_answer_that_breaks_its_own_schema_marks_its_journal_entry(monkeypatc
     [violation] = engine.violations()
     # Only the answer broke the contract (the request was fine): the entry still says so.
     assert (entry["broke_contract"], violation["kind"]) == (True, "response")
+
+
+def test_one_rule_for_instants_on_every_admin_surface(mock):
+    # RFC 3339 lets the UTC designator be lower case; the clock and the journal agree on it.
+    assert mock.http.put("/__admin/clock", json={"now": "2026-06-01T08:00:00z"}).status_code == 200
+    assert mock.http.get("/__admin/clock").json()["huskyvoice"]["now"] == "2026-06-01T08:00:00.000Z"
+    listed = mock.http.get("/__admin/requests", params={"since": "2026-06-01T08:00:00z"})
+    assert listed.status_code == 200
+    for bad in ("2026-06-01T08:00:00x", "z", ""):
+        assert mock.http.put("/__admin/clock", json={"now": bad}).status_code == 400
+        assert mock.http.get("/__admin/requests", params={"since": bad}).status_code == 400

@@ -7,8 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 
 def parse_instant(text: str) -> datetime:
-    """Parse an ISO 8601 instant; a naive one is taken as UTC."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Parse an ISO 8601 instant; a naive one is taken as UTC. The UTC designator may be `Z` or
+    `z` (RFC 3339 allows both): every surface that reads an instant reads it here."""
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

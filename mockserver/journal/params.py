@@ -7,8 +7,8 @@ field of the request pattern, as in `GET /__admin/requests?method=PATCH&body=…
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 
+from mockserver.core.clock import parse_instant
 from mockserver.core.patterns import PatternError, pattern_from_query
 from mockserver.journal.ring import JournalQuery
 
@@ -68,9 +68,6 @@ def _flag(params: Mapping[str, str], name: str) -> bool | None:
 def _instant(text: str) -> float:
     """An ISO 8601 instant with its offset (`2026-11-28T10:00:00Z`); naive ones are UTC."""
     try:
-        instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        return parse_instant(text).timestamp()
+    except (ValueError, OverflowError):
         raise ListingError(f"since: {text[:40]!r} is not an ISO 8601 instant") from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
-    return instant.timestamp()
