@@ -119,3 +119,31 @@ def test_a_builtin_still_comes_from_the_server(mockserver):
     with running_cli([]) as server:
         result = run(pytester, source, "--mockserver-url", server.base_url)
     result.assert_outcomes(passed=4)
+
+
+def test_workers_share_a_server_through_sessions_of_their_own(pytester):
+    import httpx
+
+    from servers import running_cli
+
+    source = "".join(
+        f"""
+def test_{n}(mockserver):
+    assert "/__session/pytest-" in mockserver.base_url
+    assert mockserver.client.get("/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY).json()["data"]["status"] == "confirmed"
+    with httpx.Client(transport=mockserver.transport, base_url="http://mock") as client:
+        cancelled = client.patch("/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=HUSKY)
+    assert cancelled.json()["data"]["status"] == "cancelled"
+    assert [e.method for e in mockserver.requests.filter(path="/v1/appointments/appt_a1b2c3d4e5")] == ["GET", "PATCH"]
+"""
+        for n in range(8)
+    )
+    with running_cli([]) as server:
+        result = run(
+            pytester, source, "-n", "2", "--mockserver-url", server.base_url, subprocess=True
+        )
+        # The server's default session saw none of it, and the suite's sessions ended with it.
+        with httpx.Client(base_url=server.base_url) as admin:
+            assert admin.get("/__admin/requests").json()["requests"] == []
+            assert admin.get("/__admin/sessions").json()["sessions"] == []
+    result.assert_outcomes(passed=8)

@@ -6,6 +6,7 @@ admin API, so a test suite can switch between them with one option.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,6 +159,11 @@ class HttpBackend:
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")
+
+    def end_session(self) -> None:
+        """End the session this backend addresses; its server may already have let it expire."""
+        with contextlib.suppress(ControlError):
+            self._call("DELETE", "/session", {})
 
     def activate(self, names: Sequence[str]) -> dict[str, str]:
         active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]

@@ -35,17 +35,28 @@ class MockSession:
     """
 
     def __init__(
-        self, engine: MockEngine | None = None, *, url: str | None = None, port: int = 0
+        self,
+        engine: MockEngine | None = None,
+        *,
+        url: str | None = None,
+        port: int = 0,
+        session: str | None = None,
     ) -> None:
         if (engine is None) == (url is None):
             raise ValueError("give an engine to serve or the URL of a running mock, not both")
+        if session is not None and url is None:
+            raise ValueError("a session is addressed on a running mock: give its URL")
         self.engine = engine
         self.server: MockServer | None = None
         self.backend: Backend
         self._url = (url or IN_PROCESS_URL).rstrip("/")
+        # On a shared server, a session of its own: nobody else's requests, resets or scenarios.
+        self.session_id = session
+        if session is not None:
+            self._url += f"/__session/{session}"
         self._lock = threading.Lock()
         if url is not None:
-            self.backend = HttpBackend(url)
+            self.backend = HttpBackend(self._url)
         else:
             assert engine is not None
             self.server = MockServer(engine, port=port)
@@ -99,4 +110,6 @@ class MockSession:
         if self.server is not None:
             self.server.stop()
         elif isinstance(self.backend, HttpBackend):
+            if self.session_id is not None:
+                self.backend.end_session()
             self.backend.close()

@@ -190,6 +190,8 @@ class ForwardingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def __init__(self, server_url: str) -> None:
         self._server = httpx.URL(server_url)
+        # A session's address (`…/__session/{id}`) is put in front of paths that lack it.
+        self._prefix = self._server.raw_path.split(b"?")[0].rstrip(b"/")
         self._sync = httpx.HTTPTransport()
         # No pooled connections: an async client may outlive the event loop that opened one.
         self._async = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
@@ -198,6 +200,8 @@ class ForwardingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         url = request.url.copy_with(
             scheme=self._server.scheme, host=self._server.host, port=self._server.port
         )
+        if self._prefix and not url.raw_path.startswith(self._prefix + b"/"):
+            url = url.copy_with(raw_path=self._prefix + url.raw_path)
         request.url = url
         request.headers["Host"] = url.netloc.decode("ascii")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+import uuid
 import warnings
 from collections.abc import Generator, Iterator
 from functools import cached_property
@@ -245,7 +246,9 @@ def _start_session(settings: _Settings) -> MockSession:
     from mockserver.web.server import PortInUseError
 
     if settings.url:
-        session = MockSession(url=settings.url)
+        # A session of the shared server per pytest process (per xdist worker): parallel
+        # workers and other suites on the same server never see each other's state.
+        session = MockSession(url=settings.url, session=f"pytest-{uuid.uuid4().hex[:12]}")
         session.control.local = settings.local_scenarios
         return session
     try:
