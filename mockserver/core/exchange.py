@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from mockserver.core.routing import Operation
 
 JSON_TYPE = "application/json"
-# A request body nested deeper than this is refused before any schema walks it.
-MAX_BODY_DEPTH = 64
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from mockserver.core.exchange import clip, loads
 from mockserver.core.regex import Regex, RegexError, captured, compile_regex
 from mockserver.core.routing import TemplateError, compile_template
+from mockserver.core.surface import MAX_BODY_DEPTH
 
 OPERATORS = frozenset({"equals", "regex", "present"})
 # The keys a pattern may have, and what each one matches.
@@ -34,8 +35,6 @@ FIELDS = (
 _ABSENT = object()
 # How much of a method and path `rank` compares.
 RANKED_LENGTH = 200
-# How deep a body pattern may reach; real request bodies are a few levels deep.
-MAX_BODY_DEPTH = 64
 
 
 class PatternError(ValueError):

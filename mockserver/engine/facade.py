@@ -23,6 +23,7 @@ from mockserver.core.documents import (
 )
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
+from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.coverage import report as coverage_report
 from mockserver.journal.near_misses import near_miss
@@ -33,11 +34,8 @@ from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import Scenario, ScenarioCatalog, UnknownScenarioError
 from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRuntime
 
-ADMIN_PREFIX = "/__admin"
 # How many conforming answers are remembered (schema, bytes) so they are not checked again.
 CONFORMING_MEMORY = 4096
-# Mock-only request header: answer this one request from another scenario.
-SCENARIO_HEADER = "x-mock-scenario"
 
 
 def _interaction_note(chosen: Scripted) -> InteractionNote:

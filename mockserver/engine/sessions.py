@@ -19,10 +19,6 @@ from typing import TypedDict
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.ring import wall_clock_text
 
-# The path prefix that addresses a session: /__session/{id}/<any provider, admin or UI path>.
-SESSION_PREFIX = "/__session/"
-# The request header that addresses one instead of the prefix.
-SESSION_HEADER = "x-mock-session"
 SESSION_ID_RULE = "[A-Za-z0-9._-]{1,64}"
 _SESSION_ID = re.compile(SESSION_ID_RULE)
 # The name of the server's own engine, when addressed like a session.

@@ -14,7 +14,6 @@ from mockserver.core.contracts import Contracts, Problem
 from mockserver.core.documents import OutboxMessage
 from mockserver.core.exchange import (
     JSON_TYPE,
-    MAX_BODY_DEPTH,
     NOT_JSON,
     ApiError,
     MockRequest,
@@ -25,6 +24,7 @@ from mockserver.core.exchange import (
     may_nest_deeper,
 )
 from mockserver.core.routing import Call, Operation, Router
+from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.core.templating import Context, render
 from mockserver.journal.coverage import operation_label, outcomes
 from mockserver.scenarios.catalog import FieldPath, Scenario

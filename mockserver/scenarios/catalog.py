@@ -14,6 +14,7 @@ import yaml
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.contracts import Contracts, default_contracts
 from mockserver.core.resources import scenarios_dir
+from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.scenarios.model import ScenarioModel, common_fields, section
 
 FieldPath = tuple[str | int, ...]
@@ -94,7 +95,6 @@ def _field_name(path: FieldPath) -> str:
 # Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
-MAX_DEPTH = 64
 MAX_NUMBER_DIGITS = 40
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -124,8 +124,8 @@ class _Positions:
         if self.visited > MAX_NODES:
             message = f"expands to more than {MAX_NODES} values (YAML aliases?); refused"
             raise self._refuse(node, path, message)
-        if len(path) > MAX_DEPTH:
-            raise self._refuse(node, path, f"nests more than {MAX_DEPTH} levels deep")
+        if len(path) > MAX_BODY_DEPTH:
+            raise self._refuse(node, path, f"nests more than {MAX_BODY_DEPTH} levels deep")
         if node.tag not in _PLAIN_TAGS:
             raise self._refuse(node, path, f"the tag {node.tag!r} is not allowed here")
         if node.tag.endswith(":int") and len(str(node.value)) > MAX_NUMBER_DIGITS:

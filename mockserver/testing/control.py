@@ -19,6 +19,7 @@ from mockserver.core.clock import format_instant, parse_instant
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.documents import JournalEntry, NearMiss, OutboxMessage, Violation
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
+from mockserver.core.surface import ADMIN_PREFIX
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.recorded import RecordedExchange
 from mockserver.scenarios.catalog import ScenarioError
@@ -129,7 +130,7 @@ class HttpBackend:
     """The admin API of a server started elsewhere (`mockserver serve`)."""
 
     def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
-        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout)
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN_PREFIX, timeout=timeout)
 
     def _call(
         self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None

@@ -11,8 +11,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from mockserver.engine.facade import ADMIN_PREFIX
-from mockserver.engine.sessions import SESSION_PREFIX
+from mockserver.core.surface import SESSION_PREFIX, is_admin_path
 from mockserver.web.guard import IN_PROCESS
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ def _is_admin(path: str) -> bool:
     suspend, so they go through an event loop."""
     if path.startswith(SESSION_PREFIX):
         path = "/" + path[len(SESSION_PREFIX) :].partition("/")[2]
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+    return is_admin_path(path)
 
 
 def _blocking_wait(request: httpx.Request) -> Callable[[float], None]:

@@ -14,9 +14,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.core.commands import CommandError, LoadScenario, Reset, SetClock
-from mockserver.core.exchange import MAX_BODY_DEPTH, clip, deeper_than, loads, may_nest_deeper
+from mockserver.core.exchange import clip, deeper_than, loads, may_nest_deeper
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.core.resources import package_version
+from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.har import har_log
 from mockserver.journal.params import MAX_PAGE, ListingError, parse_listing, whole_param

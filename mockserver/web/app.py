@@ -7,8 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.exchange import ApiError, MockRequest, Reply
-from mockserver.engine.facade import ADMIN_PREFIX, MockEngine
-from mockserver.engine.sessions import SESSION_HEADER, SESSION_PREFIX, SessionError, Sessions
+from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
+from mockserver.engine.facade import MockEngine
+from mockserver.engine.sessions import SessionError, Sessions
 from mockserver.web.guard import IN_PROCESS
 from mockserver.web.session_address import session_address
 
@@ -145,9 +146,7 @@ class MockApp:
         path = scope.get("path", "")
         if scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
             await self._in_session(scope, receive, send)
-        elif scope["type"] == "http" and not (
-            path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-        ):
+        elif scope["type"] == "http" and not is_admin_path(path):
             await self.providers(scope, receive, send)
         else:
             await self.admin(scope, receive, send)

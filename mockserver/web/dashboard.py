@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 from mockserver.core.documents import JournalEntry, OutboxMessage, Violation
 from mockserver.core.patterns import parse_pattern
+from mockserver.core.surface import DASHBOARD_PREFIX
 from mockserver.journal.ring import JournalQuery
 from mockserver.web.html import Markup, el, join
 
-UI_PREFIX = "/__admin/ui"
+UI_PREFIX = DASHBOARD_PREFIX
 PAGE_SIZE = 50
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 # Clock moves offered as buttons: label and seconds.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from mockserver.engine.sessions import SESSION_HEADER, SESSION_PREFIX
+from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX
 
 if TYPE_CHECKING:
     from starlette.types import Scope
