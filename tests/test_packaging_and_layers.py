@@ -25,12 +25,14 @@ LAYERS = {
     "journal": 2,
     "providers": 3,
     "engine": 4,
-    "web": 5,
-    "cli": 6,
-    "testing": 6,
+    "report": 5,
+    "web": 6,
+    "cli": 7,
+    "testing": 7,
 }
-# The pure layers (everything the engine builds on) import no web framework and no test tool.
-PURE = {"core", "scenarios", "journal", "providers", "engine"}
+# The pure layers (the engine, all it builds on, and the report) import no web framework and no
+# test tool.
+PURE = {"core", "scenarios", "journal", "providers", "engine", "report"}
 # The public face may name the testing surfaces, but only lazily (they need httpx).
 PUBLIC_FACE = {"mockserver", "mockserver.__main__"}
 

@@ -14,12 +14,15 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from mockserver.cli.reporting import PortFile, conclude
+from mockserver.cli.run import RunSettings, run_command
 from mockserver.cli.watch import ScenarioWatcher
 from mockserver.core.contracts import default_contracts
 from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import DEFAULT_MAX_SESSIONS, DEFAULT_TTL_SECONDS, Sessions
 from mockserver.providers import make_providers, provider_classes
+from mockserver.report.target import ReportTarget
 from mockserver.scenarios.catalog import (
     Readers,
     ScenarioCatalog,
@@ -56,51 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
+    _server_options(serve, default_port=DEFAULT_PORT)
     serve.add_argument(
-        "--scenario",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="scenario to activate, one per provider at most (default: each one's direct-cancel)",
-    )
-    _scenarios_dir_option(serve)
-    serve.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
-    )
-    serve.add_argument(
-        "--port",
-        type=_bounded(0, 65535),
-        default=DEFAULT_PORT,
-        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
-    )
-    serve.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a Host name the admin API also answers to (besides localhost and the bound address)",
-    )
-    serve.add_argument(
-        "--admin-token",
-        metavar="TOKEN",
-        help="require 'Authorization: Bearer TOKEN' on /__admin (for a --host beyond loopback)",
-    )
-    serve.add_argument(
-        "--access-log", action="store_true", help="log every request (off by default, for speed)"
-    )
-    serve.add_argument(
-        "--journal-file",
-        type=Path,
-        metavar="FILE",
-        help="also append every exchange to FILE as JSON lines (the in-memory journal is a ring)",
-    )
-    serve.add_argument(
-        "--journal-secrets",
+        "--fail-on-violation",
         action="store_true",
-        help="show Authorization, Cookie and client secrets in full in the journal",
-    )
-    serve.add_argument(
-        "--watch", action="store_true", help="reload scenario files when they change"
+        help="exit 1 at shutdown when a client broke a provider's contract",
     )
     serve.add_argument(
         "--session-ttl",
@@ -116,12 +79,32 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="sessions (/__session/{id}/…) live at once; beyond, a new one gets 503 (default 64)",
     )
-    serve.add_argument(
-        "--journal-size",
-        type=_bounded(1, 10_000_000),
-        default=10_000,
-        metavar="N",
-        help="requests kept in memory (default 10000)",
+
+    run = commands.add_parser(
+        "run",
+        help="serve on a free port while COMMAND runs; exit 1 if it broke the contract",
+        description="Start the mock, run COMMAND with MOCKSERVER_URL and MOCKSERVER_ADMIN_URL in "
+        "its environment, stop the mock when it ends, print the verdict and write the report. "
+        "Exit: COMMAND's status if non-zero, else 1 on a contract violation or too little "
+        "coverage, else 0; 127 when COMMAND cannot start.",
+    )
+    _server_options(run, default_port=0)
+    run.add_argument(
+        "--allow-violations",
+        action="store_true",
+        help="report contract violations without failing the run",
+    )
+    run.add_argument(
+        "--coverage-fail-under",
+        type=_percent,
+        metavar="PCT",
+        help="fail the run when the contract coverage is under PCT percent",
+    )
+    run.add_argument(
+        "argv",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND [ARGS...]",
+        help="the client's test command",
     )
 
     listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
@@ -138,6 +121,90 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
     openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
     return parser
+
+
+def _server_options(parser: argparse.ArgumentParser, *, default_port: int) -> None:
+    """The options `serve` and `run` share: the server's and the report's."""
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scenario to activate, one per provider at most (default: each one's direct-cancel)",
+    )
+    _scenarios_dir_option(parser)
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port",
+        type=_bounded(0, 65535),
+        default=default_port,
+        help=f"port (default {default_port}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the admin API also answers to (besides localhost and the bound address)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on /__admin (for a --host beyond loopback)",
+    )
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request (off by default, for speed)"
+    )
+    parser.add_argument(
+        "--watch", action="store_true", help="reload scenario files when they change"
+    )
+    _journal_options(parser)
+
+
+def _journal_options(parser: argparse.ArgumentParser) -> None:
+    """What the server keeps of the run, and where: the journal, the report, the port file."""
+    parser.add_argument(
+        "--journal-file",
+        type=Path,
+        metavar="FILE",
+        help="also append every exchange to FILE as JSON lines (the in-memory journal is a ring)",
+    )
+    parser.add_argument(
+        "--journal-secrets",
+        action="store_true",
+        help="show Authorization, Cookie and client secrets in full in the journal",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=_bounded(1, 10_000_000),
+        default=10_000,
+        metavar="N",
+        help="requests kept in memory (default 10000)",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="write the run's report there at the end (JUnit XML, summary.md, JSON, HAR)",
+    )
+    parser.add_argument(
+        "--port-file",
+        type=Path,
+        metavar="PATH",
+        help="once listening, write the port and the PID there (one a line); removed at exit",
+    )
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 100")
+    return value
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -171,9 +238,10 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _engine(args: argparse.Namespace) -> MockEngine | str:
+    """The engine the options describe, or why it cannot be built."""
     try:
-        engine = MockEngine(
+        return MockEngine(
             args.scenario,
             args.scenarios_dir,
             journal_size=args.journal_size,
@@ -181,25 +249,14 @@ def _serve(args: argparse.Namespace) -> int:
             journal_secrets=args.journal_secrets,
         )
     except ScenarioError as error:
-        return _fail(f"broken scenario files:\n{error}")
+        return f"broken scenario files:\n{error}"
     except (UnknownScenarioError, ValueError) as error:
-        return _fail(str(error))
+        return str(error)
     except OSError as error:
-        return _fail(f"cannot open the journal file: {error}")
-    try:
-        sock = bind_socket(args.host, args.port)
-    except PortInUseError as error:
-        return _fail(str(error))
-    url = url_for(args.host, sock.getsockname()[1])
-    active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
-    print(
-        f"mockserver on {url} ({active}); dashboard at {url}/__admin/ui/; admin API at "
-        f"{url}/__admin; Ctrl-C stops",
-        flush=True,
-    )
-    # Everything loaded so far lives as long as the server: keep it out of the collector's
-    # full passes, which would otherwise show up as latency spikes under load.
-    gc.freeze()
+        return f"cannot open the journal file: {error}"
+
+
+def _policy(args: argparse.Namespace) -> AdminPolicy:
     if args.host not in LOOPBACK_NAMES and not args.admin_token:
         print(
             f"mockserver: warning: {args.host} is reachable beyond this machine and the admin "
@@ -207,21 +264,96 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    policy = AdminPolicy(frozenset(h.lower() for h in args.allow_host), args.admin_token)
+    return AdminPolicy(frozenset(h.lower() for h in args.allow_host), args.admin_token)
+
+
+def _banner(engine: MockEngine, url: str, then: str) -> None:
+    active = ", ".join(f"{p}: {s.name}" for p, s in engine.active().items())
+    print(
+        f"mockserver on {url} ({active}); dashboard at {url}/__admin/ui/; admin API at "
+        f"{url}/__admin; {then}",
+        flush=True,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if isinstance(engine, str):
+        return _fail(engine)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except PortInUseError as error:
+        return _fail(str(error))
+    url = url_for(args.host, sock.getsockname()[1])
+    port_file = PortFile(args.port_file)
+    try:
+        port_file.write(sock.getsockname()[1])
+    except OSError as error:
+        sock.close()
+        return _fail(f"cannot write the port file: {error}")
+    _banner(engine, url, "Ctrl-C stops")
+    # Everything loaded so far lives as long as the server: keep it out of the collector's
+    # full passes, which would otherwise show up as latency spikes under load.
+    gc.freeze()
+    target = ReportTarget(args.report_dir)
+    policy = _policy(args)
     watcher = ScenarioWatcher(engine).start() if args.watch else None
     # uvicorn drains and closes on Ctrl-C or SIGTERM, then raises the signal again for the
     # caller: both end here, as a clean stop.
     signal.signal(signal.SIGTERM, _terminated)
-    with contextlib.suppress(KeyboardInterrupt, _Terminated):
-        sessions = Sessions(engine, ttl_seconds=args.session_ttl, max_sessions=args.max_sessions)
-        serve_forever(
-            engine, sock, access_log=args.access_log, admin_policy=policy, sessions=sessions
-        )
-    if watcher is not None:
-        watcher.stop()
-    engine.close()
+    try:
+        with contextlib.suppress(KeyboardInterrupt, _Terminated):
+            sessions = Sessions(
+                engine, ttl_seconds=args.session_ttl, max_sessions=args.max_sessions
+            )
+            serve_forever(
+                engine,
+                sock,
+                access_log=args.access_log,
+                admin_policy=policy,
+                sessions=sessions,
+                report=target,
+            )
+        if watcher is not None:
+            watcher.stop()
+        engine.close()
+        failed = False
+        if args.report_dir or args.fail_on_violation:
+            failed = conclude(engine, target, url).broke_contract
+    finally:
+        port_file.remove()
     print("mockserver stopped", flush=True)
-    return 0
+    return 1 if failed and args.fail_on_violation else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not command:
+        return _fail("name the command to run: mockserver run [OPTIONS] -- COMMAND [ARGS...]")
+    engine = _engine(args)
+    if isinstance(engine, str):
+        return _fail(engine)
+    settings = RunSettings(
+        host=args.host,
+        port=args.port,
+        policy=_policy(args),
+        target=ReportTarget(args.report_dir, args.allow_violations, args.coverage_fail_under),
+        port_file=PortFile(args.port_file),
+        access_log=args.access_log,
+    )
+    watcher = ScenarioWatcher(engine).start() if args.watch else None
+    try:
+        return run_command(
+            engine, command, settings, lambda url: _banner(engine, url, f"running {command[0]}")
+        )
+    except PortInUseError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write the port file: {error}")
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        engine.close()
 
 
 class _Terminated(Exception):
@@ -287,7 +419,13 @@ def _openapi(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"serve": _serve, "scenarios": _scenarios, "validate": _validate, "openapi": _openapi}
+    handler = {
+        "serve": _serve,
+        "run": _run,
+        "scenarios": _scenarios,
+        "validate": _validate,
+        "openapi": _openapi,
+    }
     try:
         return handler[args.command](args)
     except BrokenPipeError:

@@ -18,17 +18,18 @@ from mockserver.core.documents import (
     JournalEntry,
     NearMiss,
     OutboxMessage,
-    ProblemDocument,
     Violation,
 )
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
+from mockserver.core.resources import package_version
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.coverage import report as coverage_report
 from mockserver.journal.near_misses import near_miss
 from mockserver.journal.recorder import Recorder
 from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, JournalQuery, Page, Stopwatch
+from mockserver.journal.run import RunRecord, problems_by_request
 from mockserver.providers import AnyProvider, make_providers
 from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import Scenario, ScenarioCatalog, UnknownScenarioError
@@ -338,12 +339,21 @@ class MockEngine:
 
     def near_misses(self, limit: int = 50) -> list[NearMiss]:
         """The latest `limit` near misses, newest first (see near_misses.py)."""
-        problems: dict[int, list[ProblemDocument]] = {}
-        for violation in self._recorder.violations():
-            problems.setdefault(violation["request_id"], []).extend(violation["problems"])
+        return self._near_misses(
+            self._recorder.exchanges(), self._recorder.violations(), limit, self._recorder.secrets
+        )
+
+    def _near_misses(
+        self,
+        exchanges: Sequence[Exchange],
+        violations: Sequence[Violation],
+        limit: int | None,
+        secrets: bool,
+    ) -> list[NearMiss]:
+        problems = problems_by_request(violations)
         every_operation = [op for p in self.providers.values() for op in p.router.operations]
         found: list[NearMiss] = []
-        for exchange in reversed(self._recorder.exchanges()):
+        for exchange in reversed(exchanges):
             if len(found) == limit:
                 break
             provider = self.providers.get(exchange.provider or "")
@@ -352,11 +362,28 @@ class MockEngine:
                 problems.get(exchange.id, []),
                 every_operation if provider is None else provider.router.operations,
                 exchange.interactions,  # those in force when it came, whatever came since
-                secrets=self._recorder.secrets,
+                secrets=secrets,
             )
             if report is not None:
                 found.append(report)
         return found
+
+    def run_record(self) -> RunRecord:
+        """The whole run's evidence for a report: every exchange and violation since the start
+        (resets included, as far as the journal's ring reaches), near misses judged against the
+        interactions in force now, and the contract coverage. Credentials are always shortened."""
+        exchanges = self._recorder.run_exchanges()
+        violations = self._recorder.run_violations()
+        return RunRecord(
+            version=package_version(),
+            active={provider: s.name for provider, s in self.active().items()},
+            exchanges=[e.to_json(secrets=False) for e in exchanges],
+            violations=violations,
+            near_misses=self._near_misses(exchanges, violations, None, False),
+            coverage=self.coverage(),
+            exchanges_seen=self._recorder.total_seen,
+            violations_seen=self._recorder.run_violation_count,
+        )
 
     def closest_requests(
         self, pattern: RequestPattern, limit: int = 10

@@ -1,12 +1,14 @@
 """What the mock saw and what went wrong: the journal and the contract violations.
 
 One lock guards both, so a reader (the admin API, a test's assertion) never sees a
-half-recorded exchange, and clearing races no request.
+half-recorded exchange, and clearing races no request. Clearing (a reset) empties what the admin
+API lists, not the run's record a report is written from.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +29,10 @@ class Recorder:
     ) -> None:
         self._journal = Journal(size, file, secrets=secrets, session=session)
         self._violations: list[Violation] = []
+        # The run's violations for its verdict: resets do not clear them. Kept as many as the
+        # journal's exchanges (their evidence), counted all.
+        self._run_violations: deque[Violation] = deque(maxlen=size)
+        self.run_violation_count = 0
         self._lock = threading.Lock()
 
     def record(
@@ -39,10 +45,12 @@ class Recorder:
         entry.broke_contract = bool(request_problems or response_problems)
         with self._lock:
             self._journal.record(entry)
-            if request_problems:
-                self._violations.append(_violation("request", entry, request_problems))
-            if response_problems:
-                self._violations.append(_violation("response", entry, response_problems))
+            for kind, problems in (("request", request_problems), ("response", response_problems)):
+                if problems:
+                    found = _violation(kind, entry, problems)
+                    self._violations.append(found)
+                    self._run_violations.append(found)
+                    self.run_violation_count += 1
         return entry
 
     def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
@@ -75,6 +83,16 @@ class Recorder:
     def violations(self) -> list[Violation]:
         with self._lock:
             return [v.copy() for v in self._violations]
+
+    def run_exchanges(self) -> list[Exchange]:
+        """The run's exchanges (the last the ring holds), resets and all, oldest first."""
+        with self._lock:
+            return self._journal.run()
+
+    def run_violations(self) -> list[Violation]:
+        """The run's violations (the last `size` of them), resets and all."""
+        with self._lock:
+            return [v.copy() for v in self._run_violations]
 
     def clear_requests(self) -> None:
         with self._lock:

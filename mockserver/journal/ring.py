@@ -253,7 +253,11 @@ class Page:
 
 
 class Journal:
-    """The last `size` exchanges, oldest first; `total` counts every one ever recorded."""
+    """The last `size` exchanges, oldest first; `total` counts every one ever recorded.
+
+    Clearing empties the listing but not the run's record (`run()`): the last `size` exchanges
+    since the start, for a report that covers every test of a run, resets and all.
+    """
 
     def __init__(
         self,
@@ -267,6 +271,7 @@ class Journal:
         self.session = session  # stamped on every entry: one file may hold several sessions
         self.secrets = secrets  # show credentials in full (serve --journal-secrets)
         self._entries: deque[Exchange] = deque(maxlen=size)
+        self._run: deque[Exchange] = deque(maxlen=size)  # the same objects: no copy is kept
         self._ids = itertools.count(1)
         self.total = 0
         # The full record, one JSON line an exchange, when a file is named.
@@ -276,6 +281,7 @@ class Journal:
         entry.id = next(self._ids)
         entry.session = self.session
         self._entries.append(entry)
+        self._run.append(entry)
         self.total += 1
         if self._sink is not None:
             # One write call per line, before the answer leaves: once a client has its answer,
@@ -308,6 +314,10 @@ class Journal:
 
     def exchanges(self) -> list[Exchange]:
         return list(self._entries)
+
+    def run(self) -> list[Exchange]:
+        """The last `size` exchanges since the start, whatever was cleared since."""
+        return list(self._run)
 
     def ranked(
         self, pattern: RequestPattern, limit: int, entries: list[Exchange] | None = None

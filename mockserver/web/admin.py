@@ -21,6 +21,7 @@ from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.har import har_log
 from mockserver.journal.params import MAX_PAGE, ListingError, parse_listing, whole_param
+from mockserver.report.target import ReportTarget
 from mockserver.scenarios.catalog import ScenarioError, UnknownScenarioError
 from mockserver.web.dashboard_routes import LOCKED, is_page_shell
 from mockserver.web.guard import IN_PROCESS, AdminPolicy, refusal
@@ -256,6 +257,28 @@ async def coverage(engine: MockEngine, request: Request) -> Result:
     return engine.coverage()
 
 
+async def report(engine: MockEngine, request: Request) -> Result:
+    """Write the run's report now (serve --report-dir) and answer its verdict."""
+    target: ReportTarget | None = request.app.state.report
+    if target is None or target.directory is None:
+        raise AdminError(
+            409, "NO_REPORT_DIR", "this server writes no report: start it with --report-dir DIR"
+        )
+    record = engine.run_record()
+    verdict = target.judge(record)
+    server = f"{request.url.scheme}://{request.url.netloc}"
+    try:
+        written = target.write(record, verdict, server)
+    except OSError as error:  # the machine's fault, not the client's: said, and nothing changed
+        raise AdminError(
+            500, "REPORT_NOT_WRITTEN", f"the report could not be written: {error.strerror}"
+        ) from None
+    return {
+        "written": sorted(str(path.relative_to(target.directory)) for path in written),
+        "verdict": {"passed": verdict.passed, "summary": verdict.headline()},
+    }
+
+
 async def openapi(engine: MockEngine, request: Request) -> Result:
     server = f"{request.url.scheme}://{request.url.netloc}"  # this server, as the client reached it
     return engine.openapi(request.path_params["provider"], server)
@@ -308,6 +331,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/interactions", "DELETE", remove_interactions),
     ("/interactions/{name}", "DELETE", remove_interaction),
     ("/coverage", "GET", coverage),
+    ("/report", "POST", report),
     ("/openapi/{provider}", "GET", openapi),
     ("/sessions", "GET", list_sessions),
     ("/sessions/{session_id}/report", "GET", session_report),

@@ -16,6 +16,7 @@ from mockserver.web.session_address import session_address
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
+    from mockserver.report.target import ReportTarget
     from mockserver.web.guard import AdminPolicy
 
 # The transport reads at most this much of a body; the provider decides what is too large.
@@ -109,12 +110,14 @@ class MockApp:
         self,
         engine: MockEngine,
         admin_policy: AdminPolicy | None = None,
+        report: ReportTarget | None = None,
         *,
         sessions: Sessions | None = None,
     ) -> None:
         self.engine = engine
         self.providers = ProviderEndpoint(engine)
         self.admin_policy = admin_policy
+        self.report = report  # where POST /__admin/report writes (serve --report-dir)
         self.sessions = Sessions(engine) if sessions is None else sessions
         # Only the server's own app hands out sessions; a session's app serves its own world.
         self.owns_sessions = self.sessions.default is engine
@@ -140,6 +143,7 @@ class MockApp:
         )
         app.state.engine = self.engine
         app.state.sessions = self.sessions
+        app.state.report = self.report
         return guarded(app, self.admin_policy or AdminPolicy())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -188,8 +192,9 @@ def create_app(
     *,
     admin_policy: AdminPolicy | None = None,
     sessions: Sessions | None = None,
+    report: ReportTarget | None = None,
     **engine_options: Any,
 ) -> MockApp:
     """The mock as an ASGI app; pass an engine to share its state with other surfaces, and
     `sessions` (made on that engine) to set their limits."""
-    return MockApp(engine or MockEngine(**engine_options), admin_policy, sessions=sessions)
+    return MockApp(engine or MockEngine(**engine_options), admin_policy, report, sessions=sessions)

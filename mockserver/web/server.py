@@ -17,6 +17,8 @@ from mockserver.web.guard import AdminPolicy
 if TYPE_CHECKING:
     import uvicorn
 
+    from mockserver.report.target import ReportTarget
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
@@ -47,11 +49,12 @@ def _config(
     log_level: str,
     admin_policy: AdminPolicy | None,
     sessions: Sessions | None = None,
+    report: ReportTarget | None = None,
 ) -> uvicorn.Config:
     import uvicorn  # here, not at the top: an in-process suite never loads it
 
     config = uvicorn.Config(
-        create_app(engine, admin_policy=admin_policy, sessions=sessions),
+        create_app(engine, admin_policy=admin_policy, sessions=sessions, report=report),
         access_log=access_log,
         log_level=log_level,
         lifespan="off",
@@ -93,8 +96,10 @@ class MockServer:
         access_log: bool = False,
         log_level: str = "warning",
         admin_policy: AdminPolicy | None = None,
+        report: ReportTarget | None = None,
     ) -> None:
         self.engine = engine or MockEngine()
+        self._report = report
         self.host = host
         self._requested_port = port
         self._access_log, self._log_level = access_log, log_level
@@ -122,6 +127,7 @@ class MockServer:
                 access_log=self._access_log,
                 log_level=self._log_level,
                 admin_policy=self._admin_policy,
+                report=self._report,
             )
         )
         self._thread = threading.Thread(
@@ -162,6 +168,7 @@ def serve_forever(
     log_level: str = "info",
     admin_policy: AdminPolicy | None = None,
     sessions: Sessions | None = None,
+    report: ReportTarget | None = None,
 ) -> None:
     """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
     import uvicorn
@@ -172,6 +179,7 @@ def serve_forever(
         log_level=log_level,
         admin_policy=admin_policy,
         sessions=sessions,
+        report=report,
     )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

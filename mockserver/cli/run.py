@@ -1,0 +1,106 @@
+"""`mockserver run -- COMMAND`: the mock on a free port for the life of a client's test command,
+then one verdict and one exit status for CI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from mockserver.cli.reporting import PortFile, conclude
+from mockserver.engine.facade import MockEngine
+from mockserver.report.target import ReportTarget
+from mockserver.web.guard import AdminPolicy
+from mockserver.web.server import MockServer
+
+# The shell's status for a command that cannot be run.
+NOT_STARTED = 127
+# Signals that stop a run: handed on to the command, whose end then ends the run.
+FORWARDED = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    host: str
+    port: int
+    policy: AdminPolicy
+    target: ReportTarget
+    port_file: PortFile
+    access_log: bool = False
+
+
+def run_command(
+    engine: MockEngine,
+    command: Sequence[str],
+    settings: RunSettings,
+    started: Callable[[str], None],
+) -> int:
+    """Serve, run `command` against the mock, stop, judge; the run's exit status."""
+    server = MockServer(
+        engine,
+        host=settings.host,
+        port=settings.port,
+        access_log=settings.access_log,
+        admin_policy=settings.policy,
+        report=settings.target,
+    ).start()  # PortInUseError when the port is taken
+    try:
+        settings.port_file.write(server.port)
+        started(server.base_url)
+        status = _run_child(command, _environment(server.base_url))
+    finally:
+        server.stop()
+        settings.port_file.remove()
+    if status is None:
+        return NOT_STARTED
+    return conclude(engine, settings.target, server.base_url, status).exit_status()
+
+
+def _environment(url: str) -> dict[str, str]:
+    return {**os.environ, "MOCKSERVER_URL": url, "MOCKSERVER_ADMIN_URL": f"{url}/__admin"}
+
+
+def _run_child(command: Sequence[str], env: dict[str, str]) -> int | None:
+    """The command's exit status (128 + N for a signal, as shells say), or None when it
+    cannot start (said in one line)."""
+    try:
+        # Its own process group: a Ctrl-C reaches it once, from us, and so do its children.
+        child = subprocess.Popen(list(command), env=env, **_own_group())
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"mockserver: cannot run {shlex.quote(command[0])}: {reason}", file=sys.stderr)
+        return None
+    with _forwarding(child):
+        code = child.wait()
+    return 128 - code if code < 0 else code
+
+
+def _own_group() -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"start_new_session": True}
+
+
+@contextmanager
+def _forwarding(child: subprocess.Popen[bytes]) -> Iterator[None]:
+    """While the command runs, Ctrl-C and SIGTERM go to its process group; it then ends, and
+    the run concludes as usual (report and verdict)."""
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(ProcessLookupError):  # it has just ended
+            os.killpg(child.pid, signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,36 @@
+"""Where a run's report goes and what its verdict demands: the settings `serve`, `run` and the
+pytest plugin share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mockserver.journal.run import RunRecord
+from mockserver.report.verdict import Verdict, judge
+from mockserver.report.writer import DEFAULT_BASE_URL, write_report
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """A report directory (or none: a verdict only) and the verdict's thresholds."""
+
+    directory: Path | None = None
+    allow_violations: bool = False
+    coverage_fail_under: float | None = None
+
+    def judge(self, record: RunRecord, command_status: int | None = None) -> Verdict:
+        return judge(
+            record,
+            allow_violations=self.allow_violations,
+            coverage_fail_under=self.coverage_fail_under,
+            command_status=command_status,
+        )
+
+    def write(
+        self, record: RunRecord, verdict: Verdict, base_url: str = DEFAULT_BASE_URL
+    ) -> list[Path]:
+        """The files written (none without a directory); OSError when it cannot be written."""
+        if self.directory is None:
+            return []
+        return write_report(record, self.directory, verdict, base_url=base_url)
