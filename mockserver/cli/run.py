@@ -9,8 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -71,14 +70,15 @@ def _environment(url: str) -> dict[str, str]:
 def _run_child(command: Sequence[str], env: dict[str, str]) -> int | None:
     """The command's exit status (128 + N for a signal, as shells say), or None when it
     cannot start (said in one line)."""
-    try:
-        # Its own process group: a Ctrl-C reaches it once, from us, and so do its children.
-        child = subprocess.Popen(list(command), env=env, **_own_group())
-    except OSError as error:
-        reason = error.strerror or str(error)
-        print(f"mockserver: cannot run {shlex.quote(command[0])}: {reason}", file=sys.stderr)
-        return None
-    with _forwarding(child):
+    with _Forwarder() as forwarder:
+        try:
+            # Its own process group: a Ctrl-C reaches it once, from us, and so do its children.
+            child = subprocess.Popen(list(command), env=env, **_own_group())
+        except OSError as error:
+            reason = error.strerror or str(error)
+            print(f"mockserver: cannot run {shlex.quote(command[0])}: {reason}", file=sys.stderr)
+            return None
+        forwarder.attach(child.pid)
         code = child.wait()
     return 128 - code if code < 0 else code
 
@@ -89,18 +89,40 @@ def _own_group() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-@contextmanager
-def _forwarding(child: subprocess.Popen[bytes]) -> Iterator[None]:
+class _Forwarder:
     """While the command runs, Ctrl-C and SIGTERM go to its process group; it then ends, and
-    the run concludes as usual (report and verdict)."""
+    the run concludes as usual (report and verdict).
 
-    def forward(signum: int, frame: FrameType | None) -> None:
-        with contextlib.suppress(ProcessLookupError):  # it has just ended
-            os.killpg(child.pid, signum)
+    The handlers are in place before the command starts: a signal that comes first is handed
+    on as soon as it exists, and the command starts with these signals at their defaults (a
+    caught signal is reset by exec; an ignored one, inherited from a runner, would stay so).
+    """
 
-    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
+    def __init__(self) -> None:
+        self._pid: int | None = None
+        self._pending: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Forwarder:
+        self._previous = {signum: signal.signal(signum, self._forward) for signum in FORWARDED}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+
+    def attach(self, pid: int) -> None:
+        self._pid = pid
+        for signum in self._pending:
+            self._send(signum)
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        if self._pid is None:
+            self._pending.append(signum)
+        else:
+            self._send(signum)
+
+    def _send(self, signum: int) -> None:
+        assert self._pid is not None
+        with contextlib.suppress(ProcessLookupError):  # it has just ended
+            os.killpg(self._pid, signum)
