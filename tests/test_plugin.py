@@ -677,3 +677,61 @@ def test_base_url_starts_the_server(mockserver, mockserver_session):
         "no:randomly",
     )
     result.assert_outcomes(passed=2)
+
+
+REPORTED = """
+def test_cancel(mockserver):
+    mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=HUSKY)
+
+def test_declared_violation(mockserver):
+    with mockserver.expect_violation("body.status"):
+        mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "canceled"}, headers=HUSKY)
+
+def test_unknown_field(mockserver):
+    mockserver.client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled", "state": "x"}, headers=HUSKY)
+
+def test_leyr(mockserver):
+    mockserver.client.get(f"{ANITA}/2001", headers=CLIENT)
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_report_dir_holds_the_whole_runs_report(pytester, workers):
+    import junitparser
+
+    folder = pytester.path / "mock-report"
+    result = run(
+        pytester,
+        REPORTED,
+        *workers,
+        "--mockserver-report-dir",
+        str(folder),
+        subprocess=bool(workers),
+    )
+    result.assert_outcomes(passed=4, errors=1)  # the unknown field fails at teardown
+    result.stdout.fnmatch_lines(
+        [f"mockserver: report written to {folder}: FAIL: 1 contract violation*"]
+    )
+    xml = junitparser.JUnitXml.fromfile(str(folder / "junit.xml"))
+    [failing] = [case for suite in xml for case in suite if not case.is_passed]
+    assert "'state'" in failing.result[0].message  # the declared violation is left out
+    journal = [json.loads(line) for line in (folder / "journal.jsonl").read_text().splitlines()]
+    assert len(journal) == 4 and len({entry["id"] for entry in journal}) == 4
+    coverage = json.loads((folder / "coverage.json").read_text())
+    assert coverage["leyr"]["covered"] == 1 and coverage["huskyvoice"]["covered"] == 2
+    assert "❌ FAIL" in (folder / "summary.md").read_text()
+
+
+def test_report_dir_needs_the_plugins_own_server(pytester):
+    result = run(
+        pytester,
+        "def test_nothing():\n    pass\n",
+        "--mockserver-url",
+        "http://127.0.0.1:9",
+        "--mockserver-report-dir",
+        "out",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--mockserver-report-dir: the report is written from the plugin's own server*"]
+    )

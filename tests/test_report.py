@@ -185,3 +185,17 @@ def test_rewriting_a_report_replaces_each_file_whole(engine, tmp_path):
     _report(engine, tmp_path)
     assert len((tmp_path / "journal.jsonl").read_text().splitlines()) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_the_runs_record_covers_every_session_made_from_the_engine(engine):
+    """A client that gives each test its own session still gets one verdict over all of them."""
+    _run(engine)
+    session = engine.spawn("job-1")
+    _run(session, {"status": "cancelled", "state": "x"})
+    session.reset()
+    record = engine.run_record()
+    assert [(e["id"], e["session"]) for e in record.exchanges] == [(1, None), (2, "job-1")]
+    assert [v["request_id"] for v in record.violations] == [2]
+    assert judge(record).exit_status() == 1
+    husky = record.coverage["huskyvoice"]
+    assert husky["covered"] == 2  # 200 in the default session, 400 in the other

@@ -7,6 +7,7 @@ It imports no web framework; one lock makes each request atomic against the stat
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from mockserver.journal.coverage import report as coverage_report
 from mockserver.journal.near_misses import near_miss
 from mockserver.journal.recorder import Recorder
 from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, JournalQuery, Page, Stopwatch
-from mockserver.journal.run import RunRecord, problems_by_request
+from mockserver.journal.run import RunRecord, combine_records, problems_by_request
 from mockserver.providers import AnyProvider, make_providers
 from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import Scenario, ScenarioCatalog, UnknownScenarioError
@@ -37,6 +38,8 @@ from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRunti
 
 # How many conforming answers are remembered (schema, bytes) so they are not checked again.
 CONFORMING_MEMORY = 4096
+# Sessions whose evidence a run's report keeps (the earliest go first beyond it).
+MAX_SESSIONS_REPORTED = 1024
 
 
 def _interaction_note(chosen: Scripted) -> InteractionNote:
@@ -124,6 +127,8 @@ class MockEngine:
             session=session,
         )
         self._lock = threading.RLock()
+        # The sessions made from this engine, ended ones too: the run's report covers them all.
+        self._spawned: deque[MockEngine] = deque(maxlen=MAX_SESSIONS_REPORTED)
         self._conforming: set[tuple[str, bytes | None]] = set()
         self.states: dict[str, ProviderState] = {}
         chosen = resolve_active(self.catalog, scenarios, self.providers)
@@ -139,7 +144,7 @@ class MockEngine:
         size, file, secrets = self._journal_options
         named = {self.catalog.get(name).provider for name in scenarios}
         kept = [n for n in self.initial_scenarios if self.catalog.get(n).provider not in named]
-        return MockEngine(
+        spawned = MockEngine(
             [*scenarios, *kept],
             journal_size=size,
             journal_file=file,
@@ -147,6 +152,9 @@ class MockEngine:
             session=session,
             shared_with=self,
         )
+        with self._lock:
+            self._spawned.append(spawned)
+        return spawned
 
     # Scenarios and state ----------------------------------------------------------------------
 
@@ -369,9 +377,18 @@ class MockEngine:
         return found
 
     def run_record(self) -> RunRecord:
-        """The whole run's evidence for a report: every exchange and violation since the start
-        (resets included, as far as the journal's ring reaches), near misses judged against the
-        interactions in force now, and the contract coverage. Credentials are always shortened."""
+        """The whole run's evidence for a report, this engine's and that of every session made
+        from it (ended ones too): every exchange and violation since the start (resets included,
+        as far as each journal's ring reaches), near misses judged against the interactions in
+        force now, and the contract coverage. Credentials are always shortened. Request ids are
+        made distinct across sessions (see `combine_records`)."""
+        with self._lock:
+            spawned = list(self._spawned)
+        if not spawned:
+            return self._own_record()
+        return combine_records([self._own_record(), *(e._own_record() for e in spawned)])
+
+    def _own_record(self) -> RunRecord:
         exchanges = self._recorder.run_exchanges()
         violations = self._recorder.run_violations()
         return RunRecord(

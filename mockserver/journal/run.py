@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.core.documents import JournalEntry, ProblemDocument, Violation
+from mockserver.journal.coverage import combine
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,49 @@ def problems_by_request(violations: Sequence[Violation]) -> dict[int, list[Probl
     for violation in violations:
         found.setdefault(violation["request_id"], []).extend(violation["problems"])
     return found
+
+
+def record_to_json(record: RunRecord) -> dict[str, Any]:
+    """The record as JSON (an xdist worker hands it to the controller this way)."""
+    return {
+        "version": record.version,
+        "active": dict(record.active),
+        "exchanges": list(record.exchanges),
+        "violations": list(record.violations),
+        "near_misses": list(record.near_misses),
+        "coverage": dict(record.coverage),
+        "exchanges_seen": record.exchanges_seen,
+        "violations_seen": record.violations_seen,
+    }
+
+
+def record_from_json(data: Mapping[str, Any]) -> RunRecord:
+    return RunRecord(**data)
+
+
+def combine_records(records: Sequence[RunRecord]) -> RunRecord:
+    """Several runs (xdist workers, each with its own server) as one. Request ids start at 1
+    in each run, so each run's are moved past the previous runs' to stay distinct."""
+    exchanges: list[JournalEntry] = []
+    violations: list[Violation] = []
+    near_misses: list[Mapping[str, Any]] = []
+    offset = 0
+    for record in records:
+        exchanges += [{**e, "id": e["id"] + offset} for e in record.exchanges]
+        violations += [{**v, "request_id": v["request_id"] + offset} for v in record.violations]
+        near_misses += [
+            {**n, "request": {**n["request"], "id": n["request"]["id"] + offset}}
+            for n in record.near_misses
+        ]
+        offset += record.exchanges_seen
+    first = records[0] if records else None
+    return RunRecord(
+        version=first.version if first else "",
+        active=first.active if first else {},
+        exchanges=exchanges,
+        violations=violations,
+        near_misses=near_misses,
+        coverage=combine([r.coverage for r in records]),
+        exchanges_seen=offset,
+        violations_seen=sum(r.violations_seen for r in records),
+    )

@@ -70,6 +70,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the run when the contract coverage is below PCT percent",
     )
     group.addoption(
+        "--mockserver-report-dir",
+        metavar="DIR",
+        default=None,
+        help="write the run's report there at the end: JUnit XML, summary.md, violations, "
+        "coverage, journal (as `mockserver run --report-dir`)",
+    )
+    group.addoption(
         "--mockserver-url",
         default=None,
         metavar="URL",
@@ -121,7 +128,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = _Settings(config)
     config.stash[_SETTINGS] = settings
-    if settings.explicit:
+    if settings.explicit or settings.report_dir:
         settings.check()
 
 
@@ -146,6 +153,8 @@ class _Settings:
         self.explicit = bool(
             self.scenarios_dirs or self.default_scenarios or self.url or self.asked_port
         )
+        report_dir = option.mockserver_report_dir
+        self.report_dir: Path | None = Path(report_dir) if report_dir else None
         self.coverage_json: str | None = option.mockserver_coverage_json
         self.coverage_fail_under: float | None = option.mockserver_coverage_fail_under
         self.coverage = bool(
@@ -153,6 +162,11 @@ class _Settings:
         )
 
     def check(self) -> None:
+        if self.url and self.report_dir:
+            raise pytest.UsageError(
+                "--mockserver-report-dir: the report is written from the plugin's own server; "
+                "with --mockserver-url, start that server with `mockserver serve --report-dir`"
+            )
         if self.url:
             if not _has_httpx():
                 raise pytest.UsageError(MISSING_HTTPX)
@@ -268,20 +282,53 @@ def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockSession]:
     yield session
     if settings.coverage:
         pytestconfig.stash[_COVERAGE] = [session.backend.coverage()]
+    if settings.report_dir and session.engine is not None:
+        from pytest_appointment_mockserver.reporting import worker_record
+
+        expected = pytestconfig.stash.get(_EXPECTED, set())
+        pytestconfig.stash[_RECORDS] = [worker_record(session.engine, expected)]
     session.close()
 
 
 # Contract coverage: each worker's report, combined and told at the end of the run ------------
 
 _COVERAGE = pytest.StashKey[list[dict[str, Any]]]()
+# The report: each worker's run record, the violations tests expected, and the line told.
+_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+_EXPECTED = pytest.StashKey[set[int]]()
+_REPORT_LINE = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    settings = config.stash.get(_SETTINGS, None)
-    if settings is None or not settings.coverage:
+    settings = session.config.stash.get(_SETTINGS, None)
+    if settings is not None and settings.coverage:
+        _finish_coverage(session, settings)
+    if settings is not None and settings.report_dir:
+        _finish_report(session.config, settings.report_dir, settings)
+
+
+def _finish_report(config: pytest.Config, directory: Path, settings: _Settings) -> None:
+    """A worker hands its run to the controller; the controller writes the combined report."""
+    records = config.stash.get(_RECORDS, [])
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["mockserver_report"] = json.dumps(records)
         return
+    from pytest_appointment_mockserver.reporting import worker_record, write
+
+    if not records:  # no test used the mock: an empty report, still a report
+        records = [worker_record(settings.engine, set())]
+    try:
+        verdict = write(records, directory, settings.coverage_fail_under)
+    except OSError as error:  # said at the end; the tests' own outcome stands
+        told = f"the report was not written to {directory}: {error}"
+    else:
+        told = f"report written to {directory}: {verdict.headline()}"
+    config.stash[_REPORT_LINE] = f"mockserver: {told}"
+
+
+def _finish_coverage(session: pytest.Session, settings: _Settings) -> None:
+    config = session.config
     reports = config.stash.get(_COVERAGE, [])
     if hasattr(config, "workeroutput"):  # an xdist worker: hand the report to the controller
         config.workeroutput["mockserver_coverage"] = json.dumps(reports)
@@ -303,9 +350,15 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     part = getattr(node, "workeroutput", {}).get("mockserver_coverage")
     if part:
         node.config.stash.setdefault(_COVERAGE, []).extend(json.loads(part))
+    records = getattr(node, "workeroutput", {}).get("mockserver_report")
+    if records:
+        node.config.stash.setdefault(_RECORDS, []).extend(json.loads(records))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    told = config.stash.get(_REPORT_LINE, None)
+    if told is not None:
+        terminalreporter.write_line(told)
     settings = config.stash.get(_SETTINGS, None)
     reports = config.stash.get(_COVERAGE, [])
     if settings is None or not settings.coverage or not reports or not reports[0]:
@@ -386,6 +439,7 @@ def mockserver(
     handle = MockServerHandle(mockserver_session)
     request.node.stash[_HANDLE] = handle
     yield handle
+    request.config.stash.setdefault(_EXPECTED, set()).update(handle.expected)
     if request.node.stash.get(_CALL_FAILED, False):
         return  # already told with the test's own failure: one report per failing test
     message = _findings(handle, request.node, settings)
