@@ -22,6 +22,7 @@ from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import DEFAULT_MAX_SESSIONS, DEFAULT_TTL_SECONDS, Sessions
 from mockserver.providers import make_providers, provider_classes
+from mockserver.report.pact import check_consumer
 from mockserver.report.target import ReportTarget
 from mockserver.scenarios.catalog import (
     Readers,
@@ -190,11 +191,25 @@ def _journal_options(parser: argparse.ArgumentParser) -> None:
         help="write the run's report there at the end (JUnit XML, summary.md, JSON, HAR)",
     )
     parser.add_argument(
+        "--pact-consumer",
+        type=_consumer,
+        default="client",
+        metavar="NAME",
+        help="the consumer the report's pacts name: pacts/NAME-<provider>.json (default client)",
+    )
+    parser.add_argument(
         "--port-file",
         type=Path,
         metavar="PATH",
         help="once listening, write the port and the PID there (one a line); removed at exit",
     )
+
+
+def _consumer(text: str) -> str:
+    try:
+        return check_consumer(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _percent(text: str) -> float:
@@ -295,7 +310,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Everything loaded so far lives as long as the server: keep it out of the collector's
     # full passes, which would otherwise show up as latency spikes under load.
     gc.freeze()
-    target = ReportTarget(args.report_dir)
+    target = ReportTarget(args.report_dir, pact_consumer=args.pact_consumer)
     policy = _policy(args)
     watcher = ScenarioWatcher(engine).start() if args.watch else None
     # uvicorn drains and closes on Ctrl-C or SIGTERM, then raises the signal again for the
@@ -337,7 +352,9 @@ def _run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         policy=_policy(args),
-        target=ReportTarget(args.report_dir, args.allow_violations, args.coverage_fail_under),
+        target=ReportTarget(
+            args.report_dir, args.allow_violations, args.coverage_fail_under, args.pact_consumer
+        ),
         port_file=PortFile(args.port_file),
         access_log=args.access_log,
     )

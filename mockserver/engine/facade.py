@@ -217,6 +217,7 @@ class MockEngine:
         state = self.providers[scenario.provider].new_state(scenario)
         with self._lock:
             self.states[scenario.provider] = state
+            self._recorder.new_flow()
         return scenario
 
     def reset(self, provider: str | None = None) -> None:
@@ -388,6 +389,11 @@ class MockEngine:
             return self._own_record()
         return combine_records([self._own_record(), *(e._own_record() for e in spawned)])
 
+    def journal_with_flows(self) -> tuple[list[JournalEntry], list[int]]:
+        """The journal (credentials shortened), each entry with its flow (see Exchange.flow)."""
+        exchanges = self._recorder.exchanges()
+        return [e.to_json(secrets=False) for e in exchanges], [e.flow for e in exchanges]
+
     def _own_record(self) -> RunRecord:
         exchanges = self._recorder.run_exchanges()
         violations = self._recorder.run_violations()
@@ -395,6 +401,7 @@ class MockEngine:
             version=package_version(),
             active={provider: s.name for provider, s in self.active().items()},
             exchanges=[e.to_json(secrets=False) for e in exchanges],
+            flows=[e.flow for e in exchanges],
             violations=violations,
             near_misses=self._near_misses(exchanges, violations, None, False),
             coverage=self.coverage(),

@@ -13,8 +13,8 @@ from mockserver.core.patterns import PatternError, pattern_from_query
 from mockserver.journal.ring import JournalQuery
 
 MAX_PAGE = 1000
-FORMATS = ("json", "har")
-LISTING = frozenset({"since", "limit", "cursor", "order", "broke_contract", "format"})
+FORMATS = ("json", "har", "pact")
+LISTING = frozenset({"since", "limit", "cursor", "order", "broke_contract", "format", "consumer"})
 
 
 class ListingError(ValueError):
@@ -32,6 +32,8 @@ def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
     form = params.get("format", "json")
     if form not in FORMATS:
         raise ListingError(f"format: {form!r} is not one of {', '.join(FORMATS)}")
+    if (form == "pact") != ("consumer" in params):
+        raise ListingError("format=pact takes consumer=NAME (the client's name), and only it does")
     order = params.get("order", "oldest")
     if order not in ("oldest", "newest"):
         raise ListingError(f"order: {order!r} is not oldest or newest")

@@ -106,6 +106,13 @@ class Recorder:
         with self._lock:
             self._journal.clear()
             self._violations.clear()
+            self._journal.flow += 1
+
+    def new_flow(self) -> None:
+        """The state starts afresh (a scenario loaded): later exchanges do not build on earlier
+        ones, which a Pact export's provider states must know."""
+        with self._lock:
+            self._journal.flow += 1
 
     def close(self) -> None:
         with self._lock:

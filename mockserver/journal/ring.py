@@ -39,6 +39,7 @@ class Exchange:
         "body",
         "broke_contract",
         "duration_ms",
+        "flow",
         "headers",
         "id",
         "interaction",
@@ -90,6 +91,8 @@ class Exchange:
         self.response_length = response_length
         self.response_extra = response_extra or {}
         self.operation = operation
+        # Which stretch of state it belongs to: a reset or a scenario load starts another one.
+        self.flow = 0
         self.broke_contract = False
         self.session: str | None = None  # the session it belongs to; None for the default one
         self.provider = provider
@@ -274,12 +277,14 @@ class Journal:
         self._run: deque[Exchange] = deque(maxlen=size)  # the same objects: no copy is kept
         self._ids = itertools.count(1)
         self.total = 0
+        self.flow = 0  # stamped on each entry; moved on where the state starts afresh
         # The full record, one JSON line an exchange, when a file is named.
         self._sink: int | None = _open_append(file) if file else None
 
     def record(self, entry: Exchange) -> Exchange:
         entry.id = next(self._ids)
         entry.session = self.session
+        entry.flow = self.flow
         self._entries.append(entry)
         self._run.append(entry)
         self.total += 1

@@ -26,6 +26,9 @@ class RunRecord:
     coverage: Mapping[str, Any]  # as GET /__admin/coverage serves it
     exchanges_seen: int = 0  # every exchange of the run, those the ring dropped included
     violations_seen: int = 0  # every violation of the run
+    # Each exchange's stretch of state (a reset or scenario load starts another): the earlier
+    # exchanges of its flow are what a Pact provider state replays.
+    flows: Sequence[int] = ()
 
     @property
     def providers(self) -> list[str]:
@@ -51,6 +54,7 @@ def record_to_json(record: RunRecord) -> dict[str, Any]:
         "coverage": dict(record.coverage),
         "exchanges_seen": record.exchanges_seen,
         "violations_seen": record.violations_seen,
+        "flows": list(record.flows),
     }
 
 
@@ -64,8 +68,11 @@ def combine_records(records: Sequence[RunRecord]) -> RunRecord:
     exchanges: list[JournalEntry] = []
     violations: list[Violation] = []
     near_misses: list[Mapping[str, Any]] = []
+    flows: list[int] = []
     offset = 0
     for record in records:
+        flow_offset = max(flows, default=-1) + 1  # each run's flows apart from the others'
+        flows += [flow + flow_offset for flow in record.flows]
         exchanges += [{**e, "id": e["id"] + offset} for e in record.exchanges]
         violations += [{**v, "request_id": v["request_id"] + offset} for v in record.violations]
         near_misses += [
@@ -83,4 +90,5 @@ def combine_records(records: Sequence[RunRecord]) -> RunRecord:
         coverage=combine([r.coverage for r in records]),
         exchanges_seen=offset,
         violations_seen=sum(r.violations_seen for r in records),
+        flows=flows,
     )

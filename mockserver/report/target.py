@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.journal.run import RunRecord
+from mockserver.report.pact import pact_files
 from mockserver.report.verdict import Verdict, judge
 from mockserver.report.writer import DEFAULT_BASE_URL, write_report
 
@@ -18,6 +19,7 @@ class ReportTarget:
     directory: Path | None = None
     allow_violations: bool = False
     coverage_fail_under: float | None = None
+    pact_consumer: str = "client"  # the consumer named in pacts/<consumer>-<provider>.json
 
     def judge(self, record: RunRecord, command_status: int | None = None) -> Verdict:
         return judge(
@@ -33,4 +35,6 @@ class ReportTarget:
         """The files written (none without a directory); OSError when it cannot be written."""
         if self.directory is None:
             return []
-        return write_report(record, self.directory, verdict, base_url=base_url)
+        flows = record.flows or [0] * len(record.exchanges)
+        extra = pact_files(self.pact_consumer, record.exchanges, flows, record.version)
+        return write_report(record, self.directory, verdict, base_url=base_url, extra=extra)

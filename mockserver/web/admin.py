@@ -19,8 +19,10 @@ from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern
 from mockserver.core.resources import package_version
 from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.engine.facade import MockEngine
+from mockserver.engine.provider_states import apply_state
 from mockserver.journal.har import har_log
 from mockserver.journal.params import MAX_PAGE, ListingError, parse_listing, whole_param
+from mockserver.report.pact import check_consumer, pacts
 from mockserver.report.target import ReportTarget
 from mockserver.scenarios.catalog import ScenarioError, UnknownScenarioError
 from mockserver.web.dashboard_routes import LOCKED, is_page_shell
@@ -175,11 +177,41 @@ async def requests(engine: MockEngine, request: Request) -> Result:
     if form == "har":
         server = f"{request.url.scheme}://{request.url.netloc}"
         return har_log(page.entries, server, package_version())
+    if form == "pact":
+        return _pact(engine, params["consumer"], {entry["id"] for entry in page.entries})
     return {
         "requests": page.entries,
         "next_cursor": page.next_cursor,
         "total_seen": engine.requests_seen,
     }
+
+
+def _pact(engine: MockEngine, consumer: str, selected: set[int]) -> Result:
+    """The selected exchanges as one provider's Pact; each replays the journal before it."""
+    try:
+        check_consumer(consumer)
+    except ValueError as error:
+        raise AdminError(400, "BAD_REQUEST", str(error)) from None
+    entries, flows = engine.journal_with_flows()
+    documents = pacts(consumer, entries, flows, package_version(), selected)
+    if not documents:
+        raise AdminError(
+            404, "NO_INTERACTIONS", "the selection holds no exchange on a documented route"
+        )
+    if len(documents) > 1:
+        raise AdminError(
+            400,
+            "BAD_REQUEST",
+            f"the selection spans {' and '.join(sorted(documents))}: add provider=NAME "
+            "(a pact is between one consumer and one provider)",
+        )
+    return next(iter(documents.values()))
+
+
+async def provider_states(engine: MockEngine, request: Request) -> Result:
+    """A Pact verifier's state-change request: the mock in the state an interaction needs."""
+    data = await _json_object(request)
+    return await run_in_threadpool(apply_state, engine, data, dict(request.headers))
 
 
 def _limit(request: Request, default: int) -> int:
@@ -332,6 +364,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/interactions/{name}", "DELETE", remove_interaction),
     ("/coverage", "GET", coverage),
     ("/report", "POST", report),
+    ("/provider-states", "POST", provider_states),
     ("/openapi/{provider}", "GET", openapi),
     ("/sessions", "GET", list_sessions),
     ("/sessions/{session_id}/report", "GET", session_report),
