@@ -380,9 +380,9 @@ class MockEngine:
     def run_record(self) -> RunRecord:
         """The whole run's evidence for a report, this engine's and that of every session made
         from it (ended ones too): every exchange and violation since the start (resets included,
-        as far as each journal's ring reaches), near misses judged against the interactions in
-        force now, and the contract coverage. Credentials are always shortened. Request ids are
-        made distinct across sessions (see `combine_records`)."""
+        as far as each journal's ring reaches), near misses (each judged against the
+        interactions in force when it came), and the contract coverage. Credentials are always
+        shortened. Request ids are made distinct across sessions (see `combine_records`)."""
         with self._lock:
             spawned = list(self._spawned)
         if not spawned:
