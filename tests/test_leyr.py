@@ -110,10 +110,32 @@ def test_optional_fields_are_accepted_and_typed_ids_work(leyr_for):
 
 def test_recancel_is_unchanged(leyr_for):
     leyr = leyr_for("leyr/direct-cancel")
-    first = leyr.cancel(WEBDOC, "1001", comment="first").json()
-    again = leyr.cancel(WEBDOC, "1001", comment="second")
+    first = leyr.cancel(WEBDOC, "1001").json()
+    again = leyr.cancel(WEBDOC, "1001")
     assert again.status_code == 200
     assert again.json() == first
+
+
+def test_a_recancel_adds_its_comment_and_a_retry_adds_it_once(leyr_for):
+    """ "you can provide comment that will be added to the appointment in the EHR" [doc]: added
+    after the comment it has, not in its place; a retried comment is not added twice [mock]."""
+    leyr = leyr_for("leyr/direct-cancel")
+    leyr.cancel(WEBDOC, "1001", comment="first")
+    assert leyr.cancel(WEBDOC, "1001", comment="first").json()["comment"] == "first"
+    again = leyr.cancel(WEBDOC, "1001", comment="second", start="2026-06-15T09:05:00+02:00")
+    assert again.status_code == 200
+    assert again.json()["comment"] == "first\nsecond"
+    assert again.json()["start"] == "2026-06-15T09:05:00+02:00"  # applied, not dropped
+
+
+def test_a_pending_cancellation_carries_the_comments_of_each_cancel(leyr_for):
+    leyr = leyr_for("leyr/two-step")
+    pending = leyr.cancel(ANITA, "2001", comment="first").json()
+    again = leyr.cancel(ANITA, "2001", comment="second").json()
+    assert again["id"] == pending["id"] and again["comment"] == "first\nsecond"
+    assert len(leyr.messages()) == 1  # no new code
+    leyr.confirm(ANITA, pending["id"], leyr.code_for(pending["id"]))
+    assert leyr.get(f"{ANITA}/2001").json()["comment"] == "first\nsecond"
 
 
 def test_pasientsky_is_direct(leyr_for):
@@ -360,22 +382,19 @@ def test_seed_bulk_example_shape(leyr_for):
     assert reply.status_code == 200
 
 
-def test_bulk_mixes_two_step_and_direct_in_order(leyr_for):
+def test_bulk_keeps_two_step_per_ehr_in_order(leyr_for):
     leyr = leyr_for("leyr/bulk-cancel")
     results = leyr.patch(ANITA, {"ids": ["2001", "2002", "2003"], "status": "cancelled"}).json()
-    assert [r["status"] for r in results] == [
-        "awaiting_confirmation",
-        "awaiting_confirmation",
-        "cancelled",
-    ]
-    assert results[2]["id"] == "2003"
-    new_ids = [results[0]["id"], results[1]["id"]]
-    assert len(set(new_ids) | {"2001", "2002"}) == 4
+    assert [r["status"] for r in results] == ["awaiting_confirmation"] * 3
+    new_ids = [r["id"] for r in results]
+    assert len(set(new_ids) | {"2001", "2002", "2003"}) == 6
     messages = leyr.messages()
     assert [(m["original_id"], m["new_id"]) for m in messages] == list(
-        zip(["2001", "2002"], new_ids, strict=True)
+        zip(["2001", "2002", "2003"], new_ids, strict=True)
     )
-    assert messages[0]["code"] != messages[1]["code"]
+    assert len({m["code"] for m in messages}) == 3
+    direct = leyr.patch(WEBDOC, {"ids": ["1001", "1002"], "status": "cancelled"}).json()
+    assert [r["status"] for r in direct] == ["cancelled", "cancelled"]
     for new_id in new_ids:
         assert leyr.confirm(ANITA, new_id, leyr.code_for(new_id)).json()["status"] == "cancelled"
     assert {leyr.status(ANITA, i) for i in ("2001", "2002", "2003")} == {"cancelled"}

@@ -14,7 +14,7 @@ import pytest
 
 from mockserver import MockEngine, MockServer
 
-CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
+CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,positive_data_acceptance"
 CREDENTIALS = {
     "huskyvoice": ["-H", "Authorization: Bearer YOUR_API_KEY"],
     "leyr": [
@@ -37,6 +37,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path, provider: str) -> None:
         result = subprocess.run(
             [
                 cli,
+                "--config-file",
+                str(Path(__file__).with_name("schemathesis.toml")),
                 "run",
                 str(document),
                 "--url",

@@ -83,12 +83,19 @@ def _constraint(error: ValidationError) -> str:
     if error.validator == "maxLength":
         return f"is longer than {value} characters"
     if error.validator == "pattern":
-        return f"does not match {value}"
+        # A pattern that spells a format reads as the format, not as the regex.
+        return FORMAT_WORDS.get(error.schema.get("format"), f"does not match {value}")
     if error.validator == "enum":
         return f"is not one of {', '.join(map(json.dumps, value))}"
     if error.validator == "const":
         return f"must be {json.dumps(value)}"
     return f"is not of type {' or '.join(value) if isinstance(value, list) else value}"
+
+
+FORMAT_WORDS = {
+    "date": "is not a date (YYYY-MM-DD)",
+    "date-time": "is not a date and time (RFC 3339)",
+}
 
 
 class Contracts:

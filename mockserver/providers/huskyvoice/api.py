@@ -28,9 +28,12 @@ def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
     record = rules.find(state, call.params["appointment_id"])
     changes: dict[str, Any] = call.body
     target = changes.get("status")
+    # Re-cancelling is idempotent [doc]; fields riding along are still applied [mock], so
+    # nothing a client sends is dropped without a word.
+    again = target == "cancelled" and record["status"] == "cancelled"
+    if again:
+        return _one(_ride_along(state, record, changes))
     if target == "cancelled":
-        if record["status"] == "cancelled":
-            return _one(record)  # idempotent: the current record, unchanged
         rules.check_cancellable(state, record)
     elif target is not None:
         rules.check_transition(record, target)
@@ -54,6 +57,24 @@ def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
         record["status"] = target
     record["updated_at"] = state.clock.now_text()
     return _one(record)
+
+
+def _ride_along(state: HuskyVoiceState, record: Record, changes: Mapping[str, Any]) -> Record:
+    """The fields sent with a re-cancel, on an appointment already cancelled: recorded as they
+    are (its place was freed once, and is not freed again); `updated_at` moves only when
+    something changed, so a plain re-cancel returns the record unchanged."""
+    before = (dict(record), state.notes.get(record["appointment_id"]))
+    if "appointment_date" in changes:
+        record["date"] = rules.local_date(state, changes["appointment_date"]).isoformat()
+    for name in ("session", "assigned_doctor", "batch"):
+        if name in changes:
+            record[name] = changes[name]
+    if "notes" in changes:
+        state.notes[record["appointment_id"]] = changes["notes"]
+    if (dict(record), state.notes.get(record["appointment_id"])) != before:
+        record["updated_at"] = state.clock.now_text()
+        state.moved()
+    return record
 
 
 def get_appointment(state: HuskyVoiceState, call: Call) -> Reply:

@@ -82,6 +82,11 @@ def _field(problem: Problem) -> str | None:
 
 
 def _error_code(problem: Problem) -> str:
+    """Leyr's cause for a schema problem: its limits have codes of their own [doc]."""
     if problem.schema_path.endswith("required"):
         return "MISSING_REQUIRED_FIELD"
+    if problem.schema_path.endswith("maxItems"):
+        return "MAX_ITEMS_EXCEEDED"
+    if problem.schema_path.endswith("maxLength") and problem.path == ("comment",):
+        return "INVALID_COMMENT_LENGTH"
     return "BAD_INPUT"

@@ -44,14 +44,20 @@ def _code(state: LeyrState) -> str:
 def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: Mapping[str, Any]) -> Record:
     """Cancel one checked appointment: at once, or by opening a two-step confirmation."""
     key = (emr.id, record["id"])
+    changes = {name: body[name] for name in CARRIED if name in body}
     if record["status"] == "cancelled":
+        _apply(record, changes)  # idempotent; what rides along is still applied [mock]
         return record
     waiting = state.pending_for.get(key)
-    if waiting is not None:
-        return state.appointments[(emr.id, waiting)]
-    if record["status"] == "awaiting_confirmation":
-        return record
-    changes = {name: body[name] for name in CARRIED if name in body}
+    if waiting is None and record["status"] == "awaiting_confirmation":
+        waiting = record["id"]  # sent on the new id itself
+    if waiting is not None:  # the same pending cancellation, no new code; it carries more
+        awaiting = state.appointments[(emr.id, waiting)]
+        _apply(awaiting, changes)
+        pending = state.pending.get((emr.id, waiting))
+        if pending is not None:
+            pending.changes = _merged(pending.changes, changes)
+        return awaiting
     if not state.seed.two_step.get(key, emr.two_step):
         _apply(record, changes)
         record["status"] = "cancelled"
@@ -63,10 +69,33 @@ def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: Mapping[str, An
 CARRIED: Final = ("start", "end", "resource_id", "comment")
 
 
+# A comment "will be added to the appointment in the EHR" [doc]: added after the one it has.
+COMMENT_SEPARATOR: Final = "\n"
+
+
+def added_comment(current: str | None, comment: str | None) -> str | None:
+    """`comment` added to `current`; a retry of the last comment added adds nothing [mock]."""
+    if not comment:
+        return current
+    if not current or current.rsplit(COMMENT_SEPARATOR, 1)[-1] == comment:
+        return current or comment
+    return current + COMMENT_SEPARATOR + comment
+
+
 def _apply(record: Record, changes: Mapping[str, Any]) -> None:
     for name in CARRIED:
-        if name in changes:
+        if name == "comment" and name in changes:
+            record["comment"] = added_comment(record["comment"], changes["comment"])
+        elif name in changes:
             record[name] = changes[name]
+
+
+def _merged(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """What a pending cancellation carries after another cancel of it: comments add up."""
+    merged = {**earlier, **later}
+    if "comment" in earlier and "comment" in later:
+        merged["comment"] = added_comment(earlier["comment"], later["comment"])
+    return merged
 
 
 def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: Mapping[str, Any]) -> Record:
