@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from mockserver.core.contracts import Contracts
 from mockserver.core.exchange import JSON_TYPE
-from mockserver.core.routing import Operation, Router, template_params
+from mockserver.core.routing import DocSource, Operation, Router, template_params
 
 # Answers that tell the client when to come back.
 RETRY_STATUSES = (429, 503)
@@ -34,7 +34,7 @@ class Described(Protocol):
     error_statuses: ClassVar[Mapping[str, int]]
     error_content_type: ClassVar[str]
     security_schemes: ClassVar[Mapping[str, Any]]
-    documented_errors: ClassVar[frozenset[tuple[str, int]]]
+    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]]
     router: Router
     contracts: Contracts
 
@@ -182,12 +182,15 @@ def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str,
     if parameters:
         described["parameters"] = parameters
     if op.request_schema:
+        content = {"schema": schema_ref(op.request_schema, skipped)}
         described["requestBody"] = {
             "required": True,
-            "content": {JSON_TYPE: {"schema": schema_ref(op.request_schema, skipped)}},
+            "content": {JSON_TYPE: _with_examples(content, op.examples.requests)},
         }
     if op.inferred:
         described["x-mock-inferred"] = True
+    if op.source is not None:
+        described["x-doc-source"] = op.source.to_json()
     if op.scope:
         described["x-required-scope"] = op.scope
         described["description"] = f"Needs an API key with the `{op.scope}` scope."
@@ -208,12 +211,26 @@ def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterabl
             yield {"name": name, "in": "query", "required": name in required, "schema": schema}
 
 
+def _with_examples(content: dict[str, Any], examples: Mapping[str, Any]) -> dict[str, Any]:
+    if examples:
+        content["examples"] = {name: {"value": value} for name, value in examples.items()}
+    return content
+
+
+def _success(op: Operation, status: int, schema: str, skipped: Aliases) -> dict[str, Any]:
+    content = {"schema": schema_ref(schema, skipped)}
+    entry: dict[str, Any] = {
+        "description": "success",
+        "content": {JSON_TYPE: _with_examples(content, op.examples.responses.get(status, {}))},
+    }
+    if status in op.links:
+        entry["links"] = dict(op.links[status])
+    return entry
+
+
 def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        str(status): {
-            "description": "success",
-            "content": {JSON_TYPE: {"schema": schema_ref(schema, skipped)}},
-        }
+        str(status): _success(op, status, schema, skipped)
         for status, schema in op.responses.items()
     }
     for code, status in op.error_statuses(provider.error_statuses):
@@ -229,8 +246,21 @@ def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str
             },
         )
         entry["description"] = ", ".join(filter(None, [entry["description"], code]))
-        if (code, status) not in provider.documented_errors:
-            entry["x-mock-inferred"] = True  # the documentation does not give this answer
+        entry.setdefault("x-error-codes", []).append(_error_code(provider, code, status))
         if status in RETRY_STATUSES:
             entry["headers"] = RETRY_AFTER
+    for entry in responses.values():
+        # A status is the mock's own when the documentation gives none of its codes.
+        codes = entry.get("x-error-codes", [])
+        if codes and all(c.get("x-mock-inferred") for c in codes):
+            entry["x-mock-inferred"] = True
     return responses
+
+
+def _error_code(provider: Described, code: str, status: int) -> dict[str, Any]:
+    """One error code of a status, with where the documentation states it, or marked as the
+    mock's own where the pages are silent."""
+    source = provider.documented_errors.get((code, status))
+    if source is None:
+        return {"code": code, "x-mock-inferred": True}
+    return {"code": code, "x-doc-source": source.to_json()}

@@ -25,6 +25,27 @@ class Call:
 
 
 @dataclass(frozen=True)
+class DocSource:
+    """Where a provider's documentation states a behaviour: the page's title and the sentence,
+    word for word (exported as `x-doc-source`)."""
+
+    page: str
+    sentence: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"page": self.page, "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Examples:
+    """The documentation's own examples of an operation, by name (exported as OpenAPI
+    `examples`): request bodies, and answers by status."""
+
+    requests: Mapping[str, Any] = field(default_factory=dict)
+    responses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Operation:
     """One endpoint of a provider, described once for routing, validation and OpenAPI."""
 
@@ -41,6 +62,11 @@ class Operation:
     errors: tuple[str | tuple[str, int], ...] = ()
     # The provider's documentation does not describe this operation: the mock infers it.
     inferred: bool = False
+    # Where the documentation describes it, and its examples.
+    source: DocSource | None = None
+    examples: Examples = field(default_factory=Examples)
+    # OpenAPI links from a success answer to the operation that follows it, by status.
+    links: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def error_statuses(self, defaults: Mapping[str, int]) -> Iterator[tuple[str, int]]:
         for entry in self.errors:

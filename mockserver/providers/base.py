@@ -23,7 +23,7 @@ from mockserver.core.exchange import (
     loads,
     may_nest_deeper,
 )
-from mockserver.core.routing import Call, Operation, Router
+from mockserver.core.routing import Call, DocSource, Operation, Router
 from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.core.templating import Context, render
 from mockserver.journal.coverage import operation_label, outcomes
@@ -418,7 +418,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
     # How clients authenticate, as OpenAPI security schemes (all of them at once).
     security_schemes: ClassVar[Mapping[str, Any]] = {}
     # Error answers (code, status) the provider's documentation states; the rest are the mock's.
-    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset()
+    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = {}
 
     def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         from mockserver.core.openapi import document

@@ -9,7 +9,7 @@ from typing import Any
 from mockserver.core.exchange import ApiError, Reply, clip
 from mockserver.core.routing import Call, Operation
 from mockserver.providers.base import date_field, instant_field
-from mockserver.providers.huskyvoice import rules
+from mockserver.providers.huskyvoice import rules, sources
 from mockserver.providers.huskyvoice.model import WEEKDAYS
 from mockserver.providers.huskyvoice.seed import Record, new_appointment_id
 from mockserver.providers.huskyvoice.state import HuskyVoiceState, window_json
@@ -264,6 +264,8 @@ def operations() -> tuple[Operation, ...]:
                 "SLOT_FULL",
                 "OUTSIDE_AVAILABILITY",
             ),
+            source=sources.CANCEL,
+            examples=sources.CANCEL_EXAMPLES,
         ),
         Operation(
             "getAppointment",
@@ -274,6 +276,7 @@ def operations() -> tuple[Operation, ...]:
             {200: _ONE},
             scope=READ,
             errors=(*_AUTH_ERRORS, "NOT_FOUND"),
+            source=sources.NO_DELETION,
         ),
         Operation(
             "searchAppointments",
@@ -285,6 +288,7 @@ def operations() -> tuple[Operation, ...]:
             query_schema="huskyvoice/search-appointments.query",
             scope=READ,
             errors=(*_AUTH_ERRORS, "VALIDATION_ERROR"),
+            source=sources.NO_DELETION,
         ),
         Operation(
             "createAppointment",
@@ -302,6 +306,7 @@ def operations() -> tuple[Operation, ...]:
                 "DUPLICATE_BOOKING",
                 "OUTSIDE_AVAILABILITY",
             ),
+            source=sources.SLOT_FREED,
         ),
         Operation(
             "getAppointmentConfig",
@@ -312,6 +317,7 @@ def operations() -> tuple[Operation, ...]:
             {200: "huskyvoice/config.response"},
             scope=READ,
             errors=_AUTH_ERRORS,
+            source=sources.CONFIG,
         ),
         Operation(
             "getSlotAvailability",
@@ -323,5 +329,6 @@ def operations() -> tuple[Operation, ...]:
             query_schema="huskyvoice/availability.query",
             scope=SLOTS_READ,
             errors=(*_AUTH_ERRORS, "VALIDATION_ERROR"),
+            source=sources.SLOT_FREED,
         ),
     )

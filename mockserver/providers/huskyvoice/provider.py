@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
-from mockserver.core.routing import Operation
+from mockserver.core.routing import DocSource, Operation
 from mockserver.providers.base import Provider
-from mockserver.providers.huskyvoice import api, auth, model, seed
+from mockserver.providers.huskyvoice import api, auth, model, seed, sources
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
 from mockserver.scenarios.catalog import FieldPath, Scenario
 from mockserver.scenarios.model import ScenarioModel
@@ -23,22 +23,7 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
     prefix = "/v1"
     error_schema = "huskyvoice/error"
     appointment_schema = "huskyvoice/appointment"
-    sample_appointment: ClassVar[Mapping[str, Any]] = {
-        "appointment_id": "appt_a1b2c3d4e5",
-        "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-        "branch_id": "branch_uuid_here",
-        "date": "2026-06-15",
-        "session": "Morning",
-        "batch": "MA",
-        "token": None,
-        "patient_name": "Aadhi",
-        "parent_phone": "+919840XXXXXX",
-        "assigned_doctor": None,
-        "status": "confirmed",
-        "external_reference_id": None,
-        "created_at": "2026-05-26T10:00:00.000Z",
-        "updated_at": "2026-05-26T12:00:00.000Z",
-    }
+    sample_appointment: ClassVar[Mapping[str, Any]] = sources.SAMPLE
     error_statuses: ClassVar[Mapping[str, int]] = {
         "VALIDATION_ERROR": 400,
         "UNAUTHORIZED": 401,
@@ -58,9 +43,7 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         "INTERNAL_ERROR": 500,
         "SERVICE_UNAVAILABLE": 503,
     }
-    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset(
-        {("NOT_FOUND", 404), ("INSUFFICIENT_SCOPE", 403), ("RATE_LIMIT_EXCEEDED", 429)}
-    )
+    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "apiKey": {
             "type": "http",

@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver.core.exchange import ApiError, Reply, clip
 from mockserver.core.routing import Call, Operation
-from mockserver.providers.leyr import rules, two_step
+from mockserver.providers.leyr import rules, sources, two_step
 from mockserver.providers.leyr.state import LeyrState
 
 BASE = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments"
@@ -153,6 +153,9 @@ def operations() -> tuple[Operation, ...]:
                 "CONFIRMATION_ATTEMPTS_EXCEEDED",
                 "CONFIRMATION_CODE_EXPIRED",
             ),
+            source=sources.SINGLE,
+            examples=sources.SINGLE_EXAMPLES,
+            links={200: sources.CONFIRM_LINK},
         ),
         Operation(
             "bulkCancelAppointments",
@@ -171,6 +174,8 @@ def operations() -> tuple[Operation, ...]:
                 "INVALID_COMMENT_LENGTH",
                 "NOT_SUPPORTED",
             ),
+            source=sources.BULK,
+            examples=sources.BULK_EXAMPLES,
         ),
         Operation(
             "getAppointment",

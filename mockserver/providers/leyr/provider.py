@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
-from mockserver.core.routing import Operation
+from mockserver.core.routing import DocSource, Operation
 from mockserver.providers.base import Provider
-from mockserver.providers.leyr import api, auth, model, problems, seed
+from mockserver.providers.leyr import api, auth, model, problems, seed, sources
 from mockserver.providers.leyr.rules import lenient_bare_id
 from mockserver.providers.leyr.state import LeyrState
 from mockserver.scenarios.catalog import FieldPath, Scenario
@@ -24,17 +24,7 @@ class Leyr(Provider[seed.Seed, LeyrState]):
     error_content_type = problems.PROBLEM_TYPE
     validation_code = "BAD_INPUT"
     appointment_schema = "leyr/appointment"
-    sample_appointment: ClassVar[Mapping[str, Any]] = {
-        "id": "2001",
-        "status": "booked",
-        "care_unit_id": "L0_1",
-        "start": "2026-06-15T09:00:00+02:00",
-        "end": "2026-06-15T09:30:00+02:00",
-        "patient_id": "patient-1",
-        "resource_id": "practitioner-3",
-        "healthcare_service_id": "general-consultation",
-        "comment": None,
-    }
+    sample_appointment: ClassVar[Mapping[str, Any]] = sources.SAMPLE
     error_statuses: ClassVar[Mapping[str, int]] = {
         "BAD_INPUT": 400,
         "MISSING_REQUIRED_FIELD": 400,
@@ -56,12 +46,7 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         "EMR_ERROR": 502,
         "SERVICE_UNAVAILABLE": 503,
     }
-    documented_errors: ClassVar[frozenset[tuple[str, int]]] = frozenset(
-        {("UNAUTHORIZED", 401), ("BAD_INPUT", 400), ("INVALID_APPOINTMENT_ID", 400)}
-        | {(code, 400) for code in ("MISSING_REQUIRED_FIELD", "INVALID_COMMENT_LENGTH")}
-        | {(code, 400) for code in ("MAX_ITEMS_EXCEEDED", "NOT_SUPPORTED")}
-        | {("SERVICE_UNAVAILABLE", 503)}
-    )
+    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
         "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},

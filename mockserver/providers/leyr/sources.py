@@ -1,0 +1,120 @@
+"""What Leyr's documentation page says, word for word: the sentences behind each documented
+operation, and the page's own request and response examples (exported in OpenAPI)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.core.routing import DocSource, Examples
+
+PAGE = "Leyr: Cancel Appointment(s)"
+
+# An appointment as the page shows one (before it is cancelled).
+SAMPLE: Mapping[str, Any] = {
+    "id": "2001",
+    "status": "booked",
+    "care_unit_id": "L0_1",
+    "start": "2026-06-15T09:00:00+02:00",
+    "end": "2026-06-15T09:30:00+02:00",
+    "patient_id": "patient-1",
+    "resource_id": "practitioner-3",
+    "healthcare_service_id": "general-consultation",
+    "comment": None,
+}
+
+
+def said(sentence: str) -> DocSource:
+    return DocSource(PAGE, sentence)
+
+
+SINGLE = said(
+    "If you want to cancel a single appointment, use the PATCH Appointment endpoint, passing "
+    'appointment_id as the path parameter, and including "status": "cancelled" in the JSON '
+    "body payload:"
+)
+OPTIONAL = said(
+    "You don't have to provide other optional fields (like start, end or resource_id), but you "
+    "can provide comment that will be added to the appointment in the EHR."
+)
+BULK = said(
+    "If you want to cancel multiple appointments at once, use the PATCH Appointments bulk endpoint."
+)
+BULK_BODY = said(
+    'Instead, pass ids as an array in the JSON body, together with "status": "cancelled":'
+)
+TWO_STEP = said(
+    'Whenever you send a cancellation request and receive "status": "awaiting_confirmation" '
+    "back in the response, it means two-step cancellation is required:"
+)
+NEW_ID = said(
+    "Important: The id returned in this response is a new appointment ID. You must use this "
+    "new id — not the original one — when submitting the confirmation code in step 2."
+)
+CONFIRMED = said(
+    'If the code is correct, you will receive the appointment back with "status": "cancelled":'
+)
+DIRECT = said(
+    'If you receive "status": "cancelled" when sending a cancellation request (no '
+    "awaiting_confirmation), two-step cancellation is not required for this EHR — the "
+    "appointment is cancelled directly."
+)
+SMS = said(
+    "Leyr has already triggered an SMS with a cancellation code to the patient at this point."
+)
+
+# The page states no error answer: every Leyr error is the mock's (x-mock-inferred).
+DOCUMENTED_ERRORS: Mapping[tuple[str, int], DocSource] = {}
+
+STATEMENTS: Mapping[str, DocSource] = {
+    "PATCH one appointment with status cancelled cancels it": SINGLE,
+    "start, end and resource_id are optional; a comment is added to the appointment": OPTIONAL,
+    "the bulk endpoint cancels several": BULK,
+    "bulk takes ids with status cancelled": BULK_BODY,
+    "awaiting_confirmation means two-step cancellation": TWO_STEP,
+    "a code goes to the patient by SMS": SMS,
+    "the code is sent on the new id": NEW_ID,
+    "the right code answers status cancelled": CONFIRMED,
+    "status cancelled at once means the EHR cancels directly": DIRECT,
+}
+
+
+# The page's single cancel, its two-step cancel and confirmation, and their answers (its `...`
+# filled from the sample appointment; its `{sms_code}` a code of six digits).
+SINGLE_EXAMPLES = Examples(
+    requests={
+        "cancel": {"status": "cancelled", "comment": "{comment}"},
+        "two-step cancel": {"status": "cancelled"},
+        "confirm": {"confirmation": {"code": "123456"}},
+    },
+    responses={
+        200: {
+            "two-step: awaiting confirmation": {
+                **SAMPLE,
+                "id": "<new_appointment_id>",
+                "status": "awaiting_confirmation",
+            },
+            "cancelled": {**SAMPLE, "status": "cancelled"},
+        }
+    },
+)
+_IDS = ["appointment_id_1", "appointment_id_2", "appointment_id_3"]
+BULK_EXAMPLES = Examples(
+    requests={"bulk cancel": {"ids": _IDS, "status": "cancelled", "comment": "{comment}"}},
+    responses={200: {"cancelled": [{**SAMPLE, "id": i, "status": "cancelled"} for i in _IDS]}},
+)
+
+
+# Step 1's answer names the id step 2 is sent to [doc].
+CONFIRM_LINK: Mapping[str, Any] = {
+    "confirmTwoStepCancellation": {
+        "operationId": "updateAppointment",
+        "description": "Step 2 of a two-step cancellation: the patient's code, sent to the new "
+        'id of the awaiting_confirmation answer (body {"confirmation": {"code": …}}).',
+        "parameters": {
+            "emr": "$request.path.emr",
+            "care_unit_id": "$request.path.care_unit_id",
+            "appointment_id": "$response.body#/id",
+        },
+    }
+}
