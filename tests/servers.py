@@ -23,6 +23,7 @@ class Run:
         self.stderr = ""
         self.stdout = ""
         self.banner = ""  # the first line `serve` prints
+        self.pid = 0
 
 
 @contextmanager
@@ -52,6 +53,7 @@ def running_cli(
             raise AssertionError(f"no banner: {line!r} {process.communicate()[1]}")
         run = Run(found.group(1))
         run.banner = line
+        run.pid = process.pid
         yield run
     finally:
         if process.poll() is None:

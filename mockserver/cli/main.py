@@ -19,8 +19,10 @@ from mockserver.cli.run import RunSettings, run_command
 from mockserver.cli.watch import ScenarioWatcher
 from mockserver.core.contracts import default_contracts
 from mockserver.core.resources import package_version, scenarios_dir
+from mockserver.core.templating import RESPONSE_LIMIT
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import DEFAULT_MAX_SESSIONS, DEFAULT_TTL_SECONDS, Sessions
+from mockserver.journal.ring import DEFAULT_JOURNAL_BYTES
 from mockserver.providers import make_providers, provider_classes
 from mockserver.report.pact import check_consumer
 from mockserver.report.target import ReportTarget
@@ -106,6 +108,20 @@ def _parser() -> argparse.ArgumentParser:
         nargs=argparse.REMAINDER,
         metavar="-- COMMAND [ARGS...]",
         help="the client's test command",
+    )
+    serve.add_argument(
+        "--journal-max-bytes",
+        type=_bounded(1024 * 1024, 64 * 1024**3),
+        default=DEFAULT_JOURNAL_BYTES,
+        metavar="BYTES",
+        help="memory the journal may hold; the oldest requests go first (default 64 MiB)",
+    )
+    serve.add_argument(
+        "--response-max-bytes",
+        type=_bounded(1024, 64 * 1024**2),
+        default=RESPONSE_LIMIT,
+        metavar="BYTES",
+        help="the largest body a scripted answer may render (default 1 MiB)",
     )
 
     listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
@@ -262,6 +278,8 @@ def _engine(args: argparse.Namespace) -> MockEngine | str:
             journal_size=args.journal_size,
             journal_file=args.journal_file,
             journal_secrets=args.journal_secrets,
+            journal_max_bytes=args.journal_max_bytes,
+            response_max_bytes=args.response_max_bytes,
         )
     except ScenarioError as error:
         return f"broken scenario files:\n{error}"

@@ -104,6 +104,11 @@ def wire_headers(content_type: str, length: int, extra: Mapping[str, str]) -> di
     return headers
 
 
+class StubFault(Exception):
+    """A scripted answer that cannot be given as written: the scenario's or stub's fault, and
+    the message names it."""
+
+
 class ApiError(Exception):
     """A provider error. `code` names it; the provider maps it to a status and an envelope.
 
@@ -180,3 +185,32 @@ def deeper_than(value: Any, limit: int) -> bool:
         if not level:
             return False
     return True
+
+
+def larger_than(value: Any, limit: int) -> bool:
+    """Whether `value` takes more than `limit` bytes as JSON (see json_size)."""
+    return json_size(value, limit) > limit
+
+
+def json_size(value: Any, limit: int) -> int:
+    """About how many bytes `value` takes as JSON, estimated without encoding it; counting
+    stops once past `limit`, so a structure that repeats one large part many times (YAML
+    aliases) costs no more than the limit to measure."""
+    total = 0
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item) + 3
+        elif isinstance(item, dict):
+            total += 2 + 2 * len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            total += 2 + len(item)
+            pending.extend(item)
+        else:
+            total += 8  # a number, true, false or null; a huge number is caught when encoded
+        if total > limit:
+            break
+    return total

@@ -11,6 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.core.exchange import json_size
+
+# The largest body a scripted answer may render to (serve --response-max-bytes).
+RESPONSE_LIMIT = 1024 * 1024
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 ROOTS = ("request", "path", "query", "header", "body", "appointment", "now", "state", "faker")
 REQUEST_FIELDS = ("method", "path", "query_string")
@@ -116,18 +120,58 @@ def evaluate(expression: str, context: Context) -> Any:
     return _dig(source, rest)
 
 
-def render(template: Any, context: Context) -> Any:
-    """Fill a template. A string that is one placeholder keeps the value's JSON type."""
+class RenderTooLarge(ValueError):
+    """A template whose answer would pass the response limit; nothing larger was built."""
+
+
+class Budget:
+    """What is left of the response limit while one answer renders."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise RenderTooLarge(f"renders a body of more than {self.limit} bytes")
+
+    def take(self, value: Any) -> Any:
+        """`value` as rendered, its estimated size spent (a placeholder may give a whole
+        request body, placed many times)."""
+        if isinstance(value, str):
+            self.spend(len(value) + 3)
+        elif isinstance(value, (dict, list)):
+            self.spend(json_size(value, self.left))
+        else:
+            self.spend(8)
+        return value
+
+
+def render(template: Any, context: Context, budget: Budget | None = None) -> Any:
+    """Fill a template. A string that is one placeholder keeps the value's JSON type. With a
+    budget, rendering stops (RenderTooLarge) as soon as the answer would pass it."""
+    spent = budget or Budget(RESPONSE_LIMIT)
     if isinstance(template, str):
         whole = PLACEHOLDER.fullmatch(template)
         if whole:
-            return evaluate(whole.group(1), context)
-        return PLACEHOLDER.sub(lambda m: _text(evaluate(m.group(1), context)), template)
+            return spent.take(evaluate(whole.group(1), context))
+
+        def text(found: re.Match[str]) -> str:
+            return str(spent.take(_text(evaluate(found.group(1), context))))
+
+        spent.spend(len(template))
+        return PLACEHOLDER.sub(text, template)
     if isinstance(template, Mapping):
-        return {render(key, context): render(value, context) for key, value in template.items()}
+        spent.spend(2 + 2 * len(template))
+        return {
+            render(key, context, spent): render(value, context, spent)
+            for key, value in template.items()
+        }
     if isinstance(template, list):
-        return [render(value, context) for value in template]
-    return template
+        spent.spend(2 + len(template))
+        return [render(value, context, spent) for value in template]
+    return spent.take(template)
 
 
 def _text(value: Any) -> str:

@@ -21,15 +21,23 @@ from mockserver.core.documents import (
     OutboxMessage,
     Violation,
 )
-from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, clip
+from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, StubFault, clip
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.resources import package_version
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
+from mockserver.core.templating import RESPONSE_LIMIT
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.coverage import report as coverage_report
 from mockserver.journal.near_misses import near_miss
 from mockserver.journal.recorder import Recorder
-from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, JournalQuery, Page, Stopwatch
+from mockserver.journal.ring import (
+    DEFAULT_JOURNAL_BYTES,
+    DEFAULT_JOURNAL_SIZE,
+    Exchange,
+    JournalQuery,
+    Page,
+    Stopwatch,
+)
 from mockserver.journal.run import RunRecord, combine_records, problems_by_request
 from mockserver.providers import AnyProvider, make_providers
 from mockserver.providers.base import ProviderState
@@ -95,6 +103,8 @@ class MockEngine:
         journal_secrets: bool = False,
         session: str | None = None,
         shared_with: MockEngine | None = None,
+        journal_max_bytes: int = DEFAULT_JOURNAL_BYTES,
+        response_max_bytes: int = RESPONSE_LIMIT,
     ) -> None:
         """Read every scenario (raising ScenarioError if any is broken) and activate `scenarios`.
 
@@ -113,10 +123,12 @@ class MockEngine:
         else:
             self.contracts = contracts or default_contracts()
             self.providers = make_providers(self.contracts)
+            for provider in self.providers.values():
+                provider.response_limit = response_max_bytes
             self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
             self.catalog = self._read_catalog()
         self.session = session  # None: the server's default session
-        self._journal_options = (journal_size, journal_file, journal_secrets)
+        self._journal_options = (journal_size, journal_file, journal_secrets, journal_max_bytes)
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
         self._coverage = Coverage()  # kept across resets: it describes a whole run
@@ -125,6 +137,7 @@ class MockEngine:
             Path(journal_file) if journal_file else None,
             secrets=journal_secrets,
             session=session,
+            max_bytes=journal_max_bytes,
         )
         self._lock = threading.RLock()
         # The sessions made from this engine, ended ones too: the run's report covers them all.
@@ -141,7 +154,7 @@ class MockEngine:
         starting on `scenarios` and, for the other providers, the ones this engine started with.
 
         Raises UnknownScenarioError for a name the catalog lacks."""
-        size, file, secrets = self._journal_options
+        size, file, secrets, max_bytes = self._journal_options
         named = {self.catalog.get(name).provider for name in scenarios}
         kept = [n for n in self.initial_scenarios if self.catalog.get(n).provider not in named]
         spawned = MockEngine(
@@ -149,6 +162,7 @@ class MockEngine:
             journal_size=size,
             journal_file=file,
             journal_secrets=secrets,
+            journal_max_bytes=max_bytes,
             session=session,
             shared_with=self,
         )
@@ -470,6 +484,20 @@ class MockEngine:
                 self._coverage.count(provider.name, operation, outcome, state.scenario.name)
         return reply
 
+    def refused(self, request: MockRequest, error: ApiError) -> Reply:
+        """The answer to a request refused before it was read (headers too large, a body too
+        slow): in its provider's envelope, encoded, and neither recorded nor counted."""
+        provider = self.provider_for(request.path)
+        if provider is None:
+            reply = Reply(
+                error.status or 400, {"error": {"code": error.code, "message": str(error)}}
+            )
+        else:
+            with self._lock:
+                reply = provider.error_reply(self.states[provider.name], error, request)
+        reply.payload = reply.encoded()
+        return reply
+
     def _checked(
         self,
         provider: AnyProvider,
@@ -515,7 +543,11 @@ class MockEngine:
     ) -> Reply:
         """A 500 in the provider's envelope for an unexpected failure, recorded as a response
         violation so a test run cannot miss it (it is the mock's fault, never the client's)."""
-        message = f"the mock failed: {type(error).__name__}: {clip(str(error), 200)}"
+        message = (
+            str(error)
+            if isinstance(error, StubFault)
+            else f"the mock failed: {type(error).__name__}: {clip(str(error), 200)}"
+        )
         reply = provider.error_reply(
             state, ApiError("INTERNAL_ERROR", message, status=500), request
         )

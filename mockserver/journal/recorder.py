@@ -15,7 +15,14 @@ from pathlib import Path
 from mockserver.core.contracts import Problem
 from mockserver.core.documents import JournalEntry, Violation
 from mockserver.core.patterns import RequestPattern
-from mockserver.journal.ring import DEFAULT_JOURNAL_SIZE, Exchange, Journal, JournalQuery, Page
+from mockserver.journal.ring import (
+    DEFAULT_JOURNAL_BYTES,
+    DEFAULT_JOURNAL_SIZE,
+    Exchange,
+    Journal,
+    JournalQuery,
+    Page,
+)
 
 
 class Recorder:
@@ -26,8 +33,9 @@ class Recorder:
         *,
         secrets: bool = False,
         session: str | None = None,
+        max_bytes: int = DEFAULT_JOURNAL_BYTES,
     ) -> None:
-        self._journal = Journal(size, file, secrets=secrets, session=session)
+        self._journal = Journal(size, file, secrets=secrets, session=session, max_bytes=max_bytes)
         self._violations: list[Violation] = []
         # The run's violations for its verdict: resets do not clear them. Kept as many as the
         # journal's exchanges (their evidence), counted all.

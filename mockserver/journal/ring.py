@@ -24,7 +24,15 @@ from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.scenarios.interactions import Interaction
 
 DEFAULT_JOURNAL_SIZE = 10_000
+# The journal's memory: past it, the oldest exchanges go first (serve --journal-max-bytes).
+DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
+# What one exchange keeps of each body and of its request headers; the rest is clipped, and
+# what was clipped is said where it was (a marker with the original size).
 BODY_LIMIT = 64 * 1024
+HEADERS_LIMIT = 16 * 1024
+CLIPPED_HEADER = "(clipped)"
+# What an exchange costs besides its bytes (the object, its strings' headers, the ring's slot).
+ENTRY_OVERHEAD = 600
 # Deeper bodies are shown as text: orjson writes at most 255 levels, the json module ~1000.
 MAX_SHOWN_DEPTH = 128
 
@@ -37,6 +45,7 @@ class Exchange:
         "appointment",
         "at",
         "body",
+        "body_size",
         "broke_contract",
         "duration_ms",
         "flow",
@@ -53,9 +62,11 @@ class Exchange:
         "response",
         "response_extra",
         "response_length",
+        "response_size",
         "response_type",
         "scenario",
         "session",
+        "size",
         "status",
     )
 
@@ -100,15 +111,25 @@ class Exchange:
         self.method = method
         self.path = path
         self.query = query
-        self.headers = tuple(headers.items())
+        self.headers = _kept_headers(headers)
+        self.body_size = len(body)
         self.body = body[:BODY_LIMIT]
         self.status = status
+        self.response_size = 0 if response is None else len(response)
         # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
-        self.response = None if response is None else bytes(memoryview(response))
+        self.response = None if response is None else bytes(memoryview(response)[:BODY_LIMIT])
         self.interaction = interaction
         # The scripted interactions in force when the request came: the near-miss evidence.
         self.interactions = interactions
         self.appointment = appointment
+        self.size = (
+            ENTRY_OVERHEAD
+            + len(path)
+            + len(query)
+            + sum(len(k) + len(v) for k, v in self.headers)
+            + len(self.body)
+            + len(self.response or b"")
+        )
 
     def observed(self) -> Observed:
         """The exchange as a request pattern sees it (the body parsed again, on demand)."""
@@ -139,9 +160,11 @@ class Exchange:
             "appointment": self.appointment,
             "query": self.query,
             "headers": dict(self.headers) if secrets else _redacted(self.headers),
-            "body": _decoded(self.body),
+            "body": _decoded(self.body, self.body_size),
             "status": self.status,
-            "response": None if self.response is None else _decoded(self.response),
+            "response": None
+            if self.response is None
+            else _decoded(self.response, self.response_size),
             "response_headers": wire_headers(
                 self.response_type, self.response_length, self.response_extra
             ),
@@ -201,15 +224,34 @@ def _parsed(data: bytes) -> Any:
         return NOT_JSON
 
 
-def _decoded(data: bytes) -> Any:
+def _decoded(data: bytes, size: int) -> Any:
     """A body for people: JSON when it parses (and is shallow enough for any JSON encoder to
-    write again), else its text."""
+    write again), else its text; a clipped one is its first bytes and a marker of its size."""
     if not data:
         return None
+    if size > len(data):
+        text = data.decode("utf-8", "replace")
+        return f"{text}… [clipped: {size} bytes, the first {len(data)} kept]"
     parsed = _parsed(data)
     if parsed is NOT_JSON or deeper_than(parsed, MAX_SHOWN_DEPTH):
         return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
     return parsed
+
+
+def _kept_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The request's headers as the journal keeps them: all of them up to HEADERS_LIMIT bytes,
+    then a marker header saying how many bytes they were."""
+    kept: list[tuple[str, str]] = []
+    room = HEADERS_LIMIT
+    total = 0
+    for name, value in headers.items():
+        total += len(name) + len(value)
+        if room > 0:
+            kept.append((name[:room], value[: max(room - len(name), 0)]))
+            room -= len(name) + len(value)
+    if total > HEADERS_LIMIT:
+        kept.append((CLIPPED_HEADER, f"{total} bytes of headers, the first {HEADERS_LIMIT} kept"))
+    return tuple(kept)
 
 
 def _open_append(file: Path) -> int:
@@ -256,10 +298,11 @@ class Page:
 
 
 class Journal:
-    """The last `size` exchanges, oldest first; `total` counts every one ever recorded.
+    """The last `size` exchanges, oldest first, holding at most `max_bytes` of them; `total`
+    counts every one ever recorded.
 
     Clearing empties the listing but not the run's record (`run()`): the last `size` exchanges
-    since the start, for a report that covers every test of a run, resets and all.
+    since the start (within `max_bytes` too), for a report that covers every test of a run.
     """
 
     def __init__(
@@ -269,12 +312,16 @@ class Journal:
         *,
         secrets: bool = False,
         session: str | None = None,
+        max_bytes: int = DEFAULT_JOURNAL_BYTES,
     ) -> None:
         self.size = size
         self.session = session  # stamped on every entry: one file may hold several sessions
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.secrets = secrets  # show credentials in full (serve --journal-secrets)
-        self._entries: deque[Exchange] = deque(maxlen=size)
-        self._run: deque[Exchange] = deque(maxlen=size)  # the same objects: no copy is kept
+        self._entries: deque[Exchange] = deque()
+        self._run: deque[Exchange] = deque()  # the same objects: no copy is kept
+        self.run_bytes = 0
         self._ids = itertools.count(1)
         self.total = 0
         self.flow = 0  # stamped on each entry; moved on where the state starts afresh
@@ -287,6 +334,16 @@ class Journal:
         entry.flow = self.flow
         self._entries.append(entry)
         self._run.append(entry)
+        self.bytes += entry.size
+        self.run_bytes += entry.size
+        while len(self._entries) > self.size or (
+            self.bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            self.bytes -= self._entries.popleft().size
+        while len(self._run) > self.size or (
+            self.run_bytes > self.max_bytes and len(self._run) > 1
+        ):
+            self.run_bytes -= self._run.popleft().size
         self.total += 1
         if self._sink is not None:
             # One write call per line, before the answer leaves: once a client has its answer,
@@ -339,9 +396,11 @@ class Journal:
 
     def clear(self) -> None:
         self._entries.clear()
+        self.bytes = 0
 
 
 __all__ = [
+    "DEFAULT_JOURNAL_BYTES",
     "DEFAULT_JOURNAL_SIZE",
     "NOT_JSON",
     "Exchange",

@@ -18,6 +18,7 @@ from mockserver.core.exchange import (
     ApiError,
     MockRequest,
     Reply,
+    StubFault,
     clip,
     deeper_than,
     loads,
@@ -25,7 +26,7 @@ from mockserver.core.exchange import (
 )
 from mockserver.core.routing import Call, DocSource, Operation, Router
 from mockserver.core.surface import MAX_BODY_DEPTH
-from mockserver.core.templating import Context, render
+from mockserver.core.templating import RESPONSE_LIMIT, Budget, Context, RenderTooLarge, render
 from mockserver.journal.coverage import operation_label, outcomes
 from mockserver.scenarios.catalog import FieldPath, Scenario
 from mockserver.scenarios.interactions import (
@@ -102,6 +103,8 @@ class Provider(ABC, Generic[SeedT, StateT]):
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
         self.router = Router(self.operations())
+        # The largest body a scripted answer may have (the engine's response_max_bytes).
+        self.response_limit = RESPONSE_LIMIT
         # Prepared seeds by scenario name; a reloaded scenario (a new object) replaces its entry.
         self._seeds: dict[str, tuple[Scenario, SeedT]] = {}
 
@@ -139,6 +142,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
                     self.contracts.documents[self.appointment_schema]["properties"]
                 ),
                 sample=sample_context(self.sample_appointment),
+                body_limit=self.response_limit,
             )
         )
 
@@ -233,17 +237,29 @@ class Provider(ABC, Generic[SeedT, StateT]):
             state=chosen.state,
             fake=state.script.fake,
         )
+        try:
+            return self._scripted(state, request, chosen, context)
+        except RenderTooLarge as error:
+            raise StubFault(
+                f"the interaction {chosen.interaction.name!r} {error} "
+                "(the response limit, serve --response-max-bytes)"
+            ) from None
+
+    def _scripted(
+        self, state: StateT, request: MockRequest, chosen: Scripted, context: Context
+    ) -> Reply:
         step = chosen.step
+        budget = Budget(self.response_limit)
         if step.error is not None:
             error = ApiError(
                 str(step.error["code"]),
-                str(render(step.error.get("message", step.error["code"]), context)),
+                str(render(step.error.get("message", step.error["code"]), context, budget)),
                 status=step.status or None,
                 headers=step.headers,
-                extra={"emr_error": render(step.error.get("emr_error"), context)},
+                extra={"emr_error": render(step.error.get("emr_error"), context, budget)},
             )
             return self.error_reply(state, error, request)
-        reply = scripted_reply(chosen, context)
+        reply = scripted_reply(chosen, context, budget)
         reply.schema = self.schema_for(request.method, request.path, reply.status)
         return reply
 

@@ -12,13 +12,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.core.exchange import JSON_TYPE, Reply
+from mockserver.core.exchange import JSON_TYPE, Reply, larger_than
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
 from mockserver.core.routing import template_params
-from mockserver.core.templating import Context, placeholders, problem, render
+from mockserver.core.templating import (
+    Budget,
+    Context,
+    RenderTooLarge,
+    placeholders,
+    problem,
+    render,
+)
 from mockserver.scenarios.catalog import FieldPath
 
 INITIAL_STATE = "started"
+# Appointments whose counters and states are kept; past it, the least recently used one's go
+# (it starts again from its first answer and INITIAL_STATE).
+MAX_TRACKED_APPOINTMENTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ def check_interactions(
     check: Check,
     appointment_fields: Sequence[str],
     sample: Context,
+    body_limit: int,
 ) -> Iterable[tuple[FieldPath, str]]:
     """Everything wrong with a scenario's interactions that its schema cannot express."""
     for index, raw in enumerate(raw_list):
@@ -139,6 +150,7 @@ def check_interactions(
                 check=check,
                 appointment_fields=appointment_fields,
                 sample=sample,
+                body_limit=body_limit,
             )
 
 
@@ -153,11 +165,23 @@ def _check_step(
     check: Check,
     appointment_fields: Sequence[str],
     sample: Context,
+    body_limit: int,
 ) -> Iterable[tuple[FieldPath, str]]:
     forms = [key for key in ("body", "error", "passthrough", "raw_body") if key in step]
     if len(forms) > 1:
         yield where, f"give one of body, error, passthrough or raw_body, not {' and '.join(forms)}"
         return
+    for part in ("body", "raw_body", "error"):
+        # Measured before anything renders or walks it: aliases can make a small file huge.
+        if part in step and larger_than(step[part], body_limit):
+            yield (
+                (*where, part),
+                (
+                    f"is larger than the response limit of {body_limit} bytes "
+                    "(serve --response-max-bytes)"
+                ),
+            )
+            return
     delay = step.get("delay_ms")
     if isinstance(delay, list) and delay[0] > delay[1]:
         yield (*where, "delay_ms"), "the range's low end is above its high end"
@@ -191,7 +215,11 @@ def _check_step(
             "match a provider path and method, or say violates_contract: true",
         )
         return
-    candidate = render(step["body"], sample)
+    try:
+        candidate = render(step["body"], sample, Budget(body_limit))
+    except RenderTooLarge as error:
+        yield (*where, "body"), f"{error} (the response limit, serve --response-max-bytes)"
+        return
     for found in check(schema, candidate)[:3]:
         yield (*where, "body", *found.path), f"breaks {schema}: {found.message}"
 
@@ -238,7 +266,8 @@ class ScriptRuntime:
         self.interactions: tuple[Interaction, ...] = tuple(interactions)
         # Added at run time (stubs), newest first; they win over the scenario's own.
         self.added: list[Interaction] = []
-        self.hits: dict[tuple[int, str], int] = {}
+        # Per appointment key, least recently used first: each interaction's answer count.
+        self.hits: dict[str, dict[int, int]] = {}
         self.states: dict[str, str] = {}
         self.rng = random.Random(seed)
         self._seed = seed
@@ -268,7 +297,11 @@ class ScriptRuntime:
 
     def counters(self, interaction: Interaction) -> dict[str, int]:
         """How often an interaction answered, per appointment key."""
-        return {key: n for (index, key), n in self.hits.items() if index == interaction.index}
+        return {
+            key: counts[interaction.index]
+            for key, counts in self.hits.items()
+            if interaction.index in counts
+        }
 
     def fake(self, call: str) -> Any:
         return getattr(self._faker, call)() if self._faker is not None else None
@@ -283,17 +316,30 @@ class ScriptRuntime:
             state = self.states.get(key, INITIAL_STATE)
             if interaction.when_state is not None and interaction.when_state != state:
                 continue
-            hits = self.hits.get((interaction.index, key), 0)
+            hits = self.hits.get(key, {}).get(interaction.index, 0)
             if interaction.times is not None and hits >= interaction.times:
                 continue
             if hits >= len(interaction.steps) and not interaction.repeat_last:
                 continue
             step = interaction.steps[min(hits, len(interaction.steps) - 1)]
-            self.hits[(interaction.index, key)] = hits + 1
+            self._counts(key)[interaction.index] = hits + 1
             if interaction.set_state is not None:
                 self.states[key] = interaction.set_state
             return Scripted(interaction, step, params, key, state)
         return None
+
+    def _counts(self, key: str) -> dict[int, int]:
+        """The counters of `key`, now the most recently used; the least recently used
+        appointment's counters and state go when too many are kept."""
+        counts = self.hits.pop(key, None)
+        if counts is None:
+            counts = {}
+            if len(self.hits) >= MAX_TRACKED_APPOINTMENTS:
+                oldest = next(iter(self.hits))
+                del self.hits[oldest]
+                self.states.pop(oldest, None)
+        self.hits[key] = counts
+        return counts
 
     def delay_seconds(self, step: Step) -> float:
         low, high = step.delay_ms
@@ -340,15 +386,15 @@ def sample_context(appointment: Mapping[str, Any]) -> Context:
     )
 
 
-def scripted_reply(scripted: Scripted, context: Context) -> Reply:
+def scripted_reply(scripted: Scripted, context: Context, budget: Budget) -> Reply:
     """A literal or templated response (error replies are built by the provider)."""
     step = scripted.step
-    headers = {name: str(render(value, context)) for name, value in step.headers.items()}
+    headers = {name: str(render(value, context, budget)) for name, value in step.headers.items()}
     content_type = next(
         (headers.pop(name) for name in list(headers) if name.lower() == "content-type"), JSON_TYPE
     )
     if step.raw_body is not None:
         raw = step.raw_body.encode()
         return Reply(step.status, None, headers=headers, raw=raw, content_type=content_type)
-    body = render(step.body, context) if step.has_body else None
+    body = render(step.body, context, budget) if step.has_body else None
     return Reply(step.status, body, headers=headers, content_type=content_type)

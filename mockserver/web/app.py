@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from contextvars import ContextVar
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +16,29 @@ from mockserver.web.guard import IN_PROCESS
 from mockserver.web.session_address import session_address
 
 if TYPE_CHECKING:
-    from starlette.types import Receive, Scope, Send
+    from starlette.types import Message, Receive, Scope, Send
 
     from mockserver.report.target import ReportTarget
     from mockserver.web.guard import AdminPolicy
 
 # The transport reads at most this much of a body; the provider decides what is too large.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
+# A request whose header names and values add up to more is refused (431) before it is read.
+HEADERS_LIMIT_BYTES = 64 * 1024
+# A body that has not arrived whole by then is refused (408): a slow client holds no slot.
+BODY_TIMEOUT_SECONDS = 30.0
+
+
+class Refused(Exception):
+    """A request refused by the transport before the engine sees it."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.error = ApiError(code, message, status=status)
+
+
+def headers_size(scope: Scope) -> int:
+    return sum(len(name) + len(value) for name, value in scope["headers"])
 
 
 class ProviderEndpoint:
@@ -31,15 +49,25 @@ class ProviderEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body, oversized = await _read_body(receive, headers)
         request = MockRequest(
             method=scope["method"],
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
-            body=body,
-            oversized=oversized,
         )
+        try:
+            if headers_size(scope) > HEADERS_LIMIT_BYTES:
+                raise Refused(
+                    431,
+                    "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                    f"the request's headers pass {HEADERS_LIMIT_BYTES} bytes",
+                )
+            timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
+            body, oversized = await _read_body(receive, headers, timeout)
+        except Refused as refused:
+            await send_reply(send, self.engine.refused(request, refused.error))
+            return
+        request = replace(request, body=body, oversized=oversized)
         reply = self.engine.handle(request)
         if reply.delay:
             # The in-process sync transport waits by blocking its caller (honouring the
@@ -54,15 +82,19 @@ class ProviderEndpoint:
         await send_reply(send, reply)
 
 
-async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
-    """The body, and whether it is over what the transport reads (then the rest stays unread)."""
+async def _read_body(
+    receive: Receive, headers: dict[str, str], timeout: float | None
+) -> tuple[bytes, bool]:
+    """The body, and whether it is over what the transport reads (then the rest stays unread).
+    Refused (408) when it has not arrived whole within `timeout` seconds."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
         return b"", True
     chunks: list[bytes] = []
     size = 0
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        message = await receive()
+        message = await _next(receive, deadline)
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -73,6 +105,19 @@ async def _read_body(receive: Receive, headers: dict[str, str]) -> tuple[bytes, 
         if not message.get("more_body", False):
             break
     return b"".join(chunks), False
+
+
+async def _next(receive: Receive, deadline: float | None) -> Message:
+    if deadline is None:  # in process: the body is there already, and no event loop may run
+        return await receive()
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+    except asyncio.TimeoutError:
+        raise Refused(
+            408, "REQUEST_TIMEOUT", f"the body did not arrive within {BODY_TIMEOUT_SECONDS:g} s"
+        ) from None
 
 
 # Set while a scripted fault leaves an answer unfinished on purpose: the server's complaint
@@ -148,7 +193,9 @@ class MockApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
+        if scope["type"] == "http" and headers_size(scope) > HEADERS_LIMIT_BYTES:
+            await self.providers(scope, receive, send)  # refuses it in the right envelope
+        elif scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
             await self._in_session(scope, receive, send)
         elif scope["type"] == "http" and not is_admin_path(path):
             await self.providers(scope, receive, send)

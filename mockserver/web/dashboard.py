@@ -20,6 +20,9 @@ from mockserver.web.html import Markup, el, join
 
 UI_PREFIX = DASHBOARD_PREFIX
 PAGE_SIZE = 50
+# What a row shows of a body, a header set or a path: the page is redrawn every second, and
+# the whole exchange is one click away in the admin API.
+SHOWN_CHARACTERS = 2048
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 # Clock moves offered as buttons: label and seconds.
 CLOCK_STEPS = (("+1 min", 60), ("+1 h", 3600), ("+1 day", 86400), ("+7 days", 604800))
@@ -338,7 +341,7 @@ def _journal_row(entry: JournalEntry) -> Markup:
             el("time", {"title": "wall clock"}, entry["received_at"][11:23]),
             el("span", {"class": "status"}, status),
             el("span", {"class": "method"}, entry["method"]),
-            el("span", {"class": "path"}, entry["path"] + query),
+            el("span", {"class": "path"}, _shown(entry["path"] + query)),
             el("span", {"class": "provider"}, entry["provider"] or "no provider"),
             el("span", {"class": "duration"}, f"{entry['duration_ms']:.1f} ms"),
             el("span", {"class": "flag"}, "contract breach") if entry["broke_contract"] else None,
@@ -367,14 +370,22 @@ def _journal_row(entry: JournalEntry) -> Markup:
 
 
 def _headers(headers: Mapping[str, str]) -> Markup:
-    return el("pre", {"class": "headers"}, "\n".join(f"{k}: {v}" for k, v in headers.items()))
+    text = "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return el("pre", {"class": "headers"}, _shown(text))
+
+
+def _shown(text: str) -> str:
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    rest = len(text) - SHOWN_CHARACTERS
+    return f"{text[:SHOWN_CHARACTERS]}… ({rest} more characters in GET /__admin/requests)"
 
 
 def _body(body: Any) -> Markup:
     if body is None:
         return el("p", {"class": "empty"}, "no body")
     text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
-    return el("pre", {"class": "body"}, text)
+    return el("pre", {"class": "body"}, _shown(text))
 
 
 def _violations(violations: Sequence[Violation]) -> Markup:

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
@@ -61,6 +61,9 @@ def _config(
         server_header=False,
         # A loopback mock has no proxy in front: skip uvicorn's X-Forwarded-* rewriting.
         proxy_headers=False,
+        http=_protocol(),
+        # Where httptools is missing (h11): a head is refused past this size.
+        h11_max_incomplete_event_size=HEAD_FALLBACK_BYTES,
     )
     quiet_scripted_faults()  # after the Config, which sets uvicorn's logging up
     return config
@@ -78,6 +81,20 @@ def quiet_scripted_faults() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _ScriptedFaultFilter) for f in logger.filters):
         logger.addFilter(_ScriptedFaultFilter())
+
+
+# What h11 buffers of a request's head at most, where the guarded protocol cannot run.
+HEAD_FALLBACK_BYTES = 1024 * 1024
+
+
+def _protocol() -> Any:
+    """The guarded httptools protocol (connection cap, head deadline and size), or uvicorn's
+    own choice where httptools is not installed."""
+    try:
+        from mockserver.web.protocol import GuardedHttpProtocol
+    except ImportError:
+        return "auto"
+    return GuardedHttpProtocol
 
 
 def url_for(host: str, port: int) -> str:

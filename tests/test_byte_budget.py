@@ -1,0 +1,261 @@
+"""Memory is bounded by bytes: the journal, each entry, request heads, rendered answers,
+per-appointment counters and open connections all have a limit, and a client that hits one
+sees a 4xx (or the stub's author a named 500), never a server that grows without end."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import AUTH, SEED_ID, in_process_client
+from mockserver import MockEngine
+from mockserver.web import app as web_app
+from mockserver.web import protocol
+from mockserver.web.server import MockServer
+from servers import running_cli
+
+UNAVAILABLE = {"success": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": "x"}}
+
+
+def listing(client: httpx.Client) -> list[dict]:
+    return client.get("/__admin/requests").json()["requests"]
+
+
+def test_the_journal_is_bounded_by_bytes_oldest_first():
+    engine = MockEngine(journal_max_bytes=1024 * 1024)
+    with in_process_client(engine) as client:
+        for number in range(40):
+            client.patch(f"/v1/appointments/nope{number}", headers=AUTH, content=b"x" * 60_000)
+        kept = [entry["path"] for entry in listing(client)]
+    assert 10 <= len(kept) < 20, len(kept)
+    assert kept[-1] == "/v1/appointments/nope39"
+    assert "/v1/appointments/nope0" not in kept
+
+
+def test_bodies_and_header_sets_are_clipped_with_a_marker_and_their_size(mock):
+    mock.http.patch(
+        f"/v1/appointments/{SEED_ID}",
+        headers={**AUTH, "x-big": "y" * 40_000},
+        content=b"z" * 200_000,
+    )
+    [entry] = listing(mock.http)
+    assert entry["body"].endswith("… [clipped: 200000 bytes, the first 65536 kept]")
+    assert len(entry["body"]) < 70_000
+    assert "bytes of headers, the first 16384 kept" in entry["headers"]["(clipped)"]
+    assert sum(len(k) + len(v) for k, v in entry["headers"].items()) < 17_000
+
+
+@pytest.mark.parametrize(
+    ("path", "envelope"),
+    [(f"/v1/appointments/{SEED_ID}", "success"), ("/__admin/health", "error")],
+)
+def test_headers_over_64_kib_are_431_and_nothing_is_stored(mock, path, envelope):
+    before = listing(mock.http)
+    reply = mock.http.get(path, headers={**AUTH, "x-big": "y" * 70_000})
+    assert reply.status_code == 431, reply.text[:200]
+    assert envelope in reply.json()
+    assert "65536 bytes" in reply.text
+    assert listing(mock.http) == before
+
+
+def test_a_stub_that_renders_past_the_limit_is_a_500_naming_it(mock):
+    stub = {
+        "name": "echo the path",
+        "match": {"method": "GET", "path_regex": "^/v1/appointments/"},
+        "respond": {"status": 200, "body": {"x": ["{{request.path}}"] * 3000}},
+        "violates_contract": True,
+    }
+    assert mock.http.post("/__admin/interactions", json=stub).status_code == 200
+    reply = mock.http.get("/v1/appointments/" + "a" * 60_000, headers=AUTH)
+    assert reply.status_code == 500
+    assert "'echo the path' renders a body of more than 1048576 bytes" in reply.text
+    assert len(reply.content) < 2_000
+    [violation] = mock.http.get("/__admin/violations").json()["violations"]
+    assert "echo the path" in violation["problems"][0]["message"]
+
+
+def test_a_stub_larger_than_the_limit_is_refused_when_added(mock):
+    stub = {
+        "name": "huge",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "respond": {"status": 503, "body": {**UNAVAILABLE, "pad": "p" * 1_100_000}},
+    }
+    reply = mock.http.post("/__admin/interactions", json={**stub, "provider": "huskyvoice"})
+    assert reply.status_code in (400, 413), reply.text[:300]
+    assert mock.http.get("/__admin/interactions").json()["interactions"] == []
+
+
+def test_the_response_limit_is_configurable():
+    engine = MockEngine(response_max_bytes=1_000)
+    stub = {
+        "name": "padded",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "respond": {"status": 503, "body": {**UNAVAILABLE, "pad": "p" * 2_000}},
+    }
+    with in_process_client(engine) as client:
+        reply = client.post("/__admin/interactions", json=stub)
+    assert reply.status_code == 400
+    assert "larger than the response limit of 1000 bytes" in reply.text
+
+
+def test_a_file_whose_aliases_expand_past_the_limit_is_refused_fast(tmp_path):
+    """A 1 MB file (an anchor of 300 long strings placed 500 times) that would answer 500 MB:
+    a problem at its line, found without expanding it."""
+    folder = tmp_path / "huskyvoice"
+    folder.mkdir()
+    text = (
+        "extends: huskyvoice/direct-cancel\ndescription: x\n"
+        "interactions:\n"
+        "  - name: huge\n"
+        "    match: {method: GET, path: '/v1/appointments/{appointment_id}'}\n"
+        "    respond:\n"
+        "      status: 503\n"
+        "      body: [&big ["
+        + ", ".join(["x" * 3400] * 300)
+        + "], "
+        + ", ".join(["*big"] * 499)
+        + "]\n"
+    )
+    (folder / "alias.yaml").write_text(text)
+    began = time.monotonic()
+    engine_error = None
+    try:
+        MockEngine([], [tmp_path])
+    except Exception as error:
+        engine_error = str(error)
+    assert engine_error is not None
+    assert "larger than the response limit" in engine_error, engine_error
+    assert f"{folder / 'alias.yaml'}:" in engine_error
+    assert time.monotonic() - began < 30
+
+
+def test_per_appointment_counters_and_states_are_bounded(mock):
+    stub = {
+        "name": "first read fails",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "sequence": [{"status": 503, "body": UNAVAILABLE}, {"passthrough": True}],
+        "set_state": "seen",
+    }
+    assert mock.http.post("/__admin/interactions", json=stub).status_code == 200
+    for number in range(1_200):
+        mock.http.get(f"/v1/appointments/appt_{number:010d}", headers=AUTH)
+    [listed] = [
+        i for i in mock.http.get("/__admin/interactions").json()["interactions"] if i["added"]
+    ]
+    assert len(listed["counters"]) == 1_000
+    assert len(listed["states"]) == 1_000
+    assert "appt_0000001199" in listed["counters"]
+    assert "appt_0000000000" not in listed["counters"]
+
+
+def raw_exchange(url: str, data: bytes, wait: float = 5.0) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def test_a_head_that_never_ends_is_dropped_with_408(monkeypatch):
+    monkeypatch.setattr(protocol, "HEAD_TIMEOUT_SECONDS", 0.3)
+    with MockServer(MockEngine()) as server:
+        answer = raw_exchange(server.base_url, b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n")
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+
+
+def test_a_body_that_never_ends_is_refused_with_408(monkeypatch):
+    monkeypatch.setattr(web_app, "BODY_TIMEOUT_SECONDS", 0.3)
+    head = (
+        f"PATCH /v1/appointments/{SEED_ID} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer YOUR_API_KEY\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\nConnection: close\r\n\r\n{"
+    )
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        answer = raw_exchange(server.base_url, head.encode())
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+    assert b'"success":false' in answer
+    assert engine.requests() == []
+
+
+def test_a_head_past_one_mebibyte_is_refused_while_it_arrives():
+    with MockServer(MockEngine()) as server:
+        head = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 2_000_000
+        answer = raw_exchange(server.base_url, head + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
+
+
+def test_connections_past_the_cap_are_refused(monkeypatch):
+    monkeypatch.setattr(protocol, "MAX_CONNECTIONS", 3)
+    with MockServer(MockEngine()) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        held = [socket.create_connection((host, int(port)), timeout=5) for _ in range(3)]
+        try:
+            answer = raw_exchange(server.base_url, b"")
+        finally:
+            for sock in held:
+                sock.close()
+        assert answer.startswith(b"HTTP/1.1 503 "), answer[:100]
+        assert httpx.get(server.base_url + "/__admin/health").status_code == 200
+
+
+def rss_peak_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_the_memory_attacks_leave_the_server_under_200_mb():
+    """The attacks that once took a server from 35 MB to gigabytes, against `serve` with its
+    defaults: its peak resident memory stays under 200 MB."""
+    echo = {
+        "name": "echo",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path_regex": "^/v1/appointments/aaaa"},
+        "respond": {"status": 200, "body": {"x": ["{{request.path}}"] * 3000}},
+        "violates_contract": True,
+    }
+    counted = {
+        "name": "counted",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "sequence": [{"status": 503, "body": UNAVAILABLE}, {"passthrough": True}],
+        "set_state": "seen",
+    }
+    with running_cli([]) as run, httpx.Client(base_url=run.base_url, timeout=60) as http:
+        for stub in (counted, echo):  # the newest is tried first
+            assert http.post("/__admin/interactions", json=stub).status_code == 200
+        big_headers = {f"x-h{i}": "v" * 60_000 for i in range(60)}  # 3.6 MB of headers
+        for _ in range(20):
+            assert http.get("/nowhere", headers=big_headers).status_code == 431
+        for _ in range(4):
+            assert http.get("/v1/appointments/" + "a" * 60_000, headers=AUTH).status_code == 500
+        for number in range(1_500):  # past the 1,000 appointments whose counters are kept
+            http.get(f"/v1/appointments/appt_{number:010d}", headers=AUTH)
+        assert len(http.get("/__admin/interactions").content) < 1_000_000
+        assert len(http.get("/__admin/ui/sections").content) < 2_000_000
+        peak = rss_peak_mb(run.pid)
+    assert peak < 200, f"peak RSS {peak:.0f} MB"
+
+
+def test_serve_takes_the_limits_as_flags():
+    stub = {
+        "name": "padded",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "respond": {"status": 503, "body": {**UNAVAILABLE, "pad": "p" * 3_000}},
+    }
+    args = ["--response-max-bytes", "2000", "--journal-max-bytes", str(1024 * 1024)]
+    with running_cli(args) as run:
+        reply = httpx.post(run.base_url + "/__admin/interactions", json=stub)
+    assert reply.status_code == 400
+    assert "larger than the response limit of 2000 bytes" in reply.text
