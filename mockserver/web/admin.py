@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +26,7 @@ from mockserver.report.target import ReportTarget
 from mockserver.scenarios.catalog import ScenarioError, UnknownScenarioError
 from mockserver.web.dashboard_routes import LOCKED, is_page_shell
 from mockserver.web.guard import IN_PROCESS, AdminPolicy, refusal
+from mockserver.web.offload import off_loop
 
 ADMIN_BODY_LIMIT = 64 * 1024
 
@@ -173,7 +173,7 @@ async def requests(engine: MockEngine, request: Request) -> Result:
     except ListingError as error:
         raise AdminError(400, "BAD_REQUEST", str(error)) from None
     # Searches walk the whole journal: off the event loop, so health and others go on meanwhile.
-    page = await run_in_threadpool(engine.journal_page, query)
+    page = await off_loop(engine.journal_page, query)
     if form == "har":
         server = f"{request.url.scheme}://{request.url.netloc}"
         return har_log(page.entries, server, package_version())
@@ -225,7 +225,7 @@ def _limit(request: Request, default: int) -> int:
 async def closest_requests(engine: MockEngine, request: Request) -> Result:
     limit = _limit(request, 10)
     pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
-    found = await run_in_threadpool(engine.closest_requests, pattern, limit)
+    found = await off_loop(engine.closest_requests, pattern, limit)
     return {"closest": [{"request": e, "differences": d} for e, d in found]}
 
 
@@ -233,7 +233,7 @@ async def near_misses(engine: MockEngine, request: Request) -> Result:
     unknown = sorted(set(request.query_params) - {"limit"})
     if unknown:
         raise AdminError(400, "BAD_REQUEST", f"query: {unknown[0]} is not known; known: limit")
-    return {"near_misses": await run_in_threadpool(engine.near_misses, _limit(request, 50))}
+    return {"near_misses": await off_loop(engine.near_misses, _limit(request, 50))}
 
 
 async def clear_requests(engine: MockEngine, request: Request) -> Result:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -23,6 +22,7 @@ from mockserver.web.dashboard import (
     page,
     sections,
 )
+from mockserver.web.offload import off_loop
 
 # The page may load its own script and style, and talk to its own origin; nothing else, and no
 # inline script runs even if a value ever escaped its escaping.
@@ -89,7 +89,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
             chosen = journal_filter(request, engine.provider_names)
         except FilterError as error:
             return HTMLResponse(str(error), status_code=400, headers=SECURITY_HEADERS)
-        drawn = await run_in_threadpool(snapshot, engine, chosen)  # it searches the journal
+        drawn = await off_loop(snapshot, engine, chosen)  # it searches the journal
         return HTMLResponse(page(drawn), headers=SECURITY_HEADERS)
 
     async def live_sections(request: Request) -> Response:
@@ -98,7 +98,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         except FilterError as error:
             body = {"error": {"code": "BAD_REQUEST", "message": str(error)}}
             return JSONResponse(body, status_code=400)
-        drawn = sections(await run_in_threadpool(snapshot, engine, chosen))
+        drawn = sections(await off_loop(snapshot, engine, chosen))
         return JSONResponse({"sections": drawn}, headers={"cache-control": "no-store"})
 
     async def asset(request: Request) -> Response:
