@@ -258,6 +258,12 @@ WINDOW = (
 )
 
 
+STUB = (
+    "interactions:\n  - name: keyed\n    match: {method: GET, path: '/v1/appointments/{appointment_id}'}\n"
+    "    respond: {status: 200, violates_contract: true, body: %s}\n"
+)
+
+
 def billion_laughs() -> str:
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, 10):
@@ -277,8 +283,36 @@ def billion_laughs() -> str:
         (BASE + billion_laughs(), "expands to more than"),
         (BASE + "x:\n" + "".join("  " * n + f"k{n}:\n" for n in range(1, 80)), "nests more than"),
         (BASE + "clock: {now: 0001-01-01T00:00:00+01:00}\n", "clock.now"),
+        (BASE + "org: {cancellation_notice_hours: .nan}\n", ".nan is not a finite number"),
+        (BASE + "org: {cancellation_notice_hours: -.inf}\n", "-.inf is not a finite number"),
+        (BASE + "org: {cancellation_notice_hours: " + "9" * 5000 + ".0}\n", "more than 40 digits"),
+        (BASE + "org: {cancellation_notice_hours: 1.0e+20}\n", "is greater than the maximum"),
+        (BASE + "behaviour: {search: {max_limit: 1.0e+20}}\n", "is greater than the maximum"),
+        (BASE + "generate: {appointments: 1000000}\n", "is greater than the maximum of 5000"),
+        (BASE + STUB % "{1: x}", "a key must be text, not '1'"),
+        (BASE + STUB % "{true: x}", "a key must be text, not 'true'"),
+        (BASE + "description: [" + ",".join(["1"] * 1_000_000) + "]\n", "holds more than 100000"),
     ],
-    ids=["date", "time", "window", "key", "digits", "binary", "aliases", "depth", "instant"],
+    ids=[
+        "date",
+        "time",
+        "window",
+        "key",
+        "digits",
+        "binary",
+        "aliases",
+        "depth",
+        "instant",
+        "nan",
+        "inf",
+        "float-digits",
+        "over-maximum",
+        "max-limit",
+        "generate",
+        "int-key",
+        "bool-key",
+        "two-million-values",
+    ],
 )
 def test_hostile_scenario_files_give_their_line_fast(tmp_path, text, needle):
     write(tmp_path, "hostile.yaml", text)

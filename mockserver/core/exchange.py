@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -136,16 +137,28 @@ class ApiError(Exception):
         self.extra = dict(extra or {})
 
 
-def loads(data: bytes) -> Any:
-    """JSON to Python: orjson's speed, the standard library's range (huge ints, 1e999).
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {clip(text, 20)} is too large to hold")
+    return number
 
-    ValueError for anything that is not JSON, a document nested too deeply included.
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(data: bytes) -> Any:
+    """JSON to Python: orjson's speed, the standard library's range for integers of any size.
+
+    ValueError for anything that is not JSON: NaN and Infinity, a number too large for a float
+    (1e999), a document nested too deeply. None of them ever reaches a listing or an answer.
     """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         try:
-            value = json.loads(data)
+            value = json.loads(data, parse_float=_finite, parse_constant=_no_constant)
         except RecursionError:
             raise ValueError("the JSON is nested too deeply") from None
         # orjson refuses lone surrogates ("\ud800"); they are not text, so neither do we.
@@ -157,8 +170,14 @@ def loads(data: bytes) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON, as the providers send it."""
-    return orjson.dumps(value)
+    """Compact UTF-8 JSON, as the providers send it; integers of any size written exactly
+    (orjson stops at 64 bits; the standard library takes over for those)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+            "utf-8"
+        )
 
 
 def clip(text: str, limit: int = 80) -> str:

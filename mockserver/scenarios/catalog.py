@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +97,26 @@ def _field_name(path: FieldPath) -> str:
 # Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
+# Parser events a file may hold: a value is one, a list or map two (its start and end).
+MAX_EVENTS = 100_000
 MAX_NUMBER_DIGITS = 40
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 )
+
+
+_TEXT_TAG = "tag:yaml.org,2002:str"
+
+
+def _not_finite(text: str) -> bool:
+    """Whether a YAML float (`.nan`, `.inf`, `1e999`) is no finite number."""
+    cleaned = text.replace("_", "").lower()
+    if cleaned.lstrip("+-") in {".nan", ".inf"}:
+        return True
+    try:
+        return not math.isfinite(float(cleaned))
+    except ValueError:
+        return False
 
 
 class _Positions:
@@ -128,8 +146,10 @@ class _Positions:
             raise self._refuse(node, path, f"nests more than {MAX_BODY_DEPTH} levels deep")
         if node.tag not in _PLAIN_TAGS:
             raise self._refuse(node, path, f"the tag {node.tag!r} is not allowed here")
-        if node.tag.endswith(":int") and len(str(node.value)) > MAX_NUMBER_DIGITS:
+        if node.tag.endswith((":int", ":float")) and len(str(node.value)) > MAX_NUMBER_DIGITS:
             raise self._refuse(node, path, f"a number of more than {MAX_NUMBER_DIGITS} digits")
+        if node.tag.endswith(":float") and _not_finite(str(node.value)):
+            raise self._refuse(node, path, f"{node.value} is not a finite number")
 
     def walk(self, node: yaml.Node, path: FieldPath = ()) -> None:
         self._check(node, path)
@@ -139,6 +159,10 @@ class _Positions:
             for key, value in node.value:
                 if not isinstance(key, yaml.ScalarNode):
                     raise self._refuse(key, path, "a key must be a plain name, not a list or map")
+                if key.tag != _TEXT_TAG:
+                    # JSON keys are text: `1:` or `true:` would answer a 500 once sent.
+                    message = f"a key must be text, not {key.value!r} (quote it: '{key.value}')"
+                    raise self._refuse(key, path, message)
                 self._check(key, path)
                 name = key.value
                 if name in seen:
@@ -174,11 +198,26 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _count_events(text: str, file: str) -> None:
+    """Refuse a document of too many values while it is parsed, before a tree of it is built
+    (two million list items would take seconds and hundreds of megabytes to compose)."""
+    # Every event starts at one of these characters or a line's start, or ends a collection
+    # opened by one: a text with few of them cannot hold too many, and is not parsed twice.
+    if 2 * sum(text.count(c) for c in ",\n:[{-?") + 16 <= MAX_EVENTS:
+        return
+    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
+        if count > MAX_EVENTS:
+            line = event.start_mark.line + 1 if event.start_mark else None
+            message = f"holds more than {MAX_EVENTS} values (lists and maps count twice); refused"
+            raise ScenarioError([ScenarioProblem(file, line, "", message)])
+
+
 def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
     """Parse one YAML document safely, keeping each field's line; raise ScenarioError if broken."""
     positions = _Positions(file)
     loader = _Loader(text)
     try:
+        _count_events(text, file)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError([ScenarioProblem(file, 1, "", "the file is empty")])
@@ -371,12 +410,20 @@ def scenario_files(directory: Path) -> list[Path]:
 
 
 def _read_file(path: Path, label: str) -> _Source:
+    def refused(message: str) -> ScenarioError:
+        return ScenarioError([ScenarioProblem(str(path), None, "", message)])
+
     try:
+        # Checked before opening: a device (/dev/zero) never ends, a FIFO blocks on open.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise refused("not a regular file; refused")
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                [ScenarioProblem(str(path), None, "", f"over {MAX_FILE_BYTES} bytes; refused")]
-            )
-        text = path.read_text(encoding="utf-8")
+            raise refused(f"over {MAX_FILE_BYTES} bytes; refused")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # a file that grew meanwhile stops here
+        if len(data) > MAX_FILE_BYTES:
+            raise refused(f"over {MAX_FILE_BYTES} bytes; refused")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(
             [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
