@@ -168,6 +168,7 @@ def _server_options(parser: argparse.ArgumentParser, *, default_port: int) -> No
     )
     parser.add_argument(
         "--admin-token",
+        type=_token,
         metavar="TOKEN",
         help="require 'Authorization: Bearer TOKEN' on /__admin (for a --host beyond loopback)",
     )
@@ -236,6 +237,13 @@ def _percent(text: str) -> float:
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 100")
     return value
+
+
+def _token(text: str) -> str:
+    """An argparse type: a token that is not empty (an empty one would let `Bearer ` in)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the token is empty; give one that is not")
+    return text
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.core.exchange import clip, loads
+from mockserver.core.redaction import SECRET_HEADERS, shortened
 from mockserver.core.regex import Regex, RegexError, captured, compile_regex
 from mockserver.core.routing import TemplateError, compile_template
 from mockserver.core.surface import MAX_BODY_DEPTH
@@ -114,6 +115,13 @@ class Value:
         if self.kind == "object":
             return f"an object with {_show(self.shown)}"
         return _show(self.expected)
+
+
+def _described_header(name: str, value: Value) -> str:
+    """An expected header as a description shows it: a credential shortened."""
+    if name in SECRET_HEADERS and value.kind == "equals":
+        return _show(shortened(str(value.expected)))
+    return value.describe()
 
 
 def _holds(actual: list[Any], wanted: tuple[Value, ...]) -> bool:
@@ -284,8 +292,9 @@ class RequestPattern:
     def matches(self, seen: Observed) -> bool:
         return self.match(seen) is not None
 
-    def difference(self, seen: Observed) -> list[str]:
-        """Each way `seen` misses the pattern, worded for a person; [] when it matches."""
+    def difference(self, seen: Observed, *, secrets: bool = False) -> list[str]:
+        """Each way `seen` misses the pattern, worded for a person; [] when it matches.
+        Credentials (expected and got) are shortened unless `secrets`."""
         out: list[str] = []
 
         def expect(name: str, wanted: Any, got: Any) -> None:
@@ -306,8 +315,15 @@ class RequestPattern:
         ):
             for name, value in expected.items():
                 got = actual.get(name, _ABSENT)
-                if not value.accepts(got):
-                    out.append(f"{kind} {name}: expected {value.describe()}, got {_show(got)}")
+                if value.accepts(got):
+                    continue
+                wanted, shown_got = value.describe(), _show(got)
+                if kind == "header" and not secrets and name in SECRET_HEADERS:
+                    wanted = (
+                        _show(shortened(str(value.expected))) if value.kind == "equals" else wanted
+                    )
+                    shown_got = _show(shortened(got)) if isinstance(got, str) else shown_got
+                out.append(f"{kind} {name}: expected {wanted}, got {shown_got}")
         for path, value in self.body.items():
             got = _lookup(seen.body, path)
             if not value.accepts(got):
@@ -349,7 +365,7 @@ class RequestPattern:
             if value is not None
         ]
         extra += [f"query {k} {v.describe()}" for k, v in self.query.items()]
-        extra += [f"header {k} {v.describe()}" for k, v in self.headers.items()]
+        extra += [f"header {k} {_described_header(k, v)}" for k, v in self.headers.items()]
         extra += [f"body.{'.'.join(p)} {v.describe()}" for p, v in self.body.items()]
         return " ".join(parts) + (f" ({', '.join(extra)})" if extra else "")
 

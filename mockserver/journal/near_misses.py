@@ -53,8 +53,8 @@ def near_miss(
         "request": exchange.to_json(secrets=secrets),
         "reasons": reasons,
         "problems": list(problems),
-        "closest_operation": _closest_operation(operations, seen),
-        "closest_interaction": _closest_interaction(meant or interactions, seen)
+        "closest_operation": _closest_operation(operations, seen, secrets),
+        "closest_interaction": _closest_interaction(meant or interactions, seen, secrets)
         if exchange.interaction is None
         else None,
     }
@@ -66,7 +66,9 @@ def _same_endpoint(pattern: RequestPattern, seen: Observed) -> bool:
     )
 
 
-def _closest_operation(operations: Sequence[Operation], seen: Observed) -> ClosestOperation | None:
+def _closest_operation(
+    operations: Sequence[Operation], seen: Observed, secrets: bool
+) -> ClosestOperation | None:
     if not operations:
         return None
     ranked = [(parse_pattern({"method": op.method, "path": op.path}), op) for op in operations]
@@ -75,17 +77,17 @@ def _closest_operation(operations: Sequence[Operation], seen: Observed) -> Close
         "operation": op.operation_id,
         "method": op.method,
         "path": op.path,
-        "differences": pattern.difference(seen),
+        "differences": pattern.difference(seen, secrets=secrets),
     }
 
 
 def _closest_interaction(
-    interactions: Sequence[Interaction], seen: Observed
+    interactions: Sequence[Interaction], seen: Observed, secrets: bool
 ) -> ClosestInteraction | None:
     if not interactions:
         return None
     closest = min(interactions, key=lambda i: i.pattern.rank(seen))
-    differences = closest.pattern.difference(seen)
+    differences = closest.pattern.difference(seen, secrets=secrets)
     if not differences:  # it matched, yet did not answer: its state or its count
         differences = [_why_not_chosen(closest)]
     return {"name": closest.name, "match": closest.pattern.describe(), "differences": differences}

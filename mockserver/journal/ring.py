@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from mockserver.core.documents import InteractionNote, JournalEntry
 from mockserver.core.exchange import NOT_JSON, clip, deeper_than, dumps, loads, wire_headers
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
+from mockserver.core.redaction import redacted
 from mockserver.scenarios.interactions import Interaction
 
 DEFAULT_JOURNAL_SIZE = 10_000
@@ -159,7 +160,7 @@ class Exchange:
             "path": self.path,
             "appointment": self.appointment,
             "query": self.query,
-            "headers": dict(self.headers) if secrets else _redacted(self.headers),
+            "headers": dict(self.headers) if secrets else redacted(self.headers),
             "body": _decoded(self.body, self.body_size),
             "status": self.status,
             "response": None
@@ -192,27 +193,6 @@ def wall_clock_text(seconds: float) -> str:
     """An epoch instant as ISO 8601 UTC with milliseconds: `2026-11-28T10:05:51.123Z`."""
     instant = datetime.fromtimestamp(seconds, timezone.utc)
     return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# Headers that carry credentials: the journal shows their last four characters only.
-SECRET_HEADERS = frozenset(
-    {"authorization", "cookie", "x-leyr-client-secret", "proxy-authorization"}
-)
-
-
-def _redacted(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {
-        name: (_shortened(value) if name in SECRET_HEADERS else value) for name, value in headers
-    }
-
-
-def _shortened(value: str) -> str:
-    """`Bearer YOUR_API_KEY` -> `Bearer …_KEY`: enough to tell credentials apart, not to use one."""
-    scheme, space, credential = value.partition(" ")
-    if not space:
-        scheme, credential = "", value
-    tail = credential[-4:] if len(credential) > 8 else ""
-    return f"{scheme}{space}…{tail}"
 
 
 def _parsed(data: bytes) -> Any:
@@ -255,8 +235,15 @@ def _kept_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def _open_append(file: Path) -> int:
-    """The journal file for appending, created readable by its owner only (it holds requests)."""
-    return os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    """The journal file for appending, readable by its owner only (it holds requests and,
+    with --journal-secrets, credentials): created so, or made so if it existed."""
+    fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -390,7 +377,10 @@ class Journal:
         pool = self.exchanges() if entries is None else entries
         best = heapq.nsmallest(limit, pool, key=lambda entry: rank(entry.observed()))
         return [
-            (entry.to_json(secrets=self.secrets), pattern.difference(entry.observed()))
+            (
+                entry.to_json(secrets=self.secrets),
+                pattern.difference(entry.observed(), secrets=self.secrets),
+            )
             for entry in best
         ]
 

@@ -7,6 +7,7 @@ page's buttons call the admin API (PUT /__admin/scenario, POST /__admin/reset, P
 
 from __future__ import annotations
 
+import html
 from importlib.resources import files
 
 from starlette.requests import Request
@@ -88,7 +89,9 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         try:
             chosen = journal_filter(request, engine.provider_names)
         except FilterError as error:
-            return HTMLResponse(str(error), status_code=400, headers=SECURITY_HEADERS)
+            # The message quotes what the client sent: escaped, it is text, never markup.
+            text = html.escape(str(error))
+            return HTMLResponse(text, status_code=400, headers=SECURITY_HEADERS)
         drawn = await off_loop(snapshot, engine, chosen)  # it searches the journal
         return HTMLResponse(page(drawn), headers=SECURITY_HEADERS)
 

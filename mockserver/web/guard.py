@@ -25,6 +25,10 @@ class AdminPolicy:
     allowed_hosts: frozenset[str] = frozenset()
     token: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.token is not None and not self.token.strip():
+            raise ValueError("an empty admin token would let 'Authorization: Bearer ' in")
+
 
 def _address(netloc: str) -> tuple[str, str]:
     """Host and port of `localhost:8080` or `[::1]` (port 80 when none is given)."""
