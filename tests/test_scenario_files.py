@@ -288,7 +288,7 @@ def billion_laughs() -> str:
         (BASE + "org: {cancellation_notice_hours: " + "9" * 5000 + ".0}\n", "more than 40 digits"),
         (BASE + "org: {cancellation_notice_hours: 1.0e+20}\n", "is greater than the maximum"),
         (BASE + "behaviour: {search: {max_limit: 1.0e+20}}\n", "is greater than the maximum"),
-        (BASE + "generate: {appointments: 1000000}\n", "is greater than the maximum of 5000"),
+        (BASE + "generate: {appointments: 1000000}\n", "is greater than the maximum of 100000"),
         (BASE + STUB % "{1: x}", "a key must be text, not '1'"),
         (BASE + STUB % "{true: x}", "a key must be text, not 'true'"),
         (BASE + "description: [" + ",".join(["1"] * 1_000_000) + "]\n", "holds more than 100000"),
