@@ -171,18 +171,32 @@ def health_while_searching(url: str, http: httpx.Client) -> list[float]:
     return times
 
 
+def health_alone(url: str, seconds: float) -> list[float]:
+    """How long each health check takes with nothing else asked of the server."""
+    times: list[float] = []
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_health, args=(url, stop, times))
+    poller.start()
+    time.sleep(seconds)
+    stop.set()
+    poller.join(10)
+    return times
+
+
 def test_health_answers_within_100_ms_while_hostile_patterns_search_10000_entries():
     """A catastrophic regex and a hostile template against a full journal: each search answers
-    (the template with a 400), and health keeps answering within 100 ms meanwhile. The machine
-    may be busy with other work: three rounds are allowed for one to show the bound (a search
-    that blocked the server would hold health up for seconds in every round)."""
+    (the template with a 400), and health keeps answering within 100 ms meanwhile. On a machine
+    busy with other work, health is slow with or without the searches: the bound is 100 ms past
+    the slowest health check of an idle server measured just before, and three rounds are
+    allowed (a search that blocked the server would hold health up for seconds in every one)."""
     worst: list[float] = []
     with full_server() as url, httpx.Client(base_url=url, timeout=30) as http:
         # First use starts the worker thread and loads the admin API: not the patterns' cost.
         for route in ("/__admin/health", "/__admin/requests", "/__admin/requests/closest"):
             assert http.get(route, params={"limit": "1"}).status_code == 200
         for _ in range(3):
-            worst.append(max(health_while_searching(url, http)))
+            idle = max(health_alone(url, 1.0))
+            worst.append(max(health_while_searching(url, http)) - idle)
             if worst[-1] < 0.1:
                 break
-    assert min(worst) < 0.1, f"health took {[round(w * 1000) for w in worst]} ms at worst"
+    assert min(worst) < 0.1, f"health took {[round(w * 1000) for w in worst]} ms past idle"
