@@ -17,8 +17,8 @@ from typing import Any
 
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.exchange import MockRequest
+from mockserver.core.redaction import SECRET_HEADERS
 from mockserver.engine.facade import MockEngine
-from mockserver.journal.ring import SECRET_HEADERS
 
 ACTIONS = ("setup", "teardown")
 MAX_REPLAY = 1000

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from mockserver.core.documents import JournalEntry
-from mockserver.journal.ring import SECRET_HEADERS
+from mockserver.core.redaction import SECRET_HEADERS
 
 PACT_SPECIFICATION = "4.0"
 PLACEHOLDER = "PLACEHOLDER"

@@ -211,7 +211,7 @@ def _pact(engine: MockEngine, consumer: str, selected: set[int]) -> Result:
 async def provider_states(engine: MockEngine, request: Request) -> Result:
     """A Pact verifier's state-change request: the mock in the state an interaction needs."""
     data = await _json_object(request)
-    return await run_in_threadpool(apply_state, engine, data, dict(request.headers))
+    return await off_loop(apply_state, engine, data, dict(request.headers))
 
 
 def _limit(request: Request, default: int) -> int:
