@@ -109,20 +109,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="-- COMMAND [ARGS...]",
         help="the client's test command",
     )
-    serve.add_argument(
-        "--journal-max-bytes",
-        type=_bounded(1024 * 1024, 64 * 1024**3),
-        default=DEFAULT_JOURNAL_BYTES,
-        metavar="BYTES",
-        help="memory the journal may hold; the oldest requests go first (default 64 MiB)",
-    )
-    serve.add_argument(
-        "--response-max-bytes",
-        type=_bounded(1024, 64 * 1024**2),
-        default=RESPONSE_LIMIT,
-        metavar="BYTES",
-        help="the largest body a scripted answer may render (default 1 MiB)",
-    )
 
     listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
     _scenarios_dir_option(listing)
@@ -200,6 +186,20 @@ def _journal_options(parser: argparse.ArgumentParser) -> None:
         default=10_000,
         metavar="N",
         help="requests kept in memory (default 10000)",
+    )
+    parser.add_argument(
+        "--journal-max-bytes",
+        type=_bounded(1024 * 1024, 64 * 1024**3),
+        default=DEFAULT_JOURNAL_BYTES,
+        metavar="BYTES",
+        help="memory the journal may hold; the oldest requests go first (default 64 MiB)",
+    )
+    parser.add_argument(
+        "--response-max-bytes",
+        type=_bounded(1024, 64 * 1024**2),
+        default=RESPONSE_LIMIT,
+        metavar="BYTES",
+        help="the largest body a scripted answer may render (default 1 MiB)",
     )
     parser.add_argument(
         "--report-dir",
