@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.web import admin_reference
+from mockserver.web.admin import ROUTES
 from servers import running_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,3 +201,40 @@ def test_the_readme_is_a_short_front_page_naming_the_command_ci_runs():
     assert f"```sh\n{ci}\n```" in readme
     for flag in ("--port", ".venv/bin/mockserver serve", "PATH"):
         assert flag in readme
+
+
+def test_the_admin_reference_is_the_route_table():
+    page = (ROOT / "docs" / "admin-api.md").read_text()
+    assert admin_reference.rewrite(page) == page, (
+        "docs/admin-api.md differs from mockserver/web/admin.py's ROUTES: run "
+        "`python -m mockserver.web.admin_reference docs/admin-api.md`"
+    )
+    for path, method, _ in ROUTES:
+        assert f"| `{method} /__admin{path}` |" in page
+
+
+def test_the_admin_reference_refuses_a_route_without_words(monkeypatch):
+    async def undocumented(engine: object, request: object) -> dict[str, str]:
+        return {}
+
+    monkeypatch.setattr(admin_reference, "ROUTES", (("/x", "GET", undocumented),))
+    with pytest.raises(ValueError, match="undocumented has no docstring"):
+        admin_reference.reference()
+    with pytest.raises(ValueError, match="markers"):
+        admin_reference.rewrite("# a page without the table\n")
+
+
+def test_the_admin_reference_command_rewrites_a_stale_page(tmp_path):
+    page = tmp_path / "admin-api.md"
+    page.write_text(
+        f"# Admin\n\n{admin_reference.BEGIN}\n| stale |\n{admin_reference.END}\n\nmore\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver.web.admin_reference", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert "| stale |" not in text and "`GET /__admin/health`" in text and text.endswith("\nmore\n")

@@ -138,18 +138,27 @@ Result = dict[str, Any] | Response
 
 
 async def health(engine: MockEngine, request: Request) -> Result:
+    """`{"status": "ok", "active": {provider: scenario}}`"""
     return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
 
 
 async def scenarios(engine: MockEngine, request: Request) -> Result:
+    """Every loadable scenario: name, provider, description, source (`builtin`, or
+    `<folder>/<file>` for yours: no absolute paths), active."""
     return {"scenarios": engine.scenario_summaries()}
 
 
 async def scenario(engine: MockEngine, request: Request) -> Result:
+    """Per provider: the active scenario, its clock and its seeded data."""
     return engine.seeded()
 
 
 async def load_scenario(engine: MockEngine, request: Request) -> Result:
+    """`{"name": "huskyvoice/slot-freed"}` loads one, with fresh state for its provider; the other
+    provider is untouched. `{"scenario": {"extends": "huskyvoice/direct-cancel", "org":
+    {"cancellation_notice_hours": 48}}}` loads one given as data, checked like a file (`400
+    BROKEN_SCENARIO` naming the field), active as `<provider>/inline`. An unknown name is `404
+    UNKNOWN_SCENARIO`."""
     command = LoadScenario.parse(await _json_object(request))
     try:
         loaded = engine.load(command.name)
@@ -161,12 +170,29 @@ async def load_scenario(engine: MockEngine, request: Request) -> Result:
 
 
 async def reset(engine: MockEngine, request: Request) -> Result:
+    """Fresh state from the active scenarios; empties the journal and violations. Optionally
+    `{"provider": "huskyvoice"}`, or `{"scenarios": ["leyr/two-step"]}` to start clean on those."""
     data = await _json_object(request, optional=True)
     return engine.apply_reset(Reset.parse(data, engine.provider_names))
 
 
 async def requests(engine: MockEngine, request: Request) -> Result:
-    """The journal, filtered and paged; `format=har` for browsers' developer tools."""
+    """The journal, oldest first: each exchange's request (headers, body), the appointment it
+    names, its status, response and response headers (`Retry-After` included), `at` (the mock's
+    clock), `received_at` (the wall clock, ISO 8601 UTC), `duration_ms` (the mock's time to
+    answer, a scripted delay included), `operation` (the documented operation's id, or `null`),
+    `interaction` (the scripted interaction that answered, or `null`) and `broke_contract`; and
+    `total_seen`, every request since the start. A path no provider serves is journaled too, with
+    `provider: null` [mock]. Credentials (`Authorization`, `Cookie`, `x-leyr-client-secret`) are
+    shown by their last four characters (`Bearer …_KEY`) unless `serve --journal-secrets`
+    (`MockEngine(journal_secrets=True)`); patterns still match their full values. Filters: a
+    request pattern (`method`, `path` (exact or template), `path_regex`, `provider`, `status`,
+    `appointment` as they are; `query`, `headers` and `body` as JSON, e.g.
+    `?method=PATCH&body={"status":"cancelled"}`: `curl -g` keeps the braces), `status=4xx` (a
+    status class), `since=2026-11-28T10:00:00Z` (wall clock), `broke_contract=true`. Paging:
+    `order=newest`, `limit=1..1000`, and `cursor=` the `next_cursor` of the previous page (`null`
+    on the last). `format=har` answers the same selection as a HAR 1.2 document, for a browser's
+    developer tools (Network → Import HAR)."""
     params = _single_params(request)
     try:
         query, form = parse_listing(params)
@@ -223,6 +249,8 @@ def _limit(request: Request, default: int) -> int:
 
 
 async def closest_requests(engine: MockEngine, request: Request) -> Result:
+    """`?…&limit=10`: the journaled requests nearest to a pattern, closest first, each with its
+    `differences`."""
     limit = _limit(request, 10)
     pattern = _pattern(request, ignore={"limit"}) or parse_pattern({})
     found = await off_loop(engine.closest_requests, pattern, limit)
@@ -230,6 +258,12 @@ async def closest_requests(engine: MockEngine, request: Request) -> Result:
 
 
 async def near_misses(engine: MockEngine, request: Request) -> Result:
+    """`?limit=50`: recent requests nothing answered as their client meant, newest first: those that
+    named no documented operation, broke the contract, or missed every scripted interaction
+    written for their method and path. Each has its `reasons`, contract `problems`, and the
+    `closest_operation` and `closest_interaction` with the field-by-field `differences` (the
+    wording of the fixture's failed assertions; an interaction that matched but was used up or
+    waited for another state says so)."""
     unknown = sorted(set(request.query_params) - {"limit"})
     if unknown:
         raise AdminError(400, "BAD_REQUEST", f"query: {unknown[0]} is not known; known: limit")
@@ -237,43 +271,59 @@ async def near_misses(engine: MockEngine, request: Request) -> Result:
 
 
 async def clear_requests(engine: MockEngine, request: Request) -> Result:
+    """Empties the journal (204)."""
     engine.clear_requests()
     return Response(status_code=204)
 
 
 async def messages(engine: MockEngine, request: Request) -> Result:
+    """The outbox of SMS / e-mail codes sent to patients (Leyr)."""
     return {"messages": engine.messages()}
 
 
 async def clock(engine: MockEngine, request: Request) -> Result:
+    """The mock's clock per provider; frozen unless the scenario says `frozen: false`."""
     return engine.clocks()
 
 
 async def set_clock(engine: MockEngine, request: Request) -> Result:
+    """`{"now": "…"}` or `{"advance_seconds": 60}`, optionally with `"provider"`: moves the
+    mock's clock. It stays between 1900 and 9000 and moves at most a century a call; a move it
+    refuses moves no clock."""
     data = await _json_object(request)
     return engine.set_clock(SetClock.parse(data, engine.provider_names))
 
 
 async def violations(engine: MockEngine, request: Request) -> Result:
+    """Contract violations: `kind` (`request` or `response`), the request, and each problem's
+    location, message and schema path."""
     return {"violations": engine.violations()}
 
 
 async def clear_violations(engine: MockEngine, request: Request) -> Result:
+    """Empties the violations (204)."""
     engine.clear_violations()
     return Response(status_code=204)
 
 
 async def interactions(engine: MockEngine, request: Request) -> Result:
+    """Every interaction in force, the scenario's and those added, with their counters (per
+    appointment) and states."""
     return {"interactions": engine.interactions()}
 
 
 async def add_interaction(engine: MockEngine, request: Request) -> Result:
+    """Adds an interaction at run time (a stub), in the scenario-file language (`match`,
+    `respond`/`sequence`, `times`, `when_state`, `set_state`, `violates_contract`, `name`;
+    `provider` when the path does not say): checked at once exactly like a file's, tried before
+    every other, kept until the provider's next reset or scenario switch."""
     data = await _json_object(request)
     provider = data.pop("provider", None)
     return {"added": engine.add_interaction(data, provider)}
 
 
 async def remove_interaction(engine: MockEngine, request: Request) -> Result:
+    """Removes the added interactions of that name (204; `404 UNKNOWN_INTERACTION` when none)."""
     name = request.path_params["name"]
     if not engine.remove_interactions(name):
         raise AdminError(404, "UNKNOWN_INTERACTION", f"no added interaction is named {name!r}")
@@ -281,11 +331,14 @@ async def remove_interaction(engine: MockEngine, request: Request) -> Result:
 
 
 async def remove_interactions(engine: MockEngine, request: Request) -> Result:
+    """Removes every added interaction (204)."""
     engine.remove_interactions()
     return Response(status_code=204)
 
 
 async def coverage(engine: MockEngine, request: Request) -> Result:
+    """Every outcome of every documented operation, with how often it was exercised since the
+    server started (resets do not clear it)."""
     return engine.coverage()
 
 
@@ -312,6 +365,8 @@ async def report(engine: MockEngine, request: Request) -> Result:
 
 
 async def openapi(engine: MockEngine, request: Request) -> Result:
+    """The provider's OpenAPI 3.1 document, assembled from `schemas/`, with this server in
+    `servers`."""
     server = f"{request.url.scheme}://{request.url.netloc}"  # this server, as the client reached it
     return engine.openapi(request.path_params["provider"], server)
 
