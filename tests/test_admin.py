@@ -14,6 +14,7 @@ def test_health_names_the_active_scenarios(mock):
     assert reply.json() == {
         "status": "ok",
         "active": {"huskyvoice": "huskyvoice/direct-cancel", "leyr": "leyr/direct-cancel"},
+        "reload": {"ok": True, "error": None, "at": None},
     }
 
 

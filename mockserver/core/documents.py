@@ -21,6 +21,14 @@ class InteractionNote(TypedDict):
     violates_contract: bool
 
 
+class ReloadDocument(TypedDict):
+    """How the last hot reload of the scenario files went (`GET /__admin/health`)."""
+
+    ok: bool  # False while the files on disk are broken and the last good ones still serve
+    error: str | None  # every problem, one `file:line: field: message` a line
+    at: str | None  # when it was tried, wall clock ISO 8601 UTC; None before the first
+
+
 class JournalEntry(TypedDict):
     """One exchange: the request as received and the answer as sent."""
 

@@ -7,8 +7,10 @@ It imports no web framework; one lock makes each request atomic against the stat
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,12 @@ from mockserver.core.documents import (
     JournalEntry,
     NearMiss,
     OutboxMessage,
+    ReloadDocument,
     Violation,
 )
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, StubFault, clip
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
-from mockserver.core.resources import package_version
+from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.core.templating import RESPONSE_LIMIT
 from mockserver.journal.coverage import Coverage
@@ -37,11 +40,18 @@ from mockserver.journal.ring import (
     JournalQuery,
     Page,
     Stopwatch,
+    wall_clock_text,
 )
 from mockserver.journal.run import RunRecord, combine_records, problems_by_request
 from mockserver.providers import AnyProvider, make_providers
 from mockserver.providers.base import ProviderState
-from mockserver.scenarios.catalog import Scenario, ScenarioCatalog, UnknownScenarioError
+from mockserver.scenarios.catalog import (
+    Scenario,
+    ScenarioCatalog,
+    ScenarioError,
+    UnknownScenarioError,
+    folder_label,
+)
 from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRuntime
 
 # How many conforming answers are remembered (schema, bytes) so they are not checked again.
@@ -89,6 +99,10 @@ def observe(provider: str, request: MockRequest, appointment: str | None) -> Obs
     )
 
 
+def _now() -> str:
+    return wall_clock_text(time.time())
+
+
 class MockEngine:
     """Both providers' mocks behind one `handle(request) -> Reply`."""
 
@@ -127,6 +141,7 @@ class MockEngine:
                 provider.response_limit = response_max_bytes
             self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
             self.catalog = self._read_catalog()
+        self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
         self.session = session  # None: the server's default session
         self._journal_options = (journal_size, journal_file, journal_secrets, journal_max_bytes)
         # States of scenarios answered through the X-Mock-Scenario header, by name.
@@ -187,8 +202,18 @@ class MockEngine:
         """Read every scenario file again; raise ScenarioError (keeping the old ones) if broken.
 
         Active scenarios whose files changed restart with fresh state; their names are returned.
+        The outcome is kept for `reload_status()`, so health and the dashboard can say it.
         """
-        catalog = self._read_catalog()
+        try:
+            catalog = self._read_catalog()
+        except ScenarioError as error:
+            shown = [replace(p, file=self._shown_file(p.file)) for p in error.problems]
+            self._reload = {"ok": False, "error": "\n".join(map(str, shown)), "at": _now()}
+            raise
+        except Exception as error:
+            self._reload = {"ok": False, "error": f"{type(error).__name__}: {error}", "at": _now()}
+            raise
+        self._reload = {"ok": True, "error": None, "at": _now()}
         restarted = []
         with self._lock:
             self.catalog = catalog
@@ -199,6 +224,12 @@ class MockEngine:
                     self.states[provider] = self.providers[provider].new_state(catalog.get(name))
                     restarted.append(name)
         return restarted
+
+    def reload_status(self) -> ReloadDocument:
+        return self._reload.copy()
+
+    def _shown_file(self, file: str) -> str:
+        return folder_label(Path(file), [*self.scenarios_dirs, scenarios_dir()])
 
     @property
     def provider_names(self) -> tuple[str, ...]:

@@ -409,6 +409,14 @@ def scenario_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
 
 
+def folder_label(path: Path, directories: Sequence[Path]) -> str:
+    """A file as the admin API shows it: `<folder>/<path in it>`, never an absolute path."""
+    for directory in directories:
+        if path.is_relative_to(directory):
+            return f"{directory.name}/{path.relative_to(directory).as_posix()}"
+    return path.name
+
+
 def _read_file(path: Path, label: str) -> _Source:
     def refused(message: str) -> ScenarioError:
         return ScenarioError([ScenarioProblem(str(path), None, "", message)])
@@ -570,10 +578,7 @@ class ScenarioCatalog:
                 problems.append(ScenarioProblem(str(directory), None, "", "cannot be read"))
             else:
                 here = scenario_files(directory)
-                labels.update(
-                    (path, f"{directory.name}/{path.relative_to(directory).as_posix()}")
-                    for path in here
-                )
+                labels.update((path, folder_label(path, [directory])) for path in here)
                 user_files += here
         builtin = scenario_files(scenarios_dir()) if include_builtin else []
         self._scenarios, found = load_scenarios(

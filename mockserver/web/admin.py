@@ -138,8 +138,16 @@ Result = dict[str, Any] | Response
 
 
 async def health(engine: MockEngine, request: Request) -> Result:
-    """`{"status": "ok", "active": {provider: scenario}}`"""
-    return {"status": "ok", "active": {p: s.name for p, s in engine.active().items()}}
+    """`{"status": "ok", "active": {provider: scenario}, "reload": {"ok", "error", "at"}}`:
+    the active scenario per provider, and how the last hot reload (`serve --watch`) went. While
+    the files on disk are broken, `reload.ok` is false and `reload.error` lists each problem as
+    `folder/file:line: field: message`; the last good scenarios keep serving, so `status` stays
+    `ok`. `at` is when the reload was tried (wall clock, UTC), `null` before the first."""
+    return {
+        "status": "ok",
+        "active": {p: s.name for p, s in engine.active().items()},
+        "reload": engine.reload_status(),
+    }
 
 
 async def scenarios(engine: MockEngine, request: Request) -> Result:

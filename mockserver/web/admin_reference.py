@@ -10,7 +10,7 @@ import inspect
 import sys
 from pathlib import Path
 
-from mockserver.engine.facade import ADMIN_PREFIX
+from mockserver.core.surface import ADMIN_PREFIX
 from mockserver.web.admin import ROUTES
 
 BEGIN = "<!-- generated from mockserver/web/admin.py's ROUTES: do not edit by hand -->"
