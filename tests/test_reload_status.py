@@ -94,3 +94,17 @@ def test_serve_watch_health_shows_a_broken_edit_and_its_fix(tmp_path):
         path.write_text(GOOD.replace("live\n", "fixed\n"))
         wait_for(lambda: httpx.get(health).json()["reload"]["ok"])
     assert run.returncode == 0
+
+
+def test_an_edit_made_while_the_server_starts_is_reloaded(tmp_path):
+    from mockserver.cli.watch import ScenarioWatcher, watched_files
+
+    folder, path = live_file(tmp_path)
+    before = watched_files([folder])  # as `serve --watch` takes it, before reading the files
+    engine = MockEngine(["huskyvoice/live"], [folder])
+    path.write_text(BROKEN)  # after the read, before the watcher's first look
+    said: list[str] = []
+    watcher = ScenarioWatcher(engine, report=said.append, seen=before)
+    assert watcher.check() is True
+    assert engine.reload_status()["ok"] is False
+    assert "not reloaded" in said[-1]

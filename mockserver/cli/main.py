@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from mockserver.cli.reporting import PortFile, conclude
 from mockserver.cli.run import RunSettings, run_command
-from mockserver.cli.watch import ScenarioWatcher
+from mockserver.cli.watch import ScenarioWatcher, watched_files
 from mockserver.core.contracts import default_contracts
 from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.core.templating import RESPONSE_LIMIT
@@ -318,6 +318,8 @@ def _banner(engine: MockEngine, url: str, then: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Taken before the files are read: an edit made while the server starts is not missed.
+    before = watched_files([Path(d) for d in args.scenarios_dir]) if args.watch else None
     engine = _engine(args)
     if isinstance(engine, str):
         return _fail(engine)
@@ -338,7 +340,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.freeze()
     target = ReportTarget(args.report_dir, pact_consumer=args.pact_consumer)
     policy = _policy(args)
-    watcher = ScenarioWatcher(engine).start() if args.watch else None
+    watcher = ScenarioWatcher(engine, seen=before).start() if args.watch else None
     # uvicorn drains and closes on Ctrl-C or SIGTERM, then raises the signal again for the
     # caller: both end here, as a clean stop.
     signal.signal(signal.SIGTERM, _terminated)

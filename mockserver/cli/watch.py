@@ -29,6 +29,11 @@ def snapshot(directories: list[Path]) -> Snapshot:
     return found
 
 
+def watched_files(scenarios_dirs: list[Path]) -> Snapshot:
+    """The scenario files a watcher will look at, as they are now."""
+    return snapshot([scenarios_dir(), *scenarios_dirs])
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -42,12 +47,15 @@ class ScenarioWatcher:
         *,
         interval: float = 0.3,
         report: Callable[[str], None] = _say,
+        seen: Snapshot | None = None,
     ) -> None:
+        """`seen`: the files as they were before the engine read them (`watched_files`), so an
+        edit made while the server starts is reloaded too; by default, as they are now."""
         self.engine = engine
         self.interval = interval
         self.report = report
         self.directories = [scenarios_dir(), *engine.scenarios_dirs]
-        self._seen = snapshot(self.directories)
+        self._seen = snapshot(self.directories) if seen is None else seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mockserver-watch", daemon=True)
 
