@@ -108,3 +108,15 @@ def test_an_edit_made_while_the_server_starts_is_reloaded(tmp_path):
     assert watcher.check() is True
     assert engine.reload_status()["ok"] is False
     assert "not reloaded" in said[-1]
+
+
+def test_a_session_reports_its_server_s_reload(tmp_path):
+    folder, path = live_file(tmp_path)
+    engine = MockEngine(["huskyvoice/live"], [folder])
+    with in_process_client(engine) as http:
+        http.get("/__session/qa-1/__admin/health")  # the session starts on first use
+        path.write_text(BROKEN)
+        with pytest.raises(ScenarioError):
+            engine.reload()
+        reload = http.get("/__session/qa-1/__admin/health").json()["reload"]
+    assert reload["ok"] is False and "live.yaml:3" in reload["error"]

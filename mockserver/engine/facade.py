@@ -142,6 +142,7 @@ class MockEngine:
             self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
             self.catalog = self._read_catalog()
         self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
+        self._files_read_by = shared_with  # a session's files are its server's: so is reloading
         self.session = session  # None: the server's default session
         self._journal_options = (journal_size, journal_file, journal_secrets, journal_max_bytes)
         # States of scenarios answered through the X-Mock-Scenario header, by name.
@@ -226,6 +227,8 @@ class MockEngine:
         return restarted
 
     def reload_status(self) -> ReloadDocument:
+        if self._files_read_by is not None:
+            return self._files_read_by.reload_status()
         return self._reload.copy()
 
     def _shown_file(self, file: str) -> str:

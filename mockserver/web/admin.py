@@ -380,10 +380,16 @@ async def openapi(engine: MockEngine, request: Request) -> Result:
 
 
 async def list_sessions(engine: MockEngine, request: Request) -> Result:
+    """The live sessions (isolated worlds on this server, addressed by `/__session/{id}/…` or
+    `X-Mock-Session: {id}`): each one's `id`, `created` (wall clock), `idle_seconds`,
+    `requests`, `violations` and active `scenarios`."""
     return {"sessions": request.app.state.sessions.summaries()}
 
 
 async def session_report(engine: MockEngine, request: Request) -> Result:
+    """A session's verdict: `pass`, or `fail` when any exchange broke the contract; its
+    `violations`, `requests` and contract coverage per provider. `default` is the server's own
+    session; an id with no live session is `404 UNKNOWN_SESSION`."""
     session_id = request.path_params["session_id"]
     report = request.app.state.sessions.report(session_id)
     if report is None:
@@ -392,6 +398,8 @@ async def session_report(engine: MockEngine, request: Request) -> Result:
 
 
 async def end_session(engine: MockEngine, request: Request) -> Result:
+    """Ends the session it is addressed to (`/__session/{id}/__admin/session`); the server's
+    default session cannot be ended (`400 DEFAULT_SESSION`)."""
     session_id = engine.session
     if session_id is None:
         raise AdminError(
