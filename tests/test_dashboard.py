@@ -163,6 +163,7 @@ def test_sections_are_what_the_page_draws(mock):
     sections = mock.http.get("/__admin/ui/sections").json()["sections"]
     assert list(sections) == [
         "toolbar",
+        "reload",
         "scenarios",
         "outbox",
         "journal",

@@ -6,6 +6,7 @@ missing browser is a failure: `.ci/run` installs it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -201,3 +202,153 @@ def test_a_token_protected_mock_asks_for_the_token(browser, tmp_path):
         wait(browser, lambda d: by_testid(d, "reset-button"), "the unlocked dashboard")
         assert len(by_testid(browser, "scenario-select")) == 2
         browser.execute_script("sessionStorage.clear()")
+
+
+def attribute_list(driver: Any, testid: str, name: str) -> list[str]:
+    """One attribute of every element with that test id, read in one step."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)]"
+        ".map((e) => e.getAttribute(arguments[1]));",
+        testid,
+        name,
+    )
+
+
+def test_outbox_states_through_a_voided_and_an_expired_code(browser, served):
+    httpx.put(f"{served}/__admin/scenario", json={"name": "leyr/two-step-wrong-code"})
+    browser.get(f"{served}/__admin/ui/")
+    with httpx.Client(base_url=served, headers=LEYR_AUTH) as http:
+        first = http.patch(f"{LEYR}/2001", json={"status": "cancelled"}).json()["id"]
+        wait(
+            browser,
+            lambda d: attribute_list(d, "outbox-message", "data-state") == ["pending"],
+            "pending",
+        )
+        for code in ("000000", "000001", "000002"):
+            http.patch(f"{LEYR}/{first}", json={"confirmation": {"code": code}})
+        wait(
+            browser,
+            lambda d: attribute_list(d, "outbox-message", "data-state") == ["voided"],
+            "voided",
+        )
+        second = http.patch(f"{LEYR}/2001", json={"status": "cancelled"}).json()["id"]
+    wait(
+        browser,
+        lambda d: attribute_list(d, "outbox-message", "data-state") == ["pending", "voided"],
+        "the new code pending beside the voided one",
+    )
+    assert attribute_list(browser, "copy-new-id", "data-copy") == [second, first]
+    httpx.put(f"{served}/__admin/clock", json={"advance_seconds": 601, "provider": "leyr"})
+    wait(
+        browser,
+        lambda d: attribute_list(d, "outbox-message", "data-state") == ["expired", "voided"],
+        "the pending code expired on the mock clock",
+    )
+
+
+def test_journal_rows_carry_ids_and_outcomes_and_violations_link_to_them(browser, served):
+    httpx.put(f"{served}/__admin/scenario", json={"name": "leyr/two-step"})
+    with httpx.Client(base_url=served, headers=LEYR_AUTH) as http:
+        http.patch(f"{LEYR}/2001", json={"status": "cancelled"})
+        http.patch(f"{LEYR}/2002", json={"status": "canceled"})  # a contract breach
+    browser.get(f"{served}/__admin/ui/")
+    assert attribute_list(browser, "journal-row", "data-id") == ["2", "1"]
+    assert attribute_list(browser, "journal-row", "data-outcome") == [
+        "BAD_INPUT",
+        "awaiting_confirmation",
+    ]
+    times = browser.execute_script(
+        "return [...document.querySelectorAll('[data-testid=journal-row] summary time')]"
+        ".map((t) => t.textContent)"
+    )
+    assert times and all(t.endswith(" UTC") for t in times)
+    click(browser, "violation-row", " a[data-testid=journal-link]")
+    wait(
+        browser,
+        lambda d: d.execute_script("return document.getElementById('request-2').open"),
+        "the violation's journal row opened",
+    )
+
+
+def test_search_narrows_the_journal_and_the_exports_follow(browser, served):
+    httpx.put(f"{served}/__admin/scenario", json={"name": "leyr/two-step"})
+    with httpx.Client(base_url=served, headers=LEYR_AUTH) as http:
+        http.patch(f"{LEYR}/2001", json={"status": "cancelled"})
+        http.get(f"{LEYR}/2002")
+    browser.get(f"{served}/__admin/ui/")
+    box = by_testid(browser, "journal-search")[0]
+    box.send_keys("2002")
+    box.submit()
+    wait(
+        browser,
+        lambda d: attribute_list(d, "journal-row", "data-path") == [f"{LEYR}/2002"],
+        "only the searched appointment's rows",
+    )
+    har = httpx.get(by_testid(browser, "export-har")[0].get_attribute("href")).json()["log"]
+    assert [e["request"]["url"] for e in har["entries"]] == [f"{served}{LEYR}/2002"]
+    jsonl = httpx.get(by_testid(browser, "export-jsonl")[0].get_attribute("href")).text
+    assert [json.loads(line)["path"] for line in jsonl.splitlines()] == [f"{LEYR}/2002"]
+
+
+def test_an_open_row_stays_open_while_new_requests_arrive(browser, served):
+    httpx.get(
+        f"{served}/v1/appointments/appt_a1b2c3d4e5",
+        headers={"Authorization": "Bearer YOUR_API_KEY"},
+    )
+    browser.get(f"{served}/__admin/ui/")
+    click(browser, "journal-row", " summary")  # opened, and focused, as a click leaves it
+    for _ in range(3):
+        httpx.get(
+            f"{served}/v1/appointment-config", headers={"Authorization": "Bearer YOUR_API_KEY"}
+        )
+    wait(browser, lambda d: len(by_testid(d, "journal-row")) == 4, "the three new rows")
+    assert browser.execute_script("return document.getElementById('request-1').open")
+    assert "Journal (4)" in browser.find_element("css selector", "#journal h2").text
+
+
+def test_the_reload_banner_comes_with_a_broken_file_and_goes_with_the_fix(browser, tmp_path):
+    folder = tmp_path / "mine"
+    path = folder / "huskyvoice" / "live.yaml"
+    path.parent.mkdir(parents=True)
+    good = "extends: huskyvoice/direct-cancel\ndescription: live\n"
+    path.write_text(good)
+    with running_cli(
+        ["--watch", "--scenarios-dir", str(folder), "--scenario", "huskyvoice/live"]
+    ) as run:
+        browser.get(f"{run.base_url}/__admin/ui/")
+        assert by_testid(browser, "reload-error") == []
+        path.write_text(good + "org: {allow_cancellation: perhaps}\n")
+        banner = wait(browser, lambda d: text_of(d, "reload-error"), "the reload banner")
+        assert "mine/huskyvoice/live.yaml:3" in banner and "allow_cancellation" in banner
+        path.write_text(good.replace("live\n", "fixed\n"))
+        wait(browser, lambda d: not by_testid(d, "reload-error"), "the banner gone after the fix")
+
+
+def test_the_page_never_journals_its_favicon(browser, served):
+    for _ in range(3):
+        browser.get(f"{served}/__admin/ui/")
+    browser.get(f"{served}/favicon.ico")
+    journal = httpx.get(f"{served}/__admin/requests").json()
+    assert journal["requests"] == [] and journal["total_seen"] == 0
+    assert httpx.get(f"{served}/__admin/near-misses").json()["near_misses"] == []
+
+
+def test_usable_at_420_px_without_sideways_scrolling(browser, served):
+    httpx.put(f"{served}/__admin/scenario", json={"name": "leyr/two-step"})
+    with httpx.Client(base_url=served, headers=LEYR_AUTH) as http:
+        http.patch(f"{LEYR}/2001", json={"status": "cancelled"})
+        http.patch(f"{LEYR}/{'9' * 120}", json={"status": "canceled", "comment": "x" * 300})
+    # A window is at least 500 px wide: the viewport is narrowed as a phone's would be.
+    metrics = {"width": 420, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        browser.get(f"{served}/__admin/ui/")
+        click(browser, "journal-row", " summary")
+        width, wide = browser.execute_script(
+            "const root = document.documentElement;"
+            "return [window.innerWidth, root.scrollWidth - root.clientWidth];"
+        )
+        assert width == 420
+        assert wide <= 0, f"the page scrolls {wide} px sideways at 420 px"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

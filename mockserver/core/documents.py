@@ -67,6 +67,9 @@ class OutboxMessage(TypedDict):
     sent_at: str
     expires_at: str
     text: str
+    # Where the cancellation it confirms stands now: pending, confirmed, voided (attempts used
+    # up) or expired (on the mock's clock, whether or not anyone tried the code since).
+    state: str
 
 
 class ProblemDocument(TypedDict):

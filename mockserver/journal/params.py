@@ -13,8 +13,10 @@ from mockserver.core.patterns import PatternError, pattern_from_query
 from mockserver.journal.ring import JournalQuery
 
 MAX_PAGE = 1000
-FORMATS = ("json", "har", "pact")
-LISTING = frozenset({"since", "limit", "cursor", "order", "broke_contract", "format", "consumer"})
+FORMATS = ("json", "har", "pact", "jsonl")
+LISTING = frozenset(
+    {"since", "limit", "cursor", "order", "broke_contract", "format", "consumer", "q"}
+)
 
 
 class ListingError(ValueError):
@@ -22,7 +24,7 @@ class ListingError(ValueError):
 
 
 def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
-    """The query and the format (`json` or `har`) the parameters ask for."""
+    """The query and the format (`json`, `har` or `jsonl`) the parameters ask for."""
     # `status` (a code or a class such as 4xx) is a field of the pattern, as everywhere.
     pattern_params = {k: v for k, v in params.items() if k not in LISTING}
     try:
@@ -44,6 +46,7 @@ def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
         newest_first=order == "newest",
         cursor=whole_param(params, "cursor", 0, 2**63),
         limit=whole_param(params, "limit", 1, MAX_PAGE),
+        search=params.get("q") or None,
     )
     return query, form
 

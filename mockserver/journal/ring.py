@@ -264,24 +264,38 @@ class JournalQuery:
     newest_first: bool = False
     cursor: int | None = None  # the last id of the previous page
     limit: int | None = None
+    search: str | None = None  # a substring of the path, or the appointment's id
+    counted: bool = False  # count every match (Page.matched), not only the page's
 
     def admits(self, entry: Exchange) -> bool:
         if self.cursor is not None and (
             entry.id >= self.cursor if self.newest_first else entry.id <= self.cursor
         ):
             return False
+        return self.matches(entry)
+
+    def matches(self, entry: Exchange) -> bool:
+        """Whether the filters take the exchange, wherever the page is."""
         return (
-            (self.status_class is None or entry.status // 100 == self.status_class)
+            (self.search is None or _found(self.search, entry))
+            and (self.status_class is None or entry.status // 100 == self.status_class)
             and (self.since is None or entry.received_at >= self.since)
             and (self.broke_contract is None or entry.broke_contract == self.broke_contract)
             and (self.pattern is None or self.pattern.matches(entry.observed()))
         )
 
 
+def _found(search: str, entry: Exchange) -> bool:
+    appointment = entry.appointment or ""
+    # Leyr's appointments are `<emr>/<id>`: the id alone finds them too.
+    return search in entry.path or search in (appointment, appointment.rpartition("/")[2])
+
+
 @dataclass(frozen=True)
 class Page:
     entries: list[JournalEntry]
     next_cursor: int | None  # pass as `cursor` for the next page; None on the last one
+    matched: int | None = None  # every exchange the filters take, when the query counted them
 
 
 class Journal:
@@ -353,13 +367,17 @@ class Journal:
         chosen_from = self.exchanges() if entries is None else entries
         ordered = reversed(chosen_from) if query.newest_first else iter(chosen_from)
         chosen: list[Exchange] = []
+        more = False
         for entry in ordered:
             if not query.admits(entry):
                 continue
             if len(chosen) == query.limit:  # one more exists: there is a next page
-                return Page([e.to_json(secrets=self.secrets) for e in chosen], chosen[-1].id)
+                more = True
+                break
             chosen.append(entry)
-        return Page([e.to_json(secrets=self.secrets) for e in chosen], None)
+        matched = sum(map(query.matches, chosen_from)) if query.counted else None
+        shown = [e.to_json(secrets=self.secrets) for e in chosen]
+        return Page(shown, chosen[-1].id if more else None, matched)
 
     def exchanges(self) -> list[Exchange]:
         return list(self._entries)

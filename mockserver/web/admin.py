@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.core.commands import CommandError, LoadScenario, Reset, SetClock
-from mockserver.core.exchange import clip, deeper_than, loads, may_nest_deeper
+from mockserver.core.exchange import clip, deeper_than, dumps, loads, may_nest_deeper
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_from_query
 from mockserver.core.resources import package_version
 from mockserver.core.surface import MAX_BODY_DEPTH
@@ -199,8 +199,10 @@ async def requests(engine: MockEngine, request: Request) -> Result:
     `?method=PATCH&body={"status":"cancelled"}`: `curl -g` keeps the braces), `status=4xx` (a
     status class), `since=2026-11-28T10:00:00Z` (wall clock), `broke_contract=true`. Paging:
     `order=newest`, `limit=1..1000`, and `cursor=` the `next_cursor` of the previous page (`null`
-    on the last). `format=har` answers the same selection as a HAR 1.2 document, for a browser's
-    developer tools (Network → Import HAR)."""
+    on the last). `q=` a substring of the path or an appointment id. `format=har` answers the
+    same selection as a HAR 1.2 document, for a browser's developer tools (Network → Import
+    HAR); `format=jsonl` as JSON lines, one exchange a line (as `serve --journal-file` writes
+    them)."""
     params = _single_params(request)
     try:
         query, form = parse_listing(params)
@@ -213,6 +215,9 @@ async def requests(engine: MockEngine, request: Request) -> Result:
         return har_log(page.entries, server, package_version())
     if form == "pact":
         return _pact(engine, params["consumer"], {entry["id"] for entry in page.entries})
+    if form == "jsonl":
+        lines = b"".join(dumps(entry) + b"\n" for entry in page.entries)
+        return Response(lines, media_type="application/x-ndjson")
     return {
         "requests": page.entries,
         "next_cursor": page.next_cursor,

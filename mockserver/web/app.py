@@ -6,6 +6,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import replace
 from functools import cached_property
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.exchange import ApiError, MockRequest, Reply
@@ -195,6 +196,8 @@ class MockApp:
         path = scope.get("path", "")
         if scope["type"] == "http" and headers_size(scope) > HEADERS_LIMIT_BYTES:
             await self.providers(scope, receive, send)  # refuses it in the right envelope
+        elif scope["type"] == "http" and path == FAVICON:
+            await _favicon(scope, send)  # the mock's own: never journaled, never a near miss
         elif scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
             await self._in_session(scope, receive, send)
         elif scope["type"] == "http" and not is_admin_path(path):
@@ -223,6 +226,27 @@ class MockApp:
                 engine, self.admin_policy, sessions=self.sessions
             )
         await app(address.scope, receive, send)
+
+
+# Browsers ask every server for it; no provider serves it.
+FAVICON = "/favicon.ico"
+
+
+async def _favicon(scope: Scope, send: Send) -> None:
+    if scope["method"] not in ("GET", "HEAD"):
+        headers = [(b"allow", b"GET, HEAD"), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 405, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    icon = files("mockserver.web").joinpath("static").joinpath("favicon.svg").read_bytes()
+    headers = [
+        (b"content-type", b"image/svg+xml"),
+        (b"content-length", str(len(icon)).encode()),
+        (b"cache-control", b"max-age=86400"),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else icon})
 
 
 def _addresses_session(scope: Scope, path: str) -> bool:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from mockserver.core.documents import JournalEntry, OutboxMessage, Violation
+from mockserver.core.documents import JournalEntry, OutboxMessage, ReloadDocument, Violation
 from mockserver.core.patterns import parse_pattern
-from mockserver.core.surface import DASHBOARD_PREFIX
+from mockserver.core.surface import ADMIN_PREFIX, DASHBOARD_PREFIX
 from mockserver.journal.ring import JournalQuery
 from mockserver.web.html import Markup, el, join
 
@@ -23,7 +23,15 @@ PAGE_SIZE = 50
 # What a row shows of a body, a header set or a path: the page is redrawn every second, and
 # the whole exchange is one click away in the admin API.
 SHOWN_CHARACTERS = 2048
+MAX_SEARCH = 200  # characters of the journal's search box
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+# How an outbox message's state reads.
+STATE_WORDS = {
+    "pending": "pending: awaiting the code",
+    "confirmed": "confirmed: cancelled",
+    "voided": "voided: too many wrong codes",
+    "expired": "expired: too late for the code",
+}
 # Clock moves offered as buttons: label and seconds.
 CLOCK_STEPS = (("+1 min", 60), ("+1 h", 3600), ("+1 day", 86400), ("+7 days", 604800))
 
@@ -36,9 +44,10 @@ class JournalFilter:
     status: str | None = None  # a status class, "4xx"
     violations_only: bool = False
     cursor: int | None = None
+    search: str | None = None  # a substring of the path, or an appointment id
 
     def query(self) -> JournalQuery:
-        """The journal page these filters show: newest first, PAGE_SIZE rows."""
+        """The journal page these filters show: newest first, PAGE_SIZE rows, all counted."""
         return JournalQuery(
             pattern=parse_pattern({"provider": self.provider}) if self.provider else None,
             status_class=int(self.status[0]) if self.status else None,
@@ -46,6 +55,8 @@ class JournalFilter:
             newest_first=True,
             cursor=self.cursor,
             limit=PAGE_SIZE,
+            search=self.search,
+            counted=True,
         )
 
     def link(self, **change: Any) -> str:
@@ -54,11 +65,24 @@ class JournalFilter:
             "provider": self.provider,
             "status": self.status,
             "violations": "1" if self.violations_only else None,
+            "q": self.search,
             "cursor": self.cursor,
             **change,
         }
         kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
         return f"{UI_PREFIX}/" + ("?" + urlencode(kept) if kept else "")
+
+    def export(self, form: str) -> str:
+        """The admin API's listing of every exchange these filters take, as `form`."""
+        values = {
+            "provider": self.provider,
+            "status": self.status,
+            "broke_contract": "true" if self.violations_only else None,
+            "q": self.search,
+            "format": form,
+        }
+        kept = {k: v for k, v in values.items() if v}
+        return f"{ADMIN_PREFIX}/requests?{urlencode(kept)}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,8 @@ class Snapshot:
     interactions: Sequence[Mapping[str, Any]]
     near_misses: Sequence[Mapping[str, Any]]
     filter: JournalFilter = field(default_factory=JournalFilter)
+    matched: int | None = None  # every exchange the journal's filters take, all pages
+    reload: ReloadDocument | None = None  # how the last hot reload went
 
 
 def page(snapshot: Snapshot | None) -> str:
@@ -94,6 +120,7 @@ def page(snapshot: Snapshot | None) -> str:
             el("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}),
             el("title", {}, "mockserver dashboard"),
             el("link", {"rel": "stylesheet", "href": f"{UI_PREFIX}/static/dashboard.css"}),
+            el("link", {"rel": "icon", "href": f"{UI_PREFIX}/static/favicon.svg"}),
             el("script", {"src": f"{UI_PREFIX}/static/dashboard.js", "defer": True}),
         ),
         el("body", {"data-locked": "true" if locked else None}, body),
@@ -119,6 +146,7 @@ def sections(snapshot: Snapshot) -> dict[str, Markup]:
     """The page's live parts by id; the script swaps in the ones that changed."""
     return {
         "toolbar": _toolbar(snapshot),
+        "reload": _reload_banner(snapshot.reload),
         "scenarios": _scenarios(snapshot),
         "outbox": _outbox(snapshot.messages),
         "journal": _journal(snapshot),
@@ -162,6 +190,27 @@ def _toolbar(snapshot: Snapshot) -> Markup:
         ),
         el("span", {"class": "hint"}, f"{snapshot.total_seen} requests since start"),
     )
+
+
+def _reload_banner(reload: ReloadDocument | None) -> Markup:
+    """While the scenario files on disk are broken: what is wrong, and that the last good ones
+    still serve. Nothing once a reload succeeds."""
+    if reload is None or reload["ok"]:
+        return Markup("")
+    return el(
+        "div",
+        {"class": "banner", "role": "alert", "data-testid": "reload-error"},
+        el("strong", {}, f"Scenario files not reloaded ({_time_with_zone(reload['at'])}); "),
+        "the last good ones still serve. Fix the file and save it again:",
+        el("pre", {}, reload["error"] or ""),
+    )
+
+
+def _time_with_zone(instant: str | None) -> str:
+    """`2026-11-28T10:05:51.123Z` as `10:05:51.123 UTC`: the zone always said."""
+    if not instant:
+        return "—"
+    return f"{instant[11:23]} UTC" if instant.endswith("Z") else instant
 
 
 def _section(title: str, *content: object, count: int | None = None) -> Markup:
@@ -230,26 +279,46 @@ def _clock(provider: str, clock: Mapping[str, Any]) -> Markup:
 def _outbox(messages: Sequence[OutboxMessage]) -> Markup:
     if not messages:
         return _section("Outbox", el("p", {"class": "empty"}, "No code has been sent."), count=0)
-    items = [
-        el(
-            "li",
-            {"class": "message"},
-            el("output", {"data-testid": "outbox-code", "class": "code"}, m["code"]),
-            el("button", {"type": "button", "data-action": "copy", "data-copy": m["code"]}, "Copy"),
-            el(
-                "dl",
-                {},
-                _pair("to", f"{m['channel']} {m['recipient'] or ''}".strip()),
-                _pair("original id", m["original_id"]),
-                _pair("new id", m["new_id"]),
-                _pair("EMR / care unit", f"{m['emr']} / {m['care_unit_id']}"),
-                _pair("sent", m["sent_at"]),
-                _pair("expires", m["expires_at"]),
-            ),
-        )
-        for m in reversed(messages)
-    ]
+    items = [_message(m) for m in reversed(messages)]
     return _section("Outbox", el("ol", {"class": "outbox"}, items), count=len(messages))
+
+
+def _message(m: OutboxMessage) -> Markup:
+    """A code sent, with where its cancellation stands: only a pending one can be confirmed."""
+    state = m["state"]
+    new_id = join(
+        [
+            el("code", {}, m["new_id"]),
+            " ",
+            _copy(m["new_id"], "Copy new id", testid="copy-new-id"),
+        ]
+    )
+    return el(
+        "li",
+        {"class": f"message state-{state}", "data-testid": "outbox-message", "data-state": state},
+        el("output", {"data-testid": "outbox-code", "class": "code"}, m["code"]),
+        el(
+            "div",
+            {"class": "message-state"},
+            el("span", {"class": "state", "data-testid": "outbox-state"}, STATE_WORDS[state]),
+            _copy(m["code"], "Copy code"),
+        ),
+        el(
+            "dl",
+            {},
+            _pair("to", f"{m['channel']} {m['recipient'] or ''}".strip()),
+            _pair("original id", m["original_id"]),
+            _pair("new id", new_id),
+            _pair("EMR / care unit", f"{m['emr']} / {m['care_unit_id']}"),
+            _pair("sent (mock clock)", m["sent_at"]),
+            _pair("expires (mock clock)", m["expires_at"]),
+        ),
+    )
+
+
+def _copy(value: str, label: str, *, testid: str | None = None) -> Markup:
+    attributes = {"type": "button", "data-action": "copy", "data-copy": value}
+    return el("button", {**attributes, "data-testid": testid}, label)
 
 
 def _pair(term: str, value: object) -> Markup:
@@ -273,15 +342,35 @@ def _journal(snapshot: Snapshot) -> Markup:
         if snapshot.next_cursor is not None
         else None,
     )
+    shown = f"showing {len(rows)}, newest first" if rows else None
     return _section(
         "Journal",
         _filters(snapshot),
+        _exports(chosen),
+        el("p", {"class": "shown", "data-testid": "journal-shown"}, shown) if shown else None,
         el("div", {"class": "journal"}, rows)
         if rows
         else el("p", {"class": "empty"}, "No requests yet."),
         pager,
-        count=len(rows),
+        count=len(rows) if snapshot.matched is None else snapshot.matched,
     )
+
+
+def _exports(chosen: JournalFilter) -> Markup:
+    """The journal as evidence: every exchange the filters take, as files."""
+    return el(
+        "p",
+        {"class": "exports"},
+        "Export these requests: ",
+        _export(chosen, "har", "HAR"),
+        " · ",
+        _export(chosen, "jsonl", "JSON lines"),
+    )
+
+
+def _export(chosen: JournalFilter, form: str, label: str) -> Markup:
+    attributes = {"download": f"mockserver.{form}", "data-testid": f"export-{form}"}
+    return el("a", {"href": chosen.export(form), **attributes}, label)
 
 
 def _filters(snapshot: Snapshot) -> Markup:
@@ -318,6 +407,18 @@ def _filters(snapshot: Snapshot) -> Markup:
             ),
             " contract breaches only",
         ),
+        el(
+            "input",
+            {
+                "type": "search",
+                "name": "q",
+                "value": chosen.search or "",
+                "placeholder": "path or appointment id",
+                "aria-label": "search by path or appointment id",
+                "data-testid": "journal-search",
+                "maxlength": MAX_SEARCH,
+            },
+        ),
         el("button", {"type": "submit"}, "Filter"),
     )
 
@@ -325,21 +426,30 @@ def _filters(snapshot: Snapshot) -> Markup:
 def _journal_row(entry: JournalEntry) -> Markup:
     status = entry["status"]
     query = f"?{entry['query']}" if entry["query"] else ""
+    result = outcome(entry)
     return el(
         "details",
         {
+            "id": f"request-{entry['id']}",
             "data-testid": "journal-row",
             "data-id": entry["id"],
             "data-status": status,
             "data-path": entry["path"],
+            "data-outcome": result,
             "class": f"row status-{status // 100}xx"
             + (" breach" if entry["broke_contract"] else ""),
         },
         el(
             "summary",
             {},
-            el("time", {"title": "wall clock"}, entry["received_at"][11:23]),
+            el("span", {"class": "id"}, f"#{entry['id']}"),
+            el(
+                "time",
+                {"title": f"wall clock: {entry['received_at']}", "datetime": entry["received_at"]},
+                _time_with_zone(entry["received_at"]),
+            ),
             el("span", {"class": "status"}, status),
+            el("span", {"class": "outcome"}, result),
             el("span", {"class": "method"}, entry["method"]),
             el("span", {"class": "path"}, _shown(entry["path"] + query)),
             el("span", {"class": "provider"}, entry["provider"] or "no provider"),
@@ -369,6 +479,40 @@ def _journal_row(entry: JournalEntry) -> Markup:
     )
 
 
+def outcome(entry: JournalEntry) -> str:
+    """What an exchange came to, in one word: the error code of an error (the cause, for Leyr's
+    problem details), else the appointment status answered (`awaiting_confirmation`,
+    `cancelled`, several for a bulk cancel), else `ok`."""
+    body = entry["response"]
+    if entry["status"] >= 400:
+        return _error_code(body) or str(entry["status"])
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]  # HuskyVoice's envelope
+    answers = body if isinstance(body, list) else [body]
+    statuses = [b.get("status") for b in answers if isinstance(b, dict)]
+    found = list(dict.fromkeys(s for s in statuses if isinstance(s, str)))
+    return ",".join(found) if found else "ok"
+
+
+def _error_code(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        cause = errors[0].get("error_code")
+        if isinstance(cause, str):
+            return cause
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else body.get("code")
+    return code if isinstance(code, str) else None
+
+
+def request_link(request_id: int) -> Markup:
+    """A link to an exchange's journal row: the page of the journal that starts with it."""
+    href = f"{UI_PREFIX}/?{urlencode({'cursor': request_id + 1})}#request-{request_id}"
+    return el("a", {"href": href, "data-testid": "journal-link"}, f"#{request_id}")
+
+
 def _headers(headers: Mapping[str, str]) -> Markup:
     text = "\n".join(f"{k}: {v}" for k, v in headers.items())
     return el("pre", {"class": "headers"}, _shown(text))
@@ -393,7 +537,7 @@ def _violations(violations: Sequence[Violation]) -> Markup:
         el(
             "tr",
             {"data-testid": "violation-row", "data-request": v["request_id"]},
-            el("td", {}, f"#{v['request_id']}"),
+            el("td", {}, request_link(v["request_id"])),
             el("td", {}, v["kind"]),
             el("td", {}, f"{v['method']} {v['path']}"),
             el("td", {"class": "field"}, problem["location"] or "—"),
@@ -432,7 +576,8 @@ def _near_misses(misses: Sequence[Mapping[str, Any]]) -> Markup:
                 el(
                     "strong",
                     {},
-                    f"#{request['id']} {request['method']} {request['path']} → {request['status']}",
+                    request_link(request["id"]),
+                    f" {request['method']} {request['path']} → {request['status']}",
                 ),
                 el("ul", {}, [el("li", {}, reason) for reason in miss["reasons"]]),
                 _closest(

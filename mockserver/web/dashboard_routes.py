@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockserver.engine.facade import MockEngine
 from mockserver.web.dashboard import (
+    MAX_SEARCH,
     STATUS_CLASSES,
     UI_PREFIX,
     JournalFilter,
@@ -35,7 +36,11 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
-ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+ASSETS = {
+    "dashboard.js": "text/javascript",
+    "dashboard.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
 ASSET_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-cache"}
 NEAR_MISSES_SHOWN = 20
 # Set by the admin guard on a page request that lacks the admin token: draw no data.
@@ -58,7 +63,10 @@ def journal_filter(request: Request, providers: tuple[str, ...]) -> JournalFilte
     if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
         raise FilterError("cursor: a whole number")
     violations = params.get("violations") in ("1", "true", "on")
-    return JournalFilter(provider, status, violations, int(cursor) if cursor else None)
+    search = params.get("q") or None
+    if search is not None and len(search) > MAX_SEARCH:
+        raise FilterError(f"q: at most {MAX_SEARCH} characters")
+    return JournalFilter(provider, status, violations, int(cursor) if cursor else None, search)
 
 
 def snapshot(engine: MockEngine, chosen: JournalFilter) -> Snapshot:
@@ -71,6 +79,8 @@ def snapshot(engine: MockEngine, chosen: JournalFilter) -> Snapshot:
         messages=engine.messages(),
         journal=journal.entries,
         next_cursor=journal.next_cursor,
+        matched=journal.matched,
+        reload=engine.reload_status(),
         total_seen=engine.requests_seen,
         violations=engine.violations(),
         interactions=engine.interactions(),

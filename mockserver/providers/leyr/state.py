@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -48,7 +48,19 @@ class LeyrState(ProviderState):
         return self.seed.model
 
     def outbox(self) -> list[OutboxMessage]:
-        return [message.copy() for message in self.sent]
+        return [{**message, "state": self._message_state(message)} for message in self.sent]
+
+    def _message_state(self, message: OutboxMessage) -> str:
+        pending = self.pending.get((message["emr"], message["new_id"]))
+        if pending is None:  # every code sent has its pending cancellation: never reached
+            return "voided"
+        if pending.void is not None:
+            return "expired" if pending.void == "CONFIRMATION_CODE_EXPIRED" else "voided"
+        record = self.appointments.get((pending.emr, pending.new_id))
+        if record is not None and record["status"] == "cancelled":
+            return "confirmed"
+        expiry = timedelta(seconds=self.settings.two_step.expiry_seconds)
+        return "expired" if self.clock.now() - pending.sent_at > expiry else "pending"
 
     def seeded(self) -> dict[str, Any]:
         model = self.seed.model

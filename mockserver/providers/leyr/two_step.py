@@ -137,6 +137,7 @@ def _send_code(state: LeyrState, emr: EmrSpec, record: Mapping[str, Any], pendin
             "sent_at": format_instant(pending.sent_at),
             "expires_at": format_instant(pending.sent_at + expiry),
             "text": f"Your code to confirm the cancellation is {pending.code}",
+            "state": "pending",
         }
     )
 

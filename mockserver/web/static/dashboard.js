@@ -90,20 +90,54 @@
           slot.dataset.drawn = html;
           continue;
         }
-        // Leave a section alone while someone is using a control in it, unless we acted.
-        if (!force && slot.contains(document.activeElement) && document.activeElement !== document.body) continue;
-        const open = new Set([...slot.querySelectorAll("details[open]")].map((d) => d.dataset.id));
-        slot.innerHTML = html;
-        slot.dataset.drawn = html;
-        for (const details of slot.querySelectorAll("details[data-id]")) {
-          if (open.has(details.dataset.id)) details.open = true;
-        }
+        // A list open on a select would close under a redraw: that one section waits until
+        // the select is left. Everything else is redrawn at once, with what the person had
+        // open, focused or typed carried over, so new requests never arrive unseen.
+        if (!force && slot.contains(document.activeElement) && document.activeElement.tagName === "SELECT") continue;
+        redraw(slot, html);
       }
     } catch (error) {
       // shown in the notice line by admin(); a locked page keeps its form
     } finally {
       busy = false;
     }
+  }
+
+  // How to find an element again in the redrawn section: by id, by name, or its row.
+  function locator(element) {
+    if (element.id) return `#${CSS.escape(element.id)}`;
+    if (element.name) return `[name="${CSS.escape(element.name)}"]`;
+    const row = element.closest("details[data-id]");
+    if (row && element.tagName === "SUMMARY") return `details[data-id="${CSS.escape(row.dataset.id)}"] > summary`;
+    return null;
+  }
+
+  function redraw(slot, html) {
+    const open = new Set([...slot.querySelectorAll("details[open]")].map((d) => d.dataset.id));
+    const active = slot.contains(document.activeElement) ? document.activeElement : null;
+    const where = active && locator(active);
+    const typed = active && "value" in active ? active.value : null;
+    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+    slot.innerHTML = html;
+    slot.dataset.drawn = html;
+    for (const details of slot.querySelectorAll("details[data-id]")) {
+      if (open.has(details.dataset.id)) details.open = true;
+    }
+    const again = where && slot.querySelector(where);
+    if (!again) return;
+    if (typed !== null && again.value !== typed) again.value = typed;
+    again.focus({ preventScroll: true });
+    if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(caret[0], caret[1]);
+  }
+
+  // A link to a journal row on this page opens the row in place.
+  function openRow(hash) {
+    const row = hash.startsWith("#request-") && document.getElementById(hash.slice(1));
+    if (!row) return false;
+    row.open = true;
+    row.scrollIntoView({ block: "center" });
+    row.querySelector("summary").focus({ preventScroll: true });
+    return true;
   }
 
   async function act(method, path, body, done) {
@@ -122,6 +156,12 @@
   });
 
   document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-testid=journal-link]");
+    if (link && openRow(new URL(link.href).hash)) {
+      event.preventDefault();
+      history.replaceState(null, "", link.hash);
+      return;
+    }
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const { action, provider, seconds, copy } = button.dataset;
@@ -143,6 +183,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     for (const slot of document.querySelectorAll("[data-section]")) firstPaint.set(slot.id, slot.innerHTML);
+    if (location.hash) openRow(location.hash);
     if (document.body.dataset.locked && token()) refresh(true);
     setInterval(() => {
       if (!document.hidden && !document.body.dataset.locked) refresh(false);
