@@ -54,18 +54,19 @@ def test_journal_rows_show_their_id_outcome_and_zone(mock_for):
     mock = mock_for("leyr/two-step")
     mock.http.patch(f"{LEYR_TWO_STEP}/2001", json={"status": "cancelled"}, headers=LEYR_AUTH)
     mock.http.patch(f"/v1/appointments/{SEED_ID}", json={"status": "canceled"}, headers=AUTH)
+    first, second = (e["id"] for e in mock.http.get("/__admin/requests").json()["requests"])
     shown = page(mock)
     rows = {attrs["data-id"]: attrs for attrs in shown.testid("journal-row")}
-    assert rows["1"]["data-outcome"] == "awaiting_confirmation"
-    assert rows["1"]["id"] == "request-1"
-    assert rows["2"]["data-outcome"] == "VALIDATION_ERROR"
-    assert "#1" in shown.text and "#2" in shown.text
+    assert rows[str(first)]["data-outcome"] == "awaiting_confirmation"
+    assert rows[str(first)]["id"] == f"request-{first}"
+    assert rows[str(second)]["data-outcome"] == "VALIDATION_ERROR"
+    assert f"#{first}" in shown.text and f"#{second}" in shown.text
     assert any(text.endswith(" UTC") for text in shown.text)
     # The violation cites its exchange with a link to its row.
     links = {a["href"] for a in shown.testid("journal-link")}  # violation and near miss
-    assert links == {"/__admin/ui/?cursor=3#request-2"}
+    assert links == {f"/__admin/ui/?cursor={second + 1}#request-{second}"}
     assert len(shown.testid("journal-link")) >= 2
-    assert page(mock, "?cursor=3").testid("journal-row")[0]["data-id"] == "2"
+    assert page(mock, f"?cursor={second + 1}").testid("journal-row")[0]["data-id"] == str(second)
 
 
 def test_the_journal_header_counts_every_match_not_the_page(mock):
