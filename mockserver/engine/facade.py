@@ -6,6 +6,7 @@ It imports no web framework; one lock makes each request atomic against the stat
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import deque
@@ -563,7 +564,8 @@ class MockEngine:
         chosen = None
         if state.script.interactions:
             appointment = provider.appointment_of(request.path)
-            chosen = state.script.choose(observe(provider.name, request, appointment))
+            accepted = functools.cache(lambda: provider.accepts(state, request))
+            chosen = state.script.choose(observe(provider.name, request, appointment), accepted)
             if chosen is not None and not chosen.step.passthrough:
                 reply = provider.scripted(state, request, chosen, appointment)
                 reply.appointment = appointment

@@ -181,9 +181,16 @@ class Provider(ABC, Generic[SeedT, StateT]):
 
     @abstractmethod
     def authorize(
-        self, state: StateT, request: MockRequest, operation: Operation, params: Mapping[str, str]
+        self,
+        state: StateT,
+        request: MockRequest,
+        operation: Operation,
+        params: Mapping[str, str],
+        *,
+        count: bool = True,
     ) -> Any:
-        """Return the caller's principal or raise ApiError (401/403/429)."""
+        """Return the caller's principal or raise ApiError (401/403/429); `count=False` asks
+        without counting the request towards a rate limit."""
 
     @abstractmethod
     def error_body(
@@ -318,6 +325,18 @@ class Provider(ABC, Generic[SeedT, StateT]):
         """Credentials missing or malformed against the operations' declared security (a wrong
         key is no contract break: it is a condition the client must handle)."""
         return []
+
+    def accepts(self, state: StateT, request: MockRequest) -> bool:
+        """Whether the pipeline would take the request on (routed, authorised, a valid body and
+        query), asked without counting or changing anything."""
+        try:
+            operation, params = self.router.match(request.method, request.path)
+            self.authorize(state, request, operation, params, count=False)
+            body = self._parse_body(state, request, operation)
+            query = self._parse_query(request, operation)
+        except ApiError:
+            return False
+        return not self._check_request(operation, body, query)
 
     def error_reply(self, state: StateT, error: ApiError, request: MockRequest) -> Reply:
         override = state.model.errors.get(error.code, NO_OVERRIDE)

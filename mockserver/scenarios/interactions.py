@@ -58,6 +58,9 @@ class Interaction:
     when_state: str | None
     set_state: str | None
     violates_contract: bool
+    # Answer only requests the provider would take on (authorised, valid): a fault is then spent
+    # by the request it is for, and a wrong key or a bad body gets the provider's own answer.
+    accepted_only: bool = False
 
 
 def _step(raw: Mapping[str, Any]) -> Step:
@@ -103,6 +106,7 @@ def _compile(index: int, raw: Mapping[str, Any]) -> Interaction:
         when_state=raw.get("when_state"),
         set_state=raw.get("set_state"),
         violates_contract=raw.get("violates_contract", False),
+        accepted_only=raw.get("accepted_only", False),
     )
 
 
@@ -306,12 +310,18 @@ class ScriptRuntime:
     def fake(self, call: str) -> Any:
         return getattr(self._faker, call)() if self._faker is not None else None
 
-    def choose(self, seen: Observed) -> Scripted | None:
-        """The first interaction that matches and has an answer left for this appointment."""
+    def choose(
+        self, seen: Observed, accepted: Callable[[], bool] = lambda: True
+    ) -> Scripted | None:
+        """The first interaction that matches and has an answer left for this appointment;
+        `accepted()` says whether the provider would take the request on (asked only for an
+        interaction marked `accepted_only`)."""
         key = seen.appointment or "*"
         for interaction in self.interactions:
             params = interaction.pattern.match(seen)
             if params is None:
+                continue
+            if interaction.accepted_only and not accepted():
                 continue
             state = self.states.get(key, INITIAL_STATE)
             if interaction.when_state is not None and interaction.when_state != state:

@@ -27,8 +27,11 @@ def credential_problems(request: MockRequest) -> list[Problem]:
     return [Problem("headers.authorization", f"{said} Authorization header; {FIX}", "security")]
 
 
-def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation) -> str:
-    """The caller's key, once it is known, within its rate and holds the operation's scope."""
+def authorize(
+    state: HuskyVoiceState, request: MockRequest, operation: Operation, *, count: bool = True
+) -> str:
+    """The caller's key, once it is known, within its rate and holds the operation's scope
+    (`count=False`: the request is not counted towards the rate)."""
     key = bearer_key(request)
     if key is None:  # [mock] missing, malformed and unknown are told apart: the fix differs
         if not (request.header("authorization") or "").strip():
@@ -37,7 +40,7 @@ def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation
     scopes = state.seed.keys.get(key)
     if scopes is None:
         raise ApiError("UNAUTHORIZED", "Invalid API key")
-    count_request(state, key)
+    count_request(state, key, record=count)
     if operation.scope and operation.scope not in scopes:
         raise ApiError(
             "INSUFFICIENT_SCOPE",
@@ -46,8 +49,9 @@ def authorize(state: HuskyVoiceState, request: MockRequest, operation: Operation
     return key
 
 
-def count_request(state: HuskyVoiceState, key: str) -> None:
-    """Sliding one-minute window per key, on the mock's clock [doc: 60 a minute]."""
+def count_request(state: HuskyVoiceState, key: str, *, record: bool = True) -> None:
+    """Sliding one-minute window per key, on the mock's clock [doc: 60 a minute]; `record`
+    False checks the limit without counting this request."""
     limit = state.seed.model.rate_limit
     if not limit.enabled:
         return
@@ -64,4 +68,5 @@ def count_request(state: HuskyVoiceState, key: str) -> None:
             f"retry in {seconds} seconds",
             headers={"Retry-After": str(seconds)},
         )
-    window.append(now)
+    if record:
+        window.append(now)

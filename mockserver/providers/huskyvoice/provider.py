@@ -76,8 +76,10 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         request: MockRequest,
         operation: Operation,
         params: Mapping[str, str],
+        *,
+        count: bool = True,
     ) -> str:
-        return auth.authorize(state, request, operation)
+        return auth.authorize(state, request, operation, count=count)
 
     def credential_problems(self, request: MockRequest) -> list[Problem]:
         return auth.credential_problems(request)

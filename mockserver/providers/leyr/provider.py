@@ -75,8 +75,10 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         request: MockRequest,
         operation: Operation,
         params: Mapping[str, str],
+        *,
+        count: bool = True,
     ) -> str:
-        return auth.authorize(state, request, params)
+        return auth.authorize(state, request, params)  # Leyr documents no rate limit
 
     def credential_problems(self, request: MockRequest) -> list[Problem]:
         return auth.credential_problems(request)
