@@ -116,7 +116,9 @@ def test_cli_serve_refuses_a_taken_port_in_one_line():
         result = run_cli("serve", "--port", str(server.port))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"mockserver: error: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+        f"mockserver: error: cannot listen on 127.0.0.1:{server.port}: Address already in use "
+        f"(another server has it); pick another with --port {server.port + 1}, or --port 0 for "
+        "a free one (printed when it starts)"
     ]
 
 

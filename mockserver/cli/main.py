@@ -272,6 +272,15 @@ def _scenarios_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _port_hint(error: PortInUseError, port: int) -> str:
+    if not (error.taken and port):
+        return ""
+    return (
+        f" (another server has it); pick another with --port {port + 1}, or --port 0 for a "
+        "free one (printed when it starts)"
+    )
+
+
 def _fail(message: str) -> int:
     print(f"mockserver: error: {message}", file=sys.stderr)
     return 2
@@ -326,7 +335,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock = bind_socket(args.host, args.port)
     except PortInUseError as error:
-        return _fail(str(error))
+        return _fail(f"{error}{_port_hint(error, args.port)}")
     url = url_for(args.host, sock.getsockname()[1])
     port_file = PortFile(args.port_file)
     try:
@@ -392,7 +401,7 @@ def _run(args: argparse.Namespace) -> int:
             engine, command, settings, lambda url: _banner(engine, url, f"running {command[0]}")
         )
     except PortInUseError as error:
-        return _fail(str(error))
+        return _fail(f"{error}{_port_hint(error, args.port)}")
     except OSError as error:
         return _fail(f"cannot write the port file: {error}")
     finally:

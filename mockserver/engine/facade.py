@@ -52,6 +52,7 @@ from mockserver.scenarios.catalog import (
     ScenarioError,
     UnknownScenarioError,
     folder_label,
+    unknown_name_hint,
 )
 from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRuntime
 
@@ -601,7 +602,11 @@ class MockEngine:
             return active, None
         problem = None
         if name not in self.catalog:
-            problem = f"{SCENARIO_HEADER}: unknown scenario {name!r}"
+            known = [s.name for s in self.catalog if s.provider == provider.name]
+            problem = (
+                f"{SCENARIO_HEADER}: unknown scenario {clip(name, 80)!r}"
+                f"{unknown_name_hint(name[:200], known)}"
+            )
         elif self.catalog.get(name).provider != provider.name:
             problem = f"{SCENARIO_HEADER}: {name!r} is not a {provider.name} scenario"
         if problem is not None:

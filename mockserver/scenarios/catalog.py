@@ -58,13 +58,28 @@ class ScenarioError(Exception):
         super().__init__("\n".join(map(str, self.problems)))
 
 
+# How alike a name must be to a known one to be offered as the one meant (a typo, not a
+# different scenario of the same provider).
+CLOSE_ENOUGH = 0.8
+OWN_FILES_HINT = (
+    "; it is not built in: a scenario file of your own is found with --scenarios-dir DIR "
+    "(pytest: --mockserver-scenarios-dir DIR)"
+)
+
+
+def unknown_name_hint(name: str, known: Iterable[str]) -> str:
+    """`; did you mean 'leyr/two-step'?` for a typo of a known name, else where own files go."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=CLOSE_ENOUGH)
+    return f"; did you mean {close[0]!r}?" if close else OWN_FILES_HINT
+
+
 class UnknownScenarioError(LookupError):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
         self.known = sorted(known)
-        close = difflib.get_close_matches(name, self.known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        super().__init__(f"unknown scenario {name!r}{hint} Known: {', '.join(self.known)}")
+        hint = unknown_name_hint(name, self.known)
+        end = " " if hint.endswith("?") else ". "
+        super().__init__(f"unknown scenario {name!r}{hint}{end}Known: {', '.join(self.known)}")
 
 
 @dataclass(frozen=True)
@@ -227,8 +242,9 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(filter(None, [error.context, error.problem]))
+        hint = _indentation_hint(text, line, message)
         raise ScenarioError(
-            [ScenarioProblem(file, line, "", f"not valid YAML: {message}")]
+            [ScenarioProblem(file, line, "", f"not valid YAML: {message}{hint}")]
         ) from None
     except yaml.YAMLError as error:
         raise ScenarioError([ScenarioProblem(file, None, "", f"not valid YAML: {error}")]) from None
@@ -407,6 +423,41 @@ def _common_checks(data: Mapping[str, Any], layers: _Layers) -> list[ScenarioPro
 
 def scenario_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+# What PyYAML says when a line is indented wrongly.
+_INDENTATION_PROBLEMS = (
+    "mapping values are not allowed",
+    "did not find expected key",
+    "expected <block end>",
+    "did not find expected '-' indicator",
+)
+
+
+def _indentation_hint(text: str, line: int | None, message: str) -> str:
+    """For a mistake of indentation, which line and how it sits against the line before it."""
+    if line is None or not any(problem in message for problem in _INDENTATION_PROBLEMS):
+        return ""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    before = next(
+        (t for t in reversed(lines[: line - 1]) if t.strip() and not t.lstrip().startswith("#")),
+        None,
+    )
+    if before is not None and _indent(before) == _indent(lines[line - 1]):
+        return ""  # lined up with the line before: something else is wrong (a stray colon)
+    shown = f"{_indent(lines[line - 1])} spaces"
+    if before is not None:
+        shown += f"; the line before it has {_indent(before)}"
+    return (
+        f"; line {line} is indented wrongly ({shown}): the keys of one block line up, "
+        "a nested block goes further in"
+    )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def folder_label(path: Path, directories: Sequence[Path]) -> str:

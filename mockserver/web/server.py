@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -24,7 +25,10 @@ DEFAULT_PORT = 8080
 
 
 class PortInUseError(OSError):
-    """The address cannot be bound (taken, or not this machine's)."""
+    """The address cannot be bound (taken, or not this machine's); `taken` when another
+    process holds the port."""
+
+    taken = False
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -36,7 +40,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise PortInUseError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        refused = PortInUseError(f"cannot listen on {host}:{port}: {error.strerror}")
+        refused.taken = error.errno == errno.EADDRINUSE
+        raise refused from None
     # Listening now queues early connections until uvicorn accepts them.
     sock.listen(2048)
     return sock

@@ -60,11 +60,24 @@ def check_cancellable(state: HuskyVoiceState, record: Mapping[str, Any]) -> None
     starts = starts_at(state, record)
     left = starts - state.clock.now()
     if left < timedelta(hours=notice):
+        when = (
+            f"{_span(left)} before the appointment"
+            if left >= timedelta(0)
+            else f"{_span(-left)} after the appointment began"
+        )
         raise ApiError(
             "CANCELLATION_NOTICE_PERIOD",
-            f"Cancellation needs {notice:g} hours' notice; the appointment starts at "
-            f"{format_instant(starts)}, {max(left.total_seconds(), 0) / 3600:.1f} hours from now",
+            f"Too late to cancel: {when} (it starts at {format_instant(starts)}); this "
+            f"organisation needs {notice:g} h",
         )
+
+
+def _span(length: timedelta) -> str:
+    """A length of time in whole hours and minutes, rounded down: `5 h 59 min`, so it never
+    reads as the notice it falls short of."""
+    minutes = int(length.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def check_transition(record: Mapping[str, Any], target: str) -> None:
