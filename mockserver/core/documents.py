@@ -44,13 +44,16 @@ class JournalEntry(TypedDict):
     appointment: str | None  # as the provider resolves the path: appt_…, or <emr>/<id>
     query: str
     headers: dict[str, str]
-    body: Json
+    body: Json  # parsed, as patterns match it (text when it is not JSON)
+    body_text: str | None  # the bytes as sent, as text (UTF-8; None for no body)
+    body_size: int  # bytes sent (the Content-Length), even when the journal keeps fewer
     status: int
     response: Json
     response_headers: dict[str, str]
     operation: str | None  # the documented operation's id, when the request named one
     interaction: InteractionNote | None
     broke_contract: bool  # the request or the answer broke the provider's contract
+    client_disconnected: bool  # the client went away before the answer (a timeout)
 
 
 class OutboxMessage(TypedDict):

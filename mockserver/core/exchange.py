@@ -76,6 +76,8 @@ class Reply:
     failure: str | None = None
     # The documented operation that answered, when the provider's pipeline routed the request.
     operation: Operation | None = None
+    # The journal's id for this exchange, once recorded.
+    exchange_id: int | None = None
 
     def sent_body(self) -> bytes:
         """The body as sent: a `malformed_body` fault cuts it in half (its declared length

@@ -268,15 +268,18 @@ class MockEngine:
         with self._lock:
             self.states[scenario.provider] = state
             self._recorder.new_flow()
+            self._recorder.mark("scenario", provider=scenario.provider, name=scenario.name)
         return scenario
 
     def reset(self, provider: str | None = None) -> None:
         """Fresh state from the active scenarios; the journal and violations are emptied."""
         with self._lock:
-            for name in [provider] if provider else list(self.states):
+            names = [provider] if provider else list(self.states)
+            for name in names:
                 state = self.states[name]
                 self.states[name] = self.providers[name].new_state(state.scenario)
             self._forget()
+            self._mark_reset(names)
 
     def apply_reset(self, command: Reset) -> dict[str, Any]:
         """A checked reset command; what was reset and, for named scenarios, what is active."""
@@ -302,7 +305,13 @@ class MockEngine:
         with self._lock:
             self.states = states
             self._forget()
+            self._mark_reset(list(states))
         return chosen
+
+    def _mark_reset(self, providers: list[str]) -> None:
+        """The journal file's marker: from here on, these providers start over."""
+        scenarios = {name: self.states[name].scenario.name for name in providers}
+        self._recorder.mark("reset", scenarios=scenarios)
 
     def _forget(self) -> None:
         """What a clean start drops besides state: journal, violations, per-request scenarios."""
@@ -336,7 +345,10 @@ class MockEngine:
             ]
             targets = [command.moved(state.clock.now()) for state in chosen]
             for state, instant in zip(chosen, targets, strict=True):
+                before = state.clock.now_text()
                 state.clock.set(instant)
+                moved = {"provider": state.scenario.provider, "now": state.clock.now_text()}
+                self._recorder.mark("clock", **moved, before=before)
         return self.clocks()
 
     # Interactions added at run time (stubs) ----------------------------------------------------
@@ -662,7 +674,7 @@ class MockEngine:
     ) -> None:
         """Journal the exchange; its duration counts the mock's work and any scripted delay."""
         elapsed_ms = started.elapsed_ms() + reply.delay * 1000
-        self._recorder.record(
+        recorded = self._recorder.record(
             Exchange(
                 at=None if state is None else state.clock.now_text(),
                 provider=provider,
@@ -687,6 +699,13 @@ class MockEngine:
             reply.request_problems,
             response_problems,
         )
+        reply.exchange_id = recorded.id
+
+    def client_went_away(self, reply: Reply) -> None:
+        """The client gave up before `reply` was sent (it timed out during a scripted delay):
+        the journal marks the exchange, which the mock carried out all the same."""
+        if reply.exchange_id is not None:
+            self._recorder.client_disconnected(reply.exchange_id)
 
     def refusal(self, method: str, path: str, error: ApiError) -> Reply:
         """An answer refusing a request before any engine handles it (a session that cannot be

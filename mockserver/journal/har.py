@@ -31,7 +31,8 @@ def har_log(entries: list[JournalEntry], base_url: str, creator_version: str) ->
 def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
     query = f"?{entry['query']}" if entry["query"] else ""
     duration = entry["duration_ms"]
-    request_text = _text(entry["body"])
+    # The body as the client sent it, byte for byte (the journal keeps the first 64 KiB).
+    request_text = entry["body_text"] or ""
     request: dict[str, Any] = {
         "method": entry["method"],
         "url": f"{base_url}{entry['path']}{query}",
@@ -42,7 +43,7 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
             {"name": k, "value": v} for k, v in parse_qsl(entry["query"], keep_blank_values=True)
         ],
         "headersSize": -1,
-        "bodySize": len(request_text.encode()),
+        "bodySize": entry["body_size"],
     }
     if request_text:
         request["postData"] = {
@@ -73,6 +74,11 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
         "cache": {},
         "timings": {"send": 0, "wait": duration, "receive": 0},
         "comment": _comment(entry),
+        # Custom fields (HAR allows those starting with "_"): the mock's own evidence.
+        "_exchangeId": entry["id"],
+        "_mockClock": entry["at"],
+        "_session": entry["session"],
+        "_clientDisconnected": entry["client_disconnected"],
     }
 
 

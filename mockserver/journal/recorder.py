@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.documents import JournalEntry, Violation
@@ -60,6 +61,20 @@ class Recorder:
                     self._run_violations.append(found)
                     self.run_violation_count += 1
         return entry
+
+    def mark(self, marker: str, **details: Any) -> None:
+        """A marker line in the journal file (a reset, a scenario switch, a clock move)."""
+        with self._lock:
+            self._journal.mark(marker, details)
+
+    def client_disconnected(self, exchange_id: int) -> None:
+        """The client of that exchange went away before its answer: the entry says so, and the
+        journal file gets a marker line naming it (its own line was written already)."""
+        with self._lock:
+            found = self._journal.find(exchange_id)
+            if found is not None:
+                found.client_disconnected = True
+            self._journal.mark("client_disconnected", {"id": exchange_id})
 
     def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
         with self._lock:

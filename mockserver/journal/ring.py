@@ -48,6 +48,7 @@ class Exchange:
         "body",
         "body_size",
         "broke_contract",
+        "client_disconnected",
         "duration_ms",
         "flow",
         "headers",
@@ -115,6 +116,8 @@ class Exchange:
         self.headers = _kept_headers(headers)
         self.body_size = len(body)
         self.body = body[:BODY_LIMIT]
+        self.body_size = len(body)
+        self.client_disconnected = False  # set if the client goes away before the answer
         self.status = status
         self.response_size = 0 if response is None else len(response)
         # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
@@ -162,6 +165,8 @@ class Exchange:
             "query": self.query,
             "headers": dict(self.headers) if secrets else redacted(self.headers),
             "body": _decoded(self.body, self.body_size),
+            "body_text": self.body.decode("utf-8", "replace") if self.body else None,
+            "body_size": self.body_size,
             "status": self.status,
             "response": None
             if self.response is None
@@ -172,6 +177,7 @@ class Exchange:
             "operation": self.operation,
             "interaction": None if self.interaction is None else self.interaction.copy(),
             "broke_contract": self.broke_contract,
+            "client_disconnected": self.client_disconnected,
         }
 
 
@@ -352,6 +358,14 @@ class Journal:
             _write_all(self._sink, dumps(entry.to_json(secrets=self.secrets)) + b"\n")
         return entry
 
+    def mark(self, marker: str, details: Mapping[str, Any]) -> None:
+        """A line in the journal file between exchanges, for what changed the mock's world: a
+        reset, a scenario switch, a clock move, a client gone before its answer."""
+        if self._sink is not None:
+            line: dict[str, Any] = {"marker": marker}
+            line.update(received_at=wall_clock_text(time.time()), session=self.session, **details)
+            _write_all(self._sink, dumps(line) + b"\n")
+
     def close(self) -> None:
         if self._sink is not None:
             os.close(self._sink)
@@ -385,6 +399,15 @@ class Journal:
     def run(self) -> list[Exchange]:
         """The last `size` exchanges since the start, whatever was cleared since."""
         return list(self._run)
+
+    def find(self, exchange_id: int) -> Exchange | None:
+        """A recent exchange by id (newest first: the one asked for is usually the last)."""
+        for entry in reversed(self._entries):
+            if entry.id == exchange_id:
+                return entry
+            if entry.id < exchange_id:
+                break
+        return None
 
     def ranked(
         self, pattern: RequestPattern, limit: int, entries: list[Exchange] | None = None

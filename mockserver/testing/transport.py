@@ -51,10 +51,17 @@ async def _call(
     status = 500
     headers: list[tuple[bytes, bytes]] = []
     chunks: list[bytes] = []
+    answered: Any = None  # an asyncio.Event, made only if the app listens for a disconnect
 
     async def receive() -> Message:
-        nonlocal sent
+        nonlocal sent, answered
         if sent:
+            # As a socket's client does: still there until its answer is complete.
+            import asyncio
+
+            answered = answered or asyncio.Event()
+            if not complete:
+                await answered.wait()
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
@@ -69,6 +76,8 @@ async def _call(
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
             complete = not message.get("more_body", False)
+            if complete and answered is not None:
+                answered.set()
 
     await app(_scope(request, in_process or {}), receive, send)
     if not complete:

@@ -74,13 +74,38 @@ class ProviderEndpoint:
             # The in-process sync transport waits by blocking its caller (honouring the
             # client's timeout), so provider traffic needs no event loop there.
             wait = scope.get("extensions", {}).get(IN_PROCESS, {}).get("wait")
-            if wait is not None:
-                wait(reply.delay)
-            else:
-                import asyncio  # here: an in-process sync suite never needs an event loop
-
-                await asyncio.sleep(reply.delay)  # outside the engine's lock: others go on
+            try:
+                if wait is not None:
+                    wait(reply.delay)
+                    left = False
+                else:
+                    left = await _client_leaves_within(receive, reply.delay)
+            except BaseException:  # the in-process client timed out, or its task was cancelled
+                left = True
+                raise
+            finally:
+                if left:  # what it asked for was done all the same: the journal says so
+                    self.engine.client_went_away(reply)
+            if left:
+                return
         await send_reply(send, reply)
+
+
+async def _client_leaves_within(receive: Receive, seconds: float) -> bool:
+    """Wait out a scripted delay (outside the engine's lock: others go on); True when the
+    client goes away meanwhile, as one that times out does."""
+    import asyncio  # here: an in-process sync suite never needs an event loop
+
+    async def gone() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass  # what is left of an oversized body the provider did not read
+
+    watcher = asyncio.ensure_future(gone())
+    try:
+        done, _ = await asyncio.wait({watcher}, timeout=seconds)
+    finally:
+        watcher.cancel()
+    return bool(done)
 
 
 async def _read_body(
