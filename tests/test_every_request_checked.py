@@ -55,13 +55,19 @@ def test_a_wrong_content_type_with_a_wrong_key_is_recorded(mock):
     assert any("text/plain" in m for m in messages(mock))
 
 
-def test_a_broken_body_answered_by_a_scripted_fault_is_recorded(mock_for):
-    mock = mock_for("huskyvoice/flaky")
+def test_a_broken_body_answered_by_a_scripted_fault_is_recorded(mock):
+    # A fault written for every request (not accepted_only, as huskyvoice/flaky's is).
+    fault = {
+        "name": "every cancel fails",
+        "match": {"method": "PATCH", "path": "/v1/appointments/{appointment_id}"},
+        "respond": {"status": 503, "error": {"code": "SERVICE_UNAVAILABLE"}},
+    }
+    assert mock.http.post("/__admin/interactions", json=fault).status_code == 200
     reply = mock.http.patch(
         HV_ONE, json={"status": "canceled"}, headers={"Authorization": "Bearer YOUR_API_KEY"}
     )
     assert reply.status_code == 503  # the scripted answer still answers
-    assert last_entry(mock)["interaction"]["name"] == "first cancel of each appointment fails"
+    assert last_entry(mock)["interaction"]["name"] == "every cancel fails"
     assert any('"canceled"' in m for m in messages(mock))
     assert last_entry(mock)["broke_contract"] is True
 
@@ -84,7 +90,12 @@ def test_a_broken_body_answered_by_a_stub_is_recorded(mock):
 
 
 def test_a_connection_dropped_by_a_fault_still_checks_the_request(mock_for):
-    mock = mock_for("leyr/connection-drop")
+    mock = mock_for("leyr/direct-cancel")
+    drop = {  # for every request (leyr/connection-drop's own is accepted_only)
+        "match": {"method": "PATCH", "path": LEYR_ONE},
+        "respond": {"passthrough": True, "fault": "connection_drop"},
+    }
+    assert mock.http.post("/__admin/interactions", json=drop).status_code == 200
     with pytest.raises(Exception):  # noqa: B017  (the transport's own error type)
         mock.http.patch(LEYR_ONE, json={"status": "cancelled", "extra": True}, headers=LEYR)
     assert any("extra" in m for m in messages(mock))
