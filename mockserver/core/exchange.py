@@ -235,3 +235,25 @@ def json_size(value: Any, limit: int) -> int:
         if total > limit:
             break
     return total
+
+
+# What a header name may hold (RFC 9110's token characters).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# Headers that frame the message: the server writes them from the body it sends, so one set
+# by hand would cut the answer short or make the client wait for more.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "upgrade"})
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why `name: value` cannot be sent as a response header, or None when it can."""
+    if not name or not set(name) <= _TOKEN:
+        return f"{clip(name, 40)!r} is not a header name (letters, digits and !#$%&'*+-.^_`|~)"
+    if name.lower() in FRAMING_HEADERS:
+        return f"{name} frames the message; the server sets it"
+    if "\r" in value or "\n" in value or "\x00" in value:
+        return "a header value is one line: no CR, LF or NUL"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a header value is latin-1 text; this one is not (percent-encode it)"
+    return None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.core.exchange import JSON_TYPE, Reply, larger_than
+from mockserver.core.exchange import JSON_TYPE, Reply, StubFault, header_problem, larger_than
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
 from mockserver.core.routing import template_params
 from mockserver.core.templating import (
@@ -202,15 +202,53 @@ def _check_step(
             if reason:
                 yield (*where, part), reason
                 return
-    for name, value in step.get("headers", {}).items():
+    yield from _check_headers(step.get("headers", {}), where, params, appointment_fields)
+    if violates or any(form in step for form in ("error", "passthrough", "raw_body")):
+        return
+    yield from _check_body(step, where, match, schema_for, check, sample, body_limit)
+
+
+def _check_headers(
+    headers: Mapping[str, Any],
+    where: FieldPath,
+    params: Sequence[str],
+    appointment_fields: Sequence[str],
+) -> Iterable[tuple[FieldPath, str]]:
+    """A stub's headers as HTTP carries them: token names, latin-1 values on one line, and
+    none of the headers that frame the message (the server sets those)."""
+    for name, value in headers.items():
+        at: FieldPath = (*where, "headers", name)
+        reason = header_problem(str(name), str(value))
+        if reason:
+            yield at, reason
+            continue
         for expression in placeholders(value):
             reason = problem(expression, params, appointment_fields)
             if reason:
-                yield (*where, "headers", name), reason
-    if "body" not in step or violates:
-        return
+                yield at, reason
+
+
+def _check_body(
+    step: Mapping[str, Any],
+    where: FieldPath,
+    match: Mapping[str, Any],
+    schema_for: SchemaFor,
+    check: Check,
+    sample: Context,
+    body_limit: int,
+) -> Iterable[tuple[FieldPath, str]]:
+    """The step's body against the schema of its operation and status; a step without one
+    where that schema needs one is refused too."""
     status = step.get("status", 200)
     schema = schema_for(match.get("method"), match.get("path"), status)
+    if "body" not in step:
+        if schema is not None and check(schema, None):
+            yield (
+                (*where, "body"),
+                f"{schema} needs a body for status {status}; give one, "
+                "or say violates_contract: true",
+            )
+        return
     if schema is None:
         target = f"{match.get('method', 'any-method')} {match.get('path', '(any path)')}"
         yield (
@@ -400,6 +438,12 @@ def scripted_reply(scripted: Scripted, context: Context, budget: Budget) -> Repl
     """A literal or templated response (error replies are built by the provider)."""
     step = scripted.step
     headers = {name: str(render(value, context, budget)) for name, value in step.headers.items()}
+    for name, value in headers.items():
+        reason = header_problem(name, value)
+        if reason:  # a value taken from the request (`{{body.x}}`) may hold a line break
+            raise StubFault(
+                f"the interaction {scripted.interaction.name!r}: header {name}: {reason}"
+            )
     content_type = next(
         (headers.pop(name) for name in list(headers) if name.lower() == "content-type"), JSON_TYPE
     )

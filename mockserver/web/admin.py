@@ -437,7 +437,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("/interactions", "GET", interactions),
     ("/interactions", "POST", add_interaction),
     ("/interactions", "DELETE", remove_interactions),
-    ("/interactions/{name}", "DELETE", remove_interaction),
+    # `path`: a name holding "/" is deletable too, by its encoded name (a%2Fb).
+    ("/interactions/{name:path}", "DELETE", remove_interaction),
     ("/coverage", "GET", coverage),
     ("/report", "POST", report),
     ("/provider-states", "POST", provider_states),
