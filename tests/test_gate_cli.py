@@ -145,8 +145,16 @@ def test_sigint_during_the_run_stops_both_and_still_writes_the_report(tmp_path):
     while not started.exists():
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.02)
+    # The file is touched just before the script's `sleep` starts: give the shell a moment to be
+    # waiting on it, so the interrupt finds the command running, not between two of its lines.
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    try:
+        stdout, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never leave a process (and its pipes) behind for later tests
+        process.communicate()
+        raise
     assert process.returncode == 128 + signal.SIGINT, stderr
     assert "the command exited with status 130" in stdout
     journal = (tmp_path / "out" / "journal.jsonl").read_text().splitlines()
