@@ -101,9 +101,9 @@ def test_journal_records_and_filters(mock):
 
 
 def test_journal_is_a_bounded_ring():
-    from mockserver.journal.ring import Exchange, Journal
+    from mockserver.journal.ring import Exchange, Journal, JournalSettings
 
-    journal = Journal(size=3)
+    journal = Journal(JournalSettings(size=3))
     for index in range(5):
         journal.record(
             Exchange(

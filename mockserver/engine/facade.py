@@ -39,6 +39,7 @@ from mockserver.journal.ring import (
     DEFAULT_JOURNAL_SIZE,
     Exchange,
     JournalQuery,
+    JournalSettings,
     Page,
     Stopwatch,
     wall_clock_text,
@@ -146,17 +147,17 @@ class MockEngine:
         self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
         self._files_read_by = shared_with  # a session's files are its server's: so is reloading
         self.session = session  # None: the server's default session
-        self._journal_options = (journal_size, journal_file, journal_secrets, journal_max_bytes)
+        self._journal_settings = JournalSettings(
+            journal_size,
+            Path(journal_file) if journal_file else None,
+            journal_secrets,
+            session,
+            journal_max_bytes,
+        )
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
         self._coverage = Coverage()  # kept across resets: it describes a whole run
-        self._recorder = Recorder(
-            journal_size,
-            Path(journal_file) if journal_file else None,
-            secrets=journal_secrets,
-            session=session,
-            max_bytes=journal_max_bytes,
-        )
+        self._recorder = Recorder(self._journal_settings)
         self._lock = threading.RLock()
         # The sessions made from this engine, ended ones too: the run's report covers them all.
         self._spawned: deque[MockEngine] = deque(maxlen=MAX_SESSIONS_REPORTED)
@@ -172,15 +173,15 @@ class MockEngine:
         starting on `scenarios` and, for the other providers, the ones this engine started with.
 
         Raises UnknownScenarioError for a name the catalog lacks."""
-        size, file, secrets, max_bytes = self._journal_options
+        settings = self._journal_settings
         named = {self.catalog.get(name).provider for name in scenarios}
         kept = [n for n in self.initial_scenarios if self.catalog.get(n).provider not in named]
         spawned = MockEngine(
             [*scenarios, *kept],
-            journal_size=size,
-            journal_file=file,
-            journal_secrets=secrets,
-            journal_max_bytes=max_bytes,
+            journal_size=settings.size,
+            journal_file=settings.file,
+            journal_secrets=settings.secrets,
+            journal_max_bytes=settings.max_bytes,
             session=session,
             shared_with=self,
         )

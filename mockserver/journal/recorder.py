@@ -10,33 +10,25 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.documents import JournalEntry, Violation
 from mockserver.core.patterns import RequestPattern
 from mockserver.journal.ring import (
-    DEFAULT_JOURNAL_BYTES,
-    DEFAULT_JOURNAL_SIZE,
     Exchange,
     Journal,
     JournalQuery,
+    JournalSettings,
     Page,
 )
 
 
 class Recorder:
-    def __init__(
-        self,
-        size: int = DEFAULT_JOURNAL_SIZE,
-        file: Path | None = None,
-        *,
-        secrets: bool = False,
-        session: str | None = None,
-        max_bytes: int = DEFAULT_JOURNAL_BYTES,
-    ) -> None:
-        self._journal = Journal(size, file, secrets=secrets, session=session, max_bytes=max_bytes)
+    def __init__(self, settings: JournalSettings | None = None) -> None:
+        settings = settings or JournalSettings()
+        size = settings.size
+        self._journal = Journal(settings)
         self._violations: list[Violation] = []
         # The run's violations for its verdict: resets do not clear them. Kept as many as the
         # journal's exchanges (their evidence), counted all.

@@ -304,6 +304,18 @@ class Page:
     matched: int | None = None  # every exchange the filters take, when the query counted them
 
 
+@dataclass(frozen=True)
+class JournalSettings:
+    """How a journal keeps its exchanges: given once to the engine, handed whole to its recorder
+    and, with another `session`, to each session it makes."""
+
+    size: int = DEFAULT_JOURNAL_SIZE
+    file: Path | None = None  # one JSON line an exchange, appended
+    secrets: bool = False
+    session: str | None = None
+    max_bytes: int = DEFAULT_JOURNAL_BYTES
+
+
 class Journal:
     """The last `size` exchanges, oldest first, holding at most `max_bytes` of them; `total`
     counts every one ever recorded.
@@ -312,20 +324,12 @@ class Journal:
     since the start (within `max_bytes` too), for a report that covers every test of a run.
     """
 
-    def __init__(
-        self,
-        size: int = DEFAULT_JOURNAL_SIZE,
-        file: Path | None = None,
-        *,
-        secrets: bool = False,
-        session: str | None = None,
-        max_bytes: int = DEFAULT_JOURNAL_BYTES,
-    ) -> None:
-        self.size = size
-        self.session = session  # stamped on every entry: one file may hold several sessions
-        self.max_bytes = max_bytes
+    def __init__(self, settings: JournalSettings | None = None) -> None:
+        settings = settings or JournalSettings()
+        file, self.size, self.max_bytes = settings.file, settings.size, settings.max_bytes
+        self.session = settings.session  # stamped on every entry: one file may hold several
         self.bytes = 0
-        self.secrets = secrets  # show credentials in full (serve --journal-secrets)
+        self.secrets = settings.secrets  # show credentials in full (serve --journal-secrets)
         self._entries: deque[Exchange] = deque()
         self._run: deque[Exchange] = deque()  # the same objects: no copy is kept
         self.run_bytes = 0
@@ -437,6 +441,7 @@ __all__ = [
     "Exchange",
     "Journal",
     "JournalQuery",
+    "JournalSettings",
     "Page",
     "Stopwatch",
 ]
