@@ -159,6 +159,10 @@ def test_one_rule_for_instants_on_every_admin_surface(mock):
     assert mock.http.get("/__admin/clock").json()["huskyvoice"]["now"] == "2026-06-01T08:00:00.000Z"
     listed = mock.http.get("/__admin/requests", params={"since": "2026-06-01T08:00:00z"})
     assert listed.status_code == 200
-    for bad in ("2026-06-01T08:00:00x", "z", ""):
+    for bad in ("2026-06-01T08:00:00x", "2026-13-45T08:00:00z", "z", ""):
         assert mock.http.put("/__admin/clock", json={"now": bad}).status_code == 400
         assert mock.http.get("/__admin/requests", params={"since": bad}).status_code == 400
+    # A lone surrogate can only come as a JSON escape (a query string is bytes).
+    surrogate = b'{"now": "2026-06-01T08:00:00\\ud800"}'
+    headers = {"content-type": "application/json"}
+    assert mock.http.put("/__admin/clock", content=surrogate, headers=headers).status_code == 400
