@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import replace
 from functools import cached_property
@@ -42,27 +43,33 @@ def headers_size(scope: Scope) -> int:
     return sum(len(name) + len(value) for name, value in scope["headers"])
 
 
+def _request_of(scope: Scope) -> MockRequest:
+    """The request's head as the core sees it (the body is read afterwards)."""
+    return MockRequest(
+        method=scope["method"],
+        path=scope["path"],
+        query_string=scope["query_string"].decode("latin-1"),
+        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+    )
+
+
 class ProviderEndpoint:
     """A plain ASGI endpoint: no per-request framework objects on the providers' hot path."""
 
     def __init__(self, engine: MockEngine) -> None:
         self.engine = engine
 
+    async def refuse_head(self, scope: Scope, send: Send) -> None:
+        """A request whose headers pass the limit: refused (431) in the provider's envelope
+        before anything of it is stored. MockApp checks the size once, for every path."""
+        message = f"the request's headers pass {HEADERS_LIMIT_BYTES} bytes"
+        error = ApiError("REQUEST_HEADER_FIELDS_TOO_LARGE", message, status=431)
+        await send_reply(send, self.engine.refused(_request_of(scope), error))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request = MockRequest(
-            method=scope["method"],
-            path=scope["path"],
-            query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
-        )
+        request = _request_of(scope)
+        headers = request.headers
         try:
-            if headers_size(scope) > HEADERS_LIMIT_BYTES:
-                raise Refused(
-                    431,
-                    "REQUEST_HEADER_FIELDS_TOO_LARGE",
-                    f"the request's headers pass {HEADERS_LIMIT_BYTES} bytes",
-                )
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
             body, oversized = await _read_body(receive, headers, timeout)
         except Refused as refused:
@@ -109,7 +116,7 @@ async def _client_leaves_within(receive: Receive, seconds: float) -> bool:
 
 
 async def _read_body(
-    receive: Receive, headers: dict[str, str], timeout: float | None
+    receive: Receive, headers: Mapping[str, str], timeout: float | None
 ) -> tuple[bytes, bool]:
     """The body, and whether it is over what the transport reads (then the rest stays unread).
     Refused (408) when it has not arrived whole within `timeout` seconds."""
@@ -220,7 +227,7 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and headers_size(scope) > HEADERS_LIMIT_BYTES:
-            await self.providers(scope, receive, send)  # refuses it in the right envelope
+            await self.providers.refuse_head(scope, send)
         elif scope["type"] == "http" and path == FAVICON:
             await _favicon(scope, send)  # the mock's own: never journaled, never a near miss
         elif scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
