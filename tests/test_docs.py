@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.web import admin_reference
-from mockserver.web.admin import ROUTES
+from mockserver.web import admin_commands, admin_reference
+from mockserver.web.admin_commands import COMMANDS, Command
 from servers import running_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,18 +206,18 @@ def test_the_readme_is_a_short_front_page_naming_the_command_ci_runs():
 def test_the_admin_reference_is_the_route_table():
     page = (ROOT / "docs" / "admin-api.md").read_text()
     assert admin_reference.rewrite(page) == page, (
-        "docs/admin-api.md differs from mockserver/web/admin.py's ROUTES: run "
+        "docs/admin-api.md differs from mockserver/web/admin_commands.py's COMMANDS: run "
         "`python -m mockserver.web.admin_reference docs/admin-api.md`"
     )
-    for path, method, _ in ROUTES:
-        assert f"| `{method} /__admin{path}` |" in page
+    for command in COMMANDS:
+        assert f"| `{command.method} /__admin{command.path}` |" in page
 
 
 def test_the_admin_reference_refuses_a_route_without_words(monkeypatch):
-    async def undocumented(engine: object, request: object) -> dict[str, str]:
+    def undocumented(engine: object, call: object) -> dict[str, str]:
         return {}
 
-    monkeypatch.setattr(admin_reference, "ROUTES", (("/x", "GET", undocumented),))
+    monkeypatch.setattr(admin_commands, "COMMANDS", (Command("x", "GET", "/x", undocumented),))
     with pytest.raises(ValueError, match="undocumented has no docstring"):
         admin_reference.reference()
     with pytest.raises(ValueError, match="markers"):

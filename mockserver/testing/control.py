@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import httpx
 
 from mockserver.core.clock import format_instant, parse_instant
-from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.documents import JournalEntry, NearMiss, OutboxMessage, Violation
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 from mockserver.core.surface import ADMIN_PREFIX
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.recorded import RecordedExchange
-from mockserver.scenarios.catalog import ScenarioError
+from mockserver.web.admin_commands import AdminError, Call, Command, Raw, execute, find
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -47,96 +47,106 @@ class ControlError(RuntimeError):
     """The mock refused an admin call (unknown scenario, bad clock value, no answer)."""
 
 
-class Backend(Protocol):
-    """What a control needs from a mock, in process or over HTTP."""
+class Backend(ABC):
+    """What a control needs from a mock: the admin API's commands (`admin_commands.COMMANDS`),
+    carried in process or over HTTP. The typed calls below are written once for both."""
 
-    def activate(self, names: Sequence[str]) -> dict[str, str]: ...
-    def load(self, name: str | Mapping[str, Any]) -> str: ...
-    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
-    def coverage(self) -> dict[str, Any]: ...
-    def seeded(self) -> dict[str, Any]: ...
-    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]: ...
-    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]: ...
-    def clear_requests(self) -> None: ...
-    def messages(self) -> list[OutboxMessage]: ...
-    def clocks(self) -> dict[str, Any]: ...
-    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
-    def violations(self) -> list[Violation]: ...
-    def near_misses(self, limit: int) -> list[NearMiss]: ...
+    def call(
+        self,
+        name: str,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        path: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Carry out the command of that name; its JSON answer ({} for none). A refusal is a
+        ControlError with the admin API's message."""
+        call = Call(body=body, query=tuple((query or {}).items()), path=path or {})
+        return self._carry(find(name), call)
+
+    @abstractmethod
+    def _carry(self, command: Command, call: Call) -> dict[str, Any]: ...
+
+    def _list(self, name: str, key: str, query: Mapping[str, str] | None = None) -> list[Any]:
+        found = self.call(name, query=query).get(key)
+        if not isinstance(found, list):
+            raise ControlError(f"the mock's {name} answer has no {key!r} list")
+        return found
+
+    def health(self) -> dict[str, Any]:
+        return self.call("health")
+
+    def activate(self, names: Sequence[str]) -> dict[str, str]:
+        active = self.call("reset", {"scenarios": list(names)})["active"]
+        return {str(provider): str(name) for provider, name in active.items()}
+
+    def load(self, name: str | Mapping[str, Any]) -> str:
+        body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
+        return str(self.call("load_scenario", body)["loaded"]["provider"])
+
+    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        added: dict[str, Any] = self.call("add_interaction", dict(raw))["added"]
+        return added
+
+    def coverage(self) -> dict[str, Any]:
+        return self.call("coverage")
+
+    def seeded(self) -> dict[str, Any]:
+        return self.call("scenario")
+
+    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
+        return self._list("requests", "requests", _query(pattern))
+
+    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+        query = {**_query(pattern), "limit": str(limit)}
+        found = self._list("closest_requests", "closest", query)
+        return [Near(item["request"], item["differences"]) for item in found]
+
+    def clear_requests(self) -> None:
+        self.call("clear_requests")
+
+    def messages(self) -> list[OutboxMessage]:
+        return self._list("messages", "messages")
+
+    def clocks(self) -> dict[str, Any]:
+        return self.call("clock")
+
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call("set_clock", dict(body))
+
+    def violations(self) -> list[Violation]:
+        return self._list("violations", "violations")
+
+    def near_misses(self, limit: int) -> list[NearMiss]:
+        return self._list("near_misses", "near_misses", {"limit": str(limit)})
 
 
-class EngineBackend:
+class EngineBackend(Backend):
+    """An engine in this process: each command run on it directly, as its route would."""
+
     def __init__(self, engine: MockEngine) -> None:
         self.engine = engine
 
-    def activate(self, names: Sequence[str]) -> dict[str, str]:
+    def _carry(self, command: Command, call: Call) -> dict[str, Any]:
         try:
-            chosen = self.engine.activate(names)
-        except (LookupError, ValueError) as error:
-            raise ControlError(str(error)) from None
-        return {provider: scenario.name for provider, scenario in chosen.items()}
-
-    def coverage(self) -> dict[str, Any]:
-        return self.engine.coverage()
-
-    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        data = dict(raw)
-        try:
-            return self.engine.add_interaction(data, data.pop("provider", None))
-        except CommandError as error:
-            raise ControlError(str(error)) from None
-
-    def load(self, name: str | Mapping[str, Any]) -> str:
-        try:
-            return self.engine.load(name).provider
-        except (LookupError, ScenarioError) as error:
-            raise ControlError(str(error)) from None
-
-    def seeded(self) -> dict[str, Any]:
-        return self.engine.seeded()
-
-    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
-        return self.engine.requests(_parsed(pattern))
-
-    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
-        return [
-            Near(entry, differences)
-            for entry, differences in self.engine.closest_requests(_parsed(pattern), limit)
-        ]
-
-    def clear_requests(self) -> None:
-        self.engine.clear_requests()
-
-    def messages(self) -> list[OutboxMessage]:
-        return self.engine.messages()
-
-    def clocks(self) -> dict[str, Any]:
-        return self.engine.clocks()
-
-    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            return self.engine.set_clock(SetClock.parse(body, self.engine.provider_names))
-        except CommandError as error:
-            raise ControlError(f"cannot set the clock: {error}") from None
-
-    def violations(self) -> list[Violation]:
-        return self.engine.violations()
-
-    def near_misses(self, limit: int) -> list[NearMiss]:
-        return self.engine.near_misses(limit)
+            result = execute(self.engine, command, call)
+        except AdminError as error:
+            raise ControlError(error.message) from None
+        if isinstance(result, Raw):
+            raise ControlError(f"the mock answered {command.name} with {result.media_type}")
+        return {} if result is None else dict(result)
 
 
-class HttpBackend:
+class HttpBackend(Backend):
     """The admin API of a server started elsewhere (`mockserver serve`)."""
 
     def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN_PREFIX, timeout=timeout)
 
-    def _call(
-        self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
-    ) -> dict[str, Any]:
+    def _carry(self, command: Command, call: Call) -> dict[str, Any]:
+        url = command.url(call.path)
+        body = call.body
         try:
-            reply = self.http.request(method, path, json=body, params=params)
+            reply = self.http.request(command.method, url, json=body, params=list(call.query))
         except httpx.HTTPError as error:
             raise ControlError(
                 f"the mock server at {self.http.base_url} did not answer: {error}"
@@ -147,69 +157,20 @@ class HttpBackend:
             except (ValueError, KeyError, TypeError):
                 message = reply.text[:200]
             raise ControlError(message)
-        data = reply.json() if reply.content else {}
+        try:
+            data = reply.json() if reply.content else {}
+        except ValueError:
+            data = None
         if not isinstance(data, dict):
-            raise ControlError(f"the mock answered {method} {path} with {reply.text[:200]!r}")
+            raise ControlError(
+                f"the mock answered {command.method} {url} with {reply.text[:200]!r}"
+            )
         return data
-
-    def _list(self, path: str, key: str, params: Mapping[str, str] | None = None) -> list[Any]:
-        found = self._call("GET", path, params=params).get(key)
-        if not isinstance(found, list):
-            raise ControlError(f"the mock's GET {path} has no {key!r} list")
-        return found
-
-    def health(self) -> dict[str, Any]:
-        return self._call("GET", "/health")
 
     def end_session(self) -> None:
         """End the session this backend addresses; its server may already have let it expire."""
         with contextlib.suppress(ControlError):
-            self._call("DELETE", "/session", {})
-
-    def activate(self, names: Sequence[str]) -> dict[str, str]:
-        active = self._call("POST", "/reset", {"scenarios": list(names)})["active"]
-        return {str(provider): str(name) for provider, name in active.items()}
-
-    def coverage(self) -> dict[str, Any]:
-        return self._call("GET", "/coverage")
-
-    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        added: dict[str, Any] = self._call("POST", "/interactions", dict(raw))["added"]
-        return added
-
-    def load(self, name: str | Mapping[str, Any]) -> str:
-        body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
-        loaded = self._call("PUT", "/scenario", body)["loaded"]
-        return str(loaded["provider"])
-
-    def seeded(self) -> dict[str, Any]:
-        return self._call("GET", "/scenario")
-
-    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
-        return self._list("/requests", "requests", pattern_to_query(pattern))
-
-    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
-        query = {**pattern_to_query(pattern), "limit": str(limit)}
-        found = self._list("/requests/closest", "closest", query)
-        return [Near(item["request"], item["differences"]) for item in found]
-
-    def clear_requests(self) -> None:
-        self._call("DELETE", "/requests")
-
-    def messages(self) -> list[OutboxMessage]:
-        return self._list("/messages", "messages")
-
-    def clocks(self) -> dict[str, Any]:
-        return self._call("GET", "/clock")
-
-    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._call("PUT", "/clock", dict(body))
-
-    def violations(self) -> list[Violation]:
-        return self._list("/violations", "violations")
-
-    def near_misses(self, limit: int) -> list[NearMiss]:
-        return self._list("/near-misses", "near_misses", {"limit": str(limit)})
+            self.call("end_session")
 
     def close(self) -> None:
         self.http.close()
@@ -219,6 +180,13 @@ def _describe(entry: JournalEntry) -> str:
     body = "" if entry.get("body") is None else " " + json.dumps(entry["body"])[:120]
     query = f"?{entry['query']}" if entry.get("query") else ""
     return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
+
+
+def _query(pattern: Mapping[str, Any]) -> dict[str, str]:
+    """A pattern's query-string form, refused here when it is not one (a name the listing
+    would read as its own parameter, such as `limit`)."""
+    _parsed(pattern)
+    return pattern_to_query(pattern)
 
 
 def _parsed(pattern: Mapping[str, Any]) -> RequestPattern:

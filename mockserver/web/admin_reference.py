@@ -1,7 +1,7 @@
 """The admin API's reference table in docs/admin-api.md, written from the route table itself.
 
 `python -m mockserver.web.admin_reference docs/admin-api.md` rewrites the table between its two
-markers, one row a route, from each handler's docstring; the suite fails when they differ.
+markers, one row a command, from each command's docstring; the suite fails when they differ.
 """
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ import sys
 from pathlib import Path
 
 from mockserver.core.surface import ADMIN_PREFIX
-from mockserver.web.admin import ROUTES
+from mockserver.web import admin_commands
 
-BEGIN = "<!-- generated from mockserver/web/admin.py's ROUTES: do not edit by hand -->"
+BEGIN = "<!-- generated from mockserver/web/admin_commands.py's COMMANDS: do not edit by hand -->"
 END = "<!-- end of the generated table -->"
 
 
 def reference() -> str:
-    """The table: every admin route in the order of ROUTES, with its handler's docstring."""
+    """The table: every admin command in the order of COMMANDS, with its docstring."""
     rows = ["| request | what it does |", "| --- | --- |"]
-    for path, method, handler in ROUTES:
-        doc = inspect.getdoc(handler)
+    for command in admin_commands.COMMANDS:
+        doc = inspect.getdoc(command.run)
+        where = f"{command.method} {command.path}"
         if not doc:
-            raise ValueError(f"{handler.__name__} has no docstring to document {method} {path}")
+            raise ValueError(f"{command.run.__name__} has no docstring to document {where}")
         text = " ".join(doc.split()).replace("|", "\\|")
-        rows.append(f"| `{method} {ADMIN_PREFIX}{path}` | {text} |")
+        rows.append(f"| `{command.method} {ADMIN_PREFIX}{command.path}` | {text} |")
     return "\n".join(rows)
 
 
