@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -252,3 +253,51 @@ with httpx.Client(transport=ASGITransport(app), base_url="http://m") as http:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert float(result.stdout.strip()) < 20, result.stdout
+
+
+def test_ending_a_session_that_is_not_live_is_a_404_and_makes_none(server, clock):
+    server.get(s("stale", CANCEL), headers=AUTH)
+    clock.now += 61  # past the TTL: expired
+    for session_id in ("stale", "never-used"):
+        for path in (s(session_id, "/__admin/session"), "/__admin/session"):
+            headers = {} if path.startswith("/__session") else {"X-Mock-Session": session_id}
+            missing = server.delete(path, headers=headers)
+            assert missing.status_code == 404
+            assert missing.json()["error"]["code"] == "UNKNOWN_SESSION"
+            assert repr(session_id) in missing.json()["error"]["message"]
+    assert server.get("/__admin/sessions").json()["sessions"] == []
+    bad = server.delete(s("no%20way", "/__admin/session"))
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "INVALID_SESSION_ID")
+
+
+def test_a_sweep_ends_only_the_sessions_idle_past_the_ttl(clock):
+    sessions = Sessions(MockEngine(), ttl_seconds=60, wall_clock=clock)
+    ended: list[str] = []
+    sessions.on_end(ended.append)
+    for session_id in ("first", "second", "third"):
+        sessions.get(session_id)
+        clock.now += 10
+    sessions.get("first")  # used again: now the most recent
+    clock.now += 45  # second: 65 s idle, third: 55 s, first: 45 s
+    assert sessions.sweep() == 1
+    assert ended == ["second"]
+    clock.now += 10
+    assert sessions.sweep() == 1
+    assert (ended, len(sessions)) == (["second", "third"], 1)
+
+
+def test_a_server_nobody_calls_still_frees_its_expired_sessions(clock):
+    engine = MockEngine()
+    sessions = Sessions(engine, ttl_seconds=60, wall_clock=clock, sweep_seconds=0.01)
+    ended: list[str] = []
+    sessions.on_end(ended.append)
+    with MockServer(engine, sessions=sessions) as running:
+        with httpx.Client(base_url=running.base_url, timeout=10) as http:
+            http.patch(f"/__session/quiet{CANCEL}", json={"status": "cancelled"}, headers=AUTH)
+        assert len(sessions) == 1
+        clock.now += 61  # no request from here on
+        deadline = time.monotonic() + 10
+        while ended != ["quiet"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert ended == ["quiet"]
+    assert len(sessions) == 0

@@ -5,6 +5,11 @@ coverage; it shares only what is read-only (schemas, providers, the scenario cat
 one reads no file. The server's own engine is the default session. Sessions end when asked, or
 after `ttl_seconds` without a request (on the wall clock); at most `max_sessions` live at once,
 and a live one is never evicted to make room.
+
+Expired sessions are swept whenever any session is reached or listed, and by `sweep()`, which
+the server calls every `sweep_seconds` so that a server nobody calls frees their memory too.
+The live sessions are kept least recently used first, so a sweep looks only at the ones it
+ends and one more: O(1) amortised.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
@@ -25,6 +31,8 @@ _SESSION_ID = re.compile(SESSION_ID_RULE)
 DEFAULT_SESSION = "default"
 DEFAULT_TTL_SECONDS = 30 * 60
 DEFAULT_MAX_SESSIONS = 64
+# How often the server sweeps expired sessions when nobody calls it (see `sweep`).
+DEFAULT_SWEEP_SECONDS = 30.0
 
 
 class SessionError(Exception):
@@ -86,12 +94,16 @@ class Sessions:
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
         wall_clock: Callable[[], float] = time.time,
+        sweep_seconds: float | None = None,
     ) -> None:
         self.default = default
         self.ttl_seconds = ttl_seconds
         self.max_sessions = max_sessions
+        # The server's period between two sweeps: a session outlives its TTL by at most this.
+        self.sweep_seconds = sweep_seconds or min(DEFAULT_SWEEP_SECONDS, max(ttl_seconds, 1.0))
         self._now = wall_clock
-        self._live: dict[str, _Session] = {}
+        # Least recently used first: the ones a sweep ends are at the front.
+        self._live: OrderedDict[str, _Session] = OrderedDict()
         self._lock = threading.Lock()
         # Told the id of each session that ends (asked or expired), to drop what they keep for it.
         self._on_end: list[Callable[[str], None]] = []
@@ -99,8 +111,11 @@ class Sessions:
     def on_end(self, listener: Callable[[str], None]) -> None:
         self._on_end.append(listener)
 
-    def get(self, session_id: str, scenarios: Sequence[str] = ()) -> MockEngine:
-        """The session's engine, made on first use (on `scenarios`, else the server's defaults).
+    def get(
+        self, session_id: str, scenarios: Sequence[str] = (), *, create: bool = True
+    ) -> MockEngine:
+        """The session's engine, made on first use (on `scenarios`, else the server's defaults);
+        with `create=False`, only a live one (else `404 UNKNOWN_SESSION`).
 
         Raises SessionError for a bad id, an unknown scenario name, or a full server.
         """
@@ -111,11 +126,14 @@ class Sessions:
         with self._lock:
             self._expire(now)
             found = self._live.get(session_id)
+            if found is None and not create:
+                raise SessionError(404, "UNKNOWN_SESSION", f"no live session {session_id!r}")
             if found is None:
                 found = self._live[session_id] = _Session(
                     self._spawn(session_id, scenarios), now, now
                 )
             found.last_used = now
+            self._live.move_to_end(session_id)
             return found.engine
 
     def _spawn(self, session_id: str, scenarios: Sequence[str]) -> MockEngine:
@@ -143,10 +161,22 @@ class Sessions:
             self._closed(session_id, found)
         return found is not None
 
-    def _expire(self, now: float) -> None:
-        idle = [sid for sid, s in self._live.items() if now - s.last_used > self.ttl_seconds]
-        for session_id in idle:
-            self._closed(session_id, self._live.pop(session_id))
+    def sweep(self) -> int:
+        """End the sessions idle past the TTL; how many ended."""
+        now = self._now()
+        with self._lock:
+            return self._expire(now)
+
+    def _expire(self, now: float) -> int:
+        ended = 0
+        while self._live:
+            session_id, oldest = next(iter(self._live.items()))
+            if now - oldest.last_used <= self.ttl_seconds:
+                break  # every later one was used more recently
+            del self._live[session_id]
+            self._closed(session_id, oldest)
+            ended += 1
+        return ended
 
     def _closed(self, session_id: str, session: _Session) -> None:
         session.engine.close()
@@ -186,6 +216,28 @@ class Sessions:
 
     def __len__(self) -> int:
         return len(self._live)
+
+
+class Sweeper:
+    """Sweeps a server's expired sessions every `sweep_seconds` from a daemon thread: a server
+    nobody calls frees their memory too (otherwise a sweep needs a request to a session)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mockserver-sweep", daemon=True)
+
+    def start(self) -> Sweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.sessions.sweep_seconds):
+            self.sessions.sweep()
 
 
 def _summary(session_id: str, session: _Session, now: float) -> SessionSummary:

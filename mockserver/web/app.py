@@ -242,8 +242,10 @@ class MockApp:
 
     async def _in_session(self, scope: Scope, receive: Receive, send: Send) -> None:
         address = session_address(scope)
+        # Ending a session that is not live finds nothing to end, and must not make one.
+        ends = scope["method"] == "DELETE" and address.path == END_SESSION_PATH
         try:
-            engine = self.sessions.get(address.session_id, address.scenarios)
+            engine = self.sessions.get(address.session_id, address.scenarios, create=not ends)
         except SessionError as error:
             refused = self.engine.refusal(
                 scope["method"],
@@ -260,6 +262,7 @@ class MockApp:
         await app(address.scope, receive, send)
 
 
+END_SESSION_PATH = f"{ADMIN_PREFIX}/session"
 # Browsers ask every server for it; no provider serves it.
 FAVICON = "/favicon.ico"
 

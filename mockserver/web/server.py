@@ -11,8 +11,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.facade import MockEngine
-from mockserver.engine.sessions import Sessions
-from mockserver.web.app import SCRIPTED_FAULT, create_app
+from mockserver.engine.sessions import Sessions, Sweeper
+from mockserver.web.app import SCRIPTED_FAULT, MockApp, create_app
 from mockserver.web.guard import AdminPolicy
 
 if TYPE_CHECKING:
@@ -48,19 +48,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(
-    engine: MockEngine,
-    *,
-    access_log: bool,
-    log_level: str,
-    admin_policy: AdminPolicy | None,
-    sessions: Sessions | None = None,
-    report: ReportTarget | None = None,
-) -> uvicorn.Config:
+def _config(app: MockApp, *, access_log: bool, log_level: str) -> uvicorn.Config:
     import uvicorn  # here, not at the top: an in-process suite never loads it
 
     config = uvicorn.Config(
-        create_app(engine, admin_policy=admin_policy, sessions=sessions, report=report),
+        app,
         access_log=access_log,
         log_level=log_level,
         lifespan="off",
@@ -120,15 +112,19 @@ class MockServer:
         log_level: str = "warning",
         admin_policy: AdminPolicy | None = None,
         report: ReportTarget | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
+        """`sessions`, made on `engine`, sets their limits (by default, the usual ones)."""
         self.engine = engine or MockEngine()
         self._report = report
+        self._sessions = sessions
         self.host = host
         self._requested_port = port
         self._access_log, self._log_level = access_log, log_level
         self._admin_policy = admin_policy
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._sweeper: Sweeper | None = None
         self.port = 0
 
     @property
@@ -144,15 +140,15 @@ class MockServer:
 
         sock = bind_socket(self.host, self._requested_port)
         self.port = sock.getsockname()[1]
-        server = self._server = uvicorn.Server(
-            _config(
-                self.engine,
-                access_log=self._access_log,
-                log_level=self._log_level,
-                admin_policy=self._admin_policy,
-                report=self._report,
-            )
+        app = create_app(
+            self.engine,
+            admin_policy=self._admin_policy,
+            sessions=self._sessions,
+            report=self._report,
         )
+        config = _config(app, access_log=self._access_log, log_level=self._log_level)
+        server = self._server = uvicorn.Server(config)
+        self._sweeper = Sweeper(app.sessions).start()
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
         )
@@ -170,6 +166,8 @@ class MockServer:
         self._server.should_exit = True
         self._thread.join(timeout)
         self._thread = None
+        if self._sweeper is not None:
+            self._sweeper.stop()
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -196,13 +194,10 @@ def serve_forever(
     """Serve on a bound socket until Ctrl-C or SIGTERM; uvicorn handles both and drains."""
     import uvicorn
 
-    config = _config(
-        engine,
-        access_log=access_log,
-        log_level=log_level,
-        admin_policy=admin_policy,
-        sessions=sessions,
-        report=report,
-    )
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    app = create_app(engine, admin_policy=admin_policy, sessions=sessions, report=report)
+    server = uvicorn.Server(_config(app, access_log=access_log, log_level=log_level))
+    sweeper = Sweeper(app.sessions).start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sweeper.stop()
