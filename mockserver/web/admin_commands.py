@@ -389,7 +389,8 @@ def session_report(engine: MockEngine, call: Call) -> Result:
 
 def end_session(engine: MockEngine, call: Call) -> Result:
     """Ends the session it is addressed to (`/__session/{id}/__admin/session`); the server's
-    default session cannot be ended (`400 DEFAULT_SESSION`)."""
+    default session cannot be ended (`400 DEFAULT_SESSION`), and an id with no live session
+    (never used, ended or expired) is `404 UNKNOWN_SESSION`: no session is made to be ended."""
     session_id = engine.session
     if session_id is None:
         raise AdminError(
