@@ -97,54 +97,76 @@ def test_a_generated_leyr_client_does_the_two_step(tmp_path, live):
 
 
 def two_step(engine: MockEngine, api: Any, models: Any, where: dict[str, Any]) -> None:
-    cancel = models.UpdateAppointmentRequest.from_dict({"status": "cancelled"})
+    """The body is one of two generated types: a cancellation, then on the new id a
+    confirmation (the export's oneOf)."""
+    assert not hasattr(models, "UpdateAppointmentRequest")
+    cancel = models.UpdateAppointmentRequestCancel.from_dict({"status": "cancelled"})
+    assert cancel.to_dict() == {"status": "cancelled"}
     pending = api.sync(appointment_id="2001", body=cancel, **where)
     assert isinstance(pending, models.Appointment)
     assert pending.status == "awaiting_confirmation"
     code = engine.messages()[-1]["code"]
     wrong = api.sync(
         appointment_id=pending.id,
-        body=models.UpdateAppointmentRequest.from_dict({"confirmation": {"code": "000000"}}),
+        body=models.UpdateAppointmentRequestConfirm.from_dict({"confirmation": {"code": "000000"}}),
         **where,
     )
     assert isinstance(wrong, models.Problem)
     assert wrong.errors[0].error_code == "INVALID_CONFIRMATION_CODE"
     confirmed = api.sync(
         appointment_id=pending.id,
-        body=models.UpdateAppointmentRequest.from_dict({"confirmation": {"code": code}}),
+        body=models.UpdateAppointmentRequestConfirm.from_dict({"confirmation": {"code": code}}),
         **where,
     )
     assert isinstance(confirmed, models.Appointment)
     assert confirmed.status == "cancelled"
 
 
-@pytest.mark.parametrize("provider", ["huskyvoice", "leyr"])
-def test_datamodel_code_generator_writes_one_file_of_models(tmp_path, provider):
+def generate_models(tmp_path: Path, provider: str) -> Any:
+    """datamodel-code-generator's pydantic models of the provider's export, one file."""
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(MockEngine().openapi(provider)))
     models = tmp_path / f"{provider}_models.py"
     result = subprocess.run(
         [
             str(BIN / "datamodel-codegen"),
-            "--input",
-            str(spec),
-            "--input-file-type",
-            "openapi",
-            "--output",
-            str(models),
+            *("--input", str(spec), "--input-file-type", "openapi"),
+            *("--output-model-type", "pydantic_v2.BaseModel", "--output", str(models)),
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    compiled = subprocess.run(
-        [sys.executable, "-c", f"import {provider}_models"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert compiled.returncode == 0, compiled.stderr
+    sys.modules.pop(models.stem, None)  # another test's models of the same name
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(models.stem)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+@pytest.mark.parametrize("provider", ["huskyvoice", "leyr"])
+def test_datamodel_code_generator_writes_one_file_of_models(tmp_path, provider):
+    models = generate_models(tmp_path, provider)
+    assert models.__file__ == str(tmp_path / f"{provider}_models.py")
+    assert models.Appointment.model_fields
+
+
+def test_the_generated_leyr_models_tell_a_cancel_from_a_confirmation(tmp_path):
+    models = generate_models(tmp_path, "leyr")
+    body = models.UpdateAppointmentRequest
+    cancel = body.model_validate({"status": "cancelled", "comment": "{comment}"}).root
+    confirm = body.model_validate({"confirmation": {"code": "123456"}}).root
+    assert isinstance(cancel, models.UpdateAppointmentRequestCancel)
+    assert isinstance(confirm, models.UpdateAppointmentRequestConfirm)
+    for broken in (
+        {"status": "cancelled", "confirmation": {"code": "123456"}},
+        {"confirmation": {"code": "123456"}, "comment": "x"},
+        {},
+    ):
+        with pytest.raises(ValueError):
+            body.model_validate(broken)
 
 
 def test_the_document_is_the_same_before_and_after_traffic():

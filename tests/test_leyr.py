@@ -435,7 +435,7 @@ def test_bulk_unknown_id_changes_nothing_and_sends_no_code(leyr_for):
         ({}, "MISSING_REQUIRED_FIELD", "status"),
         ({"comment": "x"}, "MISSING_REQUIRED_FIELD", "status"),
         ({"status": "cancelled", "confirmation": {"code": "123456"}}, "BAD_INPUT", "confirmation"),
-        ({"confirmation": {}}, "MISSING_REQUIRED_FIELD", "confirmation"),
+        ({"confirmation": {}}, "MISSING_REQUIRED_FIELD", "confirmation.code"),
         ({"confirmation": {"code": 123456}}, "BAD_INPUT", "confirmation.code"),
         ({"confirmation": {"code": "12345"}}, "BAD_INPUT", "confirmation.code"),
         ({"confirmation": {"code": "1234567"}}, "BAD_INPUT", "confirmation.code"),

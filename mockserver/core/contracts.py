@@ -31,6 +31,8 @@ class Problem:
     message: str
     schema_path: str
     path: tuple[str | int, ...] = ()
+    # The field a `required` keyword found absent (its parent is `path`).
+    missing: str | None = None
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
@@ -178,11 +180,12 @@ class Contracts:
         return [
             Problem(
                 _location(error, root),
-                _message(error),
-                "/".join(map(str, error.schema_path)),
+                _message(error) + note,
+                "/".join(map(str, error.absolute_schema_path)),
                 _path(error),
+                _missing(error),
             )
-            for error in _leaves(errors)
+            for error, note in _leaves(errors)
         ]
 
 
@@ -224,16 +227,43 @@ def _relevance(error: ValidationError) -> tuple[int, str]:
     return (-len(error.absolute_path), str(list(error.absolute_path)))
 
 
-def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
-    """Replace `oneOf`/`anyOf` wrappers by the errors of their closest branch."""
-    out: list[ValidationError] = []
+def _leaves(errors: list[ValidationError], note: str = "") -> list[tuple[ValidationError, str]]:
+    """Replace `oneOf`/`anyOf` wrappers by the error of their closest branch: the one that got
+    deepest into the instance, then the one with fewest errors. Where the branches have titles,
+    the error says which form it was read as and names the others."""
+    out: list[tuple[ValidationError, str]] = []
     for error in errors:
-        if error.context:
-            best = min(error.context, key=lambda e: (-len(e.absolute_path), len(e.schema_path)))
-            out.extend(_leaves([best]))
-        else:
-            out.append(error)
+        if not error.context:
+            out.append((error, note))
+            continue
+        branches: dict[Any, list[ValidationError]] = {}
+        for inner in error.context:
+            branches.setdefault(inner.relative_schema_path[0], []).append(inner)
+        index, found = min(
+            branches.items(),
+            key=lambda item: (-max(len(e.absolute_path) for e in item[1]), len(item[1])),
+        )
+        best = min(found, key=lambda e: (-len(e.absolute_path), len(e.schema_path)))
+        out.extend(_leaves([best], _form_note(error.validator_value, index) or note))
     return out
+
+
+def _form_note(branches: Any, index: Any) -> str:
+    """` (read as a cancellation; or send a confirmation)` for titled branches, else ``."""
+    if not isinstance(branches, list) or not isinstance(index, int):
+        return ""
+    titles = [str(b.get("title") or "") if isinstance(b, dict) else "" for b in branches]
+    if not all(titles):
+        return ""
+    others = " or ".join(t for i, t in enumerate(titles) if i != index)
+    return f" (read as {titles[index]}; or send {others})"
+
+
+def _missing(error: ValidationError) -> str | None:
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return None
+    absent = [name for name in error.validator_value if name not in error.instance]
+    return str(absent[0]) if absent else None
 
 
 _default: Contracts | None = None

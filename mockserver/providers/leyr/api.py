@@ -16,22 +16,8 @@ BASE = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments"
 def update_appointment(state: LeyrState, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body
     appointment_id = rules.bare_id(call.params["appointment_id"])
-    has_status, has_code = "status" in body, "confirmation" in body
-    if has_status == has_code:
-        raise ApiError(
-            "MISSING_REQUIRED_FIELD" if not has_status else "BAD_INPUT",
-            "send either status: cancelled or a confirmation with its code, not "
-            + ("neither" if not has_status else "both"),
-            extra={"path": "status" if not has_status else "confirmation"},
-        )
-    if has_code:
-        extra = sorted(set(body) - {"confirmation"})
-        if extra:
-            raise ApiError(
-                "BAD_INPUT",
-                f"a confirmation takes no other fields: {', '.join(extra)}",
-                extra={"path": extra[0]},
-            )
+    # The schema's oneOf has made it one body or the other: a confirmation comes alone.
+    if "confirmation" in body:
         code = body["confirmation"]["code"]
         return Reply(200, dict(two_step.confirm(state, call, appointment_id, code)))
     rules.check_comment(state, body)

@@ -77,8 +77,9 @@ def validation_error(problems: list[Problem]) -> ApiError:
 
 
 def _field(problem: Problem) -> str | None:
-    text = ".".join(str(p) for p in problem.path)
-    return text or None
+    """The field at fault: for a field left out, the field itself rather than its parent."""
+    parts = [*problem.path, problem.missing] if problem.missing else problem.path
+    return ".".join(str(p) for p in parts) or None
 
 
 def _error_code(problem: Problem) -> str:
