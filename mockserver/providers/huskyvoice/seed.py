@@ -239,6 +239,9 @@ def check(model: HuskyVoiceModel) -> Iterable[tuple[FieldPath, str]]:
         if window.ai_slots > window.max_slots:
             yield ("slots", index, "ai_slots"), "ai_slots cannot exceed max_slots"
     yield from _check_filled(model)
+    if model.search.default_limit > model.search.max_limit:
+        # Else every search that names no limit would be refused as over the maximum.
+        yield ("behaviour", "search", "default_limit"), "default_limit cannot exceed max_limit"
     if model.generate_appointments and not model.slots:
         yield ("generate", "appointments"), "generating appointments needs at least one slot window"
 
