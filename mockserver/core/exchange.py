@@ -49,6 +49,8 @@ class MockRequest:
         return None if value is NOT_JSON else value
 
     def query_items(self) -> list[tuple[str, str]]:
+        if not self.query_string:
+            return []
         return parse_qsl(self.query_string, keep_blank_values=True)
 
 
@@ -86,11 +88,6 @@ class Reply:
         if self.fault == "malformed_body":
             return payload[: max(1, len(payload) // 2)]
         return payload
-
-    def wire(self) -> tuple[bytes, dict[str, str]]:
-        """The body and headers as sent."""
-        payload = self.sent_body()
-        return payload, wire_headers(self.content_type, len(payload), self.headers)
 
     def encoded(self) -> bytes:
         if self.raw is not None:

@@ -127,8 +127,14 @@ class PathTemplate:
         """The parameters `path` gives the template, or None when it is not of its shape."""
         if path.count("/") != len(self._segments) - 1:
             return None
+        return self.match_parts(path.split("/"))
+
+    def match_parts(self, parts: list[str]) -> dict[str, str] | None:
+        """`match` for a path already split at '/' (one split serves every template)."""
+        if len(parts) != len(self._segments):
+            return None
         params: dict[str, str] = {}
-        for segment, part in zip(self._segments, path.split("/"), strict=True):
+        for segment, part in zip(self._segments, parts, strict=True):
             value = segment.capture(part)
             if value is None:
                 return None
@@ -153,43 +159,69 @@ def compile_template(template: str) -> PathTemplate:
     return PathTemplate(template)
 
 
+# Paths up to this length have their routing remembered, this many at a time: a client's
+# traffic repeats paths (a cancel, then its re-cancel) and matching is most of a route's cost.
+_REMEMBERED_PATH_LENGTH = 256
+_REMEMBERED_PATHS = 4096
+
+
 class Router:
-    """Matches method and path against a provider's operations."""
+    """Matches method and path against a provider's operations.
+
+    Everything goes through `resolve`: the operations whose template matches a path, with
+    their parameters, in declaration order. Operations never change after construction, so
+    what a path resolves to is remembered (bounded, and only for paths of usual length).
+    """
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         self.operations = tuple(operations)
         self._compiled = [(op.pattern(), op) for op in self.operations]
+        self._resolved: dict[str, tuple[tuple[Operation, Mapping[str, str]], ...]] = {}
+
+    def resolve(self, path: str) -> tuple[tuple[Operation, Mapping[str, str]], ...]:
+        """The operations whose template matches `path`, each with the parameters it gives."""
+        found = self._resolved.get(path)
+        if found is not None:
+            return found
+        parts = path.split("/")
+        found = tuple(
+            (op, params)
+            for pattern, op in self._compiled
+            if (params := pattern.match_parts(parts)) is not None
+        )
+        if len(path) <= _REMEMBERED_PATH_LENGTH:
+            if len(self._resolved) >= _REMEMBERED_PATHS:
+                self._resolved.clear()
+            self._resolved[path] = found
+        return found
 
     def find(self, method: str | None, path: str | None) -> Iterator[Operation]:
         """Operations with this method (any when None) whose template is, or matches, `path`."""
-        for pattern, op in self._compiled:
-            if method not in (None, op.method):
-                continue
-            if path is None or path == op.path or pattern.match(path) is not None:
+        if path is None:
+            yield from (op for op in self.operations if method in (None, op.method))
+            return
+        matching = {id(op) for op, _ in self.resolve(path)}
+        for op in self.operations:
+            if method in (None, op.method) and (path == op.path or id(op) in matching):
                 yield op
 
     def operation_for(self, method: str, path: str) -> Operation | None:
-        for pattern, op in self._compiled:
-            if op.method == method and pattern.match(path) is not None:
+        for op, _ in self.resolve(path):
+            if op.method == method:
                 return op
         return None
 
     def params_for(self, path: str) -> dict[str, str]:
         """The path parameters of the first operation whose template matches `path`, any method."""
-        for pattern, _ in self._compiled:
-            found = pattern.match(path)
-            if found is not None:
-                return found
+        for _, params in self.resolve(path):
+            return dict(params)
         return {}
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         allowed: list[str] = []
-        for pattern, op in self._compiled:
-            found = pattern.match(path)
-            if found is None:
-                continue
+        for op, found in self.resolve(path):
             if op.method == method:
-                return op, found
+                return op, dict(found)
             allowed.append(op.method)
         if allowed:
             methods = ", ".join(sorted(set(allowed)))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import replace
 from functools import cached_property
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.exchange import ApiError, MockRequest, Reply
+from mockserver.core.exchange import ApiError, MockRequest, Reply, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import SessionError, Sessions
@@ -18,7 +16,7 @@ from mockserver.web.guard import IN_PROCESS
 from mockserver.web.session_address import session_address
 
 if TYPE_CHECKING:
-    from starlette.types import Message, Receive, Scope, Send
+    from starlette.types import Receive, Scope, Send
 
     from mockserver.report.target import ReportTarget
     from mockserver.web.guard import AdminPolicy
@@ -43,13 +41,24 @@ def headers_size(scope: Scope) -> int:
     return sum(len(name) + len(value) for name, value in scope["headers"])
 
 
-def _request_of(scope: Scope) -> MockRequest:
-    """The request's head as the core sees it (the body is read afterwards)."""
+def _headers_of(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _request_of(
+    scope: Scope,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    oversized: bool = False,
+) -> MockRequest:
+    """The request as the core sees it: its head, and its body once read."""
     return MockRequest(
-        method=scope["method"],
-        path=scope["path"],
-        query_string=scope["query_string"].decode("latin-1"),
-        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+        scope["method"],
+        scope["path"],
+        scope["query_string"].decode("latin-1"),
+        _headers_of(scope) if headers is None else headers,
+        body,
+        oversized,
     )
 
 
@@ -67,15 +76,14 @@ class ProviderEndpoint:
         await send_reply(send, self.engine.refused(_request_of(scope), error))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = _request_of(scope)
-        headers = request.headers
+        headers = _headers_of(scope)
         try:
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
             body, oversized = await _read_body(receive, headers, timeout)
         except Refused as refused:
-            await send_reply(send, self.engine.refused(request, refused.error))
+            await send_reply(send, self.engine.refused(_request_of(scope), refused.error))
             return
-        request = replace(request, body=body, oversized=oversized)
+        request = _request_of(scope, headers, body, oversized)
         reply = self.engine.handle(request)
         if reply.delay:
             # The in-process sync transport waits by blocking its caller (honouring the
@@ -123,11 +131,30 @@ async def _read_body(
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
         return b"", True
+    if timeout is None or _bodiless(headers):
+        # In process the body is there already (and no event loop may run); a request that
+        # declares no body has none to wait for: the server hands it over with the head.
+        return await _read_chunks(receive)
+    with _Deadline(timeout) as deadline:
+        try:
+            return await _read_chunks(receive)
+        except BaseException:
+            if deadline.expired:
+                raise Refused(
+                    408, "REQUEST_TIMEOUT", f"the body did not arrive within {timeout:g} s"
+                ) from None
+            raise
+
+
+def _bodiless(headers: Mapping[str, str]) -> bool:
+    return headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers
+
+
+async def _read_chunks(receive: Receive) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
-    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        message = await _next(receive, deadline)
+        message = await receive()
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -140,17 +167,31 @@ async def _read_body(
     return b"".join(chunks), False
 
 
-async def _next(receive: Receive, deadline: float | None) -> Message:
-    if deadline is None:  # in process: the body is there already, and no event loop may run
-        return await receive()
-    import asyncio
+class _Deadline:
+    """Cancels the current task when `seconds` pass inside the block (what asyncio.timeout
+    does from Python 3.11) with one timer and no task of its own: a body usually arrives with
+    the head, and a wait_for task a request was a sizeable share of the mock's own time."""
 
-    try:
-        return await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
-    except asyncio.TimeoutError:
-        raise Refused(
-            408, "REQUEST_TIMEOUT", f"the body did not arrive within {BODY_TIMEOUT_SECONDS:g} s"
-        ) from None
+    def __init__(self, seconds: float) -> None:
+        import asyncio  # here: an in-process sync suite never needs an event loop
+
+        self._task = asyncio.current_task()
+        self._timer = asyncio.get_running_loop().call_later(seconds, self._expire)
+        self.expired = False
+
+    def _expire(self) -> None:
+        self.expired = True
+        if self._task is not None:
+            self._task.cancel()
+
+    def __enter__(self) -> _Deadline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+: keep the count right
+        if self.expired and uncancel is not None:
+            uncancel()
 
 
 # Set while a scripted fault leaves an answer unfinished on purpose: the server's complaint
@@ -160,8 +201,16 @@ SCRIPTED_FAULT: ContextVar[bool] = ContextVar("mockserver_scripted_fault", defau
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
-    payload, headers = reply.wire()
-    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    payload = reply.sent_body()
+    raw_headers = [
+        (b"content-type", reply.content_type.encode("latin-1")),
+        (b"content-length", b"%d" % len(payload)),
+    ]
+    if reply.headers:
+        raw_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in wire_headers(reply.content_type, len(payload), reply.headers).items()
+        ]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     # Returning without finishing the body makes the server close the connection, which a
     # client sees as a dropped connection (nothing after the headers) or a truncated body.
