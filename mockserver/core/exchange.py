@@ -6,7 +6,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 
 JSON_TYPE = "application/json"
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
+_UNREAD = object()
 
 
 @dataclass(frozen=True)
@@ -34,24 +34,50 @@ class MockRequest:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
-    @cached_property
+    @property
     def body_json(self) -> Any:
         """The body parsed as JSON once for every reader; NOT_JSON when empty or malformed."""
-        if not self.body:
-            return NOT_JSON
-        try:
-            return loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            return NOT_JSON
+        # Kept in the instance by hand: functools.cached_property takes a lock on every first
+        # read before Python 3.12, and every request is a first read.
+        known = self.__dict__.get("_body_json", _UNREAD)
+        if known is not _UNREAD:
+            return known
+        value = NOT_JSON
+        if self.body:
+            try:
+                value = loads(self.body)
+            except (ValueError, UnicodeDecodeError):
+                value = NOT_JSON
+        self.__dict__["_body_json"] = value
+        return value
 
     def json_or_none(self) -> Any:
         value = self.body_json
         return None if value is NOT_JSON else value
 
     def query_items(self) -> list[tuple[str, str]]:
-        if not self.query_string:
-            return []
-        return parse_qsl(self.query_string, keep_blank_values=True)
+        return list(query_pairs(self.query_string))
+
+
+# Query strings up to this length are parsed once and remembered, this many at a time: a
+# client repeats its queries (a search page after page), and parsing is a search's main cost.
+_REMEMBERED_QUERY_LENGTH = 512
+_REMEMBERED_QUERIES = 1024
+_parsed_queries: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def query_pairs(query_string: str) -> tuple[tuple[str, str], ...]:
+    """A query string's (name, value) pairs in order, blank values kept."""
+    if not query_string:
+        return ()
+    found = _parsed_queries.get(query_string)
+    if found is None:
+        found = tuple(parse_qsl(query_string, keep_blank_values=True))
+        if len(query_string) <= _REMEMBERED_QUERY_LENGTH:
+            if len(_parsed_queries) >= _REMEMBERED_QUERIES:
+                _parsed_queries.clear()
+            _parsed_queries[query_string] = found
+    return found
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
 
 from mockserver.core.documents import JournalEntry
+from mockserver.core.exchange import query_pairs
 
 HAR_VERSION = "1.2"
 
@@ -39,9 +39,7 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": _pairs(entry["headers"]),
-        "queryString": [
-            {"name": k, "value": v} for k, v in parse_qsl(entry["query"], keep_blank_values=True)
-        ],
+        "queryString": [{"name": k, "value": v} for k, v in query_pairs(entry["query"])],
         "headersSize": -1,
         "bodySize": entry["body_size"],
     }

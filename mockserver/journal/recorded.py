@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 from mockserver.core.documents import InteractionNote, JournalEntry
+from mockserver.core.exchange import query_pairs
 
 
 class RecordedExchange(Mapping[str, Any]):
@@ -60,7 +60,7 @@ class RecordedExchange(Mapping[str, Any]):
     def query(self) -> dict[str, str]:
         """The query string's parameters (the last of a repeated name); `["query"]` is the raw
         string."""
-        return dict(parse_qsl(self._entry["query"], keep_blank_values=True))
+        return dict(query_pairs(self._entry["query"]))
 
     @property
     def headers(self) -> dict[str, str]:

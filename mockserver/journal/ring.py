@@ -16,10 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from mockserver.core.documents import InteractionNote, JournalEntry
-from mockserver.core.exchange import NOT_JSON, clip, deeper_than, dumps, loads, wire_headers
+from mockserver.core.exchange import (
+    NOT_JSON,
+    clip,
+    deeper_than,
+    dumps,
+    loads,
+    query_pairs,
+    wire_headers,
+)
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.redaction import redacted
 from mockserver.scenarios.interactions import Interaction
@@ -141,7 +148,7 @@ class Exchange:
         return Observed(
             method=self.method,
             path=self.path,
-            query=dict(parse_qsl(self.query, keep_blank_values=True)),
+            query=dict(query_pairs(self.query)),
             headers=dict(self.headers),
             body=observed_body(body, body is not NOT_JSON),
             provider=self.provider,

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from mockserver.core.documents import JournalEntry
+from mockserver.core.exchange import query_pairs
 from mockserver.core.redaction import SECRET_HEADERS
 
 PACT_SPECIFICATION = "4.0"
@@ -175,10 +176,8 @@ def _placeholder(name: str, value: str) -> str:
 
 
 def _query(text: str) -> dict[str, list[str]]:
-    from urllib.parse import parse_qsl
-
     query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True):
+    for name, value in query_pairs(text):
         query.setdefault(name, []).append(value)
     return query
 
