@@ -93,15 +93,6 @@ class _Segment:
     name: str | None = None
     suffix: str = ""
 
-    def capture(self, part: str) -> str | None:
-        """The parameter's value in `part` ("" for a literal that matches), or None."""
-        if self.name is None:
-            return "" if part == self.prefix else None
-        fixed = len(self.prefix) + len(self.suffix)
-        if len(part) <= fixed or not part.startswith(self.prefix) or not part.endswith(self.suffix):
-            return None
-        return part[len(self.prefix) : len(part) - len(self.suffix)]
-
 
 class PathTemplate:
     """`/v1/appointments/{appointment_id}` as a matcher over '/'-separated segments.
@@ -114,6 +105,16 @@ class PathTemplate:
     def __init__(self, template: str) -> None:
         self.template = template
         self._segments = tuple(_segment(part) for part in template.split("/"))
+        # The same segments, sorted for matching: literals first (most paths fail on one of
+        # them), then each parameter's place with its fixed text around it.
+        self._literals = tuple(
+            (index, s.prefix) for index, s in enumerate(self._segments) if s.name is None
+        )
+        self._params = tuple(
+            (index, s.name, s.prefix, s.suffix)
+            for index, s in enumerate(self._segments)
+            if s.name is not None
+        )
         names = [s.name for s in self._segments if s.name is not None]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -133,13 +134,19 @@ class PathTemplate:
         """`match` for a path already split at '/' (one split serves every template)."""
         if len(parts) != len(self._segments):
             return None
-        params: dict[str, str] = {}
-        for segment, part in zip(self._segments, parts, strict=True):
-            value = segment.capture(part)
-            if value is None:
+        for index, literal in self._literals:
+            if parts[index] != literal:
                 return None
-            if segment.name is not None:
-                params[segment.name] = value
+        params: dict[str, str] = {}
+        for index, name, prefix, suffix in self._params:
+            part = parts[index]
+            if len(part) <= len(prefix) + len(suffix):
+                return None  # a parameter's value is never empty
+            if prefix or suffix:
+                if not (part.startswith(prefix) and part.endswith(suffix)):
+                    return None
+                part = part[len(prefix) : len(part) - len(suffix)]
+            params[name] = part
         return params
 
     search = match  # a template matches whole paths only, like a regex anchored at both ends
