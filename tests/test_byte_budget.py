@@ -186,6 +186,31 @@ def test_a_body_that_never_ends_is_refused_with_408(monkeypatch):
     assert engine.requests() == []
 
 
+def test_a_slow_body_is_refused_while_bodies_that_arrive_are_answered(monkeypatch):
+    """The body deadline is watched per read: requests whose bodies arrive meanwhile (on the
+    same server, while the slow one waits) are answered, never cancelled with it."""
+    monkeypatch.setattr(web_app, "BODY_TIMEOUT_SECONDS", 0.4)
+    slow = (
+        f"PATCH /v1/appointments/{SEED_ID} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer YOUR_API_KEY\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\nConnection: close\r\n\r\n{"
+    )
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as waiting:
+            waiting.sendall(slow.encode())
+            with httpx.Client(base_url=server.base_url, headers=AUTH) as client:
+                answers = [
+                    client.patch(f"/v1/appointments/{SEED_ID}", json={"status": "cancelled"})
+                    for _ in range(20)
+                ]
+            refused = waiting.recv(65536)
+    assert {answer.status_code for answer in answers} == {200}
+    assert refused.startswith(b"HTTP/1.1 408 "), refused[:100]
+    assert len(engine.requests()) == 20  # the refused one is not journaled
+
+
 def test_a_head_past_one_mebibyte_is_refused_while_it_arrives():
     with MockServer(MockEngine()) as server:
         head = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 2_000_000

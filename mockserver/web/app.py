@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cached_property
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mockserver.core.exchange import ApiError, MockRequest, Reply, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
@@ -135,15 +136,18 @@ async def _read_body(
         # In process the body is there already (and no event loop may run); a request that
         # declares no body has none to wait for: the server hands it over with the head.
         return await _read_chunks(receive)
-    with _Deadline(timeout) as deadline:
-        try:
-            return await _read_chunks(receive)
-        except BaseException:
-            if deadline.expired:
-                raise Refused(
-                    408, "REQUEST_TIMEOUT", f"the body did not arrive within {timeout:g} s"
-                ) from None
-            raise
+    overdue = _Overdue.of_running_loop()
+    task = overdue.watch(timeout)
+    try:
+        return await _read_chunks(receive)
+    except BaseException:
+        if overdue.expired(task):
+            raise Refused(
+                408, "REQUEST_TIMEOUT", f"the body did not arrive within {timeout:g} s"
+            ) from None
+        raise
+    finally:
+        overdue.done(task)
 
 
 def _bodiless(headers: Mapping[str, str]) -> bool:
@@ -167,31 +171,66 @@ async def _read_chunks(receive: Receive) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-class _Deadline:
-    """Cancels the current task when `seconds` pass inside the block (what asyncio.timeout
-    does from Python 3.11) with one timer and no task of its own: a body usually arrives with
-    the head, and a wait_for task a request was a sizeable share of the mock's own time."""
+class _Overdue:
+    """Bodies being read on one event loop, each with the moment it must have arrived by; a
+    single check a moment later cancels the reading of those past it.
 
-    def __init__(self, seconds: float) -> None:
+    A timer a request (or a wait_for task a request) cost a sizeable share of the mock's own
+    time, for a deadline almost never reached: a body usually arrives with its head. Being
+    watched is a dictionary entry; the check runs only while something is watched, a few
+    times a timeout (so a read is refused at most a quarter of its timeout late).
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[Any, _Overdue]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop: Any) -> None:
+        self._loop = loop
+        self._reading: dict[Any, float] = {}
+        self._expired: set[Any] = set()
+        self._checking = False
+
+    @classmethod
+    def of_running_loop(cls) -> _Overdue:
         import asyncio  # here: an in-process sync suite never needs an event loop
 
-        self._task = asyncio.current_task()
-        self._timer = asyncio.get_running_loop().call_later(seconds, self._expire)
-        self.expired = False
+        loop = asyncio.get_running_loop()
+        found = cls._by_loop.get(loop)
+        if found is None:
+            found = cls._by_loop[loop] = cls(loop)
+        return found
 
-    def _expire(self) -> None:
-        self.expired = True
-        if self._task is not None:
-            self._task.cancel()
+    def watch(self, timeout: float) -> Any:
+        """Watch the current task's read for `timeout` seconds; the task, for `done`."""
+        import asyncio
 
-    def __enter__(self) -> _Deadline:
-        return self
+        task = asyncio.current_task()
+        self._reading[task] = self._loop.time() + timeout
+        if not self._checking:
+            self._checking = True
+            self._loop.call_later(min(1.0, timeout / 4), self._check, timeout)
+        return task
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+: keep the count right
-        if self.expired and uncancel is not None:
-            uncancel()
+    def done(self, task: Any) -> None:
+        self._reading.pop(task, None)
+        if task in self._expired:
+            self._expired.discard(task)
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+: keep the count right
+            if uncancel is not None:
+                uncancel()
+
+    def expired(self, task: Any) -> bool:
+        return task in self._expired
+
+    def _check(self, timeout: float) -> None:
+        now = self._loop.time()
+        for task, deadline in list(self._reading.items()):
+            if deadline <= now and task not in self._expired:
+                self._expired.add(task)
+                task.cancel()
+        if self._reading:
+            self._loop.call_later(min(1.0, timeout / 4), self._check, timeout)
+        else:
+            self._checking = False
 
 
 # Set while a scripted fault leaves an answer unfinished on purpose: the server's complaint
