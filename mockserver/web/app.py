@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cached_property
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from mockserver.core.exchange import ApiError, MockRequest, Reply, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import SessionError, Sessions
 from mockserver.web.guard import IN_PROCESS
+from mockserver.web.overdue import Overdue
 from mockserver.web.session_address import session_address
 
 if TYPE_CHECKING:
@@ -136,18 +136,22 @@ async def _read_body(
         # In process the body is there already (and no event loop may run); a request that
         # declares no body has none to wait for: the server hands it over with the head.
         return await _read_chunks(receive)
-    overdue = _Overdue.of_running_loop()
-    task = overdue.watch(timeout)
+    import asyncio  # here: an in-process sync suite never needs an event loop
+
+    read = _TimedRead(asyncio.current_task())
+    overdue = Overdue.of(asyncio.get_running_loop())
+    overdue.watch(read, timeout, read.expire)
     try:
         return await _read_chunks(receive)
     except BaseException:
-        if overdue.expired(task):
+        if read.expired:
             raise Refused(
                 408, "REQUEST_TIMEOUT", f"the body did not arrive within {timeout:g} s"
             ) from None
         raise
     finally:
-        overdue.done(task)
+        overdue.done(read)
+        read.forget()
 
 
 def _bodiless(headers: Mapping[str, str]) -> bool:
@@ -171,66 +175,23 @@ async def _read_chunks(receive: Receive) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-class _Overdue:
-    """Bodies being read on one event loop, each with the moment it must have arrived by; a
-    single check a moment later cancels the reading of those past it.
+class _TimedRead:
+    """A body being read against its deadline: past it, the reading task is cancelled."""
 
-    A timer a request (or a wait_for task a request) cost a sizeable share of the mock's own
-    time, for a deadline almost never reached: a body usually arrives with its head. Being
-    watched is a dictionary entry; the check runs only while something is watched, a few
-    times a timeout (so a read is refused at most a quarter of its timeout late).
-    """
+    __slots__ = ("expired", "task")
 
-    _by_loop: ClassVar[weakref.WeakKeyDictionary[Any, _Overdue]] = weakref.WeakKeyDictionary()
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.expired = False
 
-    def __init__(self, loop: Any) -> None:
-        self._loop = loop
-        self._reading: dict[Any, float] = {}
-        self._expired: set[Any] = set()
-        self._checking = False
+    def expire(self) -> None:
+        self.expired = True
+        self.task.cancel()
 
-    @classmethod
-    def of_running_loop(cls) -> _Overdue:
-        import asyncio  # here: an in-process sync suite never needs an event loop
-
-        loop = asyncio.get_running_loop()
-        found = cls._by_loop.get(loop)
-        if found is None:
-            found = cls._by_loop[loop] = cls(loop)
-        return found
-
-    def watch(self, timeout: float) -> Any:
-        """Watch the current task's read for `timeout` seconds; the task, for `done`."""
-        import asyncio
-
-        task = asyncio.current_task()
-        self._reading[task] = self._loop.time() + timeout
-        if not self._checking:
-            self._checking = True
-            self._loop.call_later(min(1.0, timeout / 4), self._check, timeout)
-        return task
-
-    def done(self, task: Any) -> None:
-        self._reading.pop(task, None)
-        if task in self._expired:
-            self._expired.discard(task)
-            uncancel = getattr(task, "uncancel", None)  # Python 3.11+: keep the count right
-            if uncancel is not None:
-                uncancel()
-
-    def expired(self, task: Any) -> bool:
-        return task in self._expired
-
-    def _check(self, timeout: float) -> None:
-        now = self._loop.time()
-        for task, deadline in list(self._reading.items()):
-            if deadline <= now and task not in self._expired:
-                self._expired.add(task)
-                task.cancel()
-        if self._reading:
-            self._loop.call_later(min(1.0, timeout / 4), self._check, timeout)
-        else:
-            self._checking = False
+    def forget(self) -> None:
+        uncancel = getattr(self.task, "uncancel", None)  # Python 3.11+: keep the count right
+        if self.expired and uncancel is not None:
+            uncancel()
 
 
 # Set while a scripted fault leaves an answer unfinished on purpose: the server's complaint

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.web.overdue import Overdue
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -34,7 +36,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._refused = False
         self._head_bytes = 0
-        self._deadline: asyncio.TimerHandle | None = None
+        self._overdue = Overdue.of(self.loop)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -90,16 +92,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return True
 
     def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(HEAD_TIMEOUT_SECONDS, self._head_overdue)
+        self._overdue.watch(self, HEAD_TIMEOUT_SECONDS, self._head_overdue)
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._overdue.done(self)
 
     def _head_overdue(self) -> None:
-        self._deadline = None
         if self.cycle is None or self.cycle.response_complete:  # waiting for a head
             self._refuse(408, f"the request's headers did not arrive in {HEAD_TIMEOUT_SECONDS:g} s")
 

@@ -1,0 +1,60 @@
+"""Deadlines that are almost never reached, watched cheaply: one check per event loop.
+
+A request's head and body must arrive within their timeouts, but they almost always arrive
+at once. A timer a request (or a wait_for task a request) cost a sizeable share of the
+mock's own time for that; here being watched is a dictionary entry, and a single check, run
+only while something is watched, expires what is past its deadline a few times a timeout
+(so at most a quarter of the timeout late).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar
+
+
+class Overdue:
+    """What is watched on one event loop, each with its deadline and what to do when past."""
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[Any, Overdue]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop: Any) -> None:
+        # Weakly: the registry's values must not keep their keys (the loops) alive.
+        self._loop_ref = weakref.ref(loop)
+        self._watched: dict[Hashable, tuple[float, Callable[[], None]]] = {}
+        self._period: float | None = None
+
+    @classmethod
+    def of(cls, loop: Any) -> Overdue:
+        found = cls._by_loop.get(loop)
+        if found is None:
+            found = cls._by_loop[loop] = cls(loop)
+        return found
+
+    def watch(self, key: Hashable, seconds: float, expire: Callable[[], None]) -> None:
+        """Call `expire` once `seconds` pass, unless `done(key)` comes first."""
+        loop = self._loop_ref()
+        if loop is None:
+            return  # no loop runs this any more: nothing can be late
+        self._watched[key] = (loop.time() + seconds, expire)
+        period = min(1.0, seconds / 4)
+        if self._period is None or period < self._period:
+            self._period = period
+            loop.call_later(period, self._check, loop, period)
+
+    def done(self, key: Hashable) -> None:
+        self._watched.pop(key, None)
+
+    def _check(self, loop: Any, period: float) -> None:
+        if period != self._period:
+            return  # a shorter period took over
+        now = loop.time()
+        past = [key for key, (deadline, _) in self._watched.items() if deadline <= now]
+        for key in past:
+            _, expire = self._watched.pop(key)
+            expire()
+        if self._watched:
+            loop.call_later(period, self._check, loop, period)
+        else:
+            self._period = None

@@ -1,0 +1,64 @@
+"""The deadline watch under the head and body timeouts: each watched thing expires once past
+its deadline, never when done first, and a shorter timeout is honoured beside a longer one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from mockserver.web.overdue import Overdue
+
+
+def test_what_is_done_in_time_never_expires_and_what_is_late_expires_once():
+    expired: list[str] = []
+
+    async def scene() -> None:
+        overdue = Overdue.of(asyncio.get_running_loop())
+        overdue.watch("slow", 0.2, lambda: expired.append("slow"))
+        overdue.watch("quick", 0.2, lambda: expired.append("quick"))
+        overdue.done("quick")
+        await asyncio.sleep(0.6)
+        overdue.done("slow")  # after it expired: nothing more happens
+
+    asyncio.run(scene())
+    assert expired == ["slow"]
+
+
+def test_a_short_deadline_beside_a_long_one_is_checked_at_its_own_pace():
+    expired: list[str] = []
+
+    async def scene() -> float:
+        loop = asyncio.get_running_loop()
+        overdue = Overdue.of(loop)
+        overdue.watch("long", 60, lambda: expired.append("long"))
+        began = loop.time()
+        done = loop.create_future()
+        overdue.watch("short", 0.2, lambda: done.set_result(loop.time() - began))
+        late = await asyncio.wait_for(done, 5)
+        overdue.done("long")
+        return late
+
+    late = asyncio.run(scene())
+    assert expired == []
+    assert late < 0.2 + 0.2 / 4 + 1.0  # checked at the short one's pace, never after 60 s
+
+
+def test_each_event_loop_has_its_own_watch():
+    async def watch_of() -> Overdue:
+        return Overdue.of(asyncio.get_running_loop())
+
+    assert asyncio.run(watch_of()) is not asyncio.run(watch_of())
+
+
+def test_a_finished_event_loop_is_not_kept_by_its_watch():
+    import gc
+    import weakref
+
+    async def loop_of() -> weakref.ref[asyncio.AbstractEventLoop]:
+        loop = asyncio.get_running_loop()
+        Overdue.of(loop).watch("x", 60, lambda: None)
+        Overdue.of(loop).done("x")
+        return weakref.ref(loop)
+
+    gone = asyncio.run(loop_of())
+    gc.collect()
+    assert gone() is None
