@@ -1,6 +1,7 @@
 """Measurements taken inside a fresh Python process; `bench/run.py` runs one per process.
 
     python bench/inprocess.py fixture | resets SCENARIOS_DIR | transport SECONDS | journal N
+                              | sessions N
 
 Each prints one JSON value. A fresh process makes "cold" mean cold.
 """
@@ -101,6 +102,27 @@ def journal(total: int) -> dict[str, float]:
     }
 
 
+def sessions(count: int) -> dict[str, float]:
+    """Milliseconds and KiB a session costs before its first request (what a server does on
+    a new `/__session/{id}` or `X-Mock-Session`), averaged over `count` of them."""
+    import tracemalloc
+
+    from mockserver import MockEngine
+    from mockserver.engine.sessions import Sessions
+
+    registry = Sessions(MockEngine(), max_sessions=count + 1)
+    registry.get("warm-up")  # the first one pays for what every later one shares
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    began = time.perf_counter()
+    for n in range(count):
+        registry.get(f"job-{n}")
+    spent = time.perf_counter() - began
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return {"ms": spent / count * 1000, "kib": held / count / 1024}
+
+
 if __name__ == "__main__":
     what, *rest = sys.argv[1:]
     measure = {
@@ -108,5 +130,6 @@ if __name__ == "__main__":
         "resets": lambda: resets(rest[0]),
         "transport": lambda: transport(float(rest[0])),
         "journal": lambda: journal(int(rest[0])),
+        "sessions": lambda: sessions(int(rest[0])),
     }[what]
     print(json.dumps(measure()))

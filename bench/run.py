@@ -451,6 +451,7 @@ def print_figures(setup: Setup, quick: bool) -> None:
     resets = in_process("resets", str(setup.work / "scenarios"))
     calls = in_process("transport", "1" if quick else "3")
     memory = in_process("journal", str(200_000 if quick else 1_000_000))
+    session = in_process("sessions", "200")
     row = "{:46} {:>12} {:>12} {:>7}  {}"
     print(row.format("figure", "mock", "baseline", "ratio", "target"))
     ratio = f"{mock_start / base_start:.2f}"
@@ -470,6 +471,8 @@ def print_figures(setup: Setup, quick: bool) -> None:
     )
     print(row.format("reset, 1,000 appointments (ms)", f"{resets['1000']:.3f}", "", "", "<= 1 ms"))
     print(row.format("reset, 100,000 appointments (ms)", f"{resets['100000']:.2f}", "", "", ""))
+    print(row.format("a session created (ms)", f"{session['ms']:.3f}", "", "", "<= 1 ms"))
+    print(row.format("a session created (KiB held)", f"{session['kib']:.1f}", "", "", "<= 256 KiB"))
     ratio = f"{calls['mock'] / calls['base']:.2f}"
     print(
         row.format(

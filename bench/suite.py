@@ -1,4 +1,4 @@
-"""Suite-level benchmark: one generated downstream suite, run four ways in one interleaved run.
+"""Suite-level benchmark: one generated downstream suite, run six ways in one interleaved run.
 
     python bench/suite.py [--tests 500] [--rounds 3]
 
@@ -6,7 +6,8 @@ Every test cancels an appointment and asserts on what the server received. The s
 with the `mockserver` fixture in process (`mockserver.client`), with the fixture over sockets
 (a session-wide `httpx.Client` on `mockserver.base_url`), with respx (an httpx mock, no
 server) and with pytest-httpserver (a real server on a socket), each beside an empty suite of
-the same size. A way's per-test overhead is its time minus the empty suite's, divided by the
+the same size; and in process again with `--mockserver-strict`, and with a report written
+(`--mockserver-report-dir`), to show what each adds. A way's per-test overhead is its time minus the empty suite's, divided by the
 number of tests; the ratios compare ways measured in the same rounds, so the machine's speed
 cancels out. Nothing here asserts a time: it reports. Needs `pip install -e '.[bench]'`.
 """
@@ -118,14 +119,18 @@ PLUGINS_OFF = {
     "respx": ["no:mockserver", "no:pytest_httpserver"],
     "httpserver": ["no:mockserver"],
 }
-WAYS = ("inprocess", "sockets", "respx", "httpserver")
+WAYS = ("inprocess", "sockets", "respx", "httpserver", "strict", "report")
+# The fixture in process again, with strict mode, and with a report written at the end: what
+# each adds to a suite (each is the in-process suite, run with its option).
+SAME_AS = {"strict": "inprocess", "report": "inprocess"}
+OPTIONS = {"strict": ["--mockserver-strict"], "report": ["--mockserver-report-dir", "report"]}
 
 
 def write_suite(folder: Path, way: str, tests: int) -> None:
     folder.mkdir(parents=True)
     body = 'AUTH = {"Authorization": "Bearer YOUR_API_KEY"}\n'
-    body += f"BODY_JSON = {CANCELLED!r}\n" + HEAD[way]
-    body += "".join(TEST[way].format(n=n) for n in range(tests))
+    body += f"BODY_JSON = {CANCELLED!r}\n" + HEAD[SAME_AS.get(way, way)]
+    body += "".join(TEST[SAME_AS.get(way, way)].format(n=n) for n in range(tests))
     (folder / "test_generated.py").write_text(body)
     (folder / "pytest.ini").write_text("[pytest]\n")
 
@@ -137,8 +142,9 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 def run_suite(folder: Path, way: str, tests: int) -> float:
     """Seconds for `python -m pytest` on the suite, start to exit (collection included)."""
     command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    for plugin in PLUGINS_OFF[way]:
+    for plugin in PLUGINS_OFF[SAME_AS.get(way, way)]:
         command += ["-p", plugin]
+    command += OPTIONS.get(way, [])
     began = time.perf_counter()
     result = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=ENV)
     elapsed = time.perf_counter() - began
@@ -178,20 +184,27 @@ def main() -> int:
     overhead = {way: (best[way] - best["empty"]) / tests * 1000 for way in WAYS}
     starts = sorted(fixture_start() for _ in range(5))
     print(f"{tests} generated tests, best of {options.rounds} interleaved rounds")
-    print(f"{'way':<34}{'suite s':>9}{'ms/test over empty':>20}")
+    print(f"{'way':<40}{'suite s':>9}{'ms/test over empty':>20}")
     names = {
         "inprocess": "mockserver fixture, in process",
         "sockets": "mockserver fixture, over sockets",
         "respx": "respx",
         "httpserver": "pytest-httpserver",
+        "strict": "fixture in process, strict",
+        "report": "fixture in process, writing a report",
     }
-    print(f"{'empty suite':<34}{best['empty']:>9.2f}{'':>20}")
+    print(f"{'empty suite':<40}{best['empty']:>9.2f}{'':>20}")
     for way in WAYS:
-        print(f"{names[way]:<34}{best[way]:>9.2f}{overhead[way]:>20.3f}")
+        print(f"{names[way]:<40}{best[way]:>9.2f}{overhead[way]:>20.3f}")
     print()
-    print(f"in process / respx:              {overhead['inprocess'] / overhead['respx']:.2f}x")
-    print(f"over sockets / pytest-httpserver: {overhead['sockets'] / overhead['httpserver']:.2f}x")
-    print(f"fixture start (median of 5):      {statistics.median(starts):.3f} s")
+    print(f"{'in process / respx:':<40}{overhead['inprocess'] / overhead['respx']:.2f}x")
+    print(
+        f"{'over sockets / pytest-httpserver:':<40}{overhead['sockets'] / overhead['httpserver']:.2f}x"
+    )
+    for way in ("strict", "report"):
+        added = (best[way] - best["inprocess"]) / best["inprocess"] * 100
+        print(f"{names[way] + ':':<40}{added:+.1f} % on the in-process suite")
+    print(f"{'fixture start (median of 5):':<40}{statistics.median(starts):.3f} s")
     return 0
 
 
