@@ -164,6 +164,7 @@ def test_sections_are_what_the_page_draws(mock):
     assert list(sections) == [
         "toolbar",
         "reload",
+        "sessions",
         "scenarios",
         "outbox",
         "journal",

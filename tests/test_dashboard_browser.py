@@ -352,3 +352,56 @@ def test_usable_at_420_px_without_sideways_scrolling(browser, served):
         assert wide <= 0, f"the page scrolls {wide} px sideways at 420 px"
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+HUSKY = "/v1/appointments/appt_a1b2c3d4e5"
+HUSKY_AUTH = {"Authorization": "Bearer YOUR_API_KEY"}
+
+
+def _paths_shown(driver: Any) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=journal-row]')]"
+        ".map((row) => row.dataset.path);"
+    )
+
+
+def test_each_sessions_dashboard_shows_and_exports_only_its_own_world(browser, served):
+    with httpx.Client(base_url=served, timeout=10) as http:
+        http.patch(f"/__session/job-a{HUSKY}", json={"status": "cancelled"}, headers=HUSKY_AUTH)
+        http.get(f"/__session/job-b{LEYR}/2001", headers=LEYR_AUTH)
+        http.get(f"{LEYR}/2002", headers=LEYR_AUTH)  # the default session's
+        for session, own in (("job-a", HUSKY), ("job-b", f"{LEYR}/2001")):
+            browser.get(f"{served}/__session/{session}/__admin/ui/")
+            assert _paths_shown(browser) == [own]
+            # A new request of this session shows up live; one of another world never does.
+            http.get(f"{LEYR}/2003", headers=LEYR_AUTH)
+            http.get(f"/__session/{session}{own}", headers=HUSKY_AUTH | LEYR_AUTH)
+            wait(browser, lambda d: len(_paths_shown(d)) == 2, f"{session}'s second request")
+            assert _paths_shown(browser) == [own, own]
+            har = http.get(by_testid(browser, "export-har")[0].get_attribute("href")).json()
+            assert {e["_session"] for e in har["log"]["entries"]} == {session}
+            jsonl = http.get(by_testid(browser, "export-jsonl")[0].get_attribute("href")).text
+            assert [json.loads(line)["path"] for line in jsonl.splitlines()] == [own, own]
+        # The reset button of job-b's page resets job-b, and nothing else.
+        click(browser, "reset-button")
+        wait(browser, lambda d: _paths_shown(d) == [], "job-b's journal emptied")
+        assert len(http.get("/__session/job-a/__admin/requests").json()["requests"]) == 2
+        assert len(http.get("/__admin/requests").json()["requests"]) == 3
+
+
+def test_the_default_dashboard_picks_a_session(browser, served):
+    with httpx.Client(base_url=served, timeout=10) as http:
+        http.get(f"/__session/job-a{HUSKY}", headers=HUSKY_AUTH)
+        browser.get(f"{served}/__admin/ui/")
+        rows = lambda d: [r.get_attribute("data-session") for r in by_testid(d, "session-row")]  # noqa: E731
+        assert rows(browser) == ["job-a"]
+        http.get(f"/__session/job-b{HUSKY}", headers=HUSKY_AUTH)  # listed live, no reload
+        wait(browser, lambda d: rows(d) == ["job-a", "job-b"], "job-b in the picker")
+    click(browser, "session-link", '[href$="/job-b/__admin/ui/"]')
+    wait(browser, lambda d: d.current_url.endswith("/__session/job-b/__admin/ui/"), "job-b's page")
+    wait(
+        browser, lambda d: text_of(d, "session-name") == "session job-b · all sessions", "the name"
+    )
+    assert _paths_shown(browser) == [HUSKY]
+    click(browser, "all-sessions")
+    wait(browser, lambda d: by_testid(d, "session-row"), "the picker again")

@@ -10,11 +10,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from mockserver.core.documents import JournalEntry, OutboxMessage, ReloadDocument, Violation
 from mockserver.core.patterns import parse_pattern
-from mockserver.core.surface import ADMIN_PREFIX, DASHBOARD_PREFIX
+from mockserver.core.surface import ADMIN_PREFIX, DASHBOARD_PREFIX, SESSION_PREFIX
+from mockserver.engine.sessions import SessionSummary
 from mockserver.journal.ring import JournalQuery
 from mockserver.web.html import Markup, el, join
 
@@ -24,6 +25,8 @@ PAGE_SIZE = 50
 # the whole exchange is one click away in the admin API.
 SHOWN_CHARACTERS = 2048
 MAX_SEARCH = 200  # characters of the journal's search box
+# Sessions listed by the picker; the rest are counted, and listed by GET /__admin/sessions.
+SESSIONS_SHOWN = 100
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 # How an outbox message's state reads.
 STATE_WORDS = {
@@ -38,13 +41,15 @@ CLOCK_STEPS = (("+1 min", 60), ("+1 h", 3600), ("+1 day", 86400), ("+7 days", 60
 
 @dataclass(frozen=True)
 class JournalFilter:
-    """The journal view's filters, as the page's query string carries them."""
+    """The journal view's filters, as the page's query string carries them, and where the page
+    lives: every link it draws stays in its session."""
 
     provider: str | None = None
     status: str | None = None  # a status class, "4xx"
     violations_only: bool = False
     cursor: int | None = None
     search: str | None = None  # a substring of the path, or an appointment id
+    base: str = ""  # "" for the server's default session, "/__session/{id}" for a session
 
     def query(self) -> JournalQuery:
         """The journal page these filters show: newest first, PAGE_SIZE rows, all counted."""
@@ -70,7 +75,13 @@ class JournalFilter:
             **change,
         }
         kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
-        return f"{UI_PREFIX}/" + ("?" + urlencode(kept) if kept else "")
+        return f"{self.base}{UI_PREFIX}/" + ("?" + urlencode(kept) if kept else "")
+
+    def row_link(self, request_id: int) -> Markup:
+        """A link to an exchange's journal row: the page of the journal that starts with it."""
+        query = urlencode({"cursor": request_id + 1})
+        href = f"{self.base}{UI_PREFIX}/?{query}#request-{request_id}"
+        return el("a", {"href": href, "data-testid": "journal-link"}, f"#{request_id}")
 
     def export(self, form: str) -> str:
         """The admin API's listing of every exchange these filters take, as `form`."""
@@ -82,7 +93,7 @@ class JournalFilter:
             "format": form,
         }
         kept = {k: v for k, v in values.items() if v}
-        return f"{ADMIN_PREFIX}/requests?{urlencode(kept)}"
+        return f"{self.base}{ADMIN_PREFIX}/requests?{urlencode(kept)}"
 
 
 @dataclass(frozen=True)
@@ -103,12 +114,16 @@ class Snapshot:
     filter: JournalFilter = field(default_factory=JournalFilter)
     matched: int | None = None  # every exchange the journal's filters take, all pages
     reload: ReloadDocument | None = None  # how the last hot reload went
+    session: str | None = None  # the session whose world it is; None for the default one
+    sessions: Sequence[SessionSummary] | None = None  # the live ones, on the default's page
 
 
-def page(snapshot: Snapshot | None) -> str:
-    """The whole page; without a snapshot, the locked page: the admin API wants a token this
-    browser has not given yet, so it shows how to give it and no data."""
+def page(snapshot: Snapshot | None, base: str = "") -> str:
+    """The whole page, living under `base` (a session's prefix, or ""); without a snapshot, the
+    locked page: the admin API wants a token this browser has not given yet, so it shows how to
+    give it and no data. The script calls the admin API under `data-admin`: its session's."""
     locked = snapshot is None
+    ui = f"{base}{UI_PREFIX}"
     body = _locked() if snapshot is None else _layout(sections(snapshot))
     return "<!doctype html>\n" + el(
         "html",
@@ -119,11 +134,15 @@ def page(snapshot: Snapshot | None) -> str:
             el("meta", {"charset": "utf-8"}),
             el("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}),
             el("title", {}, "mockserver dashboard"),
-            el("link", {"rel": "stylesheet", "href": f"{UI_PREFIX}/static/dashboard.css"}),
-            el("link", {"rel": "icon", "href": f"{UI_PREFIX}/static/favicon.svg"}),
-            el("script", {"src": f"{UI_PREFIX}/static/dashboard.js", "defer": True}),
+            el("link", {"rel": "stylesheet", "href": f"{ui}/static/dashboard.css"}),
+            el("link", {"rel": "icon", "href": f"{ui}/static/favicon.svg"}),
+            el("script", {"src": f"{ui}/static/dashboard.js", "defer": True}),
         ),
-        el("body", {"data-locked": "true" if locked else None}, body),
+        el(
+            "body",
+            {"data-locked": "true" if locked else None, "data-admin": f"{base}{ADMIN_PREFIX}"},
+            body,
+        ),
     )
 
 
@@ -144,16 +163,19 @@ def _layout(parts: Mapping[str, Markup]) -> Markup:
 
 def sections(snapshot: Snapshot) -> dict[str, Markup]:
     """The page's live parts by id; the script swaps in the ones that changed."""
-    return {
+    chosen = snapshot.filter
+    drawn = {
         "toolbar": _toolbar(snapshot),
         "reload": _reload_banner(snapshot.reload),
+        "sessions": None if snapshot.sessions is None else _sessions(snapshot.sessions),
         "scenarios": _scenarios(snapshot),
         "outbox": _outbox(snapshot.messages),
         "journal": _journal(snapshot),
-        "violations": _violations(snapshot.violations),
-        "near-misses": _near_misses(snapshot.near_misses),
+        "violations": _violations(snapshot.violations, chosen),
+        "near-misses": _near_misses(snapshot.near_misses, chosen),
         "interactions": _interactions(snapshot.interactions),
     }
+    return {name: html for name, html in drawn.items() if html is not None}
 
 
 def _locked() -> Markup:
@@ -183,12 +205,67 @@ def _toolbar(snapshot: Snapshot) -> Markup:
     return el(
         "div",
         {"class": "tools"},
+        _session_badge(snapshot.session),
         el(
             "button",
             {"type": "button", "data-testid": "reset-button", "data-action": "reset"},
             "Reset",
         ),
         el("span", {"class": "hint"}, f"{snapshot.total_seen} requests since start"),
+    )
+
+
+def _session_badge(session: str | None) -> Markup | None:
+    """On a session's page: whose world it shows, and the way back to every session."""
+    if session is None:
+        return None
+    return el(
+        "span",
+        {"class": "session", "data-testid": "session-name"},
+        "session ",
+        el("code", {}, session),
+        " · ",
+        el("a", {"href": f"{UI_PREFIX}/#sessions", "data-testid": "all-sessions"}, "all sessions"),
+    )
+
+
+def session_page(session_id: str) -> str:
+    """A session's dashboard (ids are restricted to URL-safe characters; quoted all the same)."""
+    return f"{SESSION_PREFIX}{quote(session_id, safe='')}{UI_PREFIX}/"
+
+
+def _sessions(summaries: Sequence[SessionSummary]) -> Markup:
+    """The session picker: each live session, linked to its own dashboard."""
+    if not summaries:
+        hint = "None live. Put /__session/{id} in front of any path to open one."
+        return _section("Sessions", el("p", {"class": "empty"}, hint), count=0)
+    rows = [
+        el(
+            "tr",
+            {"data-testid": "session-row", "data-session": s["id"]},
+            el(
+                "td",
+                {},
+                el("a", {"href": session_page(s["id"]), "data-testid": "session-link"}, s["id"]),
+            ),
+            el("td", {}, ", ".join(s["scenarios"].values())),
+            el("td", {}, s["requests"]),
+            el("td", {}, s["violations"]),
+            el("td", {}, _time_with_zone(s["created"])),
+        )
+        for s in summaries[:SESSIONS_SHOWN]
+    ]
+    head = el(
+        "tr",
+        {},
+        [el("th", {}, h) for h in ("session", "scenarios", "requests", "violations", "created")],
+    )
+    more = len(summaries) - SESSIONS_SHOWN
+    return _section(
+        "Sessions",
+        el("table", {}, el("thead", {}, head), el("tbody", {}, rows)),
+        el("p", {"class": "hint"}, f"{more} more in GET /__admin/sessions") if more > 0 else None,
+        count=len(summaries),
     )
 
 
@@ -377,7 +454,7 @@ def _filters(snapshot: Snapshot) -> Markup:
     chosen = snapshot.filter
     return el(
         "form",
-        {"class": "filters", "method": "get", "action": f"{UI_PREFIX}/"},
+        {"class": "filters", "method": "get", "action": f"{chosen.base}{UI_PREFIX}/"},
         el(
             "select",
             {"name": "provider", "aria-label": "provider"},
@@ -507,12 +584,6 @@ def _error_code(body: Any) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def request_link(request_id: int) -> Markup:
-    """A link to an exchange's journal row: the page of the journal that starts with it."""
-    href = f"{UI_PREFIX}/?{urlencode({'cursor': request_id + 1})}#request-{request_id}"
-    return el("a", {"href": href, "data-testid": "journal-link"}, f"#{request_id}")
-
-
 def _headers(headers: Mapping[str, str]) -> Markup:
     text = "\n".join(f"{k}: {v}" for k, v in headers.items())
     return el("pre", {"class": "headers"}, _shown(text))
@@ -532,12 +603,12 @@ def _body(body: Any) -> Markup:
     return el("pre", {"class": "body"}, _shown(text))
 
 
-def _violations(violations: Sequence[Violation]) -> Markup:
+def _violations(violations: Sequence[Violation], chosen: JournalFilter) -> Markup:
     rows = [
         el(
             "tr",
             {"data-testid": "violation-row", "data-request": v["request_id"]},
-            el("td", {}, request_link(v["request_id"])),
+            el("td", {}, chosen.row_link(v["request_id"])),
             el("td", {}, v["kind"]),
             el("td", {}, f"{v['method']} {v['path']}"),
             el("td", {"class": "field"}, problem["location"] or "—"),
@@ -561,7 +632,7 @@ def _violations(violations: Sequence[Violation]) -> Markup:
     )
 
 
-def _near_misses(misses: Sequence[Mapping[str, Any]]) -> Markup:
+def _near_misses(misses: Sequence[Mapping[str, Any]], chosen: JournalFilter) -> Markup:
     if not misses:
         return _section("Near misses", el("p", {"class": "empty"}, "None."), count=0)
     items = []
@@ -576,7 +647,7 @@ def _near_misses(misses: Sequence[Mapping[str, Any]]) -> Markup:
                 el(
                     "strong",
                     {},
-                    request_link(request["id"]),
+                    chosen.row_link(request["id"]),
                     f" {request['method']} {request['path']} → {request['status']}",
                 ),
                 el("ul", {}, [el("li", {}, reason) for reason in miss["reasons"]]),

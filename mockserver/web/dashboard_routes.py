@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from mockserver.engine.facade import MockEngine
+from mockserver.engine.sessions import Sessions
 from mockserver.web.dashboard import (
     MAX_SEARCH,
     STATUS_CLASSES,
@@ -25,6 +26,7 @@ from mockserver.web.dashboard import (
     sections,
 )
 from mockserver.web.offload import off_loop
+from mockserver.web.session_address import BASE_KEY
 
 # The page may load its own script and style, and talk to its own origin; nothing else, and no
 # inline script runs even if a value ever escaped its escaping.
@@ -66,10 +68,19 @@ def journal_filter(request: Request, providers: tuple[str, ...]) -> JournalFilte
     search = params.get("q") or None
     if search is not None and len(search) > MAX_SEARCH:
         raise FilterError(f"q: at most {MAX_SEARCH} characters")
-    return JournalFilter(provider, status, violations, int(cursor) if cursor else None, search)
+    return JournalFilter(
+        provider, status, violations, int(cursor) if cursor else None, search, base_of(request)
+    )
 
 
-def snapshot(engine: MockEngine, chosen: JournalFilter) -> Snapshot:
+def base_of(request: Request) -> str:
+    """Where the page lives: a session's prefix when the request came through it, else ""."""
+    base = request.scope.get(BASE_KEY, "")
+    return base if isinstance(base, str) else ""
+
+
+def snapshot(engine: MockEngine, chosen: JournalFilter, sessions: Sessions | None) -> Snapshot:
+    """What the page shows; with `sessions` (on the default session's page), the live ones."""
     journal = engine.journal_page(chosen.query())
     return Snapshot(
         providers=engine.provider_names,
@@ -86,24 +97,31 @@ def snapshot(engine: MockEngine, chosen: JournalFilter) -> Snapshot:
         interactions=engine.interactions(),
         near_misses=engine.near_misses(NEAR_MISSES_SHOWN),
         filter=chosen,
+        session=engine.session,
+        sessions=None if sessions is None else sessions.summaries(),
     )
 
 
 def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
+    def picker(request: Request) -> Sessions | None:
+        """The server's sessions, for the default session's page only."""
+        found = getattr(request.app.state, "sessions", None)
+        return found if engine.session is None and isinstance(found, Sessions) else None
+
     async def to_page(request: Request) -> Response:
-        return RedirectResponse(f"{UI_PREFIX}/", status_code=308)
+        return RedirectResponse(f"{base_of(request)}{UI_PREFIX}/", status_code=308)
 
     async def whole_page(request: Request) -> Response:
         if request.scope.get("extensions", {}).get(LOCKED):
-            return HTMLResponse(page(None), headers=SECURITY_HEADERS)
+            return HTMLResponse(page(None, base_of(request)), headers=SECURITY_HEADERS)
         try:
             chosen = journal_filter(request, engine.provider_names)
         except FilterError as error:
             # The message quotes what the client sent: escaped, it is text, never markup.
             text = html.escape(str(error))
             return HTMLResponse(text, status_code=400, headers=SECURITY_HEADERS)
-        drawn = await off_loop(snapshot, engine, chosen)  # it searches the journal
-        return HTMLResponse(page(drawn), headers=SECURITY_HEADERS)
+        drawn = await off_loop(snapshot, engine, chosen, picker(request))  # searches the journal
+        return HTMLResponse(page(drawn, chosen.base), headers=SECURITY_HEADERS)
 
     async def live_sections(request: Request) -> Response:
         try:
@@ -111,7 +129,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
         except FilterError as error:
             body = {"error": {"code": "BAD_REQUEST", "message": str(error)}}
             return JSONResponse(body, status_code=400)
-        drawn = sections(await off_loop(snapshot, engine, chosen))
+        drawn = sections(await off_loop(snapshot, engine, chosen, picker(request)))
         return JSONResponse({"sections": drawn}, headers={"cache-control": "no-store"})
 
     async def asset(request: Request) -> Response:

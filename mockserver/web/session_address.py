@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from starlette.types import Scope
 
 SCENARIO_PARAM = "scenario"
+# The scope key giving a session's app the prefix it was reached under ("/__session/{id}"), so
+# the pages it draws link inside the session. (ASGI's root_path would do it, but Starlette's
+# routing then expects the prefix in `path` too.)
+BASE_KEY = "mockserver.base"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ def session_address(scope: Scope) -> SessionAddress:
     scenarios = tuple(value for name, value in pairs if name == SCENARIO_PARAM)
     inner_scope = dict(scope)
     inner_scope["path"] = inner
+    inner_scope[BASE_KEY] = prefix
     raw = scope.get("raw_path")
     raw_prefix = SESSION_PREFIX.encode() + quote(session_id, safe="").encode("latin-1")
     if prefix and isinstance(raw, bytes) and raw.startswith(raw_prefix):

@@ -1,5 +1,6 @@
 // The dashboard's behaviour: buttons call the admin API, and the page's sections are redrawn
 // by the server (GET /__admin/ui/sections), which escapes every value. No other host is used.
+// A session's page (/__session/{id}/__admin/ui/) calls that session's admin API.
 (() => {
   "use strict";
   const TOKEN_KEY = "mockserver-admin-token";
@@ -24,7 +25,8 @@
   }
 
   async function admin(method, path, body) {
-    const response = await fetch(`/__admin${path}`, {
+    // The admin API of the page's own session: the server writes it on the page.
+    const response = await fetch(`${document.body.dataset.admin || "/__admin"}${path}`, {
       method,
       headers: headers(body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
