@@ -365,6 +365,13 @@ def _paths_shown(driver: Any) -> list[str]:
     )
 
 
+def _href(driver: Any, testid: str) -> str:
+    """A link's address as the browser resolves it, read in one step (see text_of)."""
+    return driver.execute_script(
+        "return document.querySelector(`[data-testid=${arguments[0]}]`).href;", testid
+    )
+
+
 def test_each_sessions_dashboard_shows_and_exports_only_its_own_world(browser, served):
     with httpx.Client(base_url=served, timeout=10) as http:
         http.patch(f"/__session/job-a{HUSKY}", json={"status": "cancelled"}, headers=HUSKY_AUTH)
@@ -378,9 +385,9 @@ def test_each_sessions_dashboard_shows_and_exports_only_its_own_world(browser, s
             http.get(f"/__session/{session}{own}", headers=HUSKY_AUTH | LEYR_AUTH)
             wait(browser, lambda d: len(_paths_shown(d)) == 2, f"{session}'s second request")
             assert _paths_shown(browser) == [own, own]
-            har = http.get(by_testid(browser, "export-har")[0].get_attribute("href")).json()
+            har = http.get(_href(browser, "export-har")).json()
             assert {e["_session"] for e in har["log"]["entries"]} == {session}
-            jsonl = http.get(by_testid(browser, "export-jsonl")[0].get_attribute("href")).text
+            jsonl = http.get(_href(browser, "export-jsonl")).text
             assert [json.loads(line)["path"] for line in jsonl.splitlines()] == [own, own]
         # The reset button of job-b's page resets job-b, and nothing else.
         click(browser, "reset-button")
@@ -393,7 +400,10 @@ def test_the_default_dashboard_picks_a_session(browser, served):
     with httpx.Client(base_url=served, timeout=10) as http:
         http.get(f"/__session/job-a{HUSKY}", headers=HUSKY_AUTH)
         browser.get(f"{served}/__admin/ui/")
-        rows = lambda d: [r.get_attribute("data-session") for r in by_testid(d, "session-row")]  # noqa: E731
+        rows = lambda d: d.execute_script(  # noqa: E731
+            "return [...document.querySelectorAll('[data-testid=session-row]')]"
+            ".map((row) => row.dataset.session);"
+        )
         assert rows(browser) == ["job-a"]
         http.get(f"/__session/job-b{HUSKY}", headers=HUSKY_AUTH)  # listed live, no reload
         wait(browser, lambda d: rows(d) == ["job-a", "job-b"], "job-b in the picker")
