@@ -753,3 +753,25 @@ def test_a_scripted_connection_drop_is_no_server_error_in_the_log():
         assert retry.json()["status"] == "cancelled"
     assert "without completing response" not in run.stderr, run.stderr
     assert "ERROR" not in run.stderr, run.stderr
+
+
+def test_the_faults_a_scenario_may_name_are_the_ones_the_server_knows():
+    """One list of faults: the scenario schema's enum is the Fault enum's values."""
+    from mockserver.core.contracts import default_contracts
+    from mockserver.core.exchange import Fault
+
+    schema = default_contracts().documents["scenario.schema"]
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("fault"), dict) and "enum" in node["fault"]:
+                found.append(sorted(node["fault"]["enum"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert found and all(enum == sorted(f.value for f in Fault) for enum in found)

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -80,6 +81,19 @@ def query_pairs(query_string: str) -> tuple[tuple[str, str], ...]:
     return found
 
 
+class Fault(str, Enum):
+    """How a scripted answer breaks on purpose: the scenario schema's `fault` values."""
+
+    CONNECTION_DROP = "connection_drop"  # the connection closes after the status line
+    TRUNCATED_BODY = "truncated_body"  # the body stops halfway, short of its length
+    MALFORMED_BODY = "malformed_body"  # half the body, with a length to match: bad JSON
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether the answer is left unfinished on the wire (the server closes it)."""
+        return self is not Fault.MALFORMED_BODY
+
+
 @dataclass
 class Reply:
     """What the core answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
@@ -95,7 +109,7 @@ class Reply:
     request_problems: list[Any] = field(default_factory=list)
     # Set by a scripted interaction: seconds to wait before answering, and how to break the answer.
     delay: float = 0.0
-    fault: str | None = None
+    fault: Fault | None = None
     # The bytes on the wire, encoded once by the engine for the client and the journal.
     payload: bytes | None = None
     # The appointment the request's path names, as its provider resolves it (journal, patterns).
@@ -111,7 +125,7 @@ class Reply:
         """The body as sent: a `malformed_body` fault cuts it in half (its declared length
         matches, so the client reads bad JSON)."""
         payload = self.payload if self.payload is not None else b""
-        if self.fault == "malformed_body":
+        if self.fault is Fault.MALFORMED_BODY:
             return payload[: max(1, len(payload) // 2)]
         return payload
 

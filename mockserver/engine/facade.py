@@ -69,7 +69,7 @@ def _interaction_note(chosen: Scripted) -> InteractionNote:
         "name": chosen.interaction.name,
         "key": chosen.key,
         "passthrough": step.passthrough,
-        "fault": step.fault,
+        "fault": None if step.fault is None else step.fault.value,
         "violates_contract": chosen.interaction.violates_contract,
     }
 

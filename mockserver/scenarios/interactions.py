@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.core.exchange import JSON_TYPE, Reply, StubFault, header_problem, larger_than
+from mockserver.core.exchange import JSON_TYPE, Fault, Reply, StubFault, header_problem, larger_than
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
 from mockserver.core.routing import template_params
 from mockserver.core.templating import (
@@ -42,7 +42,7 @@ class Step:
     error: Mapping[str, Any] | None = None
     passthrough: bool = False
     delay_ms: tuple[int, int] = (0, 0)
-    fault: str | None = None
+    fault: Fault | None = None
     raw_body: str | None = None
     uses_faker: bool = False
 
@@ -75,7 +75,7 @@ def _step(raw: Mapping[str, Any]) -> Step:
         error=error,
         passthrough=raw.get("passthrough", False),
         delay_ms=(low, high),
-        fault=raw.get("fault"),
+        fault=None if raw.get("fault") is None else Fault(raw["fault"]),
         raw_body=raw.get("raw_body"),
         uses_faker=any(p.startswith("faker.") for p in placeholders([raw.get("body"), error])),
     )

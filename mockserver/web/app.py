@@ -8,7 +8,7 @@ from functools import cached_property
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.exchange import ApiError, MockRequest, Reply, wire_headers
+from mockserver.core.exchange import ApiError, Fault, MockRequest, Reply, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import SessionError, Sessions
@@ -214,11 +214,11 @@ async def send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
     # Returning without finishing the body makes the server close the connection, which a
     # client sees as a dropped connection (nothing after the headers) or a truncated body.
-    if reply.fault in ("connection_drop", "truncated_body"):
+    if reply.fault is not None and reply.fault.unfinished:
         SCRIPTED_FAULT.set(True)
-    if reply.fault == "connection_drop":
+    if reply.fault is Fault.CONNECTION_DROP:
         return
-    if reply.fault == "truncated_body":
+    if reply.fault is Fault.TRUNCATED_BODY:
         half = payload[: len(payload) // 2]
         await send({"type": "http.response.body", "body": half, "more_body": True})
         return
