@@ -417,6 +417,8 @@ def one_round(
 
 
 def print_load_table(results: dict[str, list[tuple[Load, Load]]]) -> None:
+    """Medians over the rounds; `ratio range` is the lowest and highest round's ratio, the
+    run-to-run noise of the ratio on this machine."""
     head = (
         "workload",
         "mock req/s",
@@ -427,8 +429,9 @@ def print_load_table(results: dict[str, list[tuple[Load, Load]]]) -> None:
         "p99 ms",
         "ratio",
         "p99 x",
+        "ratio range",
     )
-    print("{:34} {:>11} {:>8} {:>8} {:>11} {:>8} {:>8} {:>6} {:>6}".format(*head))
+    print("{:34} {:>11} {:>8} {:>8} {:>11} {:>8} {:>8} {:>6} {:>6} {:>12}".format(*head))
     for name, pairs in results.items():
         mock = [
             statistics.median(getattr(m, f) for m, _ in pairs) for f in ("rps", "p50_ms", "p99_ms")
@@ -436,9 +439,11 @@ def print_load_table(results: dict[str, list[tuple[Load, Load]]]) -> None:
         base = [
             statistics.median(getattr(b, f) for _, b in pairs) for f in ("rps", "p50_ms", "p99_ms")
         ]
+        ratios = [m.rps / b.rps for m, b in pairs]
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
         print(
             f"{name:34} {mock[0]:11.0f} {mock[1]:8.2f} {mock[2]:8.2f} {base[0]:11.0f} {base[1]:8.2f} "
-            f"{base[2]:8.2f} {mock[0] / base[0]:6.2f} {mock[2] / base[2]:6.2f}"
+            f"{base[2]:8.2f} {mock[0] / base[0]:6.2f} {mock[2] / base[2]:6.2f} {spread:>12}"
         )
 
 
