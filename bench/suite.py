@@ -153,6 +153,15 @@ def run_suite(folder: Path, way: str, tests: int) -> float:
     return elapsed
 
 
+def round_range(times: dict[str, list[float]], way: str, peer: str) -> tuple[float, float]:
+    """The lowest and highest ratio of one round to the next: the run-to-run noise."""
+    ratios = [
+        (mine - empty) / (theirs - empty)
+        for mine, theirs, empty in zip(times[way], times[peer], times["empty"], strict=True)
+    ]
+    return min(ratios), max(ratios)
+
+
 def fixture_start() -> float:
     """The fixture's once-per-session cost, in a fresh process: import, load, serve."""
     code = (
@@ -197,10 +206,13 @@ def main() -> int:
     for way in WAYS:
         print(f"{names[way]:<40}{best[way]:>9.2f}{overhead[way]:>20.3f}")
     print()
-    print(f"{'in process / respx:':<40}{overhead['inprocess'] / overhead['respx']:.2f}x")
-    print(
-        f"{'over sockets / pytest-httpserver:':<40}{overhead['sockets'] / overhead['httpserver']:.2f}x"
-    )
+    for label, way, peer in (
+        ("in process / respx:", "inprocess", "respx"),
+        ("over sockets / pytest-httpserver:", "sockets", "httpserver"),
+    ):
+        low, high = round_range(times, way, peer)
+        ratio = overhead[way] / overhead[peer]
+        print(f"{label:<40}{ratio:.2f}x   (rounds: {low:.2f}-{high:.2f})")
     for way in ("strict", "report"):
         added = (best[way] - best["inprocess"]) / best["inprocess"] * 100
         print(f"{names[way] + ':':<40}{added:+.1f} % on the in-process suite")
