@@ -192,7 +192,8 @@ def _journal_options(parser: argparse.ArgumentParser) -> None:
         type=_bounded(1024 * 1024, 64 * 1024**3),
         default=DEFAULT_JOURNAL_BYTES,
         metavar="BYTES",
-        help="memory the journal may hold; the oldest requests go first (default 64 MiB)",
+        help="memory the journals of the server and its sessions may hold together; the "
+        "largest journal's oldest requests go first (default 64 MiB)",
     )
     parser.add_argument(
         "--response-max-bytes",

@@ -30,6 +30,7 @@ from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.resources import package_version, scenarios_dir
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.core.templating import RESPONSE_LIMIT
+from mockserver.journal.budget import JournalBudget
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.coverage import report as coverage_report
 from mockserver.journal.near_misses import near_miss
@@ -153,6 +154,8 @@ class MockEngine:
             journal_secrets,
             session,
             journal_max_bytes,
+            # One byte budget for the server's journals: a session's is its server's.
+            shared_with.journal_budget if shared_with else JournalBudget(journal_max_bytes),
         )
         # States of scenarios answered through the X-Mock-Scenario header, by name.
         self.side_states: dict[str, ProviderState] = {}
@@ -482,6 +485,18 @@ class MockEngine:
     def requests_seen(self) -> int:
         """Every exchange ever journaled, including those the ring has dropped."""
         return self._recorder.total_seen
+
+    @property
+    def journal_bytes(self) -> int:
+        """What this engine's journal holds, in bytes, as the shared byte budget counts it."""
+        return self._recorder.journal_bytes
+
+    @property
+    def journal_budget(self) -> JournalBudget:
+        """The byte budget this engine's journal shares with its server's sessions."""
+        budget = self._journal_settings.budget
+        assert budget is not None  # always given in __init__
+        return budget
 
     def clear_requests(self) -> None:
         self._recorder.clear_requests()

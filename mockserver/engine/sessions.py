@@ -50,6 +50,15 @@ class SessionSummary(TypedDict):
     requests: int
     violations: int
     scenarios: dict[str, str]  # provider -> active scenario
+    journal_bytes: int  # what its journal holds of the server's journal budget
+
+
+class JournalUse(TypedDict):
+    """The server's journals against their shared budget (serve --journal-max-bytes)."""
+
+    bytes: int  # every journal's: the default session's, live sessions' and ended ones' kept
+    max_bytes: int
+    default_session_bytes: int
 
 
 class SessionReport(TypedDict):
@@ -214,6 +223,14 @@ class Sessions:
             },
         }
 
+    def journal_use(self) -> JournalUse:
+        budget = self.default.journal_budget
+        return {
+            "bytes": budget.held(),
+            "max_bytes": budget.max_bytes,
+            "default_session_bytes": self.default.journal_bytes,
+        }
+
     def __len__(self) -> int:
         return len(self._live)
 
@@ -249,4 +266,5 @@ def _summary(session_id: str, session: _Session, now: float) -> SessionSummary:
         "requests": engine.requests_seen,
         "violations": len(engine.violations()),
         "scenarios": {provider: s.name for provider, s in engine.active().items()},
+        "journal_bytes": engine.journal_bytes,
     }

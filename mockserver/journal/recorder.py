@@ -99,6 +99,10 @@ class Recorder:
         with self._lock:
             return [v.copy() for v in self._violations]
 
+    @property
+    def journal_bytes(self) -> int:
+        return self._journal.held_bytes
+
     def run_exchanges(self) -> list[Exchange]:
         """The run's exchanges (the last the ring holds), resets and all, oldest first."""
         with self._lock:

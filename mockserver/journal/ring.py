@@ -12,7 +12,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,10 +29,12 @@ from mockserver.core.exchange import (
 )
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.redaction import redacted
+from mockserver.journal.budget import Account, JournalBudget
 from mockserver.scenarios.interactions import Interaction
 
 DEFAULT_JOURNAL_SIZE = 10_000
-# The journal's memory: past it, the oldest exchanges go first (serve --journal-max-bytes).
+# The memory of a server's journals together, its sessions' included: past it, the oldest
+# exchanges go first, from the journal holding most (serve --journal-max-bytes; see budget.py).
 DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 # What one exchange keeps of each body and of its request headers; the rest is clipped, and
 # what was clipped is said where it was (a marker with the original size).
@@ -316,32 +318,36 @@ class Page:
 @dataclass(frozen=True)
 class JournalSettings:
     """How a journal keeps its exchanges: given once to the engine, handed whole to its recorder
-    and, with another `session`, to each session it makes."""
+    and, with another `session`, to each session it makes (sharing the one byte budget)."""
 
     size: int = DEFAULT_JOURNAL_SIZE
     file: Path | None = None  # one JSON line an exchange, appended
     secrets: bool = False
     session: str | None = None
     max_bytes: int = DEFAULT_JOURNAL_BYTES
+    # The ledger shared by every journal of a server; by default, one of its own.
+    budget: JournalBudget | None = field(default=None, compare=False)
 
 
 class Journal:
-    """The last `size` exchanges, oldest first, holding at most `max_bytes` of them; `total`
-    counts every one ever recorded.
+    """The last `size` exchanges, oldest first, within the byte budget it shares with the
+    server's other journals (see budget.py); `total` counts every one ever recorded.
 
     Clearing empties the listing but not the run's record (`run()`): the last `size` exchanges
-    since the start (within `max_bytes` too), for a report that covers every test of a run.
+    since the start (within the budget too), for a report that covers every test of a run. The
+    listing is always the newest part of the run's record, so the bytes held are the record's.
     """
 
     def __init__(self, settings: JournalSettings | None = None) -> None:
         settings = settings or JournalSettings()
-        file, self.size, self.max_bytes = settings.file, settings.size, settings.max_bytes
+        file, self.size = settings.file, settings.size
         self.session = settings.session  # stamped on every entry: one file may hold several
-        self.bytes = 0
         self.secrets = settings.secrets  # show credentials in full (serve --journal-secrets)
         self._entries: deque[Exchange] = deque()
         self._run: deque[Exchange] = deque()  # the same objects: no copy is kept
-        self.run_bytes = 0
+        self.account = Account()
+        self.budget = settings.budget or JournalBudget(settings.max_bytes)
+        self.budget.join(self)
         self._ids = itertools.count(1)
         self.total = 0
         self.flow = 0  # stamped on each entry; moved on where the state starts afresh
@@ -352,24 +358,40 @@ class Journal:
         entry.id = next(self._ids)
         entry.session = self.session
         entry.flow = self.flow
-        self._entries.append(entry)
-        self._run.append(entry)
-        self.bytes += entry.size
-        self.run_bytes += entry.size
-        while len(self._entries) > self.size or (
-            self.bytes > self.max_bytes and len(self._entries) > 1
-        ):
-            self.bytes -= self._entries.popleft().size
-        while len(self._run) > self.size or (
-            self.run_bytes > self.max_bytes and len(self._run) > 1
-        ):
-            self.run_bytes -= self._run.popleft().size
+        budget = self.budget
+        with budget.lock:
+            self._entries.append(entry)
+            self._run.append(entry)
+            if len(self._entries) > self.size:
+                self._entries.popleft()
+            grown = entry.size - (self._run.popleft().size if len(self._run) > self.size else 0)
+            # budget.charge, inlined: this runs for every request.
+            self.account.held += grown
+            budget.total += grown
+            if budget.total > budget.max_bytes or budget.released:
+                budget.rebalance(self)
         self.total += 1
         if self._sink is not None:
             # One write call per line, before the answer leaves: once a client has its answer,
             # its line is with the operating system, so even a killed server has written it.
             _write_all(self._sink, dumps(entry.to_json(secrets=self.secrets)) + b"\n")
         return entry
+
+    @property
+    def held_bytes(self) -> int:
+        """What its exchanges cost, as the byte budget counts them."""
+        return self.account.held
+
+    def give_up(self, wanted: int, keep_last: bool) -> int:
+        """Drop the oldest exchanges until `wanted` bytes are freed or none is left (but the
+        last one, when `keep_last`); the bytes freed. The budget calls it, holding its lock."""
+        freed = 0
+        while freed < wanted and len(self._run) > (1 if keep_last else 0):
+            oldest = self._run.popleft()
+            freed += oldest.size
+            if self._entries and self._entries[0] is oldest:
+                self._entries.popleft()
+        return freed
 
     def mark(self, marker: str, details: Mapping[str, Any]) -> None:
         """A line in the journal file between exchanges, for what changed the mock's world: a
@@ -415,11 +437,12 @@ class Journal:
 
     def find(self, exchange_id: int) -> Exchange | None:
         """A recent exchange by id (newest first: the one asked for is usually the last)."""
-        for entry in reversed(self._entries):
-            if entry.id == exchange_id:
-                return entry
-            if entry.id < exchange_id:
-                break
+        with self.budget.lock:  # another journal's record may make this one give up exchanges
+            for entry in reversed(self._entries):
+                if entry.id == exchange_id:
+                    return entry
+                if entry.id < exchange_id:
+                    break
         return None
 
     def ranked(
@@ -439,8 +462,8 @@ class Journal:
         ]
 
     def clear(self) -> None:
-        self._entries.clear()
-        self.bytes = 0
+        with self.budget.lock:
+            self._entries.clear()
 
 
 __all__ = [

@@ -372,8 +372,11 @@ def _sessions(call: Call) -> Sessions:
 def list_sessions(engine: MockEngine, call: Call) -> Result:
     """The live sessions (isolated worlds on this server, addressed by `/__session/{id}/…` or
     `X-Mock-Session: {id}`): each one's `id`, `created` (wall clock), `idle_seconds`,
-    `requests`, `violations` and active `scenarios`."""
-    return {"sessions": _sessions(call).summaries()}
+    `requests`, `violations`, active `scenarios` and `journal_bytes`; and `journal`, what the
+    server's journals hold together (`bytes`, of which `default_session_bytes` are the default
+    session's) against `max_bytes`, the budget they share (`--journal-max-bytes`)."""
+    sessions = _sessions(call)
+    return {"sessions": sessions.summaries(), "journal": dict(sessions.journal_use())}
 
 
 def session_report(engine: MockEngine, call: Call) -> Result:
