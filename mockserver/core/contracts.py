@@ -96,7 +96,7 @@ def _constraint(error: ValidationError) -> str:
 
 FORMAT_WORDS = {
     "date": "is not a date (YYYY-MM-DD)",
-    "date-time": "is not a date and time (RFC 3339)",
+    "date-time": "is not an RFC 3339 date and time: YYYY-MM-DDThh:mm:ss, then Z or ±hh:mm",
 }
 
 
