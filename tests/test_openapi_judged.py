@@ -36,7 +36,11 @@ def leyr_error() -> tuple[MockEngine, dict[str, Any]]:
 
 def test_the_problem_schema_keeps_its_title_property():
     problem = MockEngine().openapi("leyr")["components"]["schemas"]["Problem"]
-    assert problem["properties"]["title"] == {"type": "string", "minLength": 1}
+    assert problem["properties"]["title"] == {
+        "type": "string",
+        "minLength": 1,
+        "x-mock-inferred": True,
+    }
     assert set(problem["required"]) <= set(problem["properties"])
     assert problem["title"] == "Problem"  # the keyword: the component's name
 

@@ -35,6 +35,7 @@ class Described(Protocol):
     error_content_type: ClassVar[str]
     security_schemes: ClassVar[Mapping[str, Any]]
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]]
+    documented_fields: ClassVar[Mapping[str, DocSource]]
     router: Router
     contracts: Contracts
 
@@ -149,6 +150,37 @@ def _target(ref: str, stem: str) -> str:
     return camel(target) + camel(definition)
 
 
+def marked(schemas: dict[str, Any], documented: Mapping[str, DocSource]) -> dict[str, Any]:
+    """Every property of every schema, at any depth, marked with where the documentation
+    speaks of it (`x-doc-source`, keyed `Component.field.sub`, `[]` for an array's items) or
+    as the mock's own (`x-mock-inferred`)."""
+    for name, schema in schemas.items():
+        _mark_properties(schema, name, documented)
+    return schemas
+
+
+def _mark_properties(node: Any, where: str, documented: Mapping[str, DocSource]) -> None:
+    if not isinstance(node, dict):
+        return
+    for name, schema in node.get("properties", {}).items():
+        _mark(schema, f"{where}.{name}", documented)
+    _mark_properties(node.get("items"), where + "[]", documented)
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        for branch in node.get(keyword, []):
+            _mark_properties(branch, where, documented)
+
+
+def _mark(schema: Any, where: str, documented: Mapping[str, DocSource]) -> None:
+    if not isinstance(schema, dict):
+        return
+    source = documented.get(where)
+    if source is None:
+        schema["x-mock-inferred"] = True
+    else:
+        schema["x-doc-source"] = source.to_json()
+    _mark_properties(schema, where, documented)
+
+
 def schema_ref(document_name: str, skipped: Aliases) -> dict[str, str]:
     named = camel(_stem(document_name))
     return {"$ref": "#/components/schemas/" + skipped.get(named, named)}
@@ -165,7 +197,10 @@ def document(provider: Described, server_url: str) -> dict[str, Any]:
         "servers": [{"url": server_url, "description": "this mock server"}],
         "paths": paths,
         "components": {
-            "schemas": components(provider.contracts.documents, provider.name),
+            "schemas": marked(
+                components(provider.contracts.documents, provider.name),
+                provider.documented_fields,
+            ),
             "securitySchemes": dict(provider.security_schemes),
         },
         "security": [{name: [] for name in provider.security_schemes}],
@@ -207,7 +242,9 @@ def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterabl
             skipped,
         )
         required = set(query.get("required", []))
+        component = camel(_stem(op.query_schema))
         for name, schema in query.get("properties", {}).items():
+            _mark(schema, f"{component}.{name}", provider.documented_fields)
             yield {"name": name, "in": "query", "required": name in required, "schema": schema}
 
 

@@ -454,6 +454,8 @@ class Provider(ABC, Generic[SeedT, StateT]):
     security_schemes: ClassVar[Mapping[str, Any]] = {}
     # Error answers (code, status) the provider's documentation states; the rest are the mock's.
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = {}
+    # Schema properties (`Component.field`) the documentation speaks of; the rest are the mock's.
+    documented_fields: ClassVar[Mapping[str, DocSource]] = {}
 
     def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         from mockserver.core.openapi import document

@@ -44,6 +44,7 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         "SERVICE_UNAVAILABLE": 503,
     }
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
+    documented_fields: ClassVar[Mapping[str, DocSource]] = sources.DOCUMENTED_FIELDS
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "apiKey": {
             "type": "http",

@@ -3,6 +3,7 @@ documented operation and error code, and the page's own examples (exported in Op
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,3 +93,30 @@ CANCEL_EXAMPLES = Examples(
         200: {"the page's answer": {"success": True, "data": {**SAMPLE, "status": "cancelled"}}}
     },
 )
+
+
+# The appointment as the page's 200 answer shows it.
+CANCELLED: Mapping[str, Any] = {**SAMPLE, "status": "cancelled"}
+
+
+def shown(field: str) -> DocSource:
+    """A field the page's 200 answer shows: its line of the example, word for word."""
+    return said(f'"{field}": {json.dumps(CANCELLED[field], ensure_ascii=False)}')
+
+
+# Fields, by exported schema and property (`Component.field`), that the page speaks of; every
+# other property is the mock's (x-mock-inferred). The page's request names `status`, its other
+# fields "ride along" as the record's own; its answer shows the appointment's fields and the
+# envelope; its constraints name the slot's filled count and two org settings.
+DOCUMENTED_FIELDS: Mapping[str, DocSource] = {
+    "UpdateAppointmentRequest.status": CANCEL,
+    **{
+        f"UpdateAppointmentRequest.{f}": RIDE_ALONG for f in ("assigned_doctor", "session", "batch")
+    },
+    "AppointmentResponse.success": said('"success": true'),
+    "AppointmentResponse.data": said('"data": {'),
+    **{f"Appointment.{field}": shown(field) for field in CANCELLED},
+    "Slot.filled_slots": SLOT_FREED,
+    "ConfigResponse.data.allow_cancellation": POLICY,
+    "ConfigResponse.data.cancellation_notice_hours": NOTICE,
+}

@@ -47,6 +47,7 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         "SERVICE_UNAVAILABLE": 503,
     }
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
+    documented_fields: ClassVar[Mapping[str, DocSource]] = sources.DOCUMENTED_FIELDS
     security_schemes: ClassVar[Mapping[str, Any]] = {
         "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
         "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},

@@ -118,3 +118,27 @@ CONFIRM_LINK: Mapping[str, Any] = {
         },
     }
 }
+
+
+STEP_2 = said(
+    "Once the patient has received and entered the SMS code, submit it using the new id from "
+    "the step 1 response:"
+)
+
+# Fields, by exported schema and property (`Component.field`), that the page speaks of; every
+# other property is the mock's (x-mock-inferred). The page's answers show only `id` and
+# `status` (the rest is `...`); its problem details are not on the page at all.
+DOCUMENTED_FIELDS: Mapping[str, DocSource] = {
+    "UpdateAppointmentRequestCancel.status": SINGLE,
+    **{
+        f"UpdateAppointmentRequestCancel.{field}": OPTIONAL
+        for field in ("comment", "start", "end", "resource_id")
+    },
+    "UpdateAppointmentRequestConfirm.confirmation": STEP_2,
+    "UpdateAppointmentRequestConfirm.confirmation.code": STEP_2,
+    "BulkUpdateRequest.ids": BULK_BODY,
+    "BulkUpdateRequest.status": BULK_BODY,
+    "BulkUpdateRequest.comment": said('"comment": "{comment}"'),
+    "Appointment.id": NEW_ID,
+    "Appointment.status": TWO_STEP,
+}
