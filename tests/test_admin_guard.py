@@ -107,7 +107,7 @@ def test_allowed_hosts_and_an_admin_token():
 )
 def test_refusal_rules(method, headers, expected):
     found = refusal(method, headers, "127.0.0.1", AdminPolicy())
-    assert (found[0] if found else None) == expected
+    assert (found.status if found else None) == expected
 
 
 def test_serving_beyond_loopback_warns_about_the_admin_api():

@@ -14,18 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mockserver.core.clock import checked_instant, parse_instant
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip
 
 # The longest step the clock takes in one call: a century either way.
 MAX_ADVANCE_SECONDS = 100 * 366 * 24 * 3600
 
 
-class CommandError(ValueError):
-    def __init__(self, message: str, *, status: int = 400, code: str = "BAD_REQUEST") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
+class CommandError(MockError, ValueError):
+    """A command that cannot be carried out: 400 BAD_REQUEST unless it says otherwise."""
 
 
 def _only(data: Mapping[str, Any], allowed: Collection[str]) -> None:

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from mockserver.core.errors import MockError
+
 if TYPE_CHECKING:
     from mockserver.core.routing import Operation
 
@@ -149,11 +151,13 @@ class StubFault(Exception):
     the message names it."""
 
 
-class ApiError(Exception):
+class ApiError(MockError):
     """A provider error. `code` names it; the provider maps it to a status and an envelope.
 
     `status` is only given where the code alone does not decide it; scenarios can remap both.
     """
+
+    status: int | None = None
 
     def __init__(
         self,
@@ -165,13 +169,10 @@ class ApiError(Exception):
         extra: Mapping[str, Any] | None = None,
         off_contract: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code, status=status)
         # Set when the request itself is outside the provider's documented contract (a route,
         # method or body no operation has): the mock records it as a violation.
         self.off_contract = off_contract
-        self.code = code
-        self.message = message
-        self.status = status
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, loads
 from mockserver.core.redaction import SECRET_HEADERS, shortened
 from mockserver.core.regex import Regex, RegexError, captured, compile_regex
@@ -38,14 +39,16 @@ _ABSENT = object()
 RANKED_LENGTH = 200
 
 
-class PatternError(ValueError):
-    """A pattern that cannot be used; `field` names where (`body.status.regex`)."""
+class PatternError(MockError, ValueError):
+    """A pattern that cannot be used; `field` names where (`body.status.regex`), `reason` what
+    is wrong there (the message says both)."""
+
+    field: str
 
     def __init__(self, field: str, message: str) -> None:
         field = field.lstrip(".")  # a pattern parsed with where="" names its fields bare
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(f"{field}: {message}", field=field)
+        self.reason = message
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from mockserver.core.documents import (
     ReloadDocument,
     Violation,
 )
+from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, StubFault, clip
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.resources import package_version, scenarios_dir
@@ -52,7 +53,6 @@ from mockserver.scenarios.catalog import (
     Scenario,
     ScenarioCatalog,
     ScenarioError,
-    UnknownScenarioError,
     folder_label,
     unknown_name_hint,
 )
@@ -291,9 +291,7 @@ class MockEngine:
             self.reset(command.provider)
             return {"reset": [command.provider] if command.provider else sorted(self.states)}
         try:
-            chosen = self.activate(command.scenarios)
-        except UnknownScenarioError as error:
-            raise CommandError(str(error), status=404, code="UNKNOWN_SCENARIO") from None
+            chosen = self.activate(command.scenarios)  # UnknownScenarioError: a 404 as it is
         except ValueError as error:
             raise CommandError(str(error)) from None
         return {"reset": sorted(chosen), "active": {p: s.name for p, s in chosen.items()}}
@@ -553,9 +551,7 @@ class MockEngine:
         slow): in its provider's envelope, encoded, and neither recorded nor counted."""
         provider = self.provider_for(request.path)
         if provider is None:
-            reply = Reply(
-                error.status or 400, {"error": {"code": error.code, "message": str(error)}}
-            )
+            reply = Reply(error.http_status, error_document(error))
         else:
             with self._lock:
                 reply = provider.error_reply(self.states[provider.name], error, request)
@@ -729,8 +725,7 @@ class MockEngine:
         journaled: no session's world saw the request."""
         provider = self.provider_for(path)
         if provider is None:
-            body = {"error": {"code": error.code, "message": error.message}}
-            reply = Reply(error.status or 400, body)
+            reply = Reply(error.http_status, error_document(error))
         else:
             with self._lock:
                 state = self.states[provider.name]
@@ -740,14 +735,11 @@ class MockEngine:
 
     def _unrouted(self, request: MockRequest) -> Reply:
         prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())
-        body = {
-            "error": {
-                "code": "NOT_FOUND",
-                "message": f"No route for {request.method} {clip(request.path, 120)}. "
-                f"Served: {prefixes}, {ADMIN_PREFIX}/… (admin API)",
-            }
-        }
-        return Reply(404, body)
+        message = (
+            f"No route for {request.method} {clip(request.path, 120)}. "
+            f"Served: {prefixes}, {ADMIN_PREFIX}/… (admin API)"
+        )
+        return Reply(404, error_document(MockError(message, code="NOT_FOUND", status=404)))
 
     def openapi(self, provider: str, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         name = provider_name(provider, self.provider_names)

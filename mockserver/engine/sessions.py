@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
+from mockserver.core.errors import MockError
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.ring import wall_clock_text
 
@@ -33,14 +34,6 @@ DEFAULT_TTL_SECONDS = 30 * 60
 DEFAULT_MAX_SESSIONS = 64
 # How often the server sweeps expired sessions when nobody calls it (see `sweep`).
 DEFAULT_SWEEP_SECONDS = 30.0
-
-
-class SessionError(Exception):
-    """A session that cannot be had: a bad id (400) or no room for another (503)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class SessionSummary(TypedDict):
@@ -85,10 +78,10 @@ class _Session:
 def check_session_id(session_id: str) -> str:
     if not _SESSION_ID.fullmatch(session_id):
         shown = session_id if len(session_id) <= 80 else session_id[:80] + "…"
-        raise SessionError(
-            400,
-            "INVALID_SESSION_ID",
+        raise MockError(
             f"session id {shown!r} must match {SESSION_ID_RULE} (letters, digits, '.', '_', '-')",
+            code="INVALID_SESSION_ID",
+            status=400,
         )
     return session_id
 
@@ -126,7 +119,7 @@ class Sessions:
         """The session's engine, made on first use (on `scenarios`, else the server's defaults);
         with `create=False`, only a live one (else `404 UNKNOWN_SESSION`).
 
-        Raises SessionError for a bad id, an unknown scenario name, or a full server.
+        Raises MockError for a bad id, an unknown scenario name, or a full server.
         """
         if session_id == DEFAULT_SESSION:
             return self.default
@@ -136,7 +129,9 @@ class Sessions:
             self._expire(now)
             found = self._live.get(session_id)
             if found is None and not create:
-                raise SessionError(404, "UNKNOWN_SESSION", f"no live session {session_id!r}")
+                raise MockError(
+                    f"no live session {session_id!r}", code="UNKNOWN_SESSION", status=404
+                )
             if found is None:
                 found = self._live[session_id] = _Session(
                     self._spawn(session_id, scenarios), now, now
@@ -147,20 +142,20 @@ class Sessions:
 
     def _spawn(self, session_id: str, scenarios: Sequence[str]) -> MockEngine:
         if len(self._live) >= self.max_sessions:
-            raise SessionError(
-                503,
-                "SESSION_LIMIT",
+            raise MockError(
                 f"{len(self._live)} sessions are live, the most this server keeps "
                 f"(--max-sessions {self.max_sessions}); end one with "
                 f"DELETE /__session/<id>/__admin/session or start the server with a higher "
                 f"--max-sessions",
+                code="SESSION_LIMIT",
+                status=503,
             )
         try:
             return self.default.spawn(session_id, scenarios)
         except LookupError as error:  # a name the catalog lacks
-            raise SessionError(400, "UNKNOWN_SCENARIO", str(error).strip("'\"")) from None
+            raise MockError(str(error).strip("'\""), code="UNKNOWN_SCENARIO", status=400) from None
         except ValueError as error:  # two scenarios named for one provider
-            raise SessionError(400, "INVALID_SCENARIOS", str(error)) from None
+            raise MockError(str(error), code="INVALID_SCENARIOS", status=400) from None
 
     def end(self, session_id: str) -> bool:
         """End a session (its journal file lines stay); False if there was none."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mockserver.core.clock import parse_instant
-from mockserver.core.patterns import PatternError, pattern_from_query
+from mockserver.core.errors import MockError
+from mockserver.core.patterns import pattern_from_query
 from mockserver.journal.ring import JournalQuery
 
 MAX_PAGE = 1000
@@ -19,26 +20,23 @@ LISTING = frozenset(
 )
 
 
-class ListingError(ValueError):
-    """A listing parameter that cannot be used; the message names it."""
-
-
 def parse_listing(params: Mapping[str, str]) -> tuple[JournalQuery, str]:
-    """The query and the format (`json`, `har` or `jsonl`) the parameters ask for."""
+    """The query and the format (`json`, `har` or `jsonl`) the parameters ask for; a MockError
+    (400) names the parameter that cannot be used."""
     # `status` (a code or a class such as 4xx) is a field of the pattern, as everywhere.
     pattern_params = {k: v for k, v in params.items() if k not in LISTING}
-    try:
-        pattern = pattern_from_query(pattern_params) if pattern_params else None
-    except PatternError as error:
-        raise ListingError(str(error)) from None
+    pattern = pattern_from_query(pattern_params) if pattern_params else None
     form = params.get("format", "json")
     if form not in FORMATS:
-        raise ListingError(f"format: {form!r} is not one of {', '.join(FORMATS)}")
+        raise MockError(f"format: {form!r} is not one of {', '.join(FORMATS)}", field="format")
     if (form == "pact") != ("consumer" in params):
-        raise ListingError("format=pact takes consumer=NAME (the client's name), and only it does")
+        raise MockError(
+            "format=pact takes consumer=NAME (the client's name), and only it does",
+            field="consumer",
+        )
     order = params.get("order", "oldest")
     if order not in ("oldest", "newest"):
-        raise ListingError(f"order: {order!r} is not oldest or newest")
+        raise MockError(f"order: {order!r} is not oldest or newest", field="order")
     query = JournalQuery(
         pattern=pattern,
         since=_instant(params["since"]) if "since" in params else None,
@@ -57,7 +55,7 @@ def whole_param(params: Mapping[str, str], name: str, low: int, high: int) -> in
     if text is None:
         return None
     if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
-        raise ListingError(f"{name}: a whole number from {low} to {high}")
+        raise MockError(f"{name}: a whole number from {low} to {high}", field=name)
     return int(text)
 
 
@@ -66,7 +64,7 @@ def _flag(params: Mapping[str, str], name: str) -> bool | None:
     if text is None:
         return None
     if text not in ("true", "false"):
-        raise ListingError(f"{name}: true or false")
+        raise MockError(f"{name}: true or false", field=name)
     return text == "true"
 
 
@@ -75,4 +73,4 @@ def _instant(text: str) -> float:
     try:
         return parse_instant(text).timestamp()
     except (ValueError, OverflowError):
-        raise ListingError(f"since: {text[:40]!r} is not an ISO 8601 instant") from None
+        raise MockError(f"since: {text[:40]!r} is not an ISO 8601 instant", field="since") from None

@@ -15,6 +15,7 @@ import yaml
 
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.contracts import Contracts, default_contracts
+from mockserver.core.errors import MockError
 from mockserver.core.resources import scenarios_dir
 from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.scenarios.model import ScenarioModel, common_fields, section
@@ -50,8 +51,10 @@ class ScenarioProblem:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
-class ScenarioError(Exception):
+class ScenarioError(MockError):
     """One or more scenario files are broken; nothing from them was loaded."""
+
+    code = "BROKEN_SCENARIO"
 
     def __init__(self, problems: Sequence[ScenarioProblem]) -> None:
         self.problems = list(problems)
@@ -73,7 +76,12 @@ def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else OWN_FILES_HINT
 
 
-class UnknownScenarioError(LookupError):
+class UnknownScenarioError(MockError, LookupError):
+    """A scenario name the catalog lacks; the message offers the name meant, if close."""
+
+    code = "UNKNOWN_SCENARIO"
+    status = 404
+
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
         self.known = sorted(known)

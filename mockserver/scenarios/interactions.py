@@ -138,7 +138,7 @@ def check_interactions(
         try:
             parse_pattern(match)
         except PatternError as error:
-            yield (*base, *error.field.split(".")), error.message
+            yield (*base, *error.field.split(".")), error.reason
             continue
         params = template_params(match.get("path", ""))
         steps = raw["sequence"] if has_sequence else [raw["respond"]]

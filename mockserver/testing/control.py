@@ -18,11 +18,12 @@ import httpx
 
 from mockserver.core.clock import format_instant, parse_instant
 from mockserver.core.documents import JournalEntry, NearMiss, OutboxMessage, Violation
+from mockserver.core.errors import MockError
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 from mockserver.core.surface import ADMIN_PREFIX
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.recorded import RecordedExchange
-from mockserver.web.admin_commands import AdminError, Call, Command, Raw, execute, find
+from mockserver.web.admin_commands import Call, Command, Raw, execute, find
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -43,8 +44,9 @@ class Criteria(TypedDict, total=False):
     body: Any
 
 
-class ControlError(RuntimeError):
-    """The mock refused an admin call (unknown scenario, bad clock value, no answer)."""
+class ControlError(MockError, RuntimeError):
+    """The mock refused an admin call (unknown scenario, bad clock value, no answer): the
+    admin API's code, message and status, in process and over HTTP alike."""
 
 
 class Backend(ABC):
@@ -129,8 +131,8 @@ class EngineBackend(Backend):
     def _carry(self, command: Command, call: Call) -> dict[str, Any]:
         try:
             result = execute(self.engine, command, call)
-        except AdminError as error:
-            raise ControlError(error.message) from None
+        except MockError as error:
+            raise ControlError(error.message, code=error.code, status=error.http_status) from None
         if isinstance(result, Raw):
             raise ControlError(f"the mock answered {command.name} with {result.media_type}")
         return {} if result is None else dict(result)
@@ -149,14 +151,11 @@ class HttpBackend(Backend):
             reply = self.http.request(command.method, url, json=body, params=list(call.query))
         except httpx.HTTPError as error:
             raise ControlError(
-                f"the mock server at {self.http.base_url} did not answer: {error}"
+                f"the mock server at {self.http.base_url} did not answer: {error}",
+                code="NO_ANSWER",
             ) from None
         if reply.status_code >= 400:
-            try:
-                message = reply.json()["error"]["message"]
-            except (ValueError, KeyError, TypeError):
-                message = reply.text[:200]
-            raise ControlError(message)
+            raise _refused(reply)
         try:
             data = reply.json() if reply.content else {}
         except ValueError:
@@ -174,6 +173,16 @@ class HttpBackend(Backend):
 
     def close(self) -> None:
         self.http.close()
+
+
+def _refused(reply: httpx.Response) -> ControlError:
+    """The admin API's error body as a ControlError (its code, message and status)."""
+    try:
+        error = reply.json()["error"]
+        code, message = str(error["code"]), str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = "HTTP_ERROR", reply.text[:200]
+    return ControlError(message, code=code, status=reply.status_code)
 
 
 def _describe(entry: JournalEntry) -> str:

@@ -13,11 +13,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import deeper_than, loads, may_nest_deeper
 from mockserver.core.surface import ADMIN_PREFIX, MAX_BODY_DEPTH
 from mockserver.engine.facade import MockEngine
 from mockserver.web import admin_commands
-from mockserver.web.admin_commands import AdminError, Call, Command, Raw, Result, execute
+from mockserver.web.admin_commands import Call, Command, Raw, Result, execute
 from mockserver.web.dashboard_routes import LOCKED, is_page_shell
 from mockserver.web.guard import IN_PROCESS, AdminPolicy, refusal
 from mockserver.web.offload import off_loop
@@ -41,7 +42,7 @@ def guarded(app: ASGIApp, policy: AdminPolicy) -> ASGIApp:
                 scope = {**scope, "extensions": {**scope.get("extensions", {}), LOCKED: True}}
                 refused = None
             if refused is not None:
-                await _error(*refused)(scope, receive, send)
+                await _error(refused)(scope, receive, send)
                 return
         await app(scope, receive, send)
 
@@ -57,15 +58,17 @@ def _page_without_token(
     return refusal(scope["method"], headers, bound, replace(policy, token=None)) is None
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(error: MockError) -> JSONResponse:
+    return JSONResponse(error_document(error), status_code=error.http_status)
 
 
 async def _body(request: Request) -> bytes:
     """The body, read no further than the admin limit (a huge one is refused, not buffered)."""
     declared = request.headers.get("content-length", "")
-    too_large = AdminError(
-        413, "PAYLOAD_TOO_LARGE", f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes"
+    too_large = MockError(
+        f"admin bodies are limited to {ADMIN_BODY_LIMIT} bytes",
+        code="PAYLOAD_TOO_LARGE",
+        status=413,
     )
     if declared.isdigit() and int(declared) > ADMIN_BODY_LIMIT:
         raise too_large
@@ -87,12 +90,12 @@ async def _json_object(request: Request) -> dict[str, Any] | None:
     try:
         data = loads(body)
     except (ValueError, UnicodeDecodeError) as error:
-        raise AdminError(400, "BAD_REQUEST", f"malformed JSON: {error}") from None
+        raise MockError(f"malformed JSON: {error}") from None
     if not isinstance(data, dict):
-        raise AdminError(400, "BAD_REQUEST", "the body must be a JSON object")
+        raise MockError("the body must be a JSON object")
     # As deep as a scenario file may nest: a stub's body must encode again when it answers.
     if may_nest_deeper(body, MAX_BODY_DEPTH) and deeper_than(data, MAX_BODY_DEPTH):
-        raise AdminError(400, "BAD_REQUEST", f"the body nests more than {MAX_BODY_DEPTH} levels")
+        raise MockError(f"the body nests more than {MAX_BODY_DEPTH} levels")
     return data
 
 
@@ -128,8 +131,8 @@ def admin_routes(engine: MockEngine) -> list[BaseRoute]:
                     result = await off_loop(execute, engine, command, call)
                 else:
                     result = execute(engine, command, call)
-            except AdminError as error:
-                return _error(error.status, error.code, error.message)
+            except MockError as error:
+                return _error(error)
             return _response(result)
 
         return endpoint
@@ -147,11 +150,10 @@ def error_handlers() -> dict[Any, Callable[..., Any]]:
         if exc.status_code == 404:
             routes = describe_routes()
             message = f"No admin route {request.method} {request.url.path}. Admin routes: {routes}"
-            return _error(404, "NOT_FOUND", message)
+            return _error(MockError(message, code="NOT_FOUND", status=404))
         if exc.status_code == 405:
-            return _error(
-                405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}"
-            )
-        return _error(exc.status_code, "HTTP_ERROR", str(exc.detail))
+            message = f"{request.method} is not allowed on {request.url.path}"
+            return _error(MockError(message, code="METHOD_NOT_ALLOWED", status=405))
+        return _error(MockError(str(exc.detail), code="HTTP_ERROR", status=exc.status_code))
 
     return {HTTPException: http_error}

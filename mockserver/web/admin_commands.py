@@ -15,15 +15,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from mockserver.core.commands import CommandError, LoadScenario, Reset, SetClock
+from mockserver.core.commands import LoadScenario, Reset, SetClock
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, dumps
-from mockserver.core.patterns import PatternError, parse_pattern, pattern_from_query
+from mockserver.core.patterns import parse_pattern, pattern_from_query
 from mockserver.core.resources import package_version
 from mockserver.engine.provider_states import apply_state
 from mockserver.journal.har import har_log
-from mockserver.journal.params import MAX_PAGE, ListingError, parse_listing, whole_param
+from mockserver.journal.params import MAX_PAGE, parse_listing, whole_param
 from mockserver.report.pact import check_consumer, pacts
-from mockserver.scenarios.catalog import ScenarioError, UnknownScenarioError
 
 if TYPE_CHECKING:
     from mockserver.engine.facade import MockEngine
@@ -31,12 +31,6 @@ if TYPE_CHECKING:
     from mockserver.report.target import ReportTarget
 
 Body = Literal["none", "optional", "required"]
-
-
-class AdminError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 _NO_PATH: Mapping[str, str] = MappingProxyType({})
@@ -68,9 +62,7 @@ class Call:
         names = [name for name, _ in items]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise AdminError(
-                400, "BAD_REQUEST", f"query: {', '.join(repeated)} given more than once"
-            )
+            raise MockError(f"query: {', '.join(repeated)} given more than once")
         return dict(items)
 
 
@@ -109,17 +101,10 @@ class Command:
 
 
 def execute(engine: MockEngine, command: Command, call: Call) -> Result:
-    """Carry out a command; every refusal is an AdminError with its status, code and message."""
+    """Carry out a command; every refusal is a MockError with its status, code and message."""
     if command.body == "required" and call.body is None:
-        raise AdminError(400, "BAD_REQUEST", "a JSON object body is required")
-    try:
-        return command.run(engine, call)
-    except CommandError as error:
-        raise AdminError(error.status, error.code, error.message) from None
-
-
-def _bad_request(message: str) -> AdminError:
-    return AdminError(400, "BAD_REQUEST", message)
+        raise MockError("a JSON object body is required")
+    return command.run(engine, call)
 
 
 def health(engine: MockEngine, call: Call) -> Result:
@@ -152,13 +137,7 @@ def load_scenario(engine: MockEngine, call: Call) -> Result:
     {"cancellation_notice_hours": 48}}}` loads one given as data, checked like a file (`400
     BROKEN_SCENARIO` naming the field), active as `<provider>/inline`. An unknown name is `404
     UNKNOWN_SCENARIO`."""
-    command = LoadScenario.parse(call.data)
-    try:
-        loaded = engine.load(command.name)
-    except UnknownScenarioError as error:
-        raise AdminError(404, "UNKNOWN_SCENARIO", str(error)) from None
-    except ScenarioError as error:
-        raise AdminError(400, "BROKEN_SCENARIO", str(error)) from None
+    loaded = engine.load(LoadScenario.parse(call.data).name)  # UnknownScenarioError: a 404
     return {"loaded": loaded.summary()}
 
 
@@ -188,10 +167,7 @@ def requests(engine: MockEngine, call: Call) -> Result:
     HAR); `format=jsonl` as JSON lines, one exchange a line (as `serve --journal-file` writes
     them)."""
     params = call.single()
-    try:
-        query, form = parse_listing(params)
-    except ListingError as error:
-        raise _bad_request(str(error)) from None
+    query, form = parse_listing(params)
     page = engine.journal_page(query)
     if form == "har":
         return har_log(page.entries, call.server, package_version())
@@ -211,15 +187,17 @@ def _pact(engine: MockEngine, consumer: str, selected: set[int]) -> Result:
     try:
         check_consumer(consumer)
     except ValueError as error:
-        raise _bad_request(str(error)) from None
+        raise MockError(str(error), field="consumer") from None
     entries, flows = engine.journal_with_flows()
     documents = pacts(consumer, entries, flows, package_version(), selected)
     if not documents:
-        raise AdminError(
-            404, "NO_INTERACTIONS", "the selection holds no exchange on a documented route"
+        raise MockError(
+            "the selection holds no exchange on a documented route",
+            code="NO_INTERACTIONS",
+            status=404,
         )
     if len(documents) > 1:
-        raise _bad_request(
+        raise MockError(
             f"the selection spans {' and '.join(sorted(documents))}: add provider=NAME "
             "(a pact is between one consumer and one provider)"
         )
@@ -232,10 +210,7 @@ def provider_states(engine: MockEngine, call: Call) -> Result:
 
 
 def _limit(call: Call, default: int) -> int:
-    try:
-        limit = whole_param(dict(call.query), "limit", 1, MAX_PAGE)
-    except ListingError as error:
-        raise _bad_request(str(error)) from None
+    limit = whole_param(dict(call.query), "limit", 1, MAX_PAGE)
     return default if limit is None else limit
 
 
@@ -244,10 +219,7 @@ def closest_requests(engine: MockEngine, call: Call) -> Result:
     `differences`."""
     limit = _limit(call, 10)
     params = call.single(ignore=frozenset({"limit"}))
-    try:
-        pattern = pattern_from_query(params) if params else parse_pattern({})
-    except PatternError as error:
-        raise _bad_request(str(error)) from None
+    pattern = pattern_from_query(params) if params else parse_pattern({})
     found = engine.closest_requests(pattern, limit)
     return {"closest": [{"request": e, "differences": d} for e, d in found]}
 
@@ -261,7 +233,7 @@ def near_misses(engine: MockEngine, call: Call) -> Result:
     waited for another state says so)."""
     unknown = sorted({name for name, _ in call.query} - {"limit"})
     if unknown:
-        raise _bad_request(f"query: {unknown[0]} is not known; known: limit")
+        raise MockError(f"query: {unknown[0]} is not known; known: limit", field=unknown[0])
     return {"near_misses": engine.near_misses(_limit(call, 50))}
 
 
@@ -320,7 +292,9 @@ def remove_interaction(engine: MockEngine, call: Call) -> Result:
     """Removes the added interactions of that name (204; `404 UNKNOWN_INTERACTION` when none)."""
     name = call.path["name"]
     if not engine.remove_interactions(name):
-        raise AdminError(404, "UNKNOWN_INTERACTION", f"no added interaction is named {name!r}")
+        raise MockError(
+            f"no added interaction is named {name!r}", code="UNKNOWN_INTERACTION", status=404
+        )
     return None
 
 
@@ -340,16 +314,20 @@ def report(engine: MockEngine, call: Call) -> Result:
     """Write the run's report now (serve --report-dir) and answer its verdict."""
     target = call.report
     if target is None or target.directory is None:
-        raise AdminError(
-            409, "NO_REPORT_DIR", "this server writes no report: start it with --report-dir DIR"
+        raise MockError(
+            "this server writes no report: start it with --report-dir DIR",
+            code="NO_REPORT_DIR",
+            status=409,
         )
     record = engine.run_record()
     verdict = target.judge(record)
     try:
         written = target.write(record, verdict, call.server)
     except OSError as error:  # the machine's fault, not the client's: said, and nothing changed
-        raise AdminError(
-            500, "REPORT_NOT_WRITTEN", f"the report could not be written: {error.strerror}"
+        raise MockError(
+            f"the report could not be written: {error.strerror}",
+            code="REPORT_NOT_WRITTEN",
+            status=500,
         ) from None
     return {
         "written": sorted(str(path.relative_to(target.directory)) for path in written),
@@ -365,7 +343,9 @@ def openapi(engine: MockEngine, call: Call) -> Result:
 
 def _sessions(call: Call) -> Sessions:
     if call.sessions is None:
-        raise AdminError(404, "NO_SESSIONS", "sessions live on a server; this mock has none")
+        raise MockError(
+            "sessions live on a server; this mock has none", code="NO_SESSIONS", status=404
+        )
     return call.sessions
 
 
@@ -386,7 +366,9 @@ def session_report(engine: MockEngine, call: Call) -> Result:
     session_id = call.path["session_id"]
     found = _sessions(call).report(session_id)
     if found is None:
-        raise AdminError(404, "UNKNOWN_SESSION", f"no live session {clip(session_id, 80)!r}")
+        raise MockError(
+            f"no live session {clip(session_id, 80)!r}", code="UNKNOWN_SESSION", status=404
+        )
     return dict(found)
 
 
@@ -396,11 +378,11 @@ def end_session(engine: MockEngine, call: Call) -> Result:
     (never used, ended or expired) is `404 UNKNOWN_SESSION`: no session is made to be ended."""
     session_id = engine.session
     if session_id is None:
-        raise AdminError(
-            400,
-            "DEFAULT_SESSION",
+        raise MockError(
             "the server's default session cannot be ended; address a session with "
             "/__session/<id>/__admin/session",
+            code="DEFAULT_SESSION",
+            status=400,
         )
     _sessions(call).end(session_id)
     return {"ended": session_id}

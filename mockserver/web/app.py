@@ -10,10 +10,11 @@ from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, Fault, MockRequest, Reply, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
-from mockserver.engine.sessions import SessionError, Sessions
+from mockserver.engine.sessions import Sessions
 from mockserver.web.guard import IN_PROCESS
 from mockserver.web.overdue import Overdue
 from mockserver.web.session_address import session_address
@@ -297,7 +298,7 @@ class MockApp:
         ends = scope["method"] == "DELETE" and address.path == END_SESSION_PATH
         try:
             engine = self.sessions.get(address.session_id, address.scenarios, create=not ends)
-        except SessionError as error:
+        except MockError as error:  # a bad id, an unknown scenario, no room
             refused = self.engine.refusal(
                 scope["method"],
                 address.path,

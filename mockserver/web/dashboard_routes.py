@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mockserver.core.errors import MockError, error_document
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
 from mockserver.web.dashboard import (
@@ -49,25 +50,23 @@ NEAR_MISSES_SHOWN = 20
 LOCKED = "mockserver.ui_locked"
 
 
-class FilterError(ValueError):
-    pass
-
-
 def journal_filter(request: Request, providers: tuple[str, ...]) -> JournalFilter:
     params = request.query_params
     provider = params.get("provider") or None
     status = params.get("status") or None
     cursor = params.get("cursor") or None
     if provider is not None and provider not in providers:
-        raise FilterError(f"provider: {provider[:40]!r} is not one of {', '.join(providers)}")
+        message = f"provider: {provider[:40]!r} is not one of {', '.join(providers)}"
+        raise MockError(message, field="provider")
     if status is not None and status not in STATUS_CLASSES:
-        raise FilterError(f"status: {status[:40]!r} is not one of {', '.join(STATUS_CLASSES)}")
+        message = f"status: {status[:40]!r} is not one of {', '.join(STATUS_CLASSES)}"
+        raise MockError(message, field="status")
     if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
-        raise FilterError("cursor: a whole number")
+        raise MockError("cursor: a whole number", field="cursor")
     violations = params.get("violations") in ("1", "true", "on")
     search = params.get("q") or None
     if search is not None and len(search) > MAX_SEARCH:
-        raise FilterError(f"q: at most {MAX_SEARCH} characters")
+        raise MockError(f"q: at most {MAX_SEARCH} characters", field="q")
     return JournalFilter(
         provider, status, violations, int(cursor) if cursor else None, search, base_of(request)
     )
@@ -116,7 +115,7 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
             return HTMLResponse(page(None, base_of(request)), headers=SECURITY_HEADERS)
         try:
             chosen = journal_filter(request, engine.provider_names)
-        except FilterError as error:
+        except MockError as error:
             # The message quotes what the client sent: escaped, it is text, never markup.
             text = html.escape(str(error))
             return HTMLResponse(text, status_code=400, headers=SECURITY_HEADERS)
@@ -126,9 +125,8 @@ def dashboard_routes(engine: MockEngine) -> list[BaseRoute]:
     async def live_sections(request: Request) -> Response:
         try:
             chosen = journal_filter(request, engine.provider_names)
-        except FilterError as error:
-            body = {"error": {"code": "BAD_REQUEST", "message": str(error)}}
-            return JSONResponse(body, status_code=400)
+        except MockError as error:
+            return JSONResponse(error_document(error), status_code=error.http_status)
         drawn = sections(await off_loop(snapshot, engine, chosen, picker(request)))
         return JSONResponse({"sections": drawn}, headers={"cache-control": "no-store"})
 

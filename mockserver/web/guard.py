@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -47,33 +48,34 @@ def refusal(
     headers: Mapping[str, str],
     bound_host: str | None,
     policy: AdminPolicy,
-) -> tuple[int, str, str] | None:
-    """Why an admin request from outside this process is refused (status, code, message), or
-    None when it may go on."""
+) -> MockError | None:
+    """Why an admin request from outside this process is refused, or None when it may go on."""
     if policy.token is not None and headers.get("authorization") != f"Bearer {policy.token}":
-        return (401, "UNAUTHORIZED", "the admin API needs 'Authorization: Bearer <token>'")
+        message = "the admin API needs 'Authorization: Bearer <token>'"
+        return MockError(message, code="UNAUTHORIZED", status=401)
     host = _address(headers.get("host", ""))[0]
     allowed = (
         LOOPBACK_NAMES | policy.allowed_hosts | ({bound_host.lower()} if bound_host else set())
     )
     if host not in allowed:
-        return (
-            403,
-            "FORBIDDEN_HOST",
+        return MockError(
             f"Host {clip(host, 60)!r} is not this mock's; allowed: {', '.join(sorted(allowed))} "
             "(serve --allow-host NAME adds one)",
+            code="FORBIDDEN_HOST",
+            status=403,
         )
     if method not in STATE_CHANGING:
         return None
     origin = headers.get("origin")
     if origin is not None and _address(origin.partition("://")[2]) != _address(headers["host"]):
-        return (403, "FORBIDDEN_ORIGIN", f"a page at {clip(origin, 60)!r} may not drive this mock")
+        message = f"a page at {clip(origin, 60)!r} may not drive this mock"
+        return MockError(message, code="FORBIDDEN_ORIGIN", status=403)
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != "application/json":
-        return (
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
+        return MockError(
             "admin bodies are JSON: send Content-Type: application/json, "
             f"not {clip(content_type, 60)!r}",
+            code="UNSUPPORTED_MEDIA_TYPE",
+            status=415,
         )
     return None

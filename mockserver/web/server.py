@@ -11,6 +11,7 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from mockserver.core.errors import MockError
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions, Sweeper
 from mockserver.web.app import SCRIPTED_FAULT, MockApp, create_app
@@ -25,10 +26,12 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
 
-class PortInUseError(OSError):
+class PortInUseError(MockError, OSError):
     """The address cannot be bound (taken, or not this machine's); `taken` when another
-    process holds the port."""
+    process holds the port. An OSError too, as callers catching those expect."""
 
+    code = "PORT_IN_USE"
+    status = None  # not an HTTP answer: the command line says it in one line
     taken = False
 
 
