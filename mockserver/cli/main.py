@@ -60,7 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_serve_command, _run_command, _catalog_commands):
+        add(commands)
+    return parser
 
+
+def _serve_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     serve = commands.add_parser("serve", help="run the mock server until Ctrl-C")
     _server_options(serve, default_port=DEFAULT_PORT)
     serve.add_argument(
@@ -83,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
         help="sessions (/__session/{id}/…) live at once; beyond, a new one gets 503 (default 64)",
     )
 
+
+def _run_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     run = commands.add_parser(
         "run",
         help="serve on a free port while COMMAND runs; exit 1 if it broke the contract",
@@ -110,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the client's test command",
     )
 
+
+def _catalog_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`scenarios`, `validate` and `openapi`: what the mock holds, without serving it."""
     listing = commands.add_parser("scenarios", help="list the scenarios the server can load")
     _scenarios_dir_option(listing)
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -123,7 +133,6 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="print a provider's OpenAPI 3.1 document")
     openapi.add_argument("provider", choices=[cls.name for cls in provider_classes()])
-    return parser
 
 
 def _server_options(parser: argparse.ArgumentParser, *, default_port: int) -> None:

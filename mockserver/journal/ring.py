@@ -125,7 +125,6 @@ class Exchange:
         self.headers = _kept_headers(headers)
         self.body_size = len(body)
         self.body = body[:BODY_LIMIT]
-        self.body_size = len(body)
         self.client_disconnected = False  # set if the client goes away before the answer
         self.status = status
         self.response_size = 0 if response is None else len(response)
@@ -135,13 +134,9 @@ class Exchange:
         # The scripted interactions in force when the request came: the near-miss evidence.
         self.interactions = interactions
         self.appointment = appointment
-        self.size = (
-            ENTRY_OVERHEAD
-            + len(path)
-            + len(query)
-            + sum(map(len, itertools.chain.from_iterable(self.headers)))
-            + len(self.body)
-            + len(self.response or b"")
+        self.size = ENTRY_OVERHEAD + len(path) + len(query) + len(self.body)
+        self.size += len(self.response or b"") + sum(
+            map(len, itertools.chain.from_iterable(self.headers))
         )
 
     def observed(self) -> Observed:

@@ -43,6 +43,14 @@ class MockServerContractWarning(UserWarning):
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver", "appointment-cancellation mock server")
+    _coverage_options(group)
+    _server_options(group)
+    _mode_options(group)
+    _ini_options(parser)
+
+
+def _coverage_options(group: pytest.OptionGroup) -> None:
+    """Where scenarios come from, and what the run reports at its end."""
     group.addoption(
         "--mockserver-scenarios-dir",
         action="append",
@@ -76,6 +84,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the run's report there at the end: JUnit XML, summary.md, violations, "
         "coverage, journal (as `mockserver run --report-dir`)",
     )
+
+
+def _server_options(group: pytest.OptionGroup) -> None:
+    """Which mock server the fixture drives."""
     group.addoption(
         "--mockserver-url",
         default=None,
@@ -90,6 +102,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="port for the mock server the plugin starts (default: a free one); "
         "under xdist, worker n listens on PORT + n",
     )
+
+
+def _mode_options(group: pytest.OptionGroup) -> None:
+    """How strictly a test is judged."""
     group.addoption(
         "--mockserver-lenient",
         action="store_true",
@@ -103,6 +119,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail a test that made a request none of its assertions matched and none of its "
         "stubs answered, or left a stub with times unused",
     )
+
+
+def _ini_options(parser: pytest.Parser) -> None:
     parser.addini(
         "mockserver_strict", "strict mode for every test (--mockserver-strict)", type="bool"
     )
