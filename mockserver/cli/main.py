@@ -56,7 +56,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mockserver",
-        description="Contract-checked mock of the HuskyVoice and Leyr cancellation APIs.",
+        description="Contract-checked mock of "
+        + " and ".join(cls.title for cls in provider_classes())
+        + ": the cancellation of appointments.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

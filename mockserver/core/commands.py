@@ -63,7 +63,7 @@ class LoadScenario:
         _only(data, {"name", "scenario"})
         if ("name" in data) == ("scenario" in data):
             raise CommandError(
-                "give 'name' (a scenario such as huskyvoice/direct-cancel) or 'scenario' "
+                "give 'name' (a scenario's name, provider/name) or 'scenario' "
                 '(one as data, e.g. {"extends": …, "org": {…}}), not both'
             )
         if "scenario" in data:
@@ -72,9 +72,7 @@ class LoadScenario:
             return cls(data["scenario"])
         name = data["name"]
         if not isinstance(name, str) or not name:
-            raise CommandError(
-                "'name' (a scenario name such as huskyvoice/direct-cancel) is required"
-            )
+            raise CommandError("'name' (a scenario's name, provider/name) is required")
         return cls(name)
 
 

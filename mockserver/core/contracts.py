@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -159,6 +160,35 @@ class Contracts:
 
     def names(self) -> Iterable[str]:
         return self.documents.keys()
+
+    def serves(self, provider: str) -> bool:
+        """Whether the scenario schema knows `provider`."""
+        scenario = self.documents["scenario.schema"]
+        return provider in scenario["properties"]["provider"]["enum"]
+
+    def extended(
+        self, documents: Mapping[str, Mapping[str, Any]], sections: Mapping[str, Mapping[str, Any]]
+    ) -> Contracts:
+        """These contracts plus a provider's own: its schema documents by name, and its section
+        of the scenario schema (`{"properties": {…}}`, checked when `provider:` names it). The
+        originals stay as they were; the copy compiles its validators afresh."""
+        other = copy.copy(self)
+        other.__dict__.pop("registry", None)  # built again, with the new documents
+        other.documents = dict(self.documents)
+        for name, document in documents.items():
+            other.documents[name] = {
+                **copy.deepcopy(dict(document)),
+                "$id": SCHEMA_BASE + name + ".json",
+            }
+        scenario = copy.deepcopy(self.documents["scenario.schema"])
+        for provider, section in sections.items():
+            scenario["properties"]["provider"]["enum"].append(provider)
+            scenario["$defs"][provider] = copy.deepcopy(dict(section))
+            branch = {"properties": {"provider": {"const": provider}}}
+            scenario["allOf"].append({"if": branch, "then": {"$ref": f"#/$defs/{provider}"}})
+        other.documents["scenario.schema"] = scenario
+        other._fast, other._validators = {}, {}
+        return other
 
     def check(self, name: str, instance: Any, *, root: str = "") -> list[Problem]:
         """Problems of `instance` against schema `name`, most relevant first; [] when valid.

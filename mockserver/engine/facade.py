@@ -47,7 +47,7 @@ from mockserver.journal.ring import (
     wall_clock_text,
 )
 from mockserver.journal.run import RunRecord, combine_records, problems_by_request
-from mockserver.providers import AnyProvider, make_providers
+from mockserver.providers import AnyProvider, contracts_for, make_providers
 from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import (
     Scenario,
@@ -139,7 +139,7 @@ class MockEngine:
             self.scenarios_dirs = shared_with.scenarios_dirs
             self.catalog = shared_with.catalog
         else:
-            self.contracts = contracts or default_contracts()
+            self.contracts = contracts_for(contracts or default_contracts())
             self.providers = make_providers(self.contracts)
             for provider in self.providers.values():
                 provider.response_limit = response_max_bytes
@@ -377,9 +377,10 @@ class MockEngine:
         for provider in self.providers.values():
             if isinstance(path, str) and path.lstrip("^").startswith(provider.prefix + "/"):
                 return provider.name
+        names = " or ".join(self.providers)
+        prefixes = " or ".join(f"{p.prefix}/" for p in self.providers.values())
         raise CommandError(
-            "name the provider ('provider': huskyvoice or leyr), "
-            "or match a path under /v1/ or /api/"
+            f"name the provider ('provider': {names}), or match a path under {prefixes}"
         )
 
     def interactions(self) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from mockserver.core.routing import Call, DocSource, Operation, Router
 from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.core.templating import RESPONSE_LIMIT, Budget, Context, RenderTooLarge, render
 from mockserver.journal.coverage import operation_label, outcomes
+from mockserver.providers.spec import ProviderSpec
 from mockserver.scenarios.catalog import FieldPath, Scenario
 from mockserver.scenarios.interactions import (
     Interaction,
@@ -41,6 +42,21 @@ from mockserver.scenarios.interactions import (
 from mockserver.scenarios.model import ErrorOverride, ScenarioModel, items
 
 NO_OVERRIDE = ErrorOverride()
+# The fields of a ProviderSpec every provider class carries as its own attributes.
+DECLARED = (
+    "name",
+    "title",
+    "prefix",
+    "error_statuses",
+    "error_schema",
+    "validation_code",
+    "error_content_type",
+    "appointment_schema",
+    "sample_appointment",
+    "security_schemes",
+    "documented_errors",
+    "documented_fields",
+)
 
 
 @dataclass(frozen=True)
@@ -86,19 +102,38 @@ class ProviderState(ABC):
 
 
 class Provider(ABC, Generic[SeedT, StateT]):
-    """One provider's behaviour: subclasses declare operations, auth and the error envelope.
+    """One provider: its declaration (`spec`, a ProviderSpec) and a short core of hooks.
+
+    Every provider writes `parse_model`, `prepare`, `fresh_state` (its scenarios and state),
+    `authorize` (its credentials), `error_body` (its error envelope) and `appointment_record`
+    (what placeholders name); it may override `check_model`, `credential_problems`,
+    `appointment_key`, `error_schema_for_status`, `validation_error`, `error_code_of` and
+    `success_details`. The pipeline from route to reply is the same for all.
 
     `SeedT` is what a scenario is prepared into once; `StateT` the world a reset copies from it.
     """
 
+    spec: ClassVar[ProviderSpec]
+    # The declaration's fields, as class attributes (set from `spec` for each subclass).
     name: ClassVar[str]
     title: ClassVar[str]
     prefix: ClassVar[str]
-    # Default HTTP status of each error code this provider answers; scenarios may remap them.
     error_statuses: ClassVar[Mapping[str, int]]
     error_schema: ClassVar[str]
-    # The code of a request the provider cannot parse or that breaks its request schema.
-    validation_code: ClassVar[str] = "VALIDATION_ERROR"
+    validation_code: ClassVar[str]
+    error_content_type: ClassVar[str]
+    appointment_schema: ClassVar[str]
+    sample_appointment: ClassVar[Mapping[str, Any]]
+    security_schemes: ClassVar[Mapping[str, Any]]
+    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]]
+    documented_fields: ClassVar[Mapping[str, DocSource]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec")
+        if isinstance(spec, ProviderSpec):
+            for name in DECLARED:
+                setattr(cls, name, getattr(spec, name))
 
     def __init__(self, contracts: Contracts) -> None:
         self.contracts = contracts
@@ -108,8 +143,8 @@ class Provider(ABC, Generic[SeedT, StateT]):
         # Prepared seeds by scenario name; a reloaded scenario (a new object) replaces its entry.
         self._seeds: dict[str, tuple[Scenario, SeedT]] = {}
 
-    @abstractmethod
-    def operations(self) -> Iterable[Operation]: ...
+    def operations(self) -> Iterable[Operation]:
+        return self.spec.operations()
 
     # Scenarios ------------------------------------------------------------------------------
 
@@ -198,9 +233,6 @@ class Provider(ABC, Generic[SeedT, StateT]):
     ) -> Any: ...
 
     # Scripted interactions ----------------------------------------------------------------
-
-    appointment_schema: ClassVar[str]
-    sample_appointment: ClassVar[Mapping[str, Any]]
 
     def appointment_key(self, params: Mapping[str, str]) -> str | None:
         """The appointment a request's path parameters name, as one string; None for none.
@@ -352,8 +384,6 @@ class Provider(ABC, Generic[SeedT, StateT]):
             schema=self.error_schema_for_status(status),
         )
 
-    error_content_type: ClassVar[str] = JSON_TYPE
-
     def validation_error(self, problems: list[Problem]) -> ApiError:
         return ApiError(self.validation_code, "; ".join(map(str, problems[:5])))
 
@@ -449,13 +479,6 @@ class Provider(ABC, Generic[SeedT, StateT]):
             operation_label(op): outcomes(op, self.error_statuses, self.success_details(op))
             for op in self.router.operations
         }
-
-    # How clients authenticate, as OpenAPI security schemes (all of them at once).
-    security_schemes: ClassVar[Mapping[str, Any]] = {}
-    # Error answers (code, status) the provider's documentation states; the rest are the mock's.
-    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = {}
-    # Schema properties (`Component.field`) the documentation speaks of; the rest are the mock's.
-    documented_fields: ClassVar[Mapping[str, DocSource]] = {}
 
     def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         from mockserver.core.openapi import document

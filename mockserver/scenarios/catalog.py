@@ -6,7 +6,7 @@ import difflib
 import math
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -476,7 +476,7 @@ def folder_label(path: Path, directories: Sequence[Path]) -> str:
     return path.name
 
 
-def _read_file(path: Path, label: str) -> _Source:
+def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
     def refused(message: str) -> ScenarioError:
         return ScenarioError([ScenarioProblem(str(path), None, "", message)])
 
@@ -497,7 +497,7 @@ def _read_file(path: Path, label: str) -> _Source:
         ) from None
     source = _read(text, str(path), label)
     folder = path.parent.name
-    if folder in {"huskyvoice", "leyr"} and source.provider not in (None, folder):
+    if folder in providers and source.provider not in (None, folder):
         raise ScenarioError(
             [
                 ScenarioProblem(
@@ -533,7 +533,7 @@ def load_scenarios(
         for path in paths:
             try:
                 label = "builtin" if kind == "builtin" else (labels or {}).get(path, str(path))
-                source = _read_file(path, label)
+                source = _read_file(path, label, readers)
             except ScenarioError as error:
                 problems += error.problems
                 continue

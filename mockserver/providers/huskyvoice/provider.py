@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
-from mockserver.core.routing import DocSource, Operation
+from mockserver.core.routing import Operation
 from mockserver.providers.base import Provider
 from mockserver.providers.huskyvoice import api, auth, model, seed, sources
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
+from mockserver.providers.spec import ProviderSpec
 from mockserver.scenarios.catalog import FieldPath, Scenario
 from mockserver.scenarios.model import ScenarioModel
 
@@ -18,44 +19,44 @@ RATE_LIMIT_SCHEMA = "huskyvoice/rate-limit-error"
 
 
 class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
-    name = "huskyvoice"
-    title = "HuskyVoice appointments API"
-    prefix = "/v1"
-    error_schema = "huskyvoice/error"
-    appointment_schema = "huskyvoice/appointment"
-    sample_appointment: ClassVar[Mapping[str, Any]] = sources.SAMPLE
-    error_statuses: ClassVar[Mapping[str, int]] = {
-        "VALIDATION_ERROR": 400,
-        "UNAUTHORIZED": 401,
-        "INSUFFICIENT_SCOPE": 403,
-        "CANCELLATION_NOT_ALLOWED": 403,
-        "RESCHEDULING_NOT_ALLOWED": 403,
-        "NOT_FOUND": 404,
-        "METHOD_NOT_ALLOWED": 405,
-        "INVALID_STATUS_TRANSITION": 409,
-        "SLOT_FULL": 409,
-        "DUPLICATE_BOOKING": 409,
-        "PAYLOAD_TOO_LARGE": 413,
-        "UNSUPPORTED_MEDIA_TYPE": 415,
-        "CANCELLATION_NOTICE_PERIOD": 422,
-        "OUTSIDE_AVAILABILITY": 422,
-        "RATE_LIMIT_EXCEEDED": 429,
-        "INTERNAL_ERROR": 500,
-        "SERVICE_UNAVAILABLE": 503,
-    }
-    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
-    documented_fields: ClassVar[Mapping[str, DocSource]] = sources.DOCUMENTED_FIELDS
-    security_schemes: ClassVar[Mapping[str, Any]] = {
-        "apiKey": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key with scopes appointments:read, appointments:write, "
-            "slots:read, slots:write (each operation's x-required-scope).",
-        }
-    }
-
-    def operations(self) -> Iterable[Operation]:
-        return api.operations()
+    spec = ProviderSpec(
+        name="huskyvoice",
+        title="HuskyVoice appointments API",
+        prefix="/v1",
+        error_schema="huskyvoice/error",
+        appointment_schema="huskyvoice/appointment",
+        sample_appointment=sources.SAMPLE,
+        error_statuses={
+            "VALIDATION_ERROR": 400,
+            "UNAUTHORIZED": 401,
+            "INSUFFICIENT_SCOPE": 403,
+            "CANCELLATION_NOT_ALLOWED": 403,
+            "RESCHEDULING_NOT_ALLOWED": 403,
+            "NOT_FOUND": 404,
+            "METHOD_NOT_ALLOWED": 405,
+            "INVALID_STATUS_TRANSITION": 409,
+            "SLOT_FULL": 409,
+            "DUPLICATE_BOOKING": 409,
+            "PAYLOAD_TOO_LARGE": 413,
+            "UNSUPPORTED_MEDIA_TYPE": 415,
+            "CANCELLATION_NOTICE_PERIOD": 422,
+            "OUTSIDE_AVAILABILITY": 422,
+            "RATE_LIMIT_EXCEEDED": 429,
+            "INTERNAL_ERROR": 500,
+            "SERVICE_UNAVAILABLE": 503,
+        },
+        documented_errors=sources.DOCUMENTED_ERRORS,
+        documented_fields=sources.DOCUMENTED_FIELDS,
+        security_schemes={
+            "apiKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key with scopes appointments:read, appointments:write, "
+                "slots:read, slots:write (each operation's x-required-scope).",
+            }
+        },
+        operations=api.operations,
+    )
 
     def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
         return model.parse(data)

@@ -3,58 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
-from mockserver.core.routing import DocSource, Operation
+from mockserver.core.routing import Operation
 from mockserver.providers.base import Provider
 from mockserver.providers.leyr import api, auth, model, problems, seed, sources
 from mockserver.providers.leyr.rules import lenient_bare_id
 from mockserver.providers.leyr.state import LeyrState
+from mockserver.providers.spec import ProviderSpec
 from mockserver.scenarios.catalog import FieldPath, Scenario
 from mockserver.scenarios.model import ScenarioModel
 
 
 class Leyr(Provider[seed.Seed, LeyrState]):
-    name = "leyr"
-    title = "Leyr EHR integration API"
-    prefix = "/api"
-    error_schema = "leyr/problem"
-    error_content_type = problems.PROBLEM_TYPE
-    validation_code = "BAD_INPUT"
-    appointment_schema = "leyr/appointment"
-    sample_appointment: ClassVar[Mapping[str, Any]] = sources.SAMPLE
-    error_statuses: ClassVar[Mapping[str, int]] = {
-        "BAD_INPUT": 400,
-        "MISSING_REQUIRED_FIELD": 400,
-        "INVALID_COMMENT_LENGTH": 400,
-        "MAX_ITEMS_EXCEEDED": 400,
-        "NOT_SUPPORTED": 400,
-        "INVALID_CONFIRMATION_CODE": 400,
-        "CONFIRMATION_ATTEMPTS_EXCEEDED": 400,
-        "CONFIRMATION_CODE_EXPIRED": 400,
-        "INVALID_APPOINTMENT_ID": 400,
-        "UNAUTHORIZED": 401,
-        "FORBIDDEN": 403,
-        "INVALID_CARE_UNIT_ID": 404,
-        "NOT_FOUND": 404,
-        "METHOD_NOT_ALLOWED": 405,
-        "PAYLOAD_TOO_LARGE": 413,
-        "UNSUPPORTED_MEDIA_TYPE": 415,
-        "INTERNAL_ERROR": 500,
-        "EMR_ERROR": 502,
-        "SERVICE_UNAVAILABLE": 503,
-    }
-    documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]] = sources.DOCUMENTED_ERRORS
-    documented_fields: ClassVar[Mapping[str, DocSource]] = sources.DOCUMENTED_FIELDS
-    security_schemes: ClassVar[Mapping[str, Any]] = {
-        "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
-        "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},
-    }
-
-    def operations(self) -> Iterable[Operation]:
-        return api.operations()
+    spec = ProviderSpec(
+        name="leyr",
+        title="Leyr EHR integration API",
+        prefix="/api",
+        error_schema="leyr/problem",
+        error_content_type=problems.PROBLEM_TYPE,
+        validation_code="BAD_INPUT",
+        appointment_schema="leyr/appointment",
+        sample_appointment=sources.SAMPLE,
+        error_statuses={
+            "BAD_INPUT": 400,
+            "MISSING_REQUIRED_FIELD": 400,
+            "INVALID_COMMENT_LENGTH": 400,
+            "MAX_ITEMS_EXCEEDED": 400,
+            "NOT_SUPPORTED": 400,
+            "INVALID_CONFIRMATION_CODE": 400,
+            "CONFIRMATION_ATTEMPTS_EXCEEDED": 400,
+            "CONFIRMATION_CODE_EXPIRED": 400,
+            "INVALID_APPOINTMENT_ID": 400,
+            "UNAUTHORIZED": 401,
+            "FORBIDDEN": 403,
+            "INVALID_CARE_UNIT_ID": 404,
+            "NOT_FOUND": 404,
+            "METHOD_NOT_ALLOWED": 405,
+            "PAYLOAD_TOO_LARGE": 413,
+            "UNSUPPORTED_MEDIA_TYPE": 415,
+            "INTERNAL_ERROR": 500,
+            "EMR_ERROR": 502,
+            "SERVICE_UNAVAILABLE": 503,
+        },
+        documented_errors=sources.DOCUMENTED_ERRORS,
+        documented_fields=sources.DOCUMENTED_FIELDS,
+        security_schemes={
+            "clientId": {"type": "apiKey", "in": "header", "name": "x-leyr-client-id"},
+            "clientSecret": {"type": "apiKey", "in": "header", "name": "x-leyr-client-secret"},
+        },
+        operations=api.operations,
+    )
 
     def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
         return model.parse(data)
