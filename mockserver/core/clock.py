@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
+from mockserver.core.documents import ClockDocument
+
 
 def parse_instant(text: str) -> datetime:
     """Parse an ISO 8601 instant; a naive one is taken as UTC. The UTC designator may be `Z` or
@@ -72,5 +74,5 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.set(self.now() + timedelta(seconds=seconds))
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> ClockDocument:
         return {"now": format_instant(self.now()), "frozen": self._frozen}

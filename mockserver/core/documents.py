@@ -119,3 +119,66 @@ class NearMiss(TypedDict):
     problems: list[ProblemDocument]
     closest_operation: ClosestOperation | None
     closest_interaction: ClosestInteraction | None
+
+
+class ClockDocument(TypedDict):
+    """A provider's clock (`GET /__admin/clock`, per provider)."""
+
+    now: str  # ISO 8601, UTC, milliseconds
+    frozen: bool
+
+
+class ScenarioSummary(TypedDict):
+    """A scenario as the catalog lists it."""
+
+    name: str
+    provider: str
+    description: str
+    source: str  # `builtin`, or `<folder>/<file>` for a user's (never an absolute path)
+
+
+class ListedScenario(ScenarioSummary):
+    """`GET /__admin/scenarios`: every loadable scenario, and whether it is active."""
+
+    active: bool
+
+
+class ActiveScenario(ScenarioSummary):
+    """`GET /__admin/scenario`, per provider: the active scenario, its clock and its data."""
+
+    clock: ClockDocument
+    seeded: dict[str, Any]  # the provider's own: keys, organisations, slots, appointments
+
+
+class InteractionDocument(TypedDict):
+    """A scripted interaction in force (`GET /__admin/interactions`, a stub added)."""
+
+    provider: str
+    name: str
+    added: bool  # added at run time (a stub), not the scenario's
+    match: str  # its request pattern, described
+    times: int | None
+    counters: dict[str, int]  # how often it answered, per appointment key
+    states: dict[str, str]  # the scenario state per appointment key
+
+
+class _OperationCoverage(TypedDict):
+    operation: str  # `METHOD /path`
+    outcomes: dict[str, int]  # each declared outcome, how often seen
+
+
+class OperationCoverage(_OperationCoverage, total=False):
+    undeclared: dict[str, int]  # outcomes seen that the operation does not declare
+    scenarios: dict[str, list[str]]  # per outcome seen, the scenarios it was seen under
+
+
+class ProviderCoverage(TypedDict):
+    """One provider's contract coverage (`GET /__admin/coverage`, per provider)."""
+
+    operations: list[OperationCoverage]
+    covered: int
+    total: int
+    percent: float
+
+
+CoverageReport = dict[str, ProviderCoverage]

@@ -18,8 +18,13 @@ from typing import Any
 from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.core.contracts import Contracts, Problem, default_contracts
 from mockserver.core.documents import (
+    ActiveScenario,
+    ClockDocument,
+    CoverageReport,
+    InteractionDocument,
     InteractionNote,
     JournalEntry,
+    ListedScenario,
     NearMiss,
     OutboxMessage,
     ReloadDocument,
@@ -77,7 +82,7 @@ def _interaction_note(chosen: Scripted) -> InteractionNote:
 
 def _interaction_json(
     provider: str, script: ScriptRuntime, interaction: Interaction
-) -> dict[str, Any]:
+) -> InteractionDocument:
     return {
         "provider": provider,
         "name": interaction.name,
@@ -251,7 +256,7 @@ class MockEngine:
     def active(self) -> dict[str, Scenario]:
         return {name: state.scenario for name, state in self.states.items()}
 
-    def scenario_summaries(self) -> list[dict[str, Any]]:
+    def scenario_summaries(self) -> list[ListedScenario]:
         """Every loadable scenario, with whether it is active."""
         active = {state.scenario.name for state in self.states.values()}
         return [
@@ -320,7 +325,7 @@ class MockEngine:
         self._recorder.clear()
         self.side_states.clear()
 
-    def seeded(self) -> dict[str, Any]:
+    def seeded(self) -> dict[str, ActiveScenario]:
         with self._lock:
             return {
                 name: {
@@ -335,11 +340,11 @@ class MockEngine:
         with self._lock:
             return [m for state in self.states.values() for m in state.outbox()]
 
-    def clocks(self) -> dict[str, Any]:
+    def clocks(self) -> dict[str, ClockDocument]:
         with self._lock:
             return {name: state.clock.to_json() for name, state in self.states.items()}
 
-    def set_clock(self, command: SetClock) -> dict[str, Any]:
+    def set_clock(self, command: SetClock) -> dict[str, ClockDocument]:
         """Move the clocks the command names: all of them, or none if one cannot move."""
         with self._lock:
             chosen = [
@@ -357,7 +362,7 @@ class MockEngine:
 
     def add_interaction(
         self, raw: Mapping[str, Any], provider: str | None = None
-    ) -> dict[str, Any]:
+    ) -> InteractionDocument:
         """Add one interaction, in the scenario-file language, before every other of its
         provider's; it lasts until that provider's next reset or scenario switch."""
         name = provider_name(provider, self.provider_names) or self._provider_of_stub(raw)
@@ -383,7 +388,7 @@ class MockEngine:
             f"name the provider ('provider': {names}), or match a path under {prefixes}"
         )
 
-    def interactions(self) -> list[dict[str, Any]]:
+    def interactions(self) -> list[InteractionDocument]:
         """Every interaction in force, added ones first, with their counters and states."""
         with self._lock:
             return [
@@ -397,7 +402,7 @@ class MockEngine:
         with self._lock:
             return sum(state.script.remove(name) for state in self.states.values())
 
-    def coverage(self) -> dict[str, Any]:
+    def coverage(self) -> CoverageReport:
         """Every outcome of every documented operation, with how often it was exercised."""
         universe = {name: p.coverage_universe() for name, p in self.providers.items()}
         return coverage_report(universe, self._coverage.counts(), self._coverage.scenarios())

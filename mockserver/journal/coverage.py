@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from mockserver.core.documents import CoverageReport, OperationCoverage, ProviderCoverage
 from mockserver.core.routing import Operation
 
 Key = tuple[str, str, str]  # (provider, "METHOD /path/template", outcome)
@@ -61,13 +61,13 @@ def report(
     universe: Mapping[str, Mapping[str, list[str]]],
     counts: Mapping[Key, int],
     scenarios: Mapping[Key, list[str]] | None = None,
-) -> dict[str, Any]:
+) -> CoverageReport:
     """Per provider, every operation's outcomes with how often each was seen, and the share of
     them seen at least once. An outcome the operation does not declare is listed apart, under
     `undeclared`: the export promised no such answer, so it must not count towards coverage.
     `scenarios` names, per outcome seen, the scenarios it was seen under."""
     scenarios = scenarios or {}
-    document: dict[str, Any] = {}
+    document: CoverageReport = {}
     for provider, operations in universe.items():
         listed = []
         covered = total = 0
@@ -75,7 +75,7 @@ def report(
             seen = {outcome: counts.get((provider, label, outcome), 0) for outcome in known}
             covered += sum(1 for n in seen.values() if n)
             total += len(seen)
-            entry: dict[str, Any] = {"operation": label, "outcomes": seen}
+            entry: OperationCoverage = {"operation": label, "outcomes": seen}
             extra = {
                 outcome: n
                 for (where, op, outcome), n in counts.items()
@@ -101,7 +101,7 @@ def report(
     return document
 
 
-def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def combine(reports: Iterable[Mapping[str, ProviderCoverage]]) -> CoverageReport:
     """Reports of several runs (xdist workers) over the same table, added up."""
     reports = list(reports)
     if not reports:
@@ -121,7 +121,7 @@ def combine(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return report(universe, counts, {key: sorted(names) for key, names in under.items()})
 
 
-def text(document: Mapping[str, Any]) -> list[str]:
+def text(document: Mapping[str, ProviderCoverage]) -> list[str]:
     """The report for a terminal: one line per operation, then a total per provider."""
     lines: list[str] = []
     for provider, section in document.items():
@@ -140,7 +140,7 @@ def text(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def percent(document: Mapping[str, Any]) -> float:
+def percent(document: Mapping[str, ProviderCoverage]) -> float:
     covered = sum(section["covered"] for section in document.values())
     total = sum(section["total"] for section in document.values())
     return round(100 * covered / total, 1) if total else 100.0

@@ -10,7 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.core.documents import JournalEntry, ProblemDocument, Violation
+from mockserver.core.documents import (
+    JournalEntry,
+    NearMiss,
+    ProblemDocument,
+    ProviderCoverage,
+    Violation,
+)
 from mockserver.journal.coverage import combine
 
 
@@ -22,8 +28,8 @@ class RunRecord:
     active: Mapping[str, str]  # provider -> the scenario active at the end
     exchanges: Sequence[JournalEntry]  # oldest first; the last the journal's ring holds
     violations: Sequence[Violation]  # the last the run kept, oldest first
-    near_misses: Sequence[Mapping[str, Any]]  # newest first
-    coverage: Mapping[str, Any]  # as GET /__admin/coverage serves it
+    near_misses: Sequence[NearMiss]  # newest first
+    coverage: Mapping[str, ProviderCoverage]  # as GET /__admin/coverage serves it
     exchanges_seen: int = 0  # every exchange of the run, those the ring dropped included
     violations_seen: int = 0  # every violation of the run
     # Each exchange's stretch of state (a reset or scenario load starts another): the earlier
@@ -67,7 +73,7 @@ def combine_records(records: Sequence[RunRecord]) -> RunRecord:
     in each run, so each run's are moved past the previous runs' to stay distinct."""
     exchanges: list[JournalEntry] = []
     violations: list[Violation] = []
-    near_misses: list[Mapping[str, Any]] = []
+    near_misses: list[NearMiss] = []
     flows: list[int] = []
     offset = 0
     for record in records:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from mockserver.core.documents import ProblemDocument, Violation
+from mockserver.core.documents import ProblemDocument, ProviderCoverage, Violation
 from mockserver.journal.run import RunRecord
 from mockserver.report.verdict import clip_line
 
@@ -48,7 +47,7 @@ def _of(provider: str, violations: Sequence[Violation]) -> dict[int, list[Violat
 
 
 def _suite(
-    provider: str, coverage: Mapping[str, Any], broken: Mapping[int, list[Violation]]
+    provider: str, coverage: ProviderCoverage, broken: Mapping[int, list[Violation]]
 ) -> ET.Element:
     suite = ET.Element("testsuite", name=provider)
     tests = 0

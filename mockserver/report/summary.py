@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
 
-from mockserver.core.documents import Violation
+from mockserver.core.documents import ProviderCoverage, Violation
 from mockserver.journal.run import RunRecord
 from mockserver.report.verdict import Verdict, clip_line
 
@@ -76,7 +75,7 @@ def _violation_row(violation: Violation) -> str:
     return f"| #{violation['request_id']} | {exchange} | {problems} |"
 
 
-def _coverage(coverage: Mapping[str, Any]) -> list[str]:
+def _coverage(coverage: Mapping[str, ProviderCoverage]) -> list[str]:
     rows = ["## Contract coverage", ""]
     for provider, section in coverage.items():
         rows += [

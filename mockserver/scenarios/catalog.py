@@ -15,6 +15,7 @@ import yaml
 
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.contracts import Contracts, default_contracts
+from mockserver.core.documents import ScenarioSummary
 from mockserver.core.errors import MockError
 from mockserver.core.resources import scenarios_dir
 from mockserver.core.surface import MAX_BODY_DEPTH
@@ -101,7 +102,7 @@ class Scenario:
     model: ScenarioModel = field(repr=False)
     data: Mapping[str, Any] = field(repr=False)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ScenarioSummary:
         return {
             "name": self.name,
             "provider": self.provider,

@@ -12,12 +12,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast
 
 import httpx
 
 from mockserver.core.clock import format_instant, parse_instant
-from mockserver.core.documents import JournalEntry, NearMiss, OutboxMessage, Violation
+from mockserver.core.documents import (
+    ActiveScenario,
+    ClockDocument,
+    CoverageReport,
+    InteractionDocument,
+    JournalEntry,
+    NearMiss,
+    OutboxMessage,
+    Violation,
+)
 from mockserver.core.errors import MockError
 from mockserver.core.patterns import PatternError, RequestPattern, parse_pattern, pattern_to_query
 from mockserver.core.surface import ADMIN_PREFIX
@@ -85,15 +94,14 @@ class Backend(ABC):
         body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
         return str(self.call("load_scenario", body)["loaded"]["provider"])
 
-    def add_interaction(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        added: dict[str, Any] = self.call("add_interaction", dict(raw))["added"]
-        return added
+    def add_interaction(self, raw: Mapping[str, Any]) -> InteractionDocument:
+        return cast(InteractionDocument, self.call("add_interaction", dict(raw))["added"])
 
-    def coverage(self) -> dict[str, Any]:
-        return self.call("coverage")
+    def coverage(self) -> CoverageReport:
+        return cast(CoverageReport, self.call("coverage"))
 
-    def seeded(self) -> dict[str, Any]:
-        return self.call("scenario")
+    def seeded(self) -> dict[str, ActiveScenario]:
+        return cast("dict[str, ActiveScenario]", self.call("scenario"))
 
     def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
         return self._list("requests", "requests", _query(pattern))
@@ -109,11 +117,11 @@ class Backend(ABC):
     def messages(self) -> list[OutboxMessage]:
         return self._list("messages", "messages")
 
-    def clocks(self) -> dict[str, Any]:
-        return self.call("clock")
+    def clocks(self) -> dict[str, ClockDocument]:
+        return cast("dict[str, ClockDocument]", self.call("clock"))
 
-    def set_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self.call("set_clock", dict(body))
+    def set_clock(self, body: Mapping[str, Any]) -> dict[str, ClockDocument]:
+        return cast("dict[str, ClockDocument]", self.call("set_clock", dict(body)))
 
     def violations(self) -> list[Violation]:
         return self._list("violations", "violations")
@@ -505,13 +513,12 @@ class MockControl:
         self.start(*self.active.values())
 
     @property
-    def scenario(self) -> dict[str, Any]:
+    def scenario(self) -> dict[str, ActiveScenario]:
         """Per provider: the active scenario, its clock and its seeded data."""
         return self.backend.seeded()
 
     def seeded(self, provider: str) -> dict[str, Any]:
-        seeded: dict[str, Any] = self.scenario[provider]["seeded"]
-        return seeded
+        return self.scenario[provider]["seeded"]
 
     @property
     def violations(self) -> list[Violation]:

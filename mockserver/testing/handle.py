@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.documents import NearMiss, Violation
+from mockserver.core.documents import ActiveScenario, NearMiss, Violation
 from mockserver.core.routing import compile_template
 from mockserver.testing.control import (
     ClockControl,
@@ -107,7 +107,7 @@ class MockServerHandle:
         return dict(self._control.active)
 
     @property
-    def scenario(self) -> dict[str, Any]:
+    def scenario(self) -> dict[str, ActiveScenario]:
         """Per provider: the active scenario, its clock and its seeded data."""
         return self._control.scenario
 

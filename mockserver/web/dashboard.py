@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from mockserver.core.documents import JournalEntry, OutboxMessage, ReloadDocument, Violation
+from mockserver.core.documents import (
+    ClockDocument,
+    ClosestInteraction,
+    ClosestOperation,
+    InteractionDocument,
+    JournalEntry,
+    ListedScenario,
+    NearMiss,
+    OutboxMessage,
+    ReloadDocument,
+    Violation,
+)
 from mockserver.core.patterns import parse_pattern
 from mockserver.core.surface import ADMIN_PREFIX, DASHBOARD_PREFIX, SESSION_PREFIX
 from mockserver.engine.sessions import SessionSummary
@@ -102,15 +113,15 @@ class Snapshot:
 
     providers: Sequence[str]
     active: Mapping[str, str]
-    scenarios: Sequence[Mapping[str, Any]]
-    clocks: Mapping[str, Mapping[str, Any]]
+    scenarios: Sequence[ListedScenario]
+    clocks: Mapping[str, ClockDocument]
     messages: Sequence[OutboxMessage]
     journal: Sequence[JournalEntry]
     next_cursor: int | None
     total_seen: int
     violations: Sequence[Violation]
-    interactions: Sequence[Mapping[str, Any]]
-    near_misses: Sequence[Mapping[str, Any]]
+    interactions: Sequence[InteractionDocument]
+    near_misses: Sequence[NearMiss]
     filter: JournalFilter = field(default_factory=JournalFilter)
     matched: int | None = None  # every exchange the journal's filters take, all pages
     reload: ReloadDocument | None = None  # how the last hot reload went
@@ -325,11 +336,11 @@ def _provider_card(snapshot: Snapshot, provider: str) -> Markup:
         el("h3", {}, provider),
         el("label", {}, "Scenario ", el("select", switcher, options)),
         el("p", {"class": "description"}, described),
-        _clock(provider, snapshot.clocks.get(provider, {})),
+        _clock(provider, snapshot.clocks.get(provider)),
     )
 
 
-def _clock(provider: str, clock: Mapping[str, Any]) -> Markup:
+def _clock(provider: str, clock: ClockDocument | None) -> Markup:
     steps = [
         el(
             "button",
@@ -343,8 +354,9 @@ def _clock(provider: str, clock: Mapping[str, Any]) -> Markup:
         )
         for label, seconds in CLOCK_STEPS
     ]
-    now = el("time", {"data-testid": "clock-now", "data-provider": provider}, clock.get("now", ""))
-    state = " frozen" if clock.get("frozen") else " running"
+    shown = clock["now"] if clock else ""
+    now = el("time", {"data-testid": "clock-now", "data-provider": provider}, shown)
+    state = " frozen" if clock and clock["frozen"] else " running"
     return join(
         [
             el("p", {"class": "clock"}, "Mock clock ", now, state),
@@ -632,7 +644,7 @@ def _violations(violations: Sequence[Violation], chosen: JournalFilter) -> Marku
     )
 
 
-def _near_misses(misses: Sequence[Mapping[str, Any]], chosen: JournalFilter) -> Markup:
+def _near_misses(misses: Sequence[NearMiss], chosen: JournalFilter) -> Markup:
     if not misses:
         return _section("Near misses", el("p", {"class": "empty"}, "None."), count=0)
     items = []
@@ -662,7 +674,9 @@ def _near_misses(misses: Sequence[Mapping[str, Any]], chosen: JournalFilter) -> 
     return _section("Near misses", el("ol", {"class": "near-misses"}, items), count=len(misses))
 
 
-def _closest(label: str, name: str | None, found: Mapping[str, Any] | None) -> Markup | None:
+def _closest(
+    label: str, name: str | None, found: ClosestOperation | ClosestInteraction | None
+) -> Markup | None:
     if not found:
         return None
     differences = found["differences"] or ["matches"]
@@ -675,7 +689,7 @@ def _closest(label: str, name: str | None, found: Mapping[str, Any] | None) -> M
     )
 
 
-def _interactions(interactions: Sequence[Mapping[str, Any]]) -> Markup:
+def _interactions(interactions: Sequence[InteractionDocument]) -> Markup:
     if not interactions:
         return _section("Interactions", el("p", {"class": "empty"}, "None in force."), count=0)
     rows = [
