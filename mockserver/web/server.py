@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import gc
 import logging
 import socket
 import threading
@@ -201,11 +200,6 @@ def serve_forever(
     app = create_app(engine, admin_policy=admin_policy, sessions=sessions, report=report)
     server = uvicorn.Server(_config(app, access_log=access_log, log_level=log_level))
     sweeper = Sweeper(app.sessions).start()
-    # This process is the server's own: what is loaded by now (modules, compiled schemas, the
-    # catalog, the seeded state) lives as long as it does, so the collector need not walk it
-    # again. A full collection over tens of thousands of seeded records stalled every request
-    # in flight for tens of milliseconds: it was most of the p99.
-    gc.freeze()
     try:
         server.run(sockets=[sock])
     finally:
