@@ -62,3 +62,25 @@ def test_a_finished_event_loop_is_not_kept_by_its_watch():
     gone = asyncio.run(loop_of())
     gc.collect()
     assert gone() is None
+
+
+def test_an_expiry_that_fails_ends_neither_the_others_nor_the_watch():
+    expired: list[str] = []
+    reported: list[str] = []
+
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    async def scene() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: reported.append(context["message"]))
+        overdue = Overdue.of(loop)
+        overdue.watch("failing", 0.1, fails)
+        overdue.watch("beside", 0.1, lambda: expired.append("beside"))
+        await asyncio.sleep(0.4)
+        overdue.watch("later", 0.1, lambda: expired.append("later"))
+        await asyncio.sleep(0.4)
+
+    asyncio.run(scene())
+    assert expired == ["beside", "later"]
+    assert reported == ["a deadline's expiry failed"]

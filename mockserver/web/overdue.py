@@ -51,10 +51,16 @@ class Overdue:
             return  # a shorter period took over
         now = loop.time()
         past = [key for key, (deadline, _) in self._watched.items() if deadline <= now]
-        for key in past:
-            _, expire = self._watched.pop(key)
-            expire()
+        expiring = [self._watched.pop(key)[1] for key in past]
+        # Scheduled before anything expires: one failing expiry must not end the watch.
         if self._watched:
             loop.call_later(period, self._check, loop, period)
         else:
             self._period = None
+        for expire in expiring:
+            try:
+                expire()
+            except Exception as error:  # reported as the loop reports a failed callback
+                loop.call_exception_handler(
+                    {"message": "a deadline's expiry failed", "exception": error}
+                )
