@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
+from mockserver.core.exchange import query_pairs
 from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def session_address(scope: Scope) -> SessionAddress:
     else:
         session_id, inner, prefix = _header(scope), path, ""
     query = scope.get("query_string", b"").decode("latin-1")
-    pairs = parse_qsl(query, keep_blank_values=True)
+    pairs = list(query_pairs(query))
     scenarios = tuple(value for name, value in pairs if name == SCENARIO_PARAM)
     inner_scope = dict(scope)
     inner_scope["path"] = inner
