@@ -48,9 +48,26 @@ class Criteria(TypedDict, total=False):
     provider: str
     status: int | str  # a code, or a class such as "4xx"
     appointment: str
-    query: Mapping[str, Any]
-    headers: Mapping[str, Any]
-    body: Any
+    query: Mapping[str, object]
+    headers: Mapping[str, object]
+    body: object
+
+
+class StubFields(TypedDict, total=False):
+    """An interaction's fields in the scenario-file language (the scenario schema's
+    `interaction`, and `provider` when the path does not say), so a misspelt one is a type
+    error."""
+
+    name: str
+    provider: str
+    match: Mapping[str, object]
+    respond: Mapping[str, object]
+    sequence: Sequence[Mapping[str, object]]
+    times: int
+    when_state: str
+    set_state: str
+    violates_contract: bool
+    accepted_only: bool
 
 
 class ControlError(MockError, RuntimeError):
@@ -65,36 +82,44 @@ class Backend(ABC):
     def call(
         self,
         name: str,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, object] | None = None,
         query: Mapping[str, str] | None = None,
         path: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         """Carry out the command of that name; its JSON answer ({} for none). A refusal is a
         ControlError with the admin API's message."""
         call = Call(body=body, query=tuple((query or {}).items()), path=path or {})
         return self._carry(find(name), call)
 
     @abstractmethod
-    def _carry(self, command: Command, call: Call) -> dict[str, Any]: ...
+    def _carry(self, command: Command, call: Call) -> dict[str, object]: ...
 
     def _list(self, name: str, key: str, query: Mapping[str, str] | None = None) -> list[Any]:
+        """The answer's list under `key`. Its items are the documents the command is documented
+        to answer (`core.documents`), as the mock wrote them: taken on trust, not re-checked."""
         found = self.call(name, query=query).get(key)
         if not isinstance(found, list):
             raise ControlError(f"the mock's {name} answer has no {key!r} list")
         return found
 
-    def health(self) -> dict[str, Any]:
+    def _map(self, name: str, key: str, body: Mapping[str, object]) -> dict[object, object]:
+        found = self.call(name, body).get(key)
+        if not isinstance(found, dict):
+            raise ControlError(f"the mock's {name} answer has no {key!r} map")
+        return found
+
+    def health(self) -> dict[str, object]:
         return self.call("health")
 
     def activate(self, names: Sequence[str]) -> dict[str, str]:
-        active = self.call("reset", {"scenarios": list(names)})["active"]
+        active = self._map("reset", "active", {"scenarios": list(names)})
         return {str(provider): str(name) for provider, name in active.items()}
 
-    def load(self, name: str | Mapping[str, Any]) -> str:
+    def load(self, name: str | Mapping[str, object]) -> str:
         body = {"name": name} if isinstance(name, str) else {"scenario": dict(name)}
-        return str(self.call("load_scenario", body)["loaded"]["provider"])
+        return str(self._map("load_scenario", "loaded", body)["provider"])
 
-    def add_interaction(self, raw: Mapping[str, Any]) -> InteractionDocument:
+    def add_interaction(self, raw: Mapping[str, object]) -> InteractionDocument:
         return cast(InteractionDocument, self.call("add_interaction", dict(raw))["added"])
 
     def coverage(self) -> CoverageReport:
@@ -103,10 +128,10 @@ class Backend(ABC):
     def seeded(self) -> dict[str, ActiveScenario]:
         return cast("dict[str, ActiveScenario]", self.call("scenario"))
 
-    def requests(self, pattern: Mapping[str, Any]) -> list[JournalEntry]:
+    def requests(self, pattern: Mapping[str, object]) -> list[JournalEntry]:
         return self._list("requests", "requests", _query(pattern))
 
-    def closest(self, pattern: Mapping[str, Any], limit: int) -> list[Near]:
+    def closest(self, pattern: Mapping[str, object], limit: int) -> list[Near]:
         query = {**_query(pattern), "limit": str(limit)}
         found = self._list("closest_requests", "closest", query)
         return [Near(item["request"], item["differences"]) for item in found]
@@ -120,7 +145,7 @@ class Backend(ABC):
     def clocks(self) -> dict[str, ClockDocument]:
         return cast("dict[str, ClockDocument]", self.call("clock"))
 
-    def set_clock(self, body: Mapping[str, Any]) -> dict[str, ClockDocument]:
+    def set_clock(self, body: Mapping[str, object]) -> dict[str, ClockDocument]:
         return cast("dict[str, ClockDocument]", self.call("set_clock", dict(body)))
 
     def violations(self) -> list[Violation]:
@@ -136,7 +161,7 @@ class EngineBackend(Backend):
     def __init__(self, engine: MockEngine) -> None:
         self.engine = engine
 
-    def _carry(self, command: Command, call: Call) -> dict[str, Any]:
+    def _carry(self, command: Command, call: Call) -> dict[str, object]:
         try:
             result = execute(self.engine, command, call)
         except MockError as error:
@@ -152,7 +177,7 @@ class HttpBackend(Backend):
     def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN_PREFIX, timeout=timeout)
 
-    def _carry(self, command: Command, call: Call) -> dict[str, Any]:
+    def _carry(self, command: Command, call: Call) -> dict[str, object]:
         url = command.url(call.path)
         body = call.body
         try:
@@ -199,14 +224,14 @@ def _describe(entry: JournalEntry) -> str:
     return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}"
 
 
-def _query(pattern: Mapping[str, Any]) -> dict[str, str]:
+def _query(pattern: Mapping[str, object]) -> dict[str, str]:
     """A pattern's query-string form, refused here when it is not one (a name the listing
     would read as its own parameter, such as `limit`)."""
     _parsed(pattern)
     return pattern_to_query(pattern)
 
 
-def _parsed(pattern: Mapping[str, Any]) -> RequestPattern:
+def _parsed(pattern: Mapping[str, object]) -> RequestPattern:
     try:
         return parse_pattern(pattern, where="")
     except PatternError as error:
@@ -259,9 +284,9 @@ class RequestLog(_Records[RecordedExchange]):
         provider: str | None = None,
         status: int | str | None = None,
         appointment: str | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        body: object = None,
     ) -> list[RecordedExchange]:
         """Exchanges matching every criterion given: `path` exact or a template
         (`/v1/appointments/{id}`); `status` a code or a class (`"4xx"`); `query`, `headers`
@@ -309,7 +334,7 @@ class RequestLog(_Records[RecordedExchange]):
         self,
         method: str | None,
         path: str | None,
-        criteria: Mapping[str, Any],
+        criteria: Mapping[str, object],
         wanted: str,
         found: list[RecordedExchange],
     ) -> str:
@@ -334,7 +359,7 @@ class RequestLog(_Records[RecordedExchange]):
 CLOSEST_SHOWN = 10
 
 
-def _pattern(given: Mapping[str, Any]) -> dict[str, Any]:
+def _pattern(given: Mapping[str, object]) -> dict[str, object]:
     """Keyword criteria as a request pattern's JSON form (criteria left at None dropped)."""
     return {name: value for name, value in given.items() if value is not None}
 
@@ -392,7 +417,7 @@ class ClockControl:
         )
 
 
-def _provider_of(scenario: str | Mapping[str, Any]) -> str:
+def _provider_of(scenario: str | Mapping[str, object]) -> str:
     if isinstance(scenario, str):
         return scenario.split("/", 1)[0]
     named = scenario.get("provider") or str(scenario.get("extends", "")).split("/", 1)[0]
@@ -457,7 +482,7 @@ class MockControl:
         self._stubs = 0
         # Scenarios the mock's own catalog lacks (a suite's folder, against a server started
         # elsewhere), by name: sent to it as data whenever they are named.
-        self.local: dict[str, Mapping[str, Any]] = {}
+        self.local: dict[str, Mapping[str, object]] = {}
 
     def start(self, *names: str) -> dict[str, str]:
         """Start clean on these scenarios (one per provider; others their direct-cancel)."""
@@ -469,7 +494,7 @@ class MockControl:
         self.requests.matched.clear()
         return dict(self.active)
 
-    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
+    def load(self, *names: str | Mapping[str, object]) -> dict[str, str]:
         """Switch the named providers to these scenarios, with fresh state for them; the other
         providers keep theirs, as `PUT /__admin/scenario` does. A scenario may be given as
         data (`{"extends": "huskyvoice/direct-cancel", "org": {…}}`)."""
@@ -490,7 +515,7 @@ class MockControl:
         path: str | None = None,
         *,
         expect: bool | None = None,
-        **interaction: Any,
+        **interaction: Unpack[StubFields],
     ) -> Stub:
         """Add an interaction, in the scenario-file language (`match`, `respond`, `sequence`,
         `times`, `when_state`, `set_state`, `violates_contract`, `name`, `provider`), before

@@ -19,11 +19,13 @@ from mockserver.testing.control import (
     Outbox,
     RequestLog,
     Stub,
+    StubFields,
     describe_violations,
 )
 
 if TYPE_CHECKING:
     import httpx
+    from typing_extensions import Unpack
 
     from mockserver.testing.session import MockSession
 
@@ -76,7 +78,7 @@ class MockServerHandle:
         self.expected.update(v["request_id"] for v in found)
         self.requests.matched.update(v["request_id"] for v in found)
 
-    def load(self, *names: str | Mapping[str, Any]) -> dict[str, str]:
+    def load(self, *names: str | Mapping[str, object]) -> dict[str, str]:
         """Switch the named providers to these scenarios now, with fresh state for them; the
         other providers keep theirs (one name per provider). A scenario may be given as data,
         `{"extends": "huskyvoice/direct-cancel", "org": {"cancellation_notice_hours": 48}}`."""
@@ -88,7 +90,7 @@ class MockServerHandle:
         path: str | None = None,
         *,
         expect: bool | None = None,
-        **interaction: Any,
+        **interaction: Unpack[StubFields],
     ) -> Stub:
         """An interaction for this test only, tried before the scenario's own, in the
         scenario-file language: `mockserver.stub("PATCH", "/v1/appointments/{id}", sequence=[…])`.
