@@ -157,3 +157,31 @@ def test_a_server_only_command_is_refused_in_process():
         backend.call("list_sessions")
     with pytest.raises(ControlError, match="writes no report"):
         backend.call("report")
+
+
+class _Answering(Backend):
+    """A control whose mock answers every command with the same JSON object."""
+
+    def __init__(self, answer: dict[str, object]) -> None:
+        self.answer = answer
+
+    def _carry(self, command: Command, call: Call) -> dict[str, object]:
+        return self.answer
+
+
+@pytest.mark.parametrize("active", [None, [], "huskyvoice/direct-cancel"])
+def test_a_reset_answered_without_its_map_is_a_control_error(active: object):
+    with pytest.raises(ControlError, match="reset answer has no 'active' map"):
+        _Answering({"active": active}).activate(["huskyvoice/direct-cancel"])
+
+
+@pytest.mark.parametrize("loaded", [None, ["huskyvoice"], 7])
+def test_a_load_answered_without_its_map_is_a_control_error(loaded: object):
+    with pytest.raises(ControlError, match="load_scenario answer has no 'loaded' map"):
+        _Answering({"loaded": loaded}).load("huskyvoice/direct-cancel")
+
+
+def test_a_well_formed_reset_and_load_are_read_as_the_mock_wrote_them():
+    backend = _Answering({"active": {"leyr": "leyr/two-step"}, "loaded": {"provider": "leyr"}})
+    assert backend.activate(["leyr/two-step"]) == {"leyr": "leyr/two-step"}
+    assert backend.load({"extends": "leyr/two-step"}) == "leyr"
