@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol, TypedDict
 
 from mockserver.core.contracts import Contracts
 from mockserver.core.exchange import JSON_TYPE
@@ -18,7 +18,7 @@ from mockserver.core.routing import DocSource, Operation, Router, template_param
 
 # Answers that tell the client when to come back.
 RETRY_STATUSES = (429, 503)
-RETRY_AFTER = {
+RETRY_AFTER: dict[str, dict[str, object]] = {
     "Retry-After": {
         "description": "seconds to wait before trying again",
         "schema": {"type": "integer", "minimum": 0},
@@ -33,13 +33,76 @@ class Described(Protocol):
     title: ClassVar[str]
     error_statuses: ClassVar[Mapping[str, int]]
     error_content_type: ClassVar[str]
-    security_schemes: ClassVar[Mapping[str, Any]]
+    security_schemes: ClassVar[Mapping[str, object]]
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]]
     documented_fields: ClassVar[Mapping[str, DocSource]]
     router: Router
     contracts: Contracts
 
     def error_schema_for_status(self, status: int) -> str: ...
+
+
+# The OpenAPI objects the document is made of, as this module writes them. A JSON Schema is
+# kept as the plain JSON object it is: only the keywords the rewrite walks are looked into.
+Schema = dict[str, object]
+
+# Where the documentation speaks of something, or that it is the mock's own.
+_Marks = TypedDict("_Marks", {"x-mock-inferred": bool, "x-doc-source": dict[str, str]}, total=False)
+
+
+class ErrorCode(_Marks):
+    code: str
+
+
+class _MediaType(TypedDict):
+    schema: dict[str, str]  # a `$ref` to a component
+
+
+class MediaType(_MediaType, total=False):
+    examples: dict[str, dict[str, object]]  # by name, each `{"value": …}`
+
+
+_ResponseExtras = TypedDict(
+    "_ResponseExtras",
+    {
+        "links": dict[str, object],
+        "headers": Mapping[str, object],
+        "x-error-codes": list[ErrorCode],
+        "x-mock-inferred": bool,
+    },
+    total=False,
+)
+
+
+class Response(_ResponseExtras):
+    description: str
+    content: dict[str, MediaType]  # by media type
+
+
+Parameter = TypedDict("Parameter", {"name": str, "in": str, "required": bool, "schema": object})
+
+
+class RequestBody(TypedDict):
+    required: bool
+    content: dict[str, MediaType]
+
+
+_OperationExtras = TypedDict(
+    "_OperationExtras",
+    {
+        "parameters": list[Parameter],
+        "requestBody": RequestBody,
+        "x-required-scope": str,
+        "description": str,
+    },
+    total=False,
+)
+
+
+class OperationObject(_Marks, _OperationExtras):
+    operationId: str
+    summary: str
+    responses: dict[str, Response]  # by status
 
 
 def camel(name: str) -> str:
@@ -55,19 +118,21 @@ Aliases = Mapping[str, str]
 _ONLY_A_REF = frozenset({"$schema", "$id", "$ref", "title", "description"})
 
 
-def aliases(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dict[str, str]:
+def aliases(documents: Mapping[str, Mapping[str, object]], provider: str) -> dict[str, str]:
     """Documents that only name another (`appointment.response` is `appointment.json`): their
     refs point straight at the other, since generators would make two models of one."""
     return {
-        camel(_stem(name)): _target(document["$ref"], _stem(name))
+        camel(_stem(name)): _target(ref, _stem(name))
         for name, document in documents.items()
-        if name.startswith(provider + "/") and "$ref" in document and set(document) <= _ONLY_A_REF
+        if name.startswith(provider + "/")
+        and isinstance(ref := document.get("$ref"), str)
+        and set(document) <= _ONLY_A_REF
     }
 
 
-def components(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dict[str, Any]:
+def components(documents: Mapping[str, Mapping[str, object]], provider: str) -> dict[str, Schema]:
     """Each of the provider's schema documents, and each of their `$defs`, as a component."""
-    found: dict[str, Any] = {}
+    found: dict[str, Schema] = {}
     skipped = aliases(documents, provider)
     for name, document in documents.items():
         if not name.startswith(provider + "/") or camel(_stem(name)) in skipped:
@@ -76,7 +141,8 @@ def components(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dic
         schema = copy.deepcopy(dict(document))
         for key in ("$id", "$schema"):
             schema.pop(key, None)
-        for def_name, definition in schema.pop("$defs", {}).items():
+        definitions = schema.pop("$defs", {})
+        for def_name, definition in definitions.items() if isinstance(definitions, dict) else ():
             named = camel(stem) + camel(def_name)
             found[named] = _component(definition, stem, named, skipped)
         if set(schema) - {"title", "description"}:  # a document of definitions only adds none
@@ -84,13 +150,11 @@ def components(documents: Mapping[str, Mapping[str, Any]], provider: str) -> dic
     return found
 
 
-def _component(
-    schema: Mapping[str, Any], stem: str, title: str, skipped: Aliases
-) -> dict[str, Any]:
+def _component(schema: Mapping[str, object], stem: str, title: str, skipped: Aliases) -> Schema:
     """The schema with refs rewritten, its sentence title moved to the description, and the
     component's name as its title (generators name their classes after it)."""
     sentence = schema.get("title")
-    node: dict[str, Any] = _rewrite(copy.deepcopy(dict(schema)), stem, skipped)
+    node = _rewrite(copy.deepcopy(dict(schema)), stem, skipped)
     if sentence and "description" not in node:
         node["description"] = sentence
     node["title"] = title
@@ -118,27 +182,31 @@ _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
 
 
-def _rewrite(node: Any, stem: str, skipped: Aliases) -> Any:
+def _rewrite(node: Schema, stem: str, skipped: Aliases) -> Schema:
     """`common.json#/$defs/x` -> `#/components/schemas/CommonX`; `appointment.json` ->
     `#/components/schemas/Appointment`; a local `#/$defs/x` -> the current document's `…X`.
-    Nested titles (the keyword) go: only components have names."""
-    if not isinstance(node, dict):
-        return node
+    Nested titles (the keyword) go: only components have names. In place; `node` is returned."""
     ref = node.get("$ref")
     if isinstance(ref, str):
         target = _target(ref, stem)
         node["$ref"] = "#/components/schemas/" + skipped.get(target, target)
     node.pop("title", None)
     for keyword, value in node.items():
-        if keyword in _ONE_SCHEMA:
-            _rewrite(value, stem, skipped)
-        elif keyword in _SCHEMA_LISTS and isinstance(value, list):
-            for schema in value:
-                _rewrite(schema, stem, skipped)
-        elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
-            for schema in value.values():
+        for schema in _subschemas(keyword, value):
+            if isinstance(schema, dict):
                 _rewrite(schema, stem, skipped)
     return node
+
+
+def _subschemas(keyword: str, value: object) -> list[object]:
+    """The schemas a keyword's value holds (none for a keyword whose value is no schema)."""
+    if keyword in _ONE_SCHEMA:
+        return [value]
+    if keyword in _SCHEMA_LISTS and isinstance(value, list):
+        return value
+    if keyword in _SCHEMA_MAPS and isinstance(value, dict):
+        return list(value.values())
+    return []
 
 
 def _target(ref: str, stem: str) -> str:
@@ -150,7 +218,7 @@ def _target(ref: str, stem: str) -> str:
     return camel(target) + camel(definition)
 
 
-def marked(schemas: dict[str, Any], documented: Mapping[str, DocSource]) -> dict[str, Any]:
+def marked(schemas: dict[str, Schema], documented: Mapping[str, DocSource]) -> dict[str, Schema]:
     """Every property of every schema, at any depth, marked with where the documentation
     speaks of it (`x-doc-source`, keyed `Component.field.sub`, `[]` for an array's items) or
     as the mock's own (`x-mock-inferred`)."""
@@ -159,7 +227,7 @@ def marked(schemas: dict[str, Any], documented: Mapping[str, DocSource]) -> dict
     return schemas
 
 
-def _mark_properties(node: Any, where: str, documented: Mapping[str, DocSource]) -> None:
+def _mark_properties(node: object, where: str, documented: Mapping[str, DocSource]) -> None:
     if not isinstance(node, dict):
         return
     for name, schema in node.get("properties", {}).items():
@@ -170,7 +238,7 @@ def _mark_properties(node: Any, where: str, documented: Mapping[str, DocSource])
             _mark_properties(branch, where, documented)
 
 
-def _mark(schema: Any, where: str, documented: Mapping[str, DocSource]) -> None:
+def _mark(schema: object, where: str, documented: Mapping[str, DocSource]) -> None:
     if not isinstance(schema, dict):
         return
     source = documented.get(where)
@@ -186,8 +254,8 @@ def schema_ref(document_name: str, skipped: Aliases) -> dict[str, str]:
     return {"$ref": "#/components/schemas/" + skipped.get(named, named)}
 
 
-def document(provider: Described, server_url: str) -> dict[str, Any]:
-    paths: dict[str, dict[str, Any]] = {}
+def document(provider: Described, server_url: str) -> dict[str, object]:
+    paths: dict[str, dict[str, OperationObject]] = {}
     skipped = aliases(provider.contracts.documents, provider.name)
     for op in provider.router.operations:
         paths.setdefault(op.path, {})[op.method.lower()] = operation(provider, op, skipped)
@@ -207,8 +275,8 @@ def document(provider: Described, server_url: str) -> dict[str, Any]:
     }
 
 
-def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Any]:
-    described: dict[str, Any] = {
+def operation(provider: Described, op: Operation, skipped: Aliases) -> OperationObject:
+    described: OperationObject = {
         "operationId": op.operation_id,
         "summary": op.summary,
         "responses": _responses(provider, op, skipped),
@@ -217,7 +285,7 @@ def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str,
     if parameters:
         described["parameters"] = parameters
     if op.request_schema:
-        content = {"schema": schema_ref(op.request_schema, skipped)}
+        content: MediaType = {"schema": schema_ref(op.request_schema, skipped)}
         described["requestBody"] = {
             "required": True,
             "content": {JSON_TYPE: _with_examples(content, op.examples.requests)},
@@ -232,7 +300,7 @@ def operation(provider: Described, op: Operation, skipped: Aliases) -> dict[str,
     return described
 
 
-def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterable[dict[str, Any]]:
+def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterable[Parameter]:
     for name in template_params(op.path):
         yield {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
     if op.query_schema:
@@ -241,22 +309,24 @@ def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterabl
             _stem(op.query_schema),
             skipped,
         )
-        required = set(query.get("required", []))
+        properties = query.get("properties", {})
+        required = query.get("required", [])
+        names = set(required) if isinstance(required, list) else set()
         component = camel(_stem(op.query_schema))
-        for name, schema in query.get("properties", {}).items():
+        for name, schema in properties.items() if isinstance(properties, dict) else ():
             _mark(schema, f"{component}.{name}", provider.documented_fields)
-            yield {"name": name, "in": "query", "required": name in required, "schema": schema}
+            yield {"name": name, "in": "query", "required": name in names, "schema": schema}
 
 
-def _with_examples(content: dict[str, Any], examples: Mapping[str, Any]) -> dict[str, Any]:
+def _with_examples(content: MediaType, examples: Mapping[str, object]) -> MediaType:
     if examples:
         content["examples"] = {name: {"value": value} for name, value in examples.items()}
     return content
 
 
-def _success(op: Operation, status: int, schema: str, skipped: Aliases) -> dict[str, Any]:
-    content = {"schema": schema_ref(schema, skipped)}
-    entry: dict[str, Any] = {
+def _success(op: Operation, status: int, schema: str, skipped: Aliases) -> Response:
+    content: MediaType = {"schema": schema_ref(schema, skipped)}
+    entry: Response = {
         "description": "success",
         "content": {JSON_TYPE: _with_examples(content, op.examples.responses.get(status, {}))},
     }
@@ -265,8 +335,8 @@ def _success(op: Operation, status: int, schema: str, skipped: Aliases) -> dict[
     return entry
 
 
-def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Any]:
-    responses: dict[str, Any] = {
+def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str, Response]:
+    responses: dict[str, Response] = {
         str(status): _success(op, status, schema, skipped)
         for status, schema in op.responses.items()
     }
@@ -294,7 +364,7 @@ def _responses(provider: Described, op: Operation, skipped: Aliases) -> dict[str
     return responses
 
 
-def _error_code(provider: Described, code: str, status: int) -> dict[str, Any]:
+def _error_code(provider: Described, code: str, status: int) -> ErrorCode:
     """One error code of a status, with where the documentation states it, or marked as the
     mock's own where the pages are silent."""
     source = provider.documented_errors.get((code, status))
