@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from mockserver.core.documents import JournalEntry
 from mockserver.core.exchange import query_pairs
@@ -55,6 +55,74 @@ class StateParams(TypedDict):
     replay: list[ReplayStep]
 
 
+class Body(TypedDict):
+    contentType: str
+    encoded: bool
+    content: object  # as journaled: the parsed JSON, or the text of a body that is not JSON
+
+
+class _Request(TypedDict):
+    method: str
+    path: str
+
+
+class Request(_Request, total=False):
+    query: dict[str, list[str]]
+    headers: dict[str, list[str]]
+    body: Body
+
+
+class Matcher(TypedDict):
+    match: str
+    regex: str
+
+
+class MatchingRule(TypedDict):
+    combine: str
+    matchers: list[Matcher]
+
+
+class _Response(TypedDict):
+    status: int
+
+
+class Response(_Response, total=False):
+    headers: dict[str, list[str]]
+    body: Body
+    matchingRules: dict[str, dict[str, MatchingRule]]  # by category, then by name
+
+
+class ProviderState(TypedDict):
+    name: str
+    params: StateParams
+
+
+class _Exchange(TypedDict):
+    type: str
+    description: str
+    pending: bool
+    providerStates: list[ProviderState]
+    request: Request
+    response: Response
+
+
+class Interaction(_Exchange):
+    key: str  # a digest of the rest: one interaction per distinct exchange
+
+
+class Pacticipant(TypedDict):
+    name: str
+
+
+class Pact(TypedDict):
+    """A Pact V4 file."""
+
+    consumer: Pacticipant
+    provider: Pacticipant
+    interactions: list[Interaction]
+    metadata: dict[str, dict[str, str]]  # by tool, its version
+
+
 def check_consumer(name: str) -> str:
     if not _CONSUMER.fullmatch(name):
         raise ValueError(f"consumer: {name[:80]!r} must match {CONSUMER_RULE}")
@@ -67,14 +135,15 @@ def pacts(
     flows: Sequence[int],
     version: str,
     selected: set[int] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Pact]:
     """A Pact document per provider, from `entries` (oldest first) and each one's flow.
 
     `selected` limits the interactions to those request ids; every entry still counts as an
     earlier request for the replay.
     """
-    found: dict[str, dict[str, dict[str, Any]]] = {}
-    earlier: dict[tuple[Any, ...], list[ReplayStep]] = {}
+    found: dict[str, dict[str, Interaction]] = {}
+    # By flow, then session, provider and scenario: the requests a provider state replays.
+    earlier: dict[tuple[int, str | None, str, str], list[ReplayStep]] = {}
     for entry, flow in zip(entries, flows, strict=True):
         provider, scenario = entry["provider"], entry["scenario"]
         if provider is None or scenario is None:
@@ -93,9 +162,7 @@ def pacts(
     }
 
 
-def _document(
-    consumer: str, provider: str, interactions: list[dict[str, Any]], version: str
-) -> dict[str, Any]:
+def _document(consumer: str, provider: str, interactions: list[Interaction], version: str) -> Pact:
     return {
         "consumer": {"name": consumer},
         "provider": {"name": provider},
@@ -109,7 +176,7 @@ def _document(
 
 def _interaction(
     entry: JournalEntry, provider: str, scenario: str, before: list[ReplayStep]
-) -> dict[str, Any]:
+) -> Interaction:
     params: StateParams = {
         "provider": provider,
         "scenario": scenario,
@@ -118,7 +185,7 @@ def _interaction(
     }
     after = f" after {len(before)} earlier request(s)" if before else ""
     exchange = f"{entry['method']} {entry['path']} → {entry['status']}"
-    interaction: dict[str, Any] = {
+    interaction: _Exchange = {
         "type": "Synchronous/HTTP",
         "description": f"{exchange} in {scenario}{after}",
         "pending": False,
@@ -130,13 +197,13 @@ def _interaction(
     return {"key": hashlib.sha256(canonical).hexdigest()[:16], **interaction}
 
 
-def _request(entry: JournalEntry) -> dict[str, Any]:
+def _request(entry: JournalEntry) -> Request:
     headers = {
         HEADER_NAMES.get(name, name): [_placeholder(name, value)]
         for name, value in entry["headers"].items()
         if name in REQUEST_HEADERS
     }
-    request: dict[str, Any] = {"method": entry["method"], "path": entry["path"]}
+    request: Request = {"method": entry["method"], "path": entry["path"]}
     if entry["query"]:
         request["query"] = _query(entry["query"])
     if headers:
@@ -146,9 +213,9 @@ def _request(entry: JournalEntry) -> dict[str, Any]:
     return request
 
 
-def _response(entry: JournalEntry) -> dict[str, Any]:
+def _response(entry: JournalEntry) -> Response:
     kept = {n: v for n, v in entry["response_headers"].items() if n.lower() in RESPONSE_HEADERS}
-    response: dict[str, Any] = {"status": entry["status"]}
+    response: Response = {"status": entry["status"]}
     if kept:
         response["headers"] = {name: [value] for name, value in kept.items()}
     kind = kept.get("content-type") or kept.get("Content-Type")
@@ -182,7 +249,7 @@ def _query(text: str) -> dict[str, list[str]]:
     return query
 
 
-def _body(body: Any, content_type: str | None) -> dict[str, Any]:
+def _body(body: object, content_type: str | None) -> Body:
     if isinstance(body, str):
         return {"contentType": content_type or "text/plain", "encoded": False, "content": body}
     return {"contentType": content_type or "application/json", "encoded": False, "content": body}

@@ -8,7 +8,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from mockserver.journal.har import har_log
 from mockserver.journal.run import RunRecord, problems_by_request
@@ -58,14 +57,14 @@ def journal_lines(record: RunRecord) -> bytes:
     problems = problems_by_request(record.violations)
     lines = []
     for entry in record.exchanges:
-        line: dict[str, Any] = dict(entry)
+        line: dict[str, object] = dict(entry)
         if entry["broke_contract"]:
             line["problems"] = problems.get(entry["id"], [])
         lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
     return "".join(lines).encode()
 
 
-def _json(document: Any) -> bytes:
+def _json(document: object) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
 
 
