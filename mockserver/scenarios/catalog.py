@@ -9,7 +9,7 @@ import stat
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import yaml
 
@@ -28,11 +28,20 @@ class ScenarioReader(Protocol):
     """What turns a provider's schema-checked document into its typed model (a provider)."""
 
     def read(
-        self, data: Mapping[str, Any]
+        self, data: Mapping[str, object]
     ) -> tuple[ScenarioModel, list[tuple[FieldPath, str]]]: ...
 
 
 Readers = Mapping[str, ScenarioReader]
+
+
+class ProblemDocument(TypedDict):
+    """A scenario problem as JSON."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class ScenarioProblem:
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ProblemDocument:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
@@ -100,7 +109,7 @@ class Scenario:
     description: str
     source: str
     model: ScenarioModel = field(repr=False)
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, object] = field(repr=False)
 
     def summary(self) -> ScenarioSummary:
         return {
@@ -179,7 +188,7 @@ class _Positions:
         self._check(node, path)
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
+            seen: set[str] = set()
             for key, value in node.value:
                 if not isinstance(key, yaml.ScalarNode):
                     raise self._refuse(key, path, "a key must be a plain name, not a list or map")
@@ -236,7 +245,7 @@ def _count_events(text: str, file: str) -> None:
             raise ScenarioError([ScenarioProblem(file, line, "", message)])
 
 
-def read_yaml(text: str, file: str) -> tuple[Any, _Positions]:
+def read_yaml(text: str, file: str) -> tuple[object, _Positions]:
     """Parse one YAML document safely, keeping each field's line; raise ScenarioError if broken."""
     positions = _Positions(file)
     loader = _Loader(text)
@@ -268,7 +277,7 @@ class _Source:
 
     file: str
     label: str
-    data: dict[str, Any]
+    data: dict[str, object]
     positions: _Positions
 
     @property
@@ -313,17 +322,18 @@ def _read(text: str, file: str, label: str) -> _Source:
     ]
     if not isinstance(data, dict):
         problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
-    if problems:
-        raise ScenarioError(problems)
-    return _Source(file, label, data, positions)
+    elif not problems:
+        return _Source(file, label, data, positions)
+    raise ScenarioError(problems)
 
 
-def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+def _merge(parent: Mapping[str, object], child: Mapping[str, object]) -> dict[str, object]:
     """Mappings merge key by key; anything else (lists included) the child replaces."""
     merged = dict(parent)
     for key, value in child.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = _merge(current, value)
         else:
             merged[key] = value
     return merged
@@ -335,7 +345,7 @@ def _build(
     readers: Readers,
 ) -> Scenario:
     """Validate a source merged over its ancestors (`chain`, child first) into a Scenario."""
-    data: dict[str, Any] = {}
+    data: dict[str, object] = {}
     for source in reversed(chain):
         data = _merge(data, source.data)
     data.pop("extends", None)
@@ -353,15 +363,17 @@ def _build(
     problems += _common_checks(data, layers)
     if problems:
         raise ScenarioError(problems)
-    reader = readers.get(data["provider"])
+    # Both are text: the schema (or, built in, the project's tests) saw to it.
+    provider, description = str(data["provider"]), str(data["description"])
+    reader = readers.get(provider)
     model, found = reader.read(data) if reader else (ScenarioModel(**common_fields(data)), [])
     problems += [layers.problem(path, _field_name(path), message) for path, message in found]
     if problems:
         raise ScenarioError(problems)
     return Scenario(
-        name=f"{data['provider']}/{Path(child.file).stem}",
-        provider=data["provider"],
-        description=data["description"].strip(),
+        name=f"{provider}/{Path(child.file).stem}",
+        provider=provider,
+        description=description.strip(),
         source=child.label,
         model=model,
         data=data,
@@ -396,7 +408,7 @@ def parse_scenario(
 
 
 def _schema_problems(
-    data: Mapping[str, Any], layers: _Layers, contracts: Contracts
+    data: Mapping[str, object], layers: _Layers, contracts: Contracts
 ) -> list[ScenarioProblem]:
     schema = contracts.documents["scenario.schema"]
     provider = data.get("provider")
@@ -420,7 +432,7 @@ def _schema_problems(
     return problems
 
 
-def _common_checks(data: Mapping[str, Any], layers: _Layers) -> list[ScenarioProblem]:
+def _common_checks(data: Mapping[str, object], layers: _Layers) -> list[ScenarioProblem]:
     now = section(data, "clock").get("now")
     if now is not None:
         try:
@@ -650,7 +662,7 @@ class ScenarioCatalog:
 
     def inline(
         self,
-        data: Mapping[str, Any],
+        data: Mapping[str, object],
         *,
         contracts: Contracts | None = None,
         readers: Readers,

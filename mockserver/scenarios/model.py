@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from mockserver.core.clock import parse_instant
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from mockserver.scenarios.interactions import Interaction
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 DEFAULT_NOW = "2026-05-26T12:00:00.000Z"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -44,33 +46,43 @@ class ScenarioModel:
     interactions: tuple[Interaction, ...] = ()
 
 
-def section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+def section(data: Mapping[str, object], name: str) -> Mapping[str, Any]:
     """An optional mapping of a checked document (absent: empty)."""
     value = data.get(name)
     return value if isinstance(value, Mapping) else {}
 
 
-def items(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+def items(data: Mapping[str, object], name: str) -> list[Mapping[str, Any]]:
     """An optional list of mappings of a checked document (absent: empty)."""
     value = data.get(name)
     return list(value) if isinstance(value, list) else []
 
 
-def known_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+def known_fields(cls: type[DataclassInstance], raw: Mapping[str, object]) -> dict[str, Any]:
     """The fields of `raw` that dataclass `cls` declares (the schema has refused any other)."""
     return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
 
 
-def each(cls: type[T], data: Mapping[str, Any], name: str) -> tuple[T, ...]:
+def each(cls: type[T], data: Mapping[str, object], name: str) -> tuple[T, ...]:
     """The optional list `name` of a checked document, each item as a `cls`."""
     return tuple(cls(**known_fields(cls, raw)) for raw in items(data, name))
 
 
-def common_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+class CommonFields(TypedDict, total=False):
+    """`ScenarioModel`'s own fields, as keyword arguments for it or a provider's model."""
+
+    seed: int
+    now: datetime
+    frozen: bool
+    errors: Mapping[str, ErrorOverride]
+    max_body_bytes: int
+
+
+def common_fields(data: Mapping[str, Any]) -> CommonFields:
     """The `ScenarioModel` fields of a schema-checked document, as keyword arguments."""
     clock = section(data, "clock")
     behaviour = section(data, "behaviour")
-    fields: dict[str, Any] = {
+    fields: CommonFields = {
         "seed": int(data.get("seed", ScenarioModel.seed)),
         "frozen": bool(clock.get("frozen", ScenarioModel.frozen)),
         "errors": {
