@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
 
 from mockserver.cli.reporting import PortFile, conclude
 from mockserver.engine.facade import MockEngine
@@ -72,8 +71,7 @@ def _run_child(command: Sequence[str], env: dict[str, str]) -> int | None:
     cannot start (said in one line)."""
     with _Forwarder() as forwarder:
         try:
-            # Its own process group: a Ctrl-C reaches it once, from us, and so do its children.
-            child = subprocess.Popen(list(command), env=env, **_own_group())
+            child = _start(command, env)
         except OSError as error:
             reason = error.strerror or str(error)
             print(f"mockserver: cannot run {shlex.quote(command[0])}: {reason}", file=sys.stderr)
@@ -83,10 +81,17 @@ def _run_child(command: Sequence[str], env: dict[str, str]) -> int | None:
     return 128 - code if code < 0 else code
 
 
-def _own_group() -> dict[str, Any]:
+# What `signal.signal` takes and hands back: a function, or SIG_DFL / SIG_IGN (None: not
+# set from Python).
+_Handler = Callable[[int, FrameType | None], object] | int | None
+
+
+def _start(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The command in a process group of its own: a Ctrl-C reaches it once, from us, and so do
+    its children."""
     if sys.version_info >= (3, 11):
-        return {"process_group": 0}
-    return {"start_new_session": True}
+        return subprocess.Popen(list(command), env=env, process_group=0)
+    return subprocess.Popen(list(command), env=env, start_new_session=True)
 
 
 class _Forwarder:
@@ -101,7 +106,7 @@ class _Forwarder:
     def __init__(self) -> None:
         self._pid: int | None = None
         self._pending: list[int] = []
-        self._previous: dict[int, Any] = {}
+        self._previous: dict[int, _Handler] = {}
 
     def __enter__(self) -> _Forwarder:
         self._previous = {signum: signal.signal(signum, self._forward) for signum in FORWARDED}

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 from urllib.parse import unquote
 
 import httpx
@@ -17,12 +17,20 @@ from mockserver.web.guard import IN_PROCESS
 if TYPE_CHECKING:
     import asyncio
 
-    from starlette.types import ASGIApp, Message
+    from starlette.types import ASGIApp, Message, Scope
 
 T = TypeVar("T")
+# A coroutine as an event loop drives it: sent None each step, its result returned at the end.
+Driven = Coroutine[object, None, T]
 
 
-def _scope(request: httpx.Request, in_process: dict[str, Any]) -> dict[str, Any]:
+class InProcess(TypedDict, total=False):
+    """The scope extension that marks an in-process call (`web.guard.IN_PROCESS`)."""
+
+    wait: Callable[[float], None]  # a scripted delay, done as the client's socket would
+
+
+def _scope(request: httpx.Request, in_process: InProcess) -> Scope:
     url = request.url
     raw_path = url.raw_path.split(b"?")[0]
     return {
@@ -45,13 +53,13 @@ def _scope(request: httpx.Request, in_process: dict[str, Any]) -> dict[str, Any]
 
 
 async def _call(
-    app: ASGIApp, request: httpx.Request, body: bytes, in_process: dict[str, Any] | None = None
+    app: ASGIApp, request: httpx.Request, body: bytes, in_process: InProcess | None = None
 ) -> httpx.Response:
     sent = False
     status = 500
     headers: list[tuple[bytes, bytes]] = []
     chunks: list[bytes] = []
-    answered: Any = None  # an asyncio.Event, made only if the app listens for a disconnect
+    answered: asyncio.Event | None = None  # made only if the app listens for a disconnect
 
     async def receive() -> Message:
         nonlocal sent, answered
@@ -88,9 +96,7 @@ async def _call(
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
-async def _timed(
-    answer: Coroutine[Any, Any, httpx.Response], request: httpx.Request
-) -> httpx.Response:
+async def _timed(answer: Driven[httpx.Response], request: httpx.Request) -> httpx.Response:
     """The client's read timeout, as a socket would enforce it: a slow scripted answer
     (`delay_ms`) times out in process exactly as it does over HTTP."""
     import asyncio
@@ -127,7 +133,7 @@ def _blocking_wait(request: httpx.Request) -> Callable[[float], None]:
     return wait
 
 
-def _run_eagerly(coroutine: Coroutine[Any, Any, T]) -> T:
+def _run_eagerly(coroutine: Driven[T]) -> T:
     """Run a coroutine that never suspends, without an event loop."""
     try:
         coroutine.send(None)
@@ -163,7 +169,7 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         body = await request.aread()
         return await _timed(_call(self.app, request, body), request)
 
-    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+    def _run(self, coroutine: Driven[T]) -> T:
         import asyncio  # admin calls only: provider traffic runs without an event loop
 
         try:
