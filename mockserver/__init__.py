@@ -11,7 +11,8 @@ from mockserver.core.documents import (
     ProblemDocument,
     Violation,
 )
-from mockserver.core.exchange import MockRequest, Reply
+from mockserver.core.exchange import MockRequest
+from mockserver.core.reply import Outcome, Reply
 from mockserver.engine.facade import MockEngine
 from mockserver.scenarios.catalog import (
     Scenario,
@@ -80,6 +81,7 @@ __all__ = [
     "NearMiss",
     "Outbox",
     "OutboxMessage",
+    "Outcome",
     "ProblemDocument",
     "RecordedExchange",
     "Reply",

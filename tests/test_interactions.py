@@ -758,7 +758,7 @@ def test_a_scripted_connection_drop_is_no_server_error_in_the_log():
 def test_the_faults_a_scenario_may_name_are_the_ones_the_server_knows():
     """One list of faults: the scenario schema's enum is the Fault enum's values."""
     from mockserver.core.contracts import default_contracts
-    from mockserver.core.exchange import Fault
+    from mockserver.core.reply import Fault
 
     schema = default_contracts().documents["scenario.schema"]
     found = []

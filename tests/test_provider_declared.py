@@ -17,7 +17,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from mockserver.core.clock import Clock
-from mockserver.core.exchange import ApiError, MockRequest, Reply
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.reply import Reply
 from mockserver.core.routing import Call, Operation
 from mockserver.engine.facade import MockEngine
 from mockserver.providers import provider_classes, registered

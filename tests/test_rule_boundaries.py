@@ -134,7 +134,8 @@ def test_leyr_end_equal_to_start_is_refused(mock_for):
 
 
 def test_an_answer_that_breaks_its_own_schema_marks_its_journal_entry(monkeypatch):
-    from mockserver.core.exchange import MockRequest, Reply
+    from mockserver.core.exchange import MockRequest
+    from mockserver.core.reply import Reply
     from mockserver.providers.huskyvoice import api
 
     def broken(state, call):

@@ -11,7 +11,8 @@ from mockserver import MockEngine, MockRequest, ScenarioCatalog
 from mockserver.core.clock import Clock, format_instant, parse_instant
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.contracts import default_contracts
-from mockserver.core.exchange import ApiError, Reply
+from mockserver.core.exchange import ApiError
+from mockserver.core.reply import Outcome, Reply
 from mockserver.core.routing import TemplateError, compile_template
 from mockserver.providers import make_providers
 from mockserver.providers.huskyvoice import api, rules
@@ -123,7 +124,7 @@ def test_loading_one_provider_leaves_the_other_alone():
     leyr = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001"
     leyr_auth = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 
-    def patch(path: str, headers: dict[str, str]) -> Reply:
+    def patch(path: str, headers: dict[str, str]) -> Outcome:
         body = b'{"status":"cancelled"}'
         json_headers = {**headers, "content-type": "application/json"}
         return engine.handle(MockRequest("PATCH", path, headers=json_headers, body=body))

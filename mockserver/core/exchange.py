@@ -1,4 +1,4 @@
-"""The core's own request and reply types: what every surface converts to and from."""
+"""The core's request type and the JSON, text and header rules every surface shares."""
 
 from __future__ import annotations
 
@@ -6,16 +6,12 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from mockserver.core.errors import MockError
-
-if TYPE_CHECKING:
-    from mockserver.core.routing import Operation
 
 JSON_TYPE = "application/json"
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
@@ -81,69 +77,6 @@ def query_pairs(query_string: str) -> tuple[tuple[str, str], ...]:
                 _parsed_queries.clear()
             _parsed_queries[query_string] = found
     return found
-
-
-class Fault(str, Enum):
-    """How a scripted answer breaks on purpose: the scenario schema's `fault` values."""
-
-    CONNECTION_DROP = "connection_drop"  # the connection closes after the status line
-    TRUNCATED_BODY = "truncated_body"  # the body stops halfway, short of its length
-    MALFORMED_BODY = "malformed_body"  # half the body, with a length to match: bad JSON
-
-    @property
-    def unfinished(self) -> bool:
-        """Whether the answer is left unfinished on the wire (the server closes it)."""
-        return self is not Fault.MALFORMED_BODY
-
-
-@dataclass
-class Reply:
-    """What the core answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON_TYPE
-    # The contract document the body must satisfy, checked before it leaves the server.
-    schema: str | None = None
-    raw: bytes | None = None
-    # Ways the request broke the provider's request contract (the client's fault).
-    request_problems: list[Any] = field(default_factory=list)
-    # Set by a scripted interaction: seconds to wait before answering, and how to break the answer.
-    delay: float = 0.0
-    fault: Fault | None = None
-    # The bytes on the wire, encoded once by the engine for the client and the journal.
-    payload: bytes | None = None
-    # The appointment the request's path names, as its provider resolves it (journal, patterns).
-    appointment: str | None = None
-    # Set when the mock itself failed answering: recorded as a violation of its own contract.
-    failure: str | None = None
-    # The documented operation that answered, when the provider's pipeline routed the request.
-    operation: Operation | None = None
-    # The journal's id for this exchange, once recorded.
-    exchange_id: int | None = None
-
-    def sent_body(self) -> bytes:
-        """The body as sent: a `malformed_body` fault cuts it in half (its declared length
-        matches, so the client reads bad JSON)."""
-        payload = self.payload if self.payload is not None else b""
-        if self.fault is Fault.MALFORMED_BODY:
-            return payload[: max(1, len(payload) // 2)]
-        return payload
-
-    def encoded(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        if self.body is None:
-            return b""
-        return dumps(self.body)
-
-
-def wire_headers(content_type: str, length: int, extra: Mapping[str, str]) -> dict[str, str]:
-    """An answer's headers as sent: its content type and length, then its own."""
-    headers = {"content-type": content_type, "content-length": str(length)}
-    headers.update((name.lower(), value) for name, value in extra.items())
-    return headers
 
 
 class StubFault(Exception):

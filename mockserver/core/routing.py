@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from mockserver.core.exchange import ApiError, MockRequest, Reply, clip
+from mockserver.core.exchange import ApiError, MockRequest, clip
+from mockserver.core.reply import Reply
 
 _PARAM = re.compile(r"{([a-z_]+)}")
 

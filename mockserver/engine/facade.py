@@ -6,7 +6,6 @@ It imports no web framework; one lock makes each request atomic against the stat
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections import deque
@@ -16,42 +15,34 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
-from mockserver.core.contracts import Contracts, Problem, default_contracts
+from mockserver.core.contracts import Contracts, default_contracts
 from mockserver.core.documents import (
     ActiveScenario,
     ClockDocument,
     CoverageReport,
     InteractionDocument,
-    InteractionNote,
     JournalEntry,
     ListedScenario,
     NearMiss,
     OutboxMessage,
     ReloadDocument,
-    Violation,
 )
-from mockserver.core.errors import MockError, error_document
-from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, Reply, StubFault, clip
-from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.resources import package_version, scenarios_dir
-from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
+from mockserver.core.routing import Operation
 from mockserver.core.templating import RESPONSE_LIMIT
+from mockserver.engine.pipeline import RequestPipeline
 from mockserver.journal.budget import JournalBudget
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.coverage import report as coverage_report
-from mockserver.journal.near_misses import near_miss
+from mockserver.journal.near_misses import latest_near_misses
 from mockserver.journal.recorder import Recorder
 from mockserver.journal.ring import (
     DEFAULT_JOURNAL_BYTES,
     DEFAULT_JOURNAL_SIZE,
-    Exchange,
-    JournalQuery,
     JournalSettings,
-    Page,
-    Stopwatch,
     wall_clock_text,
 )
-from mockserver.journal.run import RunRecord, combine_records, problems_by_request
+from mockserver.journal.run import RunRecord, combine_records
 from mockserver.providers import AnyProvider, contracts_for, make_providers
 from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import (
@@ -59,25 +50,11 @@ from mockserver.scenarios.catalog import (
     ScenarioCatalog,
     ScenarioError,
     folder_label,
-    unknown_name_hint,
 )
-from mockserver.scenarios.interactions import Interaction, Scripted, ScriptRuntime
+from mockserver.scenarios.interactions import Interaction, ScriptRuntime
 
-# How many conforming answers are remembered (schema, bytes) so they are not checked again.
-CONFORMING_MEMORY = 4096
 # Sessions whose evidence a run's report keeps (the earliest go first beyond it).
 MAX_SESSIONS_REPORTED = 1024
-
-
-def _interaction_note(chosen: Scripted) -> InteractionNote:
-    step = chosen.step
-    return {
-        "name": chosen.interaction.name,
-        "key": chosen.key,
-        "passthrough": step.passthrough,
-        "fault": None if step.fault is None else step.fault.value,
-        "violates_contract": chosen.interaction.violates_contract,
-    }
 
 
 def _interaction_json(
@@ -94,26 +71,13 @@ def _interaction_json(
     }
 
 
-def observe(provider: str, request: MockRequest, appointment: str | None) -> Observed:
-    """A live request as a request pattern sees it."""
-    body = request.body_json
-    return Observed(
-        method=request.method,
-        path=request.path,
-        query=dict(request.query_items()),
-        headers=request.headers,
-        body=observed_body(body, body is not NOT_JSON),
-        provider=provider,
-        appointment=appointment,
-    )
-
-
 def _now() -> str:
     return wall_clock_text(time.time())
 
 
 class MockEngine:
-    """Both providers' mocks behind one `handle(request) -> Reply`."""
+    """Both providers' mocks behind one `handle(request) -> Outcome`: a facade over the
+    scenarios and their state, the clocks, the stubs, the journal and the request pipeline."""
 
     def __init__(
         self,
@@ -139,15 +103,11 @@ class MockEngine:
         self.scenarios_dirs: list[Path]
         self.catalog: ScenarioCatalog
         if shared_with is not None:
-            self.contracts = shared_with.contracts
-            self.providers = shared_with.providers
-            self.scenarios_dirs = shared_with.scenarios_dirs
-            self.catalog = shared_with.catalog
+            self.contracts, self.providers = shared_with.contracts, shared_with.providers
+            self.scenarios_dirs, self.catalog = shared_with.scenarios_dirs, shared_with.catalog
         else:
             self.contracts = contracts_for(contracts or default_contracts())
-            self.providers = make_providers(self.contracts)
-            for provider in self.providers.values():
-                provider.response_limit = response_max_bytes
+            self.providers = make_providers(self.contracts, response_max_bytes)
             self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
             self.catalog = self._read_catalog()
         self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
@@ -169,12 +129,28 @@ class MockEngine:
         self._lock = threading.RLock()
         # The sessions made from this engine, ended ones too: the run's report covers them all.
         self._spawned: deque[MockEngine] = deque(maxlen=MAX_SESSIONS_REPORTED)
-        self._conforming: set[tuple[str, bytes | None]] = set()
-        self.states: dict[str, ProviderState] = {}
         chosen = resolve_active(self.catalog, scenarios, self.providers)
         self.initial_scenarios = tuple(scenario.name for scenario in chosen.values())
-        for scenario in chosen.values():
-            self.states[scenario.provider] = self.providers[scenario.provider].new_state(scenario)
+        self.states: dict[str, ProviderState] = {
+            p: self.providers[p].new_state(s) for p, s in chosen.items()
+        }
+        self._bind_calls()
+
+    def _bind_calls(self) -> None:
+        """The calls of the request pipeline and the journal, bound to the engine so that each
+        goes straight to the object that does it (no pass-through on the way)."""
+        pipeline = RequestPipeline(self, self.contracts, self._recorder, self._coverage, self._lock)
+        self.handle = pipeline.handle
+        self.refusal = pipeline.refusal
+        self.client_went_away = pipeline.client_went_away
+        self.provider_for = pipeline.provider_for
+        journal = self._recorder
+        self.requests = journal.requests  # the journal, oldest first; a pattern's matches
+        self.journal_page = journal.page
+        self.closest_requests = journal.closest  # the exchanges nearest to a pattern
+        self.clear_requests = journal.clear_requests
+        self.violations = journal.violations
+        self.clear_violations = journal.clear_violations
 
     def spawn(self, session: str, scenarios: Sequence[str] = ()) -> MockEngine:
         """A new isolated world (a session) on this engine's scenarios and journal settings,
@@ -409,43 +385,15 @@ class MockEngine:
 
     # What the mock saw ------------------------------------------------------------------------
 
-    def requests(self, pattern: RequestPattern | None = None) -> list[JournalEntry]:
-        """The journal, oldest first; with a pattern, the exchanges it matches."""
-        return self._recorder.requests(pattern)
-
-    def journal_page(self, query: JournalQuery) -> Page:
-        return self._recorder.page(query)
-
     def near_misses(self, limit: int = 50) -> list[NearMiss]:
         """The latest `limit` near misses, newest first (see near_misses.py)."""
-        return self._near_misses(
-            self._recorder.exchanges(), self._recorder.violations(), limit, self._recorder.secrets
+        journal = self._recorder
+        return latest_near_misses(
+            journal.exchanges(), journal.violations(), self._operations(), limit, journal.secrets
         )
 
-    def _near_misses(
-        self,
-        exchanges: Sequence[Exchange],
-        violations: Sequence[Violation],
-        limit: int | None,
-        secrets: bool,
-    ) -> list[NearMiss]:
-        problems = problems_by_request(violations)
-        every_operation = [op for p in self.providers.values() for op in p.router.operations]
-        found: list[NearMiss] = []
-        for exchange in reversed(exchanges):
-            if len(found) == limit:
-                break
-            provider = self.providers.get(exchange.provider or "")
-            report = near_miss(
-                exchange,
-                problems.get(exchange.id, []),
-                every_operation if provider is None else provider.router.operations,
-                exchange.interactions,  # those in force when it came, whatever came since
-                secrets=secrets,
-            )
-            if report is not None:
-                found.append(report)
-        return found
+    def _operations(self) -> dict[str, Sequence[Operation]]:
+        return {name: p.router.operations for name, p in self.providers.items()}
 
     def run_record(self) -> RunRecord:
         """The whole run's evidence for a report, this engine's and that of every session made
@@ -473,17 +421,11 @@ class MockEngine:
             exchanges=[e.to_json(secrets=False) for e in exchanges],
             flows=[e.flow for e in exchanges],
             violations=violations,
-            near_misses=self._near_misses(exchanges, violations, None, False),
+            near_misses=latest_near_misses(exchanges, violations, self._operations(), None, False),
             coverage=self.coverage(),
             exchanges_seen=self._recorder.total_seen,
             violations_seen=self._recorder.run_violation_count,
         )
-
-    def closest_requests(
-        self, pattern: RequestPattern, limit: int = 10
-    ) -> list[tuple[JournalEntry, list[str]]]:
-        """The exchanges nearest to `pattern`, each with how it differs."""
-        return self._recorder.closest(pattern, limit)
 
     @property
     def requests_seen(self) -> int:
@@ -501,251 +443,6 @@ class MockEngine:
         budget = self._journal_settings.budget
         assert budget is not None  # always given in __init__
         return budget
-
-    def clear_requests(self) -> None:
-        self._recorder.clear_requests()
-
-    def violations(self) -> list[Violation]:
-        return self._recorder.violations()
-
-    def clear_violations(self) -> None:
-        self._recorder.clear_violations()
-
-    # Requests ---------------------------------------------------------------------------------
-
-    def provider_for(self, path: str) -> AnyProvider | None:
-        for provider in self.providers.values():
-            if path == provider.prefix or path.startswith(provider.prefix + "/"):
-                return provider
-        return None
-
-    def handle(self, request: MockRequest) -> Reply:
-        """Answer one request; the reply carries its encoded bytes (`payload`)."""
-        started = Stopwatch()
-        provider = self.provider_for(request.path)
-        if provider is None:
-            reply = self._unrouted(request)
-            reply.payload = reply.encoded()
-            self._record(None, None, request, reply, [], None, started)
-            return reply
-        with self._lock:
-            state, refused = self._state_for(provider, request)
-            if refused is not None:
-                reply, chosen = refused, None
-                reply.appointment = provider.appointment_of(request.path)
-            else:
-                try:
-                    reply, chosen = self._answer(provider, state, request)
-                except Exception as error:  # a bug of the mock's: say so, in the envelope
-                    reply, chosen = self._failed(provider, state, request, error), None
-            reply, response_problems = self._checked(provider, state, request, reply, chosen)
-            if chosen is not None:
-                reply.delay = state.script.delay_seconds(chosen.step)
-                reply.fault = chosen.step.fault
-            operation = reply.operation or provider.router.operation_for(
-                request.method, request.path
-            )
-            reply.operation = operation
-            self._record(provider.name, state, request, reply, response_problems, chosen, started)
-            if operation is not None:
-                outcome = provider.outcome(operation, reply)
-                self._coverage.count(provider.name, operation, outcome, state.scenario.name)
-        return reply
-
-    def refused(self, request: MockRequest, error: ApiError) -> Reply:
-        """The answer to a request refused before it was read (headers too large, a body too
-        slow): in its provider's envelope, encoded, and neither recorded nor counted."""
-        provider = self.provider_for(request.path)
-        if provider is None:
-            reply = Reply(error.http_status, error_document(error))
-        else:
-            with self._lock:
-                reply = provider.error_reply(self.states[provider.name], error, request)
-        reply.payload = reply.encoded()
-        return reply
-
-    def _checked(
-        self,
-        provider: AnyProvider,
-        state: ProviderState,
-        request: MockRequest,
-        reply: Reply,
-        chosen: Scripted | None,
-    ) -> tuple[Reply, list[Problem]]:
-        """The reply encoded and held to its schema, with the mock's own contract problems; one
-        that breaks its schema becomes a 500 saying so."""
-        reply.payload = reply.encoded()
-        if chosen is not None and chosen.interaction.violates_contract:
-            reply.request_problems = []  # the scenario serves this off-contract on purpose
-            return reply, []
-        problems = self._check_response(reply)
-        if reply.failure is not None:
-            return reply, [*problems, Problem("", reply.failure, "")]
-        if problems:
-            broken = self._broken_contract(provider, state, request, reply, problems)
-            broken.appointment = reply.appointment
-            broken.payload = broken.encoded()
-            return broken, problems
-        return reply, problems
-
-    def _answer(
-        self, provider: AnyProvider, state: ProviderState, request: MockRequest
-    ) -> tuple[Reply, Scripted | None]:
-        """A scripted interaction's answer if one matches, else the provider's."""
-        chosen = None
-        if state.script.interactions:
-            appointment = provider.appointment_of(request.path)
-            accepted = functools.cache(lambda: provider.accepts(state, request))
-            chosen = state.script.choose(observe(provider.name, request, appointment), accepted)
-            if chosen is not None and not chosen.step.passthrough:
-                reply = provider.scripted(state, request, chosen, appointment)
-                reply.appointment = appointment
-                # A scripted answer does not make a broken request right.
-                reply.request_problems = provider.request_problems(state, request)
-                return reply, chosen
-        return provider.handle(state, request), chosen
-
-    def _failed(
-        self, provider: AnyProvider, state: ProviderState, request: MockRequest, error: Exception
-    ) -> Reply:
-        """A 500 in the provider's envelope for an unexpected failure, recorded as a response
-        violation so a test run cannot miss it (it is the mock's fault, never the client's)."""
-        message = (
-            str(error)
-            if isinstance(error, StubFault)
-            else f"the mock failed: {type(error).__name__}: {clip(str(error), 200)}"
-        )
-        reply = provider.error_reply(
-            state, ApiError("INTERNAL_ERROR", message, status=500), request
-        )
-        reply.failure = message
-        reply.appointment = provider.appointment_of(request.path)
-        return reply
-
-    def _state_for(
-        self, provider: AnyProvider, request: MockRequest
-    ) -> tuple[ProviderState, Reply | None]:
-        """The active state, or another scenario's for a request with X-Mock-Scenario."""
-        active = self.states[provider.name]
-        name = request.header(SCENARIO_HEADER)
-        if not name:
-            return active, None
-        problem = None
-        if name not in self.catalog:
-            known = [s.name for s in self.catalog if s.provider == provider.name]
-            problem = (
-                f"{SCENARIO_HEADER}: unknown scenario {clip(name, 80)!r}"
-                f"{unknown_name_hint(name[:200], known)}"
-            )
-        elif self.catalog.get(name).provider != provider.name:
-            problem = f"{SCENARIO_HEADER}: {name!r} is not a {provider.name} scenario"
-        if problem is not None:
-            error = ApiError("UNKNOWN_SCENARIO", problem, status=400)
-            return active, provider.error_reply(active, error, request)
-        if name == active.scenario.name:
-            return active, None
-        state = self.side_states.get(name)
-        if state is None:
-            state = self.side_states[name] = provider.new_state(self.catalog.get(name))
-        return state, None
-
-    def _check_response(self, reply: Reply) -> list[Problem]:
-        if reply.raw is not None:
-            return []
-        if reply.schema is None:
-            return [Problem("", f"status {reply.status} is not declared for this operation", "")]
-        # Validity depends only on the schema and the encoded bytes, so an answer sent before
-        # (a re-cancel, a repeated read) is not walked again.
-        key = (reply.schema, reply.payload)
-        if key in self._conforming:
-            return []
-        problems = self.contracts.check(reply.schema, reply.body, root="response")
-        if not problems:
-            if len(self._conforming) >= CONFORMING_MEMORY:
-                self._conforming.clear()
-            self._conforming.add(key)
-        return problems
-
-    def _broken_contract(
-        self,
-        provider: AnyProvider,
-        state: ProviderState,
-        request: MockRequest,
-        reply: Reply,
-        problems: list[Problem],
-    ) -> Reply:
-        message = (
-            f"the mock broke its own {reply.schema or 'response'} contract "
-            f"(status {reply.status}): {'; '.join(map(str, problems[:3]))}"
-        )
-        return provider.error_reply(state, ApiError("INTERNAL_ERROR", message, status=500), request)
-
-    def _record(
-        self,
-        provider: str | None,
-        state: ProviderState | None,
-        request: MockRequest,
-        reply: Reply,
-        response_problems: list[Problem],
-        chosen: Scripted | None,
-        started: Stopwatch,
-    ) -> None:
-        """Journal the exchange; its duration counts the mock's work and any scripted delay."""
-        elapsed_ms = started.elapsed_ms() + reply.delay * 1000
-        recorded = self._recorder.record(
-            Exchange(
-                at=None if state is None else state.clock.now_text(),
-                provider=provider,
-                scenario=None if state is None else state.scenario.name,
-                method=request.method,
-                path=request.path,
-                query=request.query_string,
-                headers=request.headers,
-                body=request.body,
-                status=reply.status,
-                response=reply.payload,
-                interaction=None if chosen is None else _interaction_note(chosen),
-                appointment=reply.appointment,
-                received_at=started.wall,
-                duration_ms=elapsed_ms,
-                response_type=reply.content_type,
-                response_length=len(reply.sent_body()),
-                response_extra=reply.headers,
-                operation=None if reply.operation is None else reply.operation.operation_id,
-                interactions=() if state is None else state.script.interactions,
-            ),
-            reply.request_problems,
-            response_problems,
-        )
-        reply.exchange_id = recorded.id
-
-    def client_went_away(self, reply: Reply) -> None:
-        """The client gave up before `reply` was sent (it timed out during a scripted delay):
-        the journal marks the exchange, which the mock carried out all the same."""
-        if reply.exchange_id is not None:
-            self._recorder.client_disconnected(reply.exchange_id)
-
-    def refusal(self, method: str, path: str, error: ApiError) -> Reply:
-        """An answer refusing a request before any engine handles it (a session that cannot be
-        had): in the envelope of the provider serving `path`, else the admin API's. Not
-        journaled: no session's world saw the request."""
-        provider = self.provider_for(path)
-        if provider is None:
-            reply = Reply(error.http_status, error_document(error))
-        else:
-            with self._lock:
-                state = self.states[provider.name]
-                reply = provider.error_reply(state, error, MockRequest(method, path))
-        reply.payload = reply.encoded()
-        return reply
-
-    def _unrouted(self, request: MockRequest) -> Reply:
-        prefixes = ", ".join(f"{p.prefix}/… ({p.name})" for p in self.providers.values())
-        message = (
-            f"No route for {request.method} {clip(request.path, 120)}. "
-            f"Served: {prefixes}, {ADMIN_PREFIX}/… (admin API)"
-        )
-        return Reply(404, error_document(MockError(message, code="NOT_FOUND", status=404)))
 
     def openapi(self, provider: str, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
         name = provider_name(provider, self.provider_names)

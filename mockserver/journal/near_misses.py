@@ -8,17 +8,19 @@ handle's failed assertions (`RequestPattern.difference`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from mockserver.core.documents import (
     ClosestInteraction,
     ClosestOperation,
     NearMiss,
     ProblemDocument,
+    Violation,
 )
 from mockserver.core.patterns import Observed, RequestPattern, parse_pattern
 from mockserver.core.routing import Operation
 from mockserver.journal.ring import Exchange
+from mockserver.journal.run import problems_by_request
 from mockserver.scenarios.interactions import Interaction
 
 NO_OPERATION = "no documented operation has this method and path"
@@ -58,6 +60,34 @@ def near_miss(
         if exchange.interaction is None
         else None,
     }
+
+
+def latest_near_misses(
+    exchanges: Sequence[Exchange],
+    violations: Sequence[Violation],
+    operations: Mapping[str, Sequence[Operation]],
+    limit: int | None,
+    secrets: bool,
+) -> list[NearMiss]:
+    """The near misses among `exchanges`, newest first, at most `limit` of them. Each is judged
+    against its provider's `operations` (every provider's, for a path none serves) and the
+    interactions in force when it came, whatever came since."""
+    problems = problems_by_request(violations)
+    every_operation = [op for ops in operations.values() for op in ops]
+    found: list[NearMiss] = []
+    for exchange in reversed(exchanges):
+        if len(found) == limit:
+            break
+        report = near_miss(
+            exchange,
+            problems.get(exchange.id, []),
+            operations.get(exchange.provider or "", every_operation),
+            exchange.interactions,
+            secrets=secrets,
+        )
+        if report is not None:
+            found.append(report)
+    return found
 
 
 def _same_endpoint(pattern: RequestPattern, seen: Observed) -> bool:

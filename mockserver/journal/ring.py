@@ -25,10 +25,10 @@ from mockserver.core.exchange import (
     dumps,
     loads,
     query_pairs,
-    wire_headers,
 )
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.redaction import redacted
+from mockserver.core.reply import wire_headers
 from mockserver.journal.budget import Account, JournalBudget
 from mockserver.scenarios.interactions import Interaction
 

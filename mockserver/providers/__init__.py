@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mockserver.core.contracts import Contracts
+from mockserver.core.templating import RESPONSE_LIMIT
 from mockserver.providers.base import Provider
 
 AnyProvider = Provider[Any, Any]
@@ -51,5 +52,12 @@ def contracts_for(contracts: Contracts) -> Contracts:
     )
 
 
-def make_providers(contracts: Contracts) -> dict[str, AnyProvider]:
-    return {cls.name: cls(contracts) for cls in provider_classes()}
+def make_providers(
+    contracts: Contracts, response_limit: int = RESPONSE_LIMIT
+) -> dict[str, AnyProvider]:
+    """One of each registered provider, each rendering scripted bodies up to `response_limit`
+    bytes."""
+    providers: dict[str, AnyProvider] = {cls.name: cls(contracts) for cls in provider_classes()}
+    for provider in providers.values():
+        provider.response_limit = response_limit
+    return providers

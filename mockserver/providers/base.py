@@ -17,13 +17,13 @@ from mockserver.core.exchange import (
     NOT_JSON,
     ApiError,
     MockRequest,
-    Reply,
     StubFault,
     clip,
     deeper_than,
     loads,
     may_nest_deeper,
 )
+from mockserver.core.reply import Answer, Reply
 from mockserver.core.routing import Call, DocSource, Operation, Router
 from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.core.templating import RESPONSE_LIMIT, Budget, Context, RenderTooLarge, render
@@ -298,20 +298,20 @@ class Provider(ABC, Generic[SeedT, StateT]):
                 extra={"emr_error": render(step.error.get("emr_error"), context, budget)},
             )
             return self.error_reply(state, error, request)
-        reply = scripted_reply(chosen, context, budget)
-        reply.schema = self.schema_for(request.method, request.path, reply.status)
-        return reply
+        schema = self.schema_for(request.method, request.path, step.status)
+        return scripted_reply(chosen, context, budget, schema)
 
     # The pipeline -----------------------------------------------------------------------
 
-    def handle(self, state: StateT, request: MockRequest) -> Reply:
+    def handle(self, state: StateT, request: MockRequest) -> Answer:
         try:
             operation, params = self.router.match(request.method, request.path)
         except ApiError as error:
-            reply = self.error_reply(state, error, request)
-            reply.request_problems = _off_contract(error)
-            reply.appointment = self.appointment_of(request.path)  # a wrong method may name one
-            return reply
+            return Answer(
+                self.error_reply(state, error, request),
+                appointment=self.appointment_of(request.path),  # a wrong method may name one
+                request_problems=_off_contract(error),
+            )
         # The request is held to the contract before anything answers it, so a broken body
         # sent with a wrong key is a violation too; the answer still puts the caller first.
         seen = self.inspect(state, request, operation)
@@ -322,14 +322,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
             reply = operation.handler(
                 state, Call(request, params, seen.body, seen.query, principal)
             )
-            reply.operation = operation
-            if reply.schema is None:
-                reply.schema = operation.responses.get(reply.status)
         except ApiError as error:
             reply = self.error_reply(state, error, request)
-        reply.request_problems = seen.problems
-        reply.appointment = self.appointment_key(params)
-        return reply
+        return Answer(reply, operation, self.appointment_key(params), seen.problems)
 
     def inspect(self, state: StateT, request: MockRequest, operation: Operation) -> Inspection:
         """The request read as `operation` takes it: its body and query, the error its form

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.core.exchange import JSON_TYPE, Fault, Reply, StubFault, header_problem, larger_than
+from mockserver.core.exchange import JSON_TYPE, StubFault, header_problem, larger_than
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
+from mockserver.core.reply import Fault, Reply
 from mockserver.core.routing import template_params
 from mockserver.core.templating import (
     Budget,
@@ -434,8 +435,11 @@ def sample_context(appointment: Mapping[str, Any]) -> Context:
     )
 
 
-def scripted_reply(scripted: Scripted, context: Context, budget: Budget) -> Reply:
-    """A literal or templated response (error replies are built by the provider)."""
+def scripted_reply(
+    scripted: Scripted, context: Context, budget: Budget, schema: str | None
+) -> Reply:
+    """A literal or templated response, held to `schema` (error replies are built by the
+    provider)."""
     step = scripted.step
     headers = {name: str(render(value, context, budget)) for name, value in step.headers.items()}
     for name, value in headers.items():
@@ -449,6 +453,6 @@ def scripted_reply(scripted: Scripted, context: Context, budget: Budget) -> Repl
     )
     if step.raw_body is not None:
         raw = step.raw_body.encode()
-        return Reply(step.status, None, headers=headers, raw=raw, content_type=content_type)
+        return Reply(step.status, None, headers, content_type, schema, raw)
     body = render(step.body, context, budget) if step.has_body else None
-    return Reply(step.status, body, headers=headers, content_type=content_type)
+    return Reply(step.status, body, headers, content_type, schema)

@@ -11,7 +11,8 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import MockError
-from mockserver.core.exchange import ApiError, Fault, MockRequest, Reply, wire_headers
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.reply import Outcome, wire_headers
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
@@ -77,7 +78,7 @@ class ProviderEndpoint:
         before anything of it is stored. MockApp checks the size once, for every path."""
         message = f"the request's headers pass {HEADERS_LIMIT_BYTES} bytes"
         error = ApiError("REQUEST_HEADER_FIELDS_TOO_LARGE", message, status=431)
-        await send_reply(send, self.engine.refused(_request_of(scope), error))
+        await send_reply(send, self.engine.refusal(_request_of(scope), error))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers_of(scope)
@@ -85,29 +86,29 @@ class ProviderEndpoint:
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
             body, oversized = await _read_body(receive, headers, timeout)
         except Refused as refused:
-            await send_reply(send, self.engine.refused(_request_of(scope), refused.error))
+            await send_reply(send, self.engine.refusal(_request_of(scope), refused.error))
             return
         request = _request_of(scope, headers, body, oversized)
-        reply = self.engine.handle(request)
-        if reply.delay:
+        outcome = self.engine.handle(request)
+        if outcome.delay:
             # The in-process sync transport waits by blocking its caller (honouring the
             # client's timeout), so provider traffic needs no event loop there.
             wait = scope.get("extensions", {}).get(IN_PROCESS, {}).get("wait")
             try:
                 if wait is not None:
-                    wait(reply.delay)
+                    wait(outcome.delay)
                     left = False
                 else:
-                    left = await _client_leaves_within(receive, reply.delay)
+                    left = await _client_leaves_within(receive, outcome.delay)
             except BaseException:  # the in-process client timed out, or its task was cancelled
                 left = True
                 raise
             finally:
                 if left:  # what it asked for was done all the same: the journal says so
-                    self.engine.client_went_away(reply)
+                    self.engine.client_went_away(outcome)
             if left:
                 return
-        await send_reply(send, reply)
+        await send_reply(send, outcome)
 
 
 async def _client_leaves_within(receive: Receive, seconds: float) -> bool:
@@ -203,27 +204,27 @@ class _TimedRead:
 SCRIPTED_FAULT: ContextVar[bool] = ContextVar("mockserver_scripted_fault", default=False)
 
 
-async def send_reply(send: Send, reply: Reply) -> None:
-    payload = reply.sent_body()
+async def send_reply(send: Send, outcome: Outcome) -> None:
+    payload = outcome.declared_body()
+    content_type = outcome.content_type
     raw_headers = [
-        (b"content-type", reply.content_type.encode("latin-1")),
+        (b"content-type", content_type.encode("latin-1")),
         (b"content-length", b"%d" % len(payload)),
     ]
-    if reply.headers:
+    if outcome.headers:
         raw_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
-            for k, v in wire_headers(reply.content_type, len(payload), reply.headers).items()
+            for k, v in wire_headers(content_type, len(payload), outcome.headers).items()
         ]
-    await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
-    # Returning without finishing the body makes the server close the connection, which a
-    # client sees as a dropped connection (nothing after the headers) or a truncated body.
-    if reply.fault is not None and reply.fault.unfinished:
+    await send({"type": "http.response.start", "status": outcome.status, "headers": raw_headers})
+    fault = outcome.fault
+    if fault is not None and fault.unfinished:
+        # Returning without finishing the body makes the server close the connection, which a
+        # client sees as a dropped connection (nothing after the headers) or a truncated body.
         SCRIPTED_FAULT.set(True)
-    if reply.fault is Fault.CONNECTION_DROP:
-        return
-    if reply.fault is Fault.TRUNCATED_BODY:
-        half = payload[: len(payload) // 2]
-        await send({"type": "http.response.body", "body": half, "more_body": True})
+        sent = fault.sent(payload)
+        if sent:
+            await send({"type": "http.response.body", "body": sent, "more_body": True})
         return
     await send({"type": "http.response.body", "body": payload})
 
@@ -300,8 +301,7 @@ class MockApp:
             engine = self.sessions.get(address.session_id, address.scenarios, create=not ends)
         except MockError as error:  # a bad id, an unknown scenario, no room
             refused = self.engine.refusal(
-                scope["method"],
-                address.path,
+                MockRequest(scope["method"], address.path),
                 ApiError(error.code, error.message, status=error.status),
             )
             await send_reply(send, refused)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from mockserver.core.exchange import ApiError, Reply, clip
+from mockserver.core.exchange import ApiError, clip
+from mockserver.core.reply import Reply
 from mockserver.core.routing import Call, Operation
 from mockserver.providers.base import date_field, instant_field
 from mockserver.providers.huskyvoice import rules, sources

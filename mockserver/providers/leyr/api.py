@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.core.exchange import ApiError, Reply, clip
+from mockserver.core.exchange import ApiError, clip
+from mockserver.core.reply import Reply
 from mockserver.core.routing import Call, Operation
 from mockserver.providers.leyr import rules, sources, two_step
 from mockserver.providers.leyr.state import LeyrState
