@@ -11,7 +11,6 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.errors import MockError
@@ -25,14 +24,14 @@ class CommandError(MockError, ValueError):
     """A command that cannot be carried out: 400 BAD_REQUEST unless it says otherwise."""
 
 
-def _only(data: Mapping[str, Any], allowed: Collection[str]) -> None:
+def _only(data: Mapping[str, object], allowed: Collection[str]) -> None:
     unknown = sorted(set(data) - set(allowed), key=str)
     if unknown:
         listed = ", ".join(map(str, unknown))
         raise CommandError(f"unknown field(s) {listed}; allowed: {', '.join(sorted(allowed))}")
 
 
-def provider_name(value: Any, known: Collection[str]) -> str | None:
+def provider_name(value: object, known: Collection[str]) -> str | None:
     """A provider named in a command: absent (all of them) or one the mock serves."""
     if value is None:
         return None
@@ -47,7 +46,7 @@ def provider_name(value: Any, known: Collection[str]) -> str | None:
     return value
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     return clip(repr(value), 60)
 
 
@@ -56,10 +55,10 @@ class LoadScenario:
     """Make one scenario active for its provider, with fresh state: a catalog name, or a
     scenario given as data in the scenario-file language."""
 
-    name: str | Mapping[str, Any]
+    name: str | Mapping[str, object]
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> LoadScenario:
+    def parse(cls, data: Mapping[str, object]) -> LoadScenario:
         _only(data, {"name", "scenario"})
         if ("name" in data) == ("scenario" in data):
             raise CommandError(
@@ -84,7 +83,7 @@ class Reset:
     scenarios: tuple[str, ...] | None = None
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any], providers: Collection[str]) -> Reset:
+    def parse(cls, data: Mapping[str, object], providers: Collection[str]) -> Reset:
         _only(data, {"provider", "scenarios"})
         if "scenarios" not in data:
             return cls(provider=provider_name(data.get("provider"), providers))
@@ -105,7 +104,7 @@ class SetClock:
     provider: str | None = None
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any], providers: Collection[str]) -> SetClock:
+    def parse(cls, data: Mapping[str, object], providers: Collection[str]) -> SetClock:
         _only(data, {"now", "advance_seconds", "provider"})
         now, advance = data.get("now"), data.get("advance_seconds")
         if (now is None) == (advance is None):
@@ -128,7 +127,7 @@ class SetClock:
             ) from None
 
 
-def _instant(value: Any) -> datetime:
+def _instant(value: object) -> datetime:
     if not isinstance(value, str):
         raise CommandError(f"'now' must be an ISO 8601 instant, got {_show(value)}")
     try:
@@ -139,7 +138,7 @@ def _instant(value: Any) -> datetime:
         ) from None
 
 
-def _advance(value: Any) -> timedelta:
+def _advance(value: object) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise CommandError(f"'advance_seconds' must be a number, got {_show(value)}")
     if not math.isfinite(value) or abs(value) > MAX_ADVANCE_SECONDS:

@@ -5,10 +5,9 @@ The admin API serves them as they are, and the pytest handle returns them typed.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
-# A JSON body as it was parsed: any JSON value, or the text of one that is not JSON.
-Json = Any
+from mockserver.core.json_value import JSONValue
 
 
 class InteractionNote(TypedDict):
@@ -44,11 +43,11 @@ class JournalEntry(TypedDict):
     appointment: str | None  # as the provider resolves the path: appt_…, or <emr>/<id>
     query: str
     headers: dict[str, str]
-    body: Json  # parsed, as patterns match it (text when it is not JSON)
+    body: JSONValue  # parsed, as patterns match it (its text when it is not JSON)
     body_text: str | None  # the bytes as sent, as text (UTF-8; None for no body)
     body_size: int  # bytes sent (the Content-Length), even when the journal keeps fewer
     status: int
-    response: Json
+    response: JSONValue  # parsed, or its text when it is not JSON
     response_headers: dict[str, str]
     operation: str | None  # the documented operation's id, when the request named one
     interaction: InteractionNote | None
@@ -147,7 +146,7 @@ class ActiveScenario(ScenarioSummary):
     """`GET /__admin/scenario`, per provider: the active scenario, its clock and its data."""
 
     clock: ClockDocument
-    seeded: dict[str, Any]  # the provider's own: keys, organisations, slots, appointments
+    seeded: dict[str, object]  # the provider's own: keys, organisations, slots, appointments
 
 
 class InteractionDocument(TypedDict):

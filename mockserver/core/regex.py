@@ -10,7 +10,7 @@ when the pattern is registered, with RE2's own reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import re2  # type: ignore[import-untyped]
 
@@ -39,7 +39,8 @@ class Regex(Protocol):
     def search(self, text: str) -> Match | None: ...
 
 
-def _options() -> Any:
+def _options() -> object:
+    """RE2's options (untyped: only ever handed back to `re2.compile`)."""
     options = re2.Options()
     options.log_errors = False  # RE2 prints refusals on stderr by default; ours are messages
     options.max_mem = MAX_REGEX_MEMORY

@@ -22,7 +22,7 @@ class Call:
     params: Mapping[str, str]
     body: Any = None
     query: Mapping[str, str] = field(default_factory=dict)
-    principal: Any = None
+    principal: object = None  # what the provider's authorization gave; passed through
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Examples:
     """The documentation's own examples of an operation, by name (exported as OpenAPI
     `examples`): request bodies, and answers by status."""
 
-    requests: Mapping[str, Any] = field(default_factory=dict)
-    responses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    requests: Mapping[str, object] = field(default_factory=dict)
+    responses: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Operation:
     source: DocSource | None = None
     examples: Examples = field(default_factory=Examples)
     # OpenAPI links from a success answer to the operation that follows it, by status.
-    links: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    links: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
 
     def error_statuses(self, defaults: Mapping[str, int]) -> Iterator[tuple[str, int]]:
         for entry in self.errors:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from mockserver.core.exchange import json_size
 
@@ -32,6 +32,7 @@ FAKER_CALLS = (
     "random_int",
 )
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_Taken = TypeVar("_Taken")
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,14 @@ class Context:
     params: Mapping[str, str]
     query: Mapping[str, str]
     headers: Mapping[str, str]
-    body: Any
-    appointment: Mapping[str, Any] | None
+    body: object
+    appointment: Mapping[str, object] | None
     now: str
     state: str
-    fake: Callable[[str], Any] | None
+    fake: Callable[[str], object] | None
 
 
-def placeholders(template: Any) -> Iterable[str]:
+def placeholders(template: object) -> Iterable[str]:
     """Every placeholder expression in a template (nested dicts, lists, strings)."""
     if isinstance(template, str):
         yield from PLACEHOLDER.findall(template)
@@ -87,7 +88,7 @@ def problem(
     return None
 
 
-def _dig(value: Any, dotted: str) -> Any:
+def _dig(value: object, dotted: str) -> object:
     for part in dotted.split("."):
         if isinstance(value, Mapping):
             value = value.get(part)
@@ -98,7 +99,7 @@ def _dig(value: Any, dotted: str) -> Any:
     return value
 
 
-def evaluate(expression: str, context: Context) -> Any:
+def evaluate(expression: str, context: Context) -> object:
     root, _, rest = expression.partition(".")
     if root == "now":
         return context.now
@@ -108,15 +109,14 @@ def evaluate(expression: str, context: Context) -> Any:
         return getattr(context, rest)
     if root == "faker":
         return context.fake(rest) if context.fake else None
-    source: Any = {
+    if root == "header":
+        return context.headers.get(rest.lower())
+    source = {
         "path": context.params,
         "query": context.query,
-        "header": context.headers,
         "body": context.body,
         "appointment": context.appointment,
     }[root]
-    if root == "header":
-        return source.get(rest.lower())
     return _dig(source, rest)
 
 
@@ -136,7 +136,7 @@ class Budget:
         if self.left < 0:
             raise RenderTooLarge(f"renders a body of more than {self.limit} bytes")
 
-    def take(self, value: Any) -> Any:
+    def take(self, value: _Taken) -> _Taken:
         """`value` as rendered, its estimated size spent (a placeholder may give a whole
         request body, placed many times)."""
         if isinstance(value, str):
@@ -148,7 +148,7 @@ class Budget:
         return value
 
 
-def render(template: Any, context: Context, budget: Budget | None = None) -> Any:
+def render(template: object, context: Context, budget: Budget | None = None) -> object:
     """Fill a template. A string that is one placeholder keeps the value's JSON type. With a
     budget, rendering stops (RenderTooLarge) as soon as the answer would pass it."""
     spent = budget or Budget(RESPONSE_LIMIT)
@@ -174,7 +174,7 @@ def render(template: Any, context: Context, budget: Budget | None = None) -> Any
     return spent.take(template)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
