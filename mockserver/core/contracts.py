@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import fastjsonschema
 
@@ -18,6 +18,7 @@ from mockserver.core.resources import schemas_dir
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+    from referencing.jsonschema import SchemaRegistry
 
 # Schemas reference each other by relative file name; this base only gives them absolute ids.
 # It is never fetched: the registry holds every document.
@@ -101,6 +102,16 @@ FORMAT_WORDS = {
 }
 
 
+# A generated validator: returns when the instance is valid, raises JsonSchemaException if not.
+FastValidator = Callable[[object], object]
+
+
+class ReferenceValidator(Protocol):
+    """The part of jsonschema's validator the contracts use."""
+
+    def iter_errors(self, instance: object) -> Iterable[ValidationError]: ...
+
+
 class Contracts:
     """Every schema document under one directory, addressed as `<provider>/<name>`."""
 
@@ -112,11 +123,12 @@ class Contracts:
             document = json.loads(path.read_text(encoding="utf-8"))
             document["$id"] = SCHEMA_BASE + name + ".json"
             self.documents[name] = document
-        self._fast: dict[str, Any] = {}
-        self._validators: dict[str, Any] = {}
+        # False where a schema's keywords need the full engine (see _compile_fast).
+        self._fast: dict[str, FastValidator | Literal[False]] = {}
+        self._validators: dict[str, ReferenceValidator] = {}
 
     @cached_property
-    def registry(self) -> Any:
+    def registry(self) -> SchemaRegistry:
         """Every document for jsonschema's resolver; built the first time a problem is worded."""
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
@@ -126,7 +138,7 @@ class Contracts:
             for doc in self.documents.values()
         )
 
-    def _reference(self, name: str) -> Any:
+    def _reference(self, name: str) -> ReferenceValidator:
         """jsonschema, the reference implementation: slow, exact, and it words the problems."""
         validator = self._validators.get(name)
         if validator is None:
@@ -136,7 +148,7 @@ class Contracts:
             self._validators[name] = validator
         return validator
 
-    def _compile_fast(self, name: str) -> Any:
+    def _compile_fast(self, name: str) -> FastValidator | Literal[False]:
         """A generated validator for `name`, or False where its keywords need the full engine."""
         document = self.documents[name]
         if _uses(document, DRAFT_2020_ONLY) or any(
@@ -144,7 +156,10 @@ class Contracts:
         ):
             return False
         by_id = {doc["$id"]: doc for doc in self.documents.values()}
-        return fastjsonschema.compile(document, handlers={"https": by_id.__getitem__})
+        compiled: FastValidator = fastjsonschema.compile(
+            document, handlers={"https": by_id.__getitem__}
+        )
+        return compiled
 
     def _referenced(self, name: str, seen: set[str] | None = None) -> set[str]:
         seen = set() if seen is None else seen
@@ -167,7 +182,9 @@ class Contracts:
         return provider in scenario["properties"]["provider"]["enum"]
 
     def extended(
-        self, documents: Mapping[str, Mapping[str, Any]], sections: Mapping[str, Mapping[str, Any]]
+        self,
+        documents: Mapping[str, Mapping[str, object]],
+        sections: Mapping[str, Mapping[str, object]],
     ) -> Contracts:
         """These contracts plus a provider's own: its schema documents by name, and its section
         of the scenario schema (`{"properties": {…}}`, checked when `provider:` names it). The
@@ -190,7 +207,7 @@ class Contracts:
         other._fast, other._validators = {}, {}
         return other
 
-    def check(self, name: str, instance: Any, *, root: str = "") -> list[Problem]:
+    def check(self, name: str, instance: object, *, root: str = "") -> list[Problem]:
         """Problems of `instance` against schema `name`, most relevant first; [] when valid.
 
         A compiled validator answers "valid" fast; only an invalid instance is walked again by
@@ -234,7 +251,7 @@ DRAFT_2020_ONLY = frozenset(
 )
 
 
-def _refs(node: Any) -> Iterable[str]:
+def _refs(node: object) -> Iterable[str]:
     if isinstance(node, dict):
         if isinstance(node.get("$ref"), str):
             yield node["$ref"]
@@ -245,7 +262,7 @@ def _refs(node: Any) -> Iterable[str]:
             yield from _refs(value)
 
 
-def _uses(node: Any, keywords: frozenset[str]) -> bool:
+def _uses(node: object, keywords: frozenset[str]) -> bool:
     if isinstance(node, dict):
         return bool(keywords & node.keys()) or any(_uses(v, keywords) for v in node.values())
     if isinstance(node, list):
@@ -266,7 +283,7 @@ def _leaves(errors: list[ValidationError], note: str = "") -> list[tuple[Validat
         if not error.context:
             out.append((error, note))
             continue
-        branches: dict[Any, list[ValidationError]] = {}
+        branches: dict[str | int, list[ValidationError]] = {}
         for inner in error.context:
             branches.setdefault(inner.relative_schema_path[0], []).append(inner)
         index, found = min(
@@ -278,7 +295,7 @@ def _leaves(errors: list[ValidationError], note: str = "") -> list[tuple[Validat
     return out
 
 
-def _form_note(branches: Any, index: Any) -> str:
+def _form_note(branches: object, index: object) -> str:
     """` (read as a cancellation; or send a confirmation)` for titled branches, else ``."""
     if not isinstance(branches, list) or not isinstance(index, int):
         return ""

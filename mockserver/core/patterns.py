@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, loads
@@ -63,43 +64,36 @@ class Observed:
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = _ABSENT
+    body: object = _ABSENT
     provider: str | None = None
     status: int | None = None
     appointment: str | None = None
 
 
-def observed_body(value: Any, present: bool) -> Any:
+def observed_body(value: object, present: bool) -> object:
     """The body as a pattern sees it: `value` when the request had a JSON body, else absent."""
     return value if present else _ABSENT
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(ABC):
     """One expectation about one value: equals, regex, present, "is a mapping" (`{}`), an
-    object with these fields (`object`: a nested subset), or a list holding these items
-    (`items`: a subset, each expected item matched by a different actual one, in any order)."""
+    object with these fields (a nested subset), or a list holding these items (a subset, each
+    expected item matched by a different actual one, in any order)."""
 
-    kind: str
-    expected: Any = None
-    shown: Any = None  # the pattern as written, for messages (object and items)
+    @abstractmethod
+    def accepts(self, value: object) -> bool: ...
 
-    def accepts(self, value: Any) -> bool:
-        present = value is not _ABSENT
-        if self.kind == "present":
-            return present == bool(self.expected)
-        if not present:
+    @abstractmethod
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Equals(Value):
+    expected: object
+
+    def accepts(self, value: object) -> bool:
+        if value is _ABSENT:
             return False
-        if self.kind == "object":
-            return isinstance(value, Mapping) and all(
-                v.accepts(_lookup(value, p)) for p, v in self.expected.items()
-            )
-        if self.kind == "items":
-            return isinstance(value, list) and _holds(value, self.expected)
-        if self.kind == "regex":
-            return isinstance(value, (str, int, float)) and bool(self.expected.search(str(value)))
-        if self.kind == "mapping":
-            return isinstance(value, Mapping)
         if isinstance(self.expected, (int, float)) and isinstance(value, str):
             return value == _text(self.expected)  # query and header values are strings
         if isinstance(self.expected, bool) or isinstance(value, bool):
@@ -107,27 +101,74 @@ class Value:
         return bool(value == self.expected)
 
     def describe(self) -> str:
-        if self.kind == "present":
-            return "present" if self.expected else "absent"
-        if self.kind == "regex":
-            return f"matching /{self.expected.pattern}/"
-        if self.kind == "mapping":
-            return "an object"
-        if self.kind == "items":
-            return f"a list holding {_show(self.shown)}"
-        if self.kind == "object":
-            return f"an object with {_show(self.shown)}"
         return _show(self.expected)
+
+
+@dataclass(frozen=True)
+class Present(Value):
+    expected: bool
+
+    def accepts(self, value: object) -> bool:
+        return (value is not _ABSENT) == self.expected
+
+    def describe(self) -> str:
+        return "present" if self.expected else "absent"
+
+
+@dataclass(frozen=True)
+class Matching(Value):
+    regex: Regex
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, (str, int, float)) and bool(self.regex.search(str(value)))
+
+    def describe(self) -> str:
+        return f"matching /{self.regex.pattern}/"
+
+
+@dataclass(frozen=True)
+class AnObject(Value):
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, Mapping)
+
+    def describe(self) -> str:
+        return "an object"
+
+
+@dataclass(frozen=True)
+class WithFields(Value):
+    fields: Mapping[tuple[str, ...], Value]
+    shown: object  # the pattern as written, for messages
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, Mapping) and all(
+            v.accepts(_lookup(value, p)) for p, v in self.fields.items()
+        )
+
+    def describe(self) -> str:
+        return f"an object with {_show(self.shown)}"
+
+
+@dataclass(frozen=True)
+class Holding(Value):
+    items: tuple[Value, ...]
+    shown: object  # the pattern as written, for messages
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, list) and _holds(value, self.items)
+
+    def describe(self) -> str:
+        return f"a list holding {_show(self.shown)}"
 
 
 def _described_header(name: str, value: Value) -> str:
     """An expected header as a description shows it: a credential shortened."""
-    if name in SECRET_HEADERS and value.kind == "equals":
+    if name in SECRET_HEADERS and isinstance(value, Equals):
         return _show(shortened(str(value.expected)))
     return value.describe()
 
 
-def _holds(actual: list[Any], wanted: tuple[Value, ...]) -> bool:
+def _holds(actual: list[object], wanted: tuple[Value, ...]) -> bool:
     """Each wanted item matches a different actual item (first free match, in order)."""
     free = list(range(len(actual)))
     for value in wanted:
@@ -138,17 +179,17 @@ def _holds(actual: list[Any], wanted: tuple[Value, ...]) -> bool:
     return True
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     if value is _ABSENT:
         return "absent"
     return clip(json.dumps(value, ensure_ascii=False, default=str), 60)
 
 
-def _value(raw: Any, where: str) -> Value:
+def _value(raw: object, where: str) -> Value:
     """A plain value means equals; `{equals|regex|present: …}` is an operator."""
     if isinstance(raw, Mapping) and len(raw) == 1 and next(iter(raw)) in OPERATORS:
         ((kind, expected),) = raw.items()
@@ -156,17 +197,19 @@ def _value(raw: Any, where: str) -> Value:
             if not isinstance(expected, str):
                 raise PatternError(f"{where}.regex", "takes a string")
             try:
-                return Value("regex", compile_regex(expected))
+                return Matching(compile_regex(expected))
             except RegexError as error:
                 raise PatternError(f"{where}.regex", str(error)) from None
-        if kind == "present" and not isinstance(expected, bool):
-            raise PatternError(f"{where}.present", "takes true or false")
-        return Value(kind, expected)
-    return Value("equals", raw)
+        if kind == "present":
+            if not isinstance(expected, bool):
+                raise PatternError(f"{where}.present", "takes true or false")
+            return Present(expected)
+        return Equals(expected)
+    return Equals(raw)
 
 
 def _body(
-    raw: Any, where: str, prefix: tuple[str, ...] = (), depth: int = 0
+    raw: object, where: str, prefix: tuple[str, ...] = (), depth: int = 0
 ) -> dict[tuple[str, ...], Value]:
     """Body expectations by JSON path. Keys may be dotted (`confirmation.code`) or nested
     (`{confirmation: {code: …}}`): both mean the same subset of the body. A list expects a
@@ -183,41 +226,41 @@ def _body(
 
 
 def _expectation(
-    value: Any, at: str, path: tuple[str, ...], depth: int
+    value: object, at: str, path: tuple[str, ...], depth: int
 ) -> dict[tuple[str, ...], Value]:
     if _is_operator(value):
         return {path: _value(value, at)}
     if isinstance(value, Mapping):
-        return _body(value, at, path, depth) if value else {path: Value("mapping")}
+        return _body(value, at, path, depth) if value else {path: AnObject()}
     if isinstance(value, list):
         return {path: _items(value, at, depth + len(path))}
     return {path: _value(value, at)}
 
 
-def _is_operator(value: Any) -> bool:
+def _is_operator(value: object) -> bool:
     return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in OPERATORS
 
 
-def _items(raw: list[Any], where: str, depth: int) -> Value:
+def _items(raw: list[object], where: str, depth: int) -> Value:
     """A list pattern: each item a value, an operator, an object subset or a list again."""
     if depth > MAX_BODY_DEPTH:
         raise PatternError(where, f"nests more than {MAX_BODY_DEPTH} levels")
-    wanted = []
+    wanted: list[Value] = []
     for index, item in enumerate(raw):
         at = f"{where}[{index}]"
         if _is_operator(item):
             wanted.append(_value(item, at))
         elif isinstance(item, Mapping):
             fields = _body(item, at, (), depth + 1)
-            wanted.append(Value("object", fields, item) if fields else Value("mapping"))
+            wanted.append(WithFields(fields, item) if fields else AnObject())
         elif isinstance(item, list):
             wanted.append(_items(item, at, depth + 1))
         else:
-            wanted.append(Value("equals", item))
-    return Value("items", tuple(wanted), raw)
+            wanted.append(Equals(item))
+    return Holding(tuple(wanted), raw)
 
 
-def _lookup(body: Any, path: tuple[str, ...]) -> Any:
+def _lookup(body: object, path: tuple[str, ...]) -> object:
     value = body
     for part in path:
         if isinstance(value, Mapping) and part in value:
@@ -229,7 +272,7 @@ def _lookup(body: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-def _named(raw: Any, where: str, *, lower: bool = False) -> dict[str, Value]:
+def _named(raw: object, where: str, *, lower: bool = False) -> dict[str, Value]:
     if not isinstance(raw, Mapping):
         raise PatternError(where, "is an object of names to expected values")
     return {
@@ -300,7 +343,7 @@ class RequestPattern:
         Credentials (expected and got) are shortened unless `secrets`."""
         out: list[str] = []
 
-        def expect(name: str, wanted: Any, got: Any) -> None:
+        def expect(name: str, wanted: object, got: object) -> None:
             if wanted is not None and wanted != got:
                 out.append(f"{name}: expected {_show(wanted)}, got {_show(got)}")
 
@@ -323,7 +366,9 @@ class RequestPattern:
                 wanted, shown_got = value.describe(), _show(got)
                 if kind == "header" and not secrets and name in SECRET_HEADERS:
                     wanted = (
-                        _show(shortened(str(value.expected))) if value.kind == "equals" else wanted
+                        _show(shortened(str(value.expected)))
+                        if isinstance(value, Equals)
+                        else wanted
                     )
                     shown_got = _show(shortened(got)) if isinstance(got, str) else shown_got
                 out.append(f"{kind} {name}: expected {wanted}, got {shown_got}")
@@ -373,19 +418,16 @@ class RequestPattern:
         return " ".join(parts) + (f" ({', '.join(extra)})" if extra else "")
 
 
-def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPattern:
+def parse_pattern(raw: Mapping[str, object], *, where: str = "match") -> RequestPattern:
     """A pattern from its JSON form (a scenario's `match`, an admin query, a fixture call)."""
     unknown = sorted(set(raw) - set(FIELDS), key=str)
     if unknown:
         raise PatternError(f"{where}.{unknown[0]}", f"unknown field; known: {', '.join(FIELDS)}")
     path_text, path = _path(raw, where)
-    method = raw.get("method")
-    if method is not None and not isinstance(method, str):
-        raise PatternError(f"{where}.method", "is an HTTP method name")
+    method = _string(raw, "method", where, "is an HTTP method name")
     status, status_class = _status(raw.get("status"), where)
-    for name in ("provider", "appointment"):
-        if raw.get(name) is not None and not isinstance(raw[name], str):
-            raise PatternError(f"{where}.{name}", "is a string")
+    provider = _string(raw, "provider", where)
+    appointment = _string(raw, "appointment", where)
     return RequestPattern(
         method=method.upper() if method else None,
         path=path,
@@ -393,11 +435,21 @@ def parse_pattern(raw: Mapping[str, Any], *, where: str = "match") -> RequestPat
         query=_named(raw.get("query", {}), f"{where}.query"),
         headers=_named(raw.get("headers", {}), f"{where}.headers", lower=True),
         body=_body(raw.get("body", {}), f"{where}.body"),
-        provider=raw.get("provider"),
+        provider=provider,
         status=status,
         status_class=status_class,
-        appointment=raw.get("appointment"),
+        appointment=appointment,
     )
+
+
+def _string(
+    raw: Mapping[str, object], name: str, where: str, meaning: str = "is a string"
+) -> str | None:
+    """A field that, when given, is a string."""
+    value = raw.get(name)
+    if value is not None and not isinstance(value, str):
+        raise PatternError(f"{where}.{name}", meaning)
+    return value
 
 
 def _status_class(text: str) -> int | None:
@@ -407,7 +459,7 @@ def _status_class(text: str) -> int | None:
     return None
 
 
-def _status(raw: Any, where: str) -> tuple[int | None, int | None]:
+def _status(raw: object, where: str) -> tuple[int | None, int | None]:
     """A status code (`404`) or a class of them (`"4xx"`): (code, class)."""
     if raw is None:
         return None, None
@@ -424,21 +476,18 @@ def _class_of(status: int | None) -> int | None:
     return None if status is None else status // 100
 
 
-def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, PathMatcher | None]:
+def _path(raw: Mapping[str, object], where: str) -> tuple[str | None, PathMatcher | None]:
     """`path` is exact or a template (`/v1/appointments/{id}`); `path_regex` a regex."""
     if "path" in raw and "path_regex" in raw:
         raise PatternError(where, "give path or path_regex, not both")
-    if raw.get("path") is not None:
-        if not isinstance(raw["path"], str):
-            raise PatternError(f"{where}.path", "is a string")
+    path = _string(raw, "path", where)
+    if path is not None:
         try:
-            return raw["path"], compile_template(raw["path"])
+            return path, compile_template(path)
         except TemplateError as error:
             raise PatternError(f"{where}.path", str(error)) from None
-    if raw.get("path_regex") is not None:
-        text = raw["path_regex"]
-        if not isinstance(text, str):
-            raise PatternError(f"{where}.path_regex", "is a string")
+    text = _string(raw, "path_regex", where)
+    if text is not None:
         try:
             return f"/{text}/", _RegexPath(compile_regex(text))
         except RegexError as error:
@@ -451,7 +500,7 @@ def _path(raw: Mapping[str, Any], where: str) -> tuple[str | None, PathMatcher |
 _JSON_FIELDS = ("query", "headers", "body")
 
 
-def pattern_to_query(raw: Mapping[str, Any]) -> dict[str, str]:
+def pattern_to_query(raw: Mapping[str, object]) -> dict[str, str]:
     return {
         name: json.dumps(value) if name in _JSON_FIELDS else str(value)
         for name, value in raw.items()
@@ -460,7 +509,7 @@ def pattern_to_query(raw: Mapping[str, Any]) -> dict[str, str]:
 
 
 def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
-    raw: dict[str, Any] = {}
+    raw: dict[str, object] = {}
     for name, text in params.items():
         if name in _JSON_FIELDS:
             try:
