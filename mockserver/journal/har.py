@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
 
 from mockserver.core.documents import JournalEntry
 from mockserver.core.exchange import query_pairs
+from mockserver.core.json_value import JSONValue
 
 HAR_VERSION = "1.2"
 
 
-def har_log(entries: list[JournalEntry], base_url: str, creator_version: str) -> dict[str, Any]:
+def har_log(entries: list[JournalEntry], base_url: str, creator_version: str) -> dict[str, object]:
     """A HAR document for `entries`, their URLs on `base_url` (how the client reached us)."""
     return {
         "log": {
@@ -28,12 +28,12 @@ def har_log(entries: list[JournalEntry], base_url: str, creator_version: str) ->
     }
 
 
-def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
+def _entry(entry: JournalEntry, base_url: str) -> dict[str, object]:
     query = f"?{entry['query']}" if entry["query"] else ""
     duration = entry["duration_ms"]
     # The body as the client sent it, byte for byte (the journal keeps the first 64 KiB).
     request_text = entry["body_text"] or ""
-    request: dict[str, Any] = {
+    request: dict[str, object] = {
         "method": entry["method"],
         "url": f"{base_url}{entry['path']}{query}",
         "httpVersion": "HTTP/1.1",
@@ -84,7 +84,7 @@ def _pairs(headers: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": name, "value": value} for name, value in headers.items()]
 
 
-def _text(body: Any) -> str:
+def _text(body: JSONValue) -> str:
     """A journaled body as it went over the wire: JSON written compactly, text as it was."""
     if body is None:
         return ""

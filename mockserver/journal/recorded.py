@@ -13,9 +13,10 @@ from typing import Any
 
 from mockserver.core.documents import InteractionNote, JournalEntry
 from mockserver.core.exchange import query_pairs
+from mockserver.core.json_value import JSONValue
 
 
-class RecordedExchange(Mapping[str, Any]):
+class RecordedExchange(Mapping[str, object]):
     """One request the mock received and the answer it sent."""
 
     __slots__ = ("_entry",)
@@ -25,7 +26,7 @@ class RecordedExchange(Mapping[str, Any]):
 
     # The document, as served ----------------------------------------------------------------
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> object:
         return self._entry[key]  # type: ignore[literal-required]
 
     def __iter__(self) -> Iterator[str]:
@@ -68,7 +69,8 @@ class RecordedExchange(Mapping[str, Any]):
         return dict(self._entry["headers"])
 
     def json(self) -> Any:
-        """The request body as JSON; ValueError when it had none or it was not JSON."""
+        """The request body as JSON; ValueError when it had none or it was not JSON. Typed
+        as an HTTP client's `response.json()` is, for a test to index at once."""
         return _json(self._entry["body"], "request")
 
     # The answer -----------------------------------------------------------------------------
@@ -116,14 +118,15 @@ class RecordedExchange(Mapping[str, Any]):
         return self._entry["duration_ms"]
 
 
-def _json(body: Any, side: str) -> Any:
+def _json(body: JSONValue, side: str) -> JSONValue:
     """The journal keeps a JSON body parsed and any other body as its text (a body that is a
     bare JSON string reads as that text)."""
     if body is None:
         raise ValueError(f"the {side} had no body")
     if isinstance(body, str):
         try:
-            return json.loads(body)
+            parsed: JSONValue = json.loads(body)
         except ValueError:
             raise ValueError(f"the {side} body is not JSON: {body[:80]!r}") from None
+        return parsed
     return body

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.documents import JournalEntry, Violation
@@ -54,7 +53,7 @@ class Recorder:
                     self.run_violation_count += 1
         return entry
 
-    def mark(self, marker: str, **details: Any) -> None:
+    def mark(self, marker: str, **details: object) -> None:
         """A marker line in the journal file (a reset, a scenario switch, a clock move)."""
         with self._lock:
             self._journal.mark(marker, details)

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from mockserver.core.documents import InteractionNote, JournalEntry
 from mockserver.core.exchange import (
@@ -26,6 +25,7 @@ from mockserver.core.exchange import (
     loads,
     query_pairs,
 )
+from mockserver.core.json_value import JSONValue
 from mockserver.core.patterns import Observed, RequestPattern, observed_body
 from mockserver.core.redaction import redacted
 from mockserver.core.reply import wire_headers
@@ -205,7 +205,8 @@ def wall_clock_text(seconds: float) -> str:
     return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parsed(data: bytes) -> Any:
+def _parsed(data: bytes) -> object:
+    """The body as JSON; NOT_JSON when there is none or it is not JSON."""
     if not data:
         return NOT_JSON
     try:
@@ -214,7 +215,7 @@ def _parsed(data: bytes) -> Any:
         return NOT_JSON
 
 
-def _decoded(data: bytes, size: int) -> Any:
+def _decoded(data: bytes, size: int) -> JSONValue:
     """A body for people: JSON when it parses (and is shallow enough for any JSON encoder to
     write again), else its text; a clipped one is its first bytes and a marker of its size."""
     if not data:
@@ -222,10 +223,15 @@ def _decoded(data: bytes, size: int) -> Any:
     if size > len(data):
         text = data.decode("utf-8", "replace")
         return f"{text}… [clipped: {size} bytes, the first {len(data)} kept]"
-    parsed = _parsed(data)
-    if parsed is NOT_JSON or deeper_than(parsed, MAX_SHOWN_DEPTH):
-        return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
-    return parsed
+    try:
+        parsed: JSONValue = loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return _as_text(data)
+    return _as_text(data) if deeper_than(parsed, MAX_SHOWN_DEPTH) else parsed
+
+
+def _as_text(data: bytes) -> str:
+    return clip(data.decode("utf-8", "replace"), BODY_LIMIT)
 
 
 def _kept_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -388,11 +394,11 @@ class Journal:
                 self._entries.popleft()
         return freed
 
-    def mark(self, marker: str, details: Mapping[str, Any]) -> None:
+    def mark(self, marker: str, details: Mapping[str, object]) -> None:
         """A line in the journal file between exchanges, for what changed the mock's world: a
         reset, a scenario switch, a clock move, a client gone before its answer."""
         if self._sink is not None:
-            line: dict[str, Any] = {"marker": marker}
+            line: dict[str, object] = {"marker": marker}
             line.update(received_at=wall_clock_text(time.time()), session=self.session, **details)
             _write_all(self._sink, dumps(line) + b"\n")
 

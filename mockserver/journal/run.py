@@ -49,7 +49,7 @@ def problems_by_request(violations: Sequence[Violation]) -> dict[int, list[Probl
     return found
 
 
-def record_to_json(record: RunRecord) -> dict[str, Any]:
+def record_to_json(record: RunRecord) -> dict[str, object]:
     """The record as JSON (an xdist worker hands it to the controller this way)."""
     return {
         "version": record.version,
@@ -65,6 +65,7 @@ def record_to_json(record: RunRecord) -> dict[str, Any]:
 
 
 def record_from_json(data: Mapping[str, Any]) -> RunRecord:
+    """A record from `record_to_json`'s JSON (a worker's, handed over as it was written)."""
     return RunRecord(**data)
 
 
