@@ -77,3 +77,14 @@ def test_an_admin_body_nested_too_deep_is_refused_before_it_can_answer(mock):
     assert reply.status_code == 400
     assert "nests more than 64 levels" in reply.json()["error"]["message"]
     assert mock.get("/v1/appointment-config").status_code == 200
+
+
+def test_a_stub_naming_its_provider_wrongly_is_refused_and_adds_nothing(mock):
+    stub = {"match": {"method": "GET"}, "respond": {"passthrough": True}}
+    for provider, status, code in ((7, 400, "BAD_REQUEST"), ("nowhere", 404, "UNKNOWN_PROVIDER")):
+        reply = mock.http.post("/__admin/interactions", json={**stub, "provider": provider})
+        error = reply.json()["error"]
+        assert (reply.status_code, error["code"]) == (status, code), reply.text
+        assert "provider" in error["message"]
+    listed = mock.http.get("/__admin/interactions").json()["interactions"]
+    assert not [i for i in listed if i["added"]]

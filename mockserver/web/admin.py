@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, HTTPExceptionHandler, Receive, Scope, Send
 
 from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import deeper_than, loads, may_nest_deeper
@@ -82,7 +81,7 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _json_object(request: Request) -> dict[str, Any] | None:
+async def _json_object(request: Request) -> dict[str, object] | None:
     """The body as a JSON object, None when there is none."""
     body = await _body(request)
     if not body.strip():
@@ -144,7 +143,7 @@ def describe_routes() -> str:
     return "; ".join(f"{c.method} {ADMIN_PREFIX}{c.path}" for c in admin_commands.COMMANDS)
 
 
-def error_handlers() -> dict[Any, Callable[..., Any]]:
+def error_handlers() -> dict[type[Exception], HTTPExceptionHandler]:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:

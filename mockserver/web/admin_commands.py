@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-from mockserver.core.commands import LoadScenario, Reset, SetClock
+from mockserver.core.commands import LoadScenario, Reset, SetClock, provider_name
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, dumps
 from mockserver.core.patterns import parse_pattern, pattern_from_query
@@ -43,7 +43,7 @@ class Call:
     path parameters, its request headers, the address the client reached the server at, and
     the server's sessions and report target (None in process, where there are none)."""
 
-    body: Mapping[str, Any] | None = None
+    body: Mapping[str, object] | None = None
     query: Sequence[tuple[str, str]] = ()
     path: Mapping[str, str] = field(default_factory=lambda: _NO_PATH)
     headers: Mapping[str, str] = field(default_factory=lambda: _NO_PATH)
@@ -52,7 +52,7 @@ class Call:
     report: ReportTarget | None = None
 
     @property
-    def data(self) -> dict[str, Any]:
+    def data(self) -> dict[str, object]:
         """The body as a fresh dict ({} when there is none): a command may take fields out."""
         return dict(self.body or {})
 
@@ -75,7 +75,7 @@ class Raw:
 
 
 # A JSON document, raw bytes, or None for "done, nothing to say" (204).
-Result = Mapping[str, Any] | Raw | None
+Result = Mapping[str, object] | Raw | None
 Run = Callable[["MockEngine", Call], Result]
 
 
@@ -284,7 +284,7 @@ def add_interaction(engine: MockEngine, call: Call) -> Result:
     `provider` when the path does not say): checked at once exactly like a file's, tried before
     every other, kept until the provider's next reset or scenario switch."""
     data = call.data
-    provider = data.pop("provider", None)
+    provider = provider_name(data.pop("provider", None), engine.provider_names)
     return {"added": engine.add_interaction(data, provider)}
 
 

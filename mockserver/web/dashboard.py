@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from mockserver.core.documents import (
@@ -75,7 +74,7 @@ class JournalFilter:
             counted=True,
         )
 
-    def link(self, **change: Any) -> str:
+    def link(self, **change: str | int | None) -> str:
         """The page's own address with these filters, `change` applied."""
         values = {
             "provider": self.provider,
@@ -583,7 +582,7 @@ def outcome(entry: JournalEntry) -> str:
     return ",".join(found) if found else "ok"
 
 
-def _error_code(body: Any) -> str | None:
+def _error_code(body: object) -> str | None:
     if not isinstance(body, dict):
         return None
     errors = body.get("errors")
@@ -608,7 +607,7 @@ def _shown(text: str) -> str:
     return f"{text[:SHOWN_CHARACTERS]}… ({rest} more characters in GET /__admin/requests)"
 
 
-def _body(body: Any) -> Markup:
+def _body(body: object) -> Markup:
     if body is None:
         return el("p", {"class": "empty"}, "no body")
     text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)

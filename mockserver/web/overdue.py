@@ -9,24 +9,27 @@ only while something is watched, expires what is past its deadline a few times a
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 
 class Overdue:
     """What is watched on one event loop, each with its deadline and what to do when past."""
 
-    _by_loop: ClassVar[weakref.WeakKeyDictionary[Any, Overdue]] = weakref.WeakKeyDictionary()
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Overdue]] = (
+        weakref.WeakKeyDictionary()
+    )
 
-    def __init__(self, loop: Any) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         # Weakly: the registry's values must not keep their keys (the loops) alive.
         self._loop_ref = weakref.ref(loop)
         self._watched: dict[Hashable, tuple[float, Callable[[], None]]] = {}
         self._period: float | None = None
 
     @classmethod
-    def of(cls, loop: Any) -> Overdue:
+    def of(cls, loop: asyncio.AbstractEventLoop) -> Overdue:
         found = cls._by_loop.get(loop)
         if found is None:
             found = cls._by_loop[loop] = cls(loop)
@@ -46,7 +49,7 @@ class Overdue:
     def done(self, key: Hashable) -> None:
         self._watched.pop(key, None)
 
-    def _check(self, loop: Any, period: float) -> None:
+    def _check(self, loop: asyncio.AbstractEventLoop, period: float) -> None:
         if period != self._period:
             return  # a shorter period took over
         now = loop.time()

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from mockserver.core.errors import MockError
 from mockserver.engine.facade import MockEngine
@@ -17,6 +17,8 @@ from mockserver.web.app import SCRIPTED_FAULT, MockApp, create_app
 from mockserver.web.guard import AdminPolicy
 
 if TYPE_CHECKING:
+    import asyncio
+
     import uvicorn
 
     from mockserver.report.target import ReportTarget
@@ -88,7 +90,7 @@ def quiet_scripted_faults() -> None:
 HEAD_FALLBACK_BYTES = 1024 * 1024
 
 
-def _protocol() -> Any:
+def _protocol() -> type[asyncio.Protocol] | Literal["auto"]:
     """The guarded httptools protocol (connection cap, head deadline and size), or uvicorn's
     own choice where httptools is not installed."""
     try:
