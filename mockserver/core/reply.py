@@ -5,9 +5,9 @@ checked, encoded and journaled). Each stage is built once, whole, and never writ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockserver.core.exchange import JSON_TYPE, dumps
 
@@ -48,13 +48,15 @@ class Fault(str, Enum):
         return declared
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class Reply(NamedTuple):
     """What a provider answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
 
     status: int
     body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
     content_type: str = JSON_TYPE
     # The contract document the body must satisfy, when the one who built the reply knows it
     # (an error envelope); otherwise the answering operation's response for the status.
@@ -69,8 +71,7 @@ class Reply:
         return dumps(self.body)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """A provider's reply with what its pipeline learned answering it."""
 
     reply: Reply
@@ -91,8 +92,7 @@ class Answer:
         return self.operation.responses.get(self.reply.status)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What the engine sends and journals for one request: built once, after every check."""
 
     reply: Reply
@@ -123,20 +123,6 @@ class Outcome:
     @property
     def content_type(self) -> str:
         return self.reply.content_type
-
-    def recorded_as(self, exchange_id: int) -> Outcome:
-        """This outcome under the journal's id for it (built whole: no field is written)."""
-        return Outcome(
-            self.reply,
-            self.payload,
-            self.operation,
-            self.appointment,
-            self.request_problems,
-            self.response_problems,
-            self.delay,
-            self.fault,
-            exchange_id,
-        )
 
     def declared_body(self) -> bytes:
         """The body whose length the headers state (see Fault.declared)."""

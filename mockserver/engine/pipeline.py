@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Protocol
 
 from mockserver.core.contracts import Contracts, Problem
 from mockserver.core.documents import InteractionNote
@@ -71,6 +71,16 @@ def _interaction_note(chosen: Scripted) -> InteractionNote:
     }
 
 
+class Checked(NamedTuple):
+    """The reply that will be sent (a broken one replaced), its bytes and both sides'
+    contract problems."""
+
+    reply: Reply
+    payload: bytes
+    request_problems: Sequence[Problem]
+    response_problems: Sequence[Problem]
+
+
 class RequestPipeline:
     """Answers, checks, journals and counts each request against a world, atomically."""
 
@@ -101,7 +111,8 @@ class RequestPipeline:
         provider = self.provider_for(request.path)
         if provider is None:
             reply = self._unrouted(request)
-            return self._recorded(None, None, request, Outcome(reply, reply.encoded()), started)
+            checked = Checked(reply, reply.encoded(), (), ())
+            return self._recorded(None, None, request, Answer(reply), checked, started)
         with self._lock:
             state, refused = self._state_for(provider, request)
             chosen = None
@@ -112,8 +123,8 @@ class RequestPipeline:
                     answer, chosen = self._answer(provider, state, request)
                 except Exception as error:  # a bug of the mock's: say so, in the envelope
                     answer = self._failed(provider, state, request, error)
-            draft = self._checked(provider, state, request, answer, chosen)
-            outcome = self._recorded(provider, state, request, draft, started, chosen)
+            checked = self._checked(provider, state, request, answer, chosen)
+            outcome = self._recorded(provider, state, request, answer, checked, started, chosen)
             if outcome.operation is not None:
                 said = provider.outcome(outcome.operation, outcome.reply)
                 self._coverage.count(provider.name, outcome.operation, said, state.scenario.name)
@@ -208,17 +219,13 @@ class RequestPipeline:
         request: MockRequest,
         answer: Answer,
         chosen: Scripted | None,
-    ) -> Outcome:
+    ) -> Checked:
         """The answer encoded and held to its schema, with the mock's own contract problems;
         one that breaks its schema is replaced by a 500 saying so."""
         reply = answer.reply
         payload = reply.encoded()
-        operation = answer.operation or provider.router.operation_for(request.method, request.path)
-        delay, fault = 0.0, None
-        if chosen is not None:
-            delay, fault = state.script.delay_seconds(chosen.step), chosen.step.fault
-            if chosen.interaction.violates_contract:  # served off-contract on purpose
-                return Outcome(reply, payload, operation, answer.appointment, (), (), delay, fault)
+        if chosen is not None and chosen.interaction.violates_contract:
+            return Checked(reply, payload, (), ())  # served off-contract on purpose
         schema = answer.schema
         problems = self._check_response(schema, reply, payload)
         if answer.failure is not None:
@@ -231,16 +238,7 @@ class RequestPipeline:
             broken = ApiError("INTERNAL_ERROR", message, status=500)
             reply = provider.error_reply(state, broken, request)
             payload = reply.encoded()
-        return Outcome(
-            reply,
-            payload,
-            operation,
-            answer.appointment,
-            answer.request_problems,
-            problems,
-            delay,
-            fault,
-        )
+        return Checked(reply, payload, answer.request_problems, problems)
 
     def _check_response(self, schema: str | None, reply: Reply, payload: bytes) -> list[Problem]:
         if reply.raw is not None:
@@ -264,12 +262,20 @@ class RequestPipeline:
         provider: AnyProvider | None,
         state: ProviderState | None,
         request: MockRequest,
-        draft: Outcome,
+        answer: Answer,
+        checked: Checked,
         started: Stopwatch,
         chosen: Scripted | None = None,
     ) -> Outcome:
-        """Journal the exchange; its duration counts the mock's work and any scripted delay."""
-        reply = draft.reply
+        """Journal the exchange and give its outcome; the journaled duration counts the mock's
+        work and any scripted delay."""
+        reply, payload = checked.reply, checked.payload
+        operation = answer.operation
+        if operation is None and provider is not None:
+            operation = provider.router.operation_for(request.method, request.path)
+        delay, fault = 0.0, None
+        if chosen is not None and state is not None:
+            delay, fault = state.script.delay_seconds(chosen.step), chosen.step.fault
         recorded = self._recorder.record(
             Exchange(
                 at=None if state is None else state.clock.now_text(),
@@ -281,21 +287,31 @@ class RequestPipeline:
                 headers=request.headers,
                 body=request.body,
                 status=reply.status,
-                response=draft.payload,
+                response=payload,
                 interaction=None if chosen is None else _interaction_note(chosen),
-                appointment=draft.appointment,
+                appointment=answer.appointment,
                 received_at=started.wall,
-                duration_ms=started.elapsed_ms() + draft.delay * 1000,
+                duration_ms=started.elapsed_ms() + delay * 1000,
                 response_type=reply.content_type,
-                response_length=len(draft.declared_body()),
+                response_length=len(payload if fault is None else fault.declared(payload)),
                 response_extra=reply.headers,
-                operation=None if draft.operation is None else draft.operation.operation_id,
+                operation=None if operation is None else operation.operation_id,
                 interactions=() if state is None else state.script.interactions,
             ),
-            draft.request_problems,
-            draft.response_problems,
+            checked.request_problems,
+            checked.response_problems,
         )
-        return draft.recorded_as(recorded.id)
+        return Outcome(
+            reply,
+            payload,
+            operation,
+            answer.appointment,
+            checked.request_problems,
+            checked.response_problems,
+            delay,
+            fault,
+            recorded.id,
+        )
 
     def _unrouted(self, request: MockRequest) -> Reply:
         providers = self._world.providers.values()
