@@ -123,7 +123,6 @@ def test_the_error_classes_of_the_package_are_few_and_mock_errors():
         "TemplateError",
         "RegexError",
         "_Terminated",
-        "Refused",
     }
     found: dict[str, list[str]] = {}
     for path in sorted((ROOT / "mockserver").rglob("*.py")):

@@ -34,14 +34,6 @@ HEADERS_LIMIT_BYTES = 64 * 1024
 BODY_TIMEOUT_SECONDS = 30.0
 
 
-class Refused(Exception):
-    """A request refused by the transport before the engine sees it."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.error = ApiError(code, message, status=status)
-
-
 def headers_size(scope: Scope) -> int:
     return sum(map(len, chain.from_iterable(scope["headers"])))  # counted in C
 
@@ -85,8 +77,8 @@ class ProviderEndpoint:
         try:
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
             body, oversized = await _read_body(receive, headers, timeout)
-        except Refused as refused:
-            await send_reply(send, self.engine.refusal(_request_of(scope), refused.error))
+        except ApiError as refused:  # the transport's own: a body too slow
+            await send_reply(send, self.engine.refusal(_request_of(scope), refused))
             return
         request = _request_of(scope, headers, body, oversized)
         outcome = self.engine.handle(request)
@@ -132,7 +124,7 @@ async def _read_body(
     receive: Receive, headers: Mapping[str, str], timeout: float | None
 ) -> tuple[bytes, bool]:
     """The body, and whether it is over what the transport reads (then the rest stays unread).
-    Refused (408) when it has not arrived whole within `timeout` seconds."""
+    Refused (an ApiError, 408) when it has not arrived whole within `timeout` seconds."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
         return b"", True
@@ -149,9 +141,8 @@ async def _read_body(
         return await _read_chunks(receive)
     except BaseException:
         if read.expired:
-            raise Refused(
-                408, "REQUEST_TIMEOUT", f"the body did not arrive within {timeout:g} s"
-            ) from None
+            message = f"the body did not arrive within {timeout:g} s"
+            raise ApiError("REQUEST_TIMEOUT", message, status=408) from None
         raise
     finally:
         overdue.done(read)
