@@ -19,22 +19,17 @@ from mockserver.core.contracts import Contracts, default_contracts
 from mockserver.core.documents import (
     ActiveScenario,
     ClockDocument,
-    CoverageReport,
     InteractionDocument,
-    JournalEntry,
     ListedScenario,
-    NearMiss,
     OutboxMessage,
     ReloadDocument,
 )
-from mockserver.core.resources import package_version, scenarios_dir
-from mockserver.core.routing import Operation
+from mockserver.core.resources import scenarios_dir
 from mockserver.core.templating import RESPONSE_LIMIT
+from mockserver.engine.evidence import Evidence
 from mockserver.engine.pipeline import RequestPipeline
 from mockserver.journal.budget import JournalBudget
 from mockserver.journal.coverage import Coverage
-from mockserver.journal.coverage import report as coverage_report
-from mockserver.journal.near_misses import latest_near_misses
 from mockserver.journal.recorder import Recorder
 from mockserver.journal.ring import (
     DEFAULT_JOURNAL_BYTES,
@@ -151,6 +146,10 @@ class MockEngine:
         self.clear_requests = journal.clear_requests
         self.violations = journal.violations
         self.clear_violations = journal.clear_violations
+        self._evidence = Evidence(journal, self._coverage, self.providers, self.active)
+        self.coverage = self._evidence.coverage  # every documented outcome, how often seen
+        self.near_misses = self._evidence.near_misses
+        self.journal_with_flows = self._evidence.journal_with_flows
 
     def spawn(self, session: str, scenarios: Sequence[str] = ()) -> MockEngine:
         """A new isolated world (a session) on this engine's scenarios and journal settings,
@@ -378,22 +377,7 @@ class MockEngine:
         with self._lock:
             return sum(state.script.remove(name) for state in self.states.values())
 
-    def coverage(self) -> CoverageReport:
-        """Every outcome of every documented operation, with how often it was exercised."""
-        universe = {name: p.coverage_universe() for name, p in self.providers.items()}
-        return coverage_report(universe, self._coverage.counts(), self._coverage.scenarios())
-
     # What the mock saw ------------------------------------------------------------------------
-
-    def near_misses(self, limit: int = 50) -> list[NearMiss]:
-        """The latest `limit` near misses, newest first (see near_misses.py)."""
-        journal = self._recorder
-        return latest_near_misses(
-            journal.exchanges(), journal.violations(), self._operations(), limit, journal.secrets
-        )
-
-    def _operations(self) -> dict[str, Sequence[Operation]]:
-        return {name: p.router.operations for name, p in self.providers.items()}
 
     def run_record(self) -> RunRecord:
         """The whole run's evidence for a report, this engine's and that of every session made
@@ -404,28 +388,8 @@ class MockEngine:
         with self._lock:
             spawned = list(self._spawned)
         if not spawned:
-            return self._own_record()
-        return combine_records([self._own_record(), *(e._own_record() for e in spawned)])
-
-    def journal_with_flows(self) -> tuple[list[JournalEntry], list[int]]:
-        """The journal (credentials shortened), each entry with its flow (see Exchange.flow)."""
-        exchanges = self._recorder.exchanges()
-        return [e.to_json(secrets=False) for e in exchanges], [e.flow for e in exchanges]
-
-    def _own_record(self) -> RunRecord:
-        exchanges = self._recorder.run_exchanges()
-        violations = self._recorder.run_violations()
-        return RunRecord(
-            version=package_version(),
-            active={provider: s.name for provider, s in self.active().items()},
-            exchanges=[e.to_json(secrets=False) for e in exchanges],
-            flows=[e.flow for e in exchanges],
-            violations=violations,
-            near_misses=latest_near_misses(exchanges, violations, self._operations(), None, False),
-            coverage=self.coverage(),
-            exchanges_seen=self._recorder.total_seen,
-            violations_seen=self._recorder.run_violation_count,
-        )
+            return self._evidence.record()
+        return combine_records([self._evidence.record(), *(e._evidence.record() for e in spawned)])
 
     @property
     def requests_seen(self) -> int:
