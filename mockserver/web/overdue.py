@@ -9,10 +9,12 @@ only while something is watched, expires what is past its deadline a few times a
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections.abc import Callable, Hashable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # only the server's protocol runs this on a loop; an in-process suite has none
+    import asyncio
 
 
 class Overdue:
