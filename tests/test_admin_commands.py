@@ -185,3 +185,40 @@ def test_a_well_formed_reset_and_load_are_read_as_the_mock_wrote_them():
     backend = _Answering({"active": {"leyr": "leyr/two-step"}, "loaded": {"provider": "leyr"}})
     assert backend.activate(["leyr/two-step"]) == {"leyr": "leyr/two-step"}
     assert backend.load({"extends": "leyr/two-step"}) == "leyr"
+
+
+PATTERNS = [
+    {},
+    {"method": "PATCH"},
+    {"method": "patch", "path": "/v1/appointments/{id}", "status": 200},
+    {"status": "4xx"},
+    {"provider": "leyr"},
+    {"path_regex": "^/v1/appointments/appt_"},
+    {"body": {"status": "cancelled"}},
+    {"headers": {"authorization": {"regex": "^Bearer "}}},
+    {"query": {"limit": "5"}},
+    {"appointment": "appt_a1b2c3d4e5"},
+]
+
+
+def test_both_controls_select_the_same_requests(closing):
+    """The in-process control reads the journal without the listing's query string: it must
+    select exactly what the admin API selects, and refuse the same broken patterns."""
+    engine = MockEngine()
+    client = _client(engine, closing)
+    auth = {"Authorization": "Bearer YOUR_API_KEY"}
+    client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "cancelled"}, headers=auth)
+    client.get("/v1/appointments", params={"limit": "5"}, headers=auth)
+    client.get("/v1/appointments/appt_nope", headers=auth)
+    client.patch("/v1/appointments/appt_a1b2c3d4e5", json={"status": "odd"}, headers=auth)
+    in_process, over_http = _both(engine, closing)
+    for pattern in PATTERNS:
+        assert in_process.requests(pattern) == over_http.requests(pattern), pattern
+    assert [len(in_process.requests(p)) for p in PATTERNS] == [4, 2, 1, 2, 0, 3, 1, 4, 1, 2]
+    for broken in ({"status": "200"}, {"status": True}, {"nope": 1}, {"path_regex": "("}):
+        refusals = []
+        for backend in (in_process, over_http):
+            with pytest.raises(ControlError) as refused:
+                backend.requests(broken)
+            refusals.append(refused.value.message)
+        assert refusals[0] == refusals[1], broken
