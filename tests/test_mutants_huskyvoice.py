@@ -117,3 +117,46 @@ def test_without_declared_services_an_unknown_type_is_refused(no_services):
     assert error_code(reply) == "VALIDATION_ERROR"
     assert "no service with id or name 'dental-checkup'" in reply.json()["error"]["message"]
     assert no_services.slot()["filled_slots"] == 3
+
+
+def spend(mock: Mock, count: int, key: str = "YOUR_API_KEY") -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    for _ in range(count):
+        reply = mock.http.get(f"/v1/appointments/{SEED_ID}", headers=headers)
+        assert reply.status_code == 200, reply.text
+
+
+def limited(mock: Mock, key: str = "YOUR_API_KEY") -> str:
+    """The Retry-After of a request the rate limit refuses."""
+    reply = mock.http.get(f"/v1/appointments/{SEED_ID}", headers={"Authorization": f"Bearer {key}"})
+    assert error_code(reply) == "RATE_LIMIT_EXCEEDED"
+    return reply.headers["retry-after"]
+
+
+def test_each_key_has_a_window_of_its_own(mock):
+    scopes = ["appointments:read", "appointments:write", "slots:read"]
+    keys = [{"key": "YOUR_API_KEY", "scopes": scopes}, {"key": "SECOND_KEY", "scopes": scopes}]
+    scenario = {"extends": "huskyvoice/rate-limited", "api_keys": keys}
+    assert mock.http.put("/__admin/scenario", json={"scenario": scenario}).status_code == 200
+    spend(mock, 60)
+    assert limited(mock) == "60"
+    spend(mock, 60, key="SECOND_KEY")
+    assert limited(mock, key="SECOND_KEY") == "60"
+
+
+def test_retry_after_counts_from_the_oldest_request_in_the_window(mock_for):
+    mock = mock_for("huskyvoice/rate-limited")
+    spend(mock, 1)
+    mock.clock(advance_seconds=10)
+    spend(mock, 59)
+    assert limited(mock) == "50"  # the first request leaves the window 50 s from now
+    mock.clock(advance_seconds=50)
+    spend(mock, 1)  # it has left: one place is free again
+    assert limited(mock) == "10"
+
+
+def test_retry_after_is_one_second_when_less_than_one_is_left(mock_for):
+    mock = mock_for("huskyvoice/rate-limited")
+    spend(mock, 60)
+    mock.clock(advance_seconds=59.5)
+    assert limited(mock) == "1"
