@@ -54,19 +54,34 @@ ODD_IDS = ["appt_ffffffffff", "%E2%98%83", "..%2F..%2Fetc", "x" * 5000, "emr_id:
 
 
 def fingerprint(mock: Mock) -> Any:
-    """Everything a request could change, in a comparable form."""
-    husky = mock.engine.state("huskyvoice")
-    leyr = mock.engine.state("leyr")
+    """Everything a request could change, as the mock's own surfaces show it: both providers'
+    seeded state (appointments, notes, counts), the outbox with each message's state, and the
+    place a cancel or a booking would move."""
     return (
-        repr(sorted(husky.appointments.items())),
-        repr(sorted(husky.filled.items())),
-        repr(sorted(husky.notes.items())),
-        husky.rng.getstate(),
-        repr(sorted(leyr.appointments.items())),
-        repr(sorted(leyr.pending.items())),
-        repr(leyr.sent),
-        leyr.rng.getstate(),
+        mock.http.get("/__admin/scenario").json(),
+        mock.http.get("/__admin/messages").json(),
+        mock.slot(),
     )
+
+
+BOOKING = {
+    "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+    "appointment_date": "2026-06-15T03:30:00Z",
+    "patient_name": "Nila",
+    "parent_phone": "+919843000000",
+    "branch_id": "branch_uuid_here",
+    "session": "Morning",
+}
+
+
+def next_draws(mock: Mock) -> Any:
+    """What each provider's randomness gives next: a booking's id, and a two-step's new id and
+    code. A refused request must have drawn nothing, so these match a fresh start's."""
+    booked = mock.http.post("/v1/appointments", json=BOOKING, headers=HV)
+    two_step = mock.http.patch(f"{LEYR_UNIT}/2001", json={"status": "cancelled"}, headers=LEYR)
+    assert (booked.status_code, two_step.status_code) == (201, 200), two_step.text
+    codes = [m["code"] for m in mock.http.get("/__admin/messages").json()["messages"]]
+    return booked.json()["appointment_id"], two_step.json()["id"], codes
 
 
 def requests() -> list[tuple[str, str, dict[str, str], bytes]]:
@@ -143,3 +158,5 @@ def test_no_bad_request_is_a_5xx_or_changes_anything(mock_for, scenario):
         envelope(path, reply)
         assert fingerprint(mock) == before, where
     assert [v for v in mock.engine.violations() if v["kind"] == "response"] == []
+    drawn = next_draws(mock)
+    assert drawn == next_draws(mock_for(scenario))
