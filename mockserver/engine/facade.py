@@ -224,10 +224,6 @@ class MockEngine:
     def provider_names(self) -> tuple[str, ...]:
         return tuple(self.providers)
 
-    def state(self, provider: str) -> ProviderState:
-        """A provider's live state (for white-box tests; surfaces use the methods below)."""
-        return self.states[provider]
-
     def active(self) -> dict[str, Scenario]:
         return {name: state.scenario for name, state in self.states.items()}
 
