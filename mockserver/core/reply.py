@@ -84,13 +84,6 @@ class Answer(NamedTuple):
     # Set when the mock itself failed answering: recorded as a violation of its own contract.
     failure: str | None = None
 
-    @property
-    def schema(self) -> str | None:
-        """The contract document the reply's body must satisfy."""
-        if self.reply.schema is not None or self.operation is None:
-            return self.reply.schema
-        return self.operation.responses.get(self.reply.status)
-
 
 class Outcome(NamedTuple):
     """What the engine sends and journals for one request: built once, after every check."""

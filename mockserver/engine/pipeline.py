@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from mockserver.core.contracts import Contracts, Problem
 from mockserver.core.documents import InteractionNote
@@ -71,14 +71,9 @@ def _interaction_note(chosen: Scripted) -> InteractionNote:
     }
 
 
-class Checked(NamedTuple):
-    """The reply that will be sent (a broken one replaced), its bytes and both sides'
-    contract problems."""
-
-    reply: Reply
-    payload: bytes
-    request_problems: Sequence[Problem]
-    response_problems: Sequence[Problem]
+# What `_checked` hands on: the reply that will be sent (a broken one replaced), its bytes,
+# and the request's and the response's contract problems. A plain tuple: no call to build.
+Checked = tuple[Reply, bytes, Sequence[Problem], Sequence[Problem]]
 
 
 class RequestPipeline:
@@ -111,7 +106,7 @@ class RequestPipeline:
         provider = self.provider_for(request.path)
         if provider is None:
             reply = self._unrouted(request)
-            checked = Checked(reply, reply.encoded(), (), ())
+            checked: Checked = (reply, reply.encoded(), (), ())
             return self._recorded(None, None, request, Answer(reply), checked, started)
         with self._lock:
             state, refused = self._state_for(provider, request)
@@ -225,8 +220,10 @@ class RequestPipeline:
         reply = answer.reply
         payload = reply.encoded()
         if chosen is not None and chosen.interaction.violates_contract:
-            return Checked(reply, payload, (), ())  # served off-contract on purpose
-        schema = answer.schema
+            return reply, payload, (), ()  # served off-contract on purpose
+        schema = reply.schema
+        if schema is None and answer.operation is not None:
+            schema = answer.operation.responses.get(reply.status)
         problems = self._check_response(schema, reply, payload)
         if answer.failure is not None:
             problems = [*problems, Problem("", answer.failure, "")]
@@ -238,7 +235,7 @@ class RequestPipeline:
             broken = ApiError("INTERNAL_ERROR", message, status=500)
             reply = provider.error_reply(state, broken, request)
             payload = reply.encoded()
-        return Checked(reply, payload, answer.request_problems, problems)
+        return reply, payload, answer.request_problems, problems
 
     def _check_response(self, schema: str | None, reply: Reply, payload: bytes) -> list[Problem]:
         if reply.raw is not None:
@@ -269,7 +266,7 @@ class RequestPipeline:
     ) -> Outcome:
         """Journal the exchange and give its outcome; the journaled duration counts the mock's
         work and any scripted delay."""
-        reply, payload = checked.reply, checked.payload
+        reply, payload, request_problems, response_problems = checked
         operation = answer.operation
         if operation is None and provider is not None:
             operation = provider.router.operation_for(request.method, request.path)
@@ -298,16 +295,16 @@ class RequestPipeline:
                 operation=None if operation is None else operation.operation_id,
                 interactions=() if state is None else state.script.interactions,
             ),
-            checked.request_problems,
-            checked.response_problems,
+            request_problems,
+            response_problems,
         )
         return Outcome(
             reply,
             payload,
             operation,
             answer.appointment,
-            checked.request_problems,
-            checked.response_problems,
+            request_problems,
+            response_problems,
             delay,
             fault,
             recorded.id,
