@@ -42,6 +42,14 @@ class Record(TypedDict):
     updated_at: str
 
 
+SESSION_ORDER = {"Morning": 0, "Afternoon": 1, "Evening": 2}
+
+
+def search_key(record: Record) -> tuple[str, int, str]:
+    """Where a search lists an appointment: by date, then session, then creation."""
+    return (record["date"], SESSION_ORDER[record["session"]], record["created_at"])
+
+
 @dataclass(frozen=True)
 class Seed:
     """A scenario prepared once, so that a reset only copies plain data."""
@@ -55,6 +63,17 @@ class Seed:
     notes: Mapping[str, str]
     slot_of: Mapping[str, SlotKey | None]
     filled: Mapping[SlotKey, int]
+
+    @cached_property
+    def search_index(self) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+        """The seeded appointments' ids in search order, all and by date: sorted once a
+        scenario, so the first search after every reset does not sort them all again."""
+        ordered = sorted(self.appointments, key=search_key)
+        by_date: dict[str, list[str]] = {}
+        for record in ordered:
+            by_date.setdefault(record["date"], []).append(record["appointment_id"])
+        ids = tuple(record["appointment_id"] for record in ordered)
+        return ids, {on: tuple(group) for on, group in by_date.items()}
 
     @property
     def org(self) -> Org:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from mockserver.core.clock import Clock
 from mockserver.providers.base import ProviderState
 from mockserver.providers.huskyvoice.model import Org, SlotWindowSpec
-from mockserver.providers.huskyvoice.seed import Record, Seed, SlotKey
-
-SESSION_ORDER = {"Morning": 0, "Afternoon": 1, "Evening": 2}
+from mockserver.providers.huskyvoice.seed import Record, Seed, SlotKey, search_key
 
 
 class HuskyVoiceState(ProviderState):
@@ -30,25 +27,32 @@ class HuskyVoiceState(ProviderState):
         self.slot_updated: dict[SlotKey, str] = {}
         self.requests_by_key: dict[str, deque[datetime]] = {}
         self.rng = random.Random(seed.model.seed)
-        self._order: tuple[list[Record], dict[str, list[Record]]] | None = None
+        # Search lists by date (None: all of them), in search order, until something moves.
+        self._listed: dict[str | None, list[Record]] = {}
+        self._as_seeded = True  # nothing added or moved: the seed's search order holds
 
     def moved(self) -> None:
         """An appointment was added or changed date or session: the search order is stale."""
-        self._order = None
+        self._listed.clear()
+        self._as_seeded = False
 
     def ordered(self, on: str | None = None) -> list[Record]:
-        """Appointments in search order (date, session, creation), all or on one date.
+        """Appointments in search order (date, session, creation), all or on one date; kept
+        until something moves (a cancel changes neither)."""
+        found = self._listed.get(on)
+        if found is None:
+            found = self._listed[on] = self._search_list(on)
+        return found
 
-        Sorted once and indexed by date until something moves; a cancel changes neither.
-        """
-        if self._order is None:
-            everything = sorted(self.appointments.values(), key=_search_order)
-            by_date: dict[str, list[Record]] = {}
-            for record in everything:
-                by_date.setdefault(record["date"], []).append(record)
-            self._order = (everything, by_date)
-        everything, by_date = self._order
-        return everything if on is None else by_date.get(on, [])
+    def _search_list(self, on: str | None) -> list[Record]:
+        if self._as_seeded:  # only the part asked for is built, from the seed's order
+            ids, by_date = self.seed.search_index
+            return [self.appointments[i] for i in (ids if on is None else by_date.get(on, ()))]
+        everything = sorted(self.appointments.values(), key=search_key)
+        for record in everything:
+            self._listed.setdefault(record["date"], []).append(record)
+        self._listed[None] = everything
+        return everything if on is None else self._listed.get(on, [])
 
     @property
     def org(self) -> Org:
@@ -81,10 +85,6 @@ class HuskyVoiceState(ProviderState):
             "appointments": listed[:200],
             "notes": {k: v for k, v in list(self.notes.items())[:200] if v is not None},
         }
-
-
-def _search_order(record: Mapping[str, Any]) -> tuple[str, int, str]:
-    return (record["date"], SESSION_ORDER[record["session"]], record["created_at"])
 
 
 def window_json(window: SlotWindowSpec) -> dict[str, Any]:
