@@ -249,3 +249,10 @@ def test_only_the_first_colon_of_an_id_names_its_type(leyr_for):
     ]
     # The journal names an appointment as its EMR and bare id, a type it does not know as sent.
     assert named[-2:] == ["webdoc/1001:x", "webdoc/mrn:1001"]
+
+
+def test_a_retry_of_the_last_of_several_comments_adds_nothing(leyr_for):
+    leyr = leyr_for("leyr/direct-cancel")
+    for comment in ("First", "Second", "Third", "Third"):
+        assert leyr.cancel(WEBDOC, "1001", comment=comment).status_code == 200
+    assert leyr.get(f"{WEBDOC}/1001").json()["comment"] == "First\nSecond\nThird"
