@@ -88,3 +88,26 @@ def test_a_stub_naming_its_provider_wrongly_is_refused_and_adds_nothing(mock):
         assert "provider" in error["message"]
     listed = mock.http.get("/__admin/interactions").json()["interactions"]
     assert not [i for i in listed if i["added"]]
+
+
+BUSY = {"status": 503, "body": {"success": False, "error": {"code": "BUSY", "message": "Later"}}}
+
+
+def test_stubs_added_without_a_name_each_get_their_own(mock):
+    """Unnamed stubs are numbered as they come, skipping a number a named one took; each can be
+    removed by its name."""
+    first = {"provider": "huskyvoice", "match": {"appointment": SEED_ID}, "respond": BUSY}
+    named = {"provider": "huskyvoice", "name": "interaction 2", "match": {"method": "POST"}}
+    second = {"provider": "huskyvoice", "match": {"method": "GET"}, "respond": BUSY}
+    names = []
+    for stub in (first, {**named, "respond": BUSY}, second):
+        added = mock.http.post("/__admin/interactions", json=stub)
+        assert added.status_code == 200, added.text
+        names.append(added.json()["added"]["name"])
+    assert names == ["interaction 1", "interaction 2", "interaction 3"]
+    again = mock.http.post("/__admin/interactions", json={**named, "respond": BUSY})
+    assert again.status_code == 400 and "already added" in again.text
+    assert mock.get(f"/v1/appointments/{SEED_ID}").status_code == 503
+    assert mock.http.delete("/__admin/interactions/interaction%201").status_code == 204
+    assert mock.http.delete("/__admin/interactions/interaction%203").status_code == 204
+    assert mock.get(f"/v1/appointments/{SEED_ID}").status_code == 200

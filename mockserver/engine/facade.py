@@ -6,6 +6,7 @@ It imports no web framework; one lock makes each request atomic against the stat
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import deque
@@ -64,6 +65,11 @@ def _interaction_json(
         "counters": script.counters(interaction),
         "states": dict(script.states),
     }
+
+
+def _unnamed(number: int) -> str:
+    """The name of the `number`th stub added without one."""
+    return f"interaction {number}"
 
 
 def _now() -> str:
@@ -340,7 +346,13 @@ class MockEngine:
         interaction = self.providers[name].interaction(raw)
         with self._lock:
             script = self.states[name].script
-            if any(i.name == interaction.name for i in script.added):
+            taken = {i.name for i in script.added}
+            if "name" not in raw:  # [mock] numbered in the order added, the first free number
+                number = next(
+                    n for n in itertools.count(len(taken) + 1) if _unnamed(n) not in taken
+                )
+                interaction = replace(interaction, name=_unnamed(number))
+            elif interaction.name in taken:
                 raise CommandError(f"an interaction named {interaction.name!r} is already added")
             added = script.add(interaction)
             return _interaction_json(name, script, added)

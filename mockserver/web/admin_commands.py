@@ -282,7 +282,8 @@ def add_interaction(engine: MockEngine, call: Call) -> Result:
     """Adds an interaction at run time (a stub), in the scenario-file language (`match`,
     `respond`/`sequence`, `times`, `when_state`, `set_state`, `violates_contract`, `name`;
     `provider` when the path does not say): checked at once exactly like a file's, tried before
-    every other, kept until the provider's next reset or scenario switch."""
+    every other, kept until the provider's next reset or scenario switch. Without a `name`, it
+    is `interaction N`, the first number no added one has [mock]."""
     data = call.data
     provider = provider_name(data.pop("provider", None), engine.provider_names)
     return {"added": engine.add_interaction(data, provider)}
