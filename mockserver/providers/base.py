@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from mockserver.core.clock import Clock, checked_instant, parse_instant
 from mockserver.core.commands import CommandError
@@ -63,7 +63,7 @@ DECLARED = (
 class Inspection:
     """A request read against its operation, before anyone answers it."""
 
-    body: Any = None
+    body: object = None  # the parsed JSON, as the operation's schema checks it
     query: Mapping[str, str] = field(default_factory=dict)
     error: ApiError | None = None  # the answer its form calls for, once the caller is let in
     problems: list[Problem] = field(default_factory=list)  # how it breaks the contract
@@ -94,7 +94,7 @@ class ProviderState(ABC):
         return self.scenario.model
 
     @abstractmethod
-    def seeded(self) -> dict[str, Any]:
+    def seeded(self) -> dict[str, object]:
         """The seeded data a tester needs to drive the scenario by hand (keys, ids, config)."""
 
     def outbox(self) -> list[OutboxMessage]:
@@ -123,12 +123,12 @@ class Provider(ABC, Generic[SeedT, StateT]):
     validation_code: ClassVar[str]
     error_content_type: ClassVar[str]
     appointment_schema: ClassVar[str]
-    sample_appointment: ClassVar[Mapping[str, Any]]
-    security_schemes: ClassVar[Mapping[str, Any]]
+    sample_appointment: ClassVar[Mapping[str, object]]
+    security_schemes: ClassVar[Mapping[str, object]]
     documented_errors: ClassVar[Mapping[tuple[str, int], DocSource]]
     documented_fields: ClassVar[Mapping[str, DocSource]]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         spec = cls.__dict__.get("spec")
         if isinstance(spec, ProviderSpec):
@@ -149,14 +149,14 @@ class Provider(ABC, Generic[SeedT, StateT]):
     # Scenarios ------------------------------------------------------------------------------
 
     @abstractmethod
-    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+    def parse_model(self, data: Mapping[str, object]) -> ScenarioModel:
         """The typed scenario of a schema-checked document."""
 
-    def check_model(self, model: Any) -> Iterable[tuple[FieldPath, str]]:
+    def check_model(self, model: ScenarioModel) -> Iterable[tuple[FieldPath, str]]:
         """Problems of a typed scenario that its schema cannot express."""
         return ()
 
-    def read(self, data: Mapping[str, Any]) -> tuple[ScenarioModel, ScenarioProblems]:
+    def read(self, data: Mapping[str, object]) -> tuple[ScenarioModel, ScenarioProblems]:
         """Parse a schema-checked document once; its model and every problem beyond the schema
         (the provider's own checks, then each scripted interaction's, contracts included)."""
         model = self.parse_model(data)
@@ -167,7 +167,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             return model, problems
         return replace(model, interactions=compile_interactions(raw_interactions)), []
 
-    def _interaction_problems(self, raw: list[Mapping[str, Any]]) -> ScenarioProblems:
+    def _interaction_problems(self, raw: Sequence[Mapping[str, object]]) -> ScenarioProblems:
         return list(
             check_interactions(
                 raw,
@@ -181,7 +181,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             )
         )
 
-    def interaction(self, raw: Mapping[str, Any]) -> Interaction:
+    def interaction(self, raw: Mapping[str, object]) -> Interaction:
         """One interaction given at run time (a stub), checked exactly like a scenario file's:
         CommandError listing every problem, by field."""
         document = {"provider": self.name, "description": "stub", "interactions": [raw]}
@@ -223,14 +223,15 @@ class Provider(ABC, Generic[SeedT, StateT]):
         params: Mapping[str, str],
         *,
         count: bool = True,
-    ) -> Any:
+    ) -> object:
         """Return the caller's principal or raise ApiError (401/403/429); `count=False` asks
         without counting the request towards a rate limit."""
 
     @abstractmethod
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest
-    ) -> Any: ...
+    ) -> object:
+        """The provider's error envelope, as JSON-able data."""
 
     # Scripted interactions ----------------------------------------------------------------
 
@@ -246,7 +247,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
         return self.appointment_key(self.router.params_for(path))
 
     @abstractmethod
-    def appointment_record(self, state: StateT, key: str | None) -> Mapping[str, Any] | None:
+    def appointment_record(self, state: StateT, key: str | None) -> Mapping[str, object] | None:
         """The appointment under `key`, for `{{appointment.…}}` placeholders."""
 
     def schema_for(self, method: str | None, path: str | None, status: int) -> str | None:
@@ -382,7 +383,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
     def validation_error(self, problems: list[Problem]) -> ApiError:
         return ApiError(self.validation_code, "; ".join(map(str, problems[:5])))
 
-    def _parse_body(self, state: StateT, request: MockRequest, operation: Operation) -> Any:
+    def _parse_body(self, state: StateT, request: MockRequest, operation: Operation) -> object:
         if operation.request_schema is None:
             return None
         limit = state.model.max_body_bytes
@@ -440,7 +441,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
         return query
 
     def _check_request(
-        self, operation: Operation, body: Any, query: Mapping[str, str]
+        self, operation: Operation, body: object, query: Mapping[str, str]
     ) -> list[Problem]:
         problems: list[Problem] = []
         if operation.query_schema is not None:
@@ -453,7 +454,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
 
     # Contract coverage ---------------------------------------------------------------------
 
-    def error_code_of(self, body: Any) -> str | None:
+    def error_code_of(self, body: object) -> str | None:
         """The error code an error answer carries (for coverage)."""
         return None
 
@@ -475,7 +476,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             for op in self.router.operations
         }
 
-    def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+    def openapi(self, server_url: str = "http://127.0.0.1:8080") -> dict[str, object]:
         from mockserver.core.openapi import document
 
         return document(self, server_url)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from mockserver.core.exchange import JSON_TYPE
 from mockserver.core.routing import DocSource, Operation
@@ -39,11 +38,11 @@ class ProviderSpec:
     error_schema: str
     error_statuses: Mapping[str, int]
     appointment_schema: str
-    sample_appointment: Mapping[str, Any]
+    sample_appointment: Mapping[str, object]
     validation_code: str = "VALIDATION_ERROR"
     error_content_type: str = JSON_TYPE
-    security_schemes: Mapping[str, Any] = field(default_factory=dict)
+    security_schemes: Mapping[str, object] = field(default_factory=dict)
     documented_errors: Mapping[tuple[str, int], DocSource] = field(default_factory=dict)
     documented_fields: Mapping[str, DocSource] = field(default_factory=dict)
-    schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    scenario_section: Mapping[str, Any] | None = None
+    schemas: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    scenario_section: Mapping[str, object] | None = None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from mockserver.core.exchange import ApiError, clip
 from mockserver.core.reply import Reply
 from mockserver.core.routing import Call, Operation
 from mockserver.providers.base import date_field, instant_field
 from mockserver.providers.huskyvoice import rules, sources
+from mockserver.providers.huskyvoice.bodies import CreateBody, UpdateBody
 from mockserver.providers.huskyvoice.model import WEEKDAYS
 from mockserver.providers.huskyvoice.seed import Record, new_appointment_id
 from mockserver.providers.huskyvoice.state import HuskyVoiceState, window_json
@@ -21,13 +20,13 @@ SLOTS_READ = "slots:read"
 SEARCH_FILTERS = ("date", "status", "appointment_type", "branch_id", "session", "batch")
 
 
-def _one(record: Mapping[str, Any]) -> Reply:
+def _one(record: Record) -> Reply:
     return Reply(200, {"success": True, "data": dict(record)})
 
 
 def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
     record = rules.find(state, call.params["appointment_id"])
-    changes: dict[str, Any] = call.body
+    changes: UpdateBody = call.body  # checked against its schema
     target = changes.get("status")
     # Re-cancelling is idempotent [doc]; fields riding along are still applied [mock], so
     # nothing a client sends is dropped without a word.
@@ -60,7 +59,7 @@ def update_appointment(state: HuskyVoiceState, call: Call) -> Reply:
     return _one(record)
 
 
-def _ride_along(state: HuskyVoiceState, record: Record, changes: Mapping[str, Any]) -> Record:
+def _ride_along(state: HuskyVoiceState, record: Record, changes: UpdateBody) -> Record:
     """The fields sent with a re-cancel, on an appointment already cancelled: recorded as they
     are (its place was freed once, and is not freed again); `updated_at` moves only when
     something changed, so a plain re-cancel returns the record unchanged."""
@@ -113,7 +112,7 @@ def search_appointments(state: HuskyVoiceState, call: Call) -> Reply:
 
 
 def create_appointment(state: HuskyVoiceState, call: Call) -> Reply:
-    body = call.body
+    body: CreateBody = call.body  # checked against its schema
     service = rules.resolve_service(state, body["appointment_type"])
     if service is None:
         raise ApiError(

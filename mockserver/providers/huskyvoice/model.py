@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from mockserver.scenarios.model import (
     ScenarioModel,
@@ -38,7 +37,7 @@ class Org:
     buffer_minutes: int = 0
     timezone: str = "Asia/Kolkata"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
@@ -143,7 +142,7 @@ class HuskyVoiceModel(ScenarioModel):
     )
 
 
-def _window(raw: Mapping[str, Any]) -> SlotWindowSpec:
+def _window(raw: Mapping[str, object]) -> SlotWindowSpec:
     filled = raw.get("filled_slots", 0)
     fields = known_fields(SlotWindowSpec, raw)
     return SlotWindowSpec(
@@ -153,7 +152,7 @@ def _window(raw: Mapping[str, Any]) -> SlotWindowSpec:
     )
 
 
-def parse(data: Mapping[str, Any]) -> HuskyVoiceModel:
+def parse(data: Mapping[str, object]) -> HuskyVoiceModel:
     """The typed scenario of a schema-checked HuskyVoice document."""
     behaviour = section(data, "behaviour")
     return HuskyVoiceModel(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
@@ -58,10 +57,10 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
         operations=api.operations,
     )
 
-    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+    def parse_model(self, data: Mapping[str, object]) -> ScenarioModel:
         return model.parse(data)
 
-    def check_model(self, scenario_model: Any) -> Iterable[tuple[FieldPath, str]]:
+    def check_model(self, scenario_model: ScenarioModel) -> Iterable[tuple[FieldPath, str]]:
         assert isinstance(scenario_model, model.HuskyVoiceModel)
         return seed.check(scenario_model)
 
@@ -86,7 +85,7 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
     def credential_problems(self, request: MockRequest) -> list[Problem]:
         return auth.credential_problems(request)
 
-    def error_code_of(self, body: Any) -> str | None:
+    def error_code_of(self, body: object) -> str | None:
         error = body.get("error") if isinstance(body, dict) else None
         return str(error["code"]) if isinstance(error, dict) and "code" in error else None
 
@@ -96,12 +95,12 @@ class HuskyVoice(Provider[seed.Seed, HuskyVoiceState]):
 
     def appointment_record(
         self, state: HuskyVoiceState, key: str | None
-    ) -> Mapping[str, Any] | None:
+    ) -> Mapping[str, object] | None:
         return state.appointments.get(key or "")
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest
-    ) -> Any:
+    ) -> dict[str, object]:
         if status == 429:
             return {"error": {"code": code, "message": message}}
         return {"success": False, "error": {"code": code, "message": message}}

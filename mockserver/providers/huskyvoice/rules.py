@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from mockserver.core.clock import format_instant
 from mockserver.core.exchange import ApiError, clip
 from mockserver.providers.base import instant_field
+from mockserver.providers.huskyvoice.bodies import UpdateBody
 from mockserver.providers.huskyvoice.model import WEEKDAYS, SlotWindowSpec
 from mockserver.providers.huskyvoice.seed import Record, SlotKey, match_window
 from mockserver.providers.huskyvoice.state import HuskyVoiceState
@@ -31,7 +31,7 @@ def find(state: HuskyVoiceState, appointment_id: str) -> Record:
     return record
 
 
-def starts_at(state: HuskyVoiceState, record: Mapping[str, Any]) -> datetime:
+def starts_at(state: HuskyVoiceState, record: Record) -> datetime:
     """The appointment's start: its date at its session window's start time, in the org's zone."""
     key = state.slot_of.get(record["appointment_id"])
     if key is not None:
@@ -48,7 +48,7 @@ def _local_instant(on: str, clock_time: str, zone: ZoneInfo) -> datetime:
     return local.astimezone(timezone.utc)
 
 
-def check_cancellable(state: HuskyVoiceState, record: Mapping[str, Any]) -> None:
+def check_cancellable(state: HuskyVoiceState, record: Record) -> None:
     if record["status"] == "completed":
         raise ApiError("INVALID_STATUS_TRANSITION", "A completed appointment cannot be cancelled")
     if not state.org.allow_cancellation:
@@ -80,7 +80,7 @@ def _span(length: timedelta) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-def check_transition(record: Mapping[str, Any], target: str) -> None:
+def check_transition(record: Record, target: str) -> None:
     if target not in TRANSITIONS[record["status"]]:
         raise ApiError(
             "INVALID_STATUS_TRANSITION",
@@ -133,7 +133,7 @@ def local_date(state: HuskyVoiceState, instant: str) -> date:
     return starts.astimezone(state.seed.zone).date()
 
 
-def reschedule(state: HuskyVoiceState, record: Record, changes: Mapping[str, Any]) -> None:
+def reschedule(state: HuskyVoiceState, record: Record, changes: UpdateBody) -> None:
     """Move an appointment's place to another window (same service and branch)."""
     if record["status"] in {"cancelled", "completed"}:
         raise ApiError(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mockserver.core.clock import checked_instant, format_instant, parse_instant
@@ -101,7 +101,7 @@ def match_window(
     return next((w for w in windows if w.serves(branch_id, on, session, service)), None)
 
 
-def new_appointment_id(rng: random.Random, taken: Mapping[str, Any]) -> str:
+def new_appointment_id(rng: random.Random, taken: Mapping[str, object]) -> str:
     while True:
         candidate = f"appt_{rng.getrandbits(40):010x}"
         if candidate not in taken:

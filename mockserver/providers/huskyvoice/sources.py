@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from mockserver.core.routing import DocSource, Examples
 
 PAGE = "HuskyVoice: Cancelling Appointments"
 
 # An appointment as the page shows one (before it is cancelled).
-SAMPLE: Mapping[str, Any] = {
+SAMPLE: Mapping[str, object] = {
     "appointment_id": "appt_a1b2c3d4e5",
     "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
     "branch_id": "branch_uuid_here",
@@ -96,7 +95,7 @@ CANCEL_EXAMPLES = Examples(
 
 
 # The appointment as the page's 200 answer shows it.
-CANCELLED: Mapping[str, Any] = {**SAMPLE, "status": "cancelled"}
+CANCELLED: Mapping[str, object] = {**SAMPLE, "status": "cancelled"}
 
 
 def shown(field: str) -> DocSource:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections import deque
 from datetime import datetime
-from typing import Any
 
 from mockserver.core.clock import Clock
 from mockserver.providers.base import ProviderState
@@ -71,7 +70,7 @@ class HuskyVoiceState(ProviderState):
     def window(self, calendar_id: str) -> SlotWindowSpec:
         return self.seed.window_by_id[calendar_id]
 
-    def seeded(self) -> dict[str, Any]:
+    def seeded(self) -> dict[str, object]:
         listed = list(self.appointments.values())
         model = self.seed.model
         return {
@@ -87,7 +86,7 @@ class HuskyVoiceState(ProviderState):
         }
 
 
-def window_json(window: SlotWindowSpec) -> dict[str, Any]:
+def window_json(window: SlotWindowSpec) -> dict[str, object]:
     return {
         "calendar_id": window.calendar_id,
         "branch_id": window.branch_id,

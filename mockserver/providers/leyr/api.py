@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from mockserver.core.exchange import ApiError, clip
 from mockserver.core.reply import Reply
 from mockserver.core.routing import Call, Operation
 from mockserver.providers.leyr import rules, sources, two_step
+from mockserver.providers.leyr.bodies import BulkBody, CancelBody, CancelChanges, ConfirmBody
 from mockserver.providers.leyr.state import LeyrState
 
 BASE = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments"
 
 
 def update_appointment(state: LeyrState, call: Call) -> Reply:
-    body: Mapping[str, Any] = call.body
+    body: CancelBody | ConfirmBody = call.body  # checked against its schema
     appointment_id = rules.bare_id(call.params["appointment_id"])
     # The schema's oneOf has made it one body or the other: a confirmation comes alone.
     if "confirmation" in body:
@@ -30,7 +30,7 @@ def update_appointment(state: LeyrState, call: Call) -> Reply:
 
 
 def bulk_cancel(state: LeyrState, call: Call) -> Reply:
-    body: Mapping[str, Any] = call.body
+    body: BulkBody = call.body  # checked against its schema
     bare = _bulk_ids(state, body["ids"])
     rules.check_comment(state, body)
     emr, unit = call.params["emr"], call.params["care_unit_id"]
@@ -57,12 +57,14 @@ def bulk_cancel(state: LeyrState, call: Call) -> Reply:
                 ]
             },
         )
+    # A bulk cancel carries its comment alone (its schema admits no start, end or resource).
+    carried: CancelChanges = {"comment": body["comment"]} if "comment" in body else {}
     records = [state.appointments[(emr, value)] for value in bare]
     for record in records:  # all-or-nothing: check every one before changing any
         rules.check_cancellable(record)
-        rules.check_times(body, record)
+        rules.check_times(carried, record)
     choice = state.seed.emrs[emr]
-    return Reply(200, [dict(two_step.cancel(state, choice, record, body)) for record in records])
+    return Reply(200, [dict(two_step.cancel(state, choice, record, carried)) for record in records])
 
 
 def _bulk_ids(state: LeyrState, ids: Sequence[str]) -> list[str]:

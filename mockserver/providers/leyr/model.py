@@ -105,7 +105,7 @@ def _emr(raw: Mapping[str, Any]) -> EmrSpec:
     return EmrSpec(**fields)
 
 
-def parse(data: Mapping[str, Any]) -> LeyrModel:
+def parse(data: Mapping[str, object]) -> LeyrModel:
     """The typed scenario of a schema-checked Leyr document."""
     behaviour = section(data, "behaviour")
     defaults = LeyrModel

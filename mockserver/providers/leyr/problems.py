@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError
@@ -41,7 +41,30 @@ OWN_TOP_LEVEL = frozenset(
 )
 
 
-def problem_body(code: str, message: str, status: int, error: ApiError, path: str) -> Any:
+class ProblemEntry(TypedDict):
+    """One cause of a problem (`errors[]`)."""
+
+    details: str
+    emr_error: object  # a scripted error's upstream detail, as the scenario wrote it
+    error_code: str
+    path: str | None
+
+
+class ProblemDocument(TypedDict):
+    """Leyr's error body: problem details (`leyr/problem`)."""
+
+    code: str
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemEntry]
+
+
+def problem_body(
+    code: str, message: str, status: int, error: ApiError, path: str
+) -> ProblemDocument:
     top, title = TOP_LEVEL.get(status, ("UNKNOWN_ERROR", "Error"))
     if code in OWN_TOP_LEVEL:
         top = code
@@ -58,7 +81,7 @@ def problem_body(code: str, message: str, status: int, error: ApiError, path: st
     }
 
 
-def _entry(details: str, path: str | None, code: str, emr_error: Any = None) -> dict[str, Any]:
+def _entry(details: str, path: str | None, code: str, emr_error: object = None) -> ProblemEntry:
     return {"details": details, "emr_error": emr_error, "error_code": code, "path": path}
 
 

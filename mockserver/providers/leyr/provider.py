@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import ApiError, MockRequest
@@ -57,10 +56,10 @@ class Leyr(Provider[seed.Seed, LeyrState]):
         operations=api.operations,
     )
 
-    def parse_model(self, data: Mapping[str, Any]) -> ScenarioModel:
+    def parse_model(self, data: Mapping[str, object]) -> ScenarioModel:
         return model.parse(data)
 
-    def check_model(self, scenario_model: Any) -> Iterable[tuple[FieldPath, str]]:
+    def check_model(self, scenario_model: ScenarioModel) -> Iterable[tuple[FieldPath, str]]:
         assert isinstance(scenario_model, model.LeyrModel)
         return seed.check(scenario_model)
 
@@ -85,7 +84,7 @@ class Leyr(Provider[seed.Seed, LeyrState]):
     def credential_problems(self, request: MockRequest) -> list[Problem]:
         return auth.credential_problems(request)
 
-    def error_code_of(self, body: Any) -> str | None:
+    def error_code_of(self, body: object) -> str | None:
         errors = body.get("errors") if isinstance(body, dict) else None
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("error_code"))
@@ -106,11 +105,11 @@ class Leyr(Provider[seed.Seed, LeyrState]):
             return None
         return f"{params['emr']}/{lenient_bare_id(params['appointment_id'])}"
 
-    def appointment_record(self, state: LeyrState, key: str | None) -> Mapping[str, Any] | None:
+    def appointment_record(self, state: LeyrState, key: str | None) -> Mapping[str, object] | None:
         emr, _, bare = (key or "").partition("/")
         return state.appointments.get((emr, bare))
 
     def error_body(
         self, code: str, message: str, status: int, error: ApiError, request: MockRequest
-    ) -> Any:
+    ) -> problems.ProblemDocument:
         return problems.problem_body(code, message, status, error, request.path)

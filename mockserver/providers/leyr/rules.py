@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from mockserver.core.exchange import ApiError, clip
 from mockserver.core.routing import Call
 from mockserver.providers.base import instant_field
+from mockserver.providers.leyr.bodies import CancelChanges, Commented
 from mockserver.providers.leyr.seed import Record
 from mockserver.providers.leyr.state import LeyrState
 
@@ -49,7 +47,7 @@ def find(state: LeyrState, call: Call, appointment_id: str) -> Record:
     return record
 
 
-def check_comment(state: LeyrState, body: Mapping[str, Any]) -> None:
+def check_comment(state: LeyrState, body: Commented) -> None:
     limit = state.settings.max_comment_length
     comment = body.get("comment")
     if comment is not None and len(comment) > limit:
@@ -60,13 +58,13 @@ def check_comment(state: LeyrState, body: Mapping[str, Any]) -> None:
         )
 
 
-def check_times(body: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+def check_times(body: CancelChanges, record: Record) -> None:
     """`start` and `end` sent with a cancel must be instants, the end after the start."""
     if "start" not in body and "end" not in body:
         return
     times = {}
     for name in ("start", "end"):
-        text = body.get(name, record[name])
+        text = body[name] if name in body else record[name]
         try:
             times[name] = instant_field(text, name, "BAD_INPUT")
         except ApiError as error:
@@ -80,7 +78,7 @@ def check_times(body: Mapping[str, Any], record: Mapping[str, Any]) -> None:
         )
 
 
-def check_cancellable(record: Mapping[str, Any]) -> None:
+def check_cancellable(record: Record) -> None:
     if record["status"] == "completed":
         raise ApiError(
             "NOT_SUPPORTED",

@@ -4,14 +4,13 @@ operation, and the page's own request and response examples (exported in OpenAPI
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from mockserver.core.routing import DocSource, Examples
 
 PAGE = "Leyr: Cancel Appointment(s)"
 
 # An appointment as the page shows one (before it is cancelled).
-SAMPLE: Mapping[str, Any] = {
+SAMPLE: Mapping[str, object] = {
     "id": "2001",
     "status": "booked",
     "care_unit_id": "L0_1",
@@ -106,7 +105,7 @@ BULK_EXAMPLES = Examples(
 
 
 # Step 1's answer names the id step 2 is sent to [doc].
-CONFIRM_LINK: Mapping[str, Any] = {
+CONFIRM_LINK: Mapping[str, object] = {
     "confirmTwoStepCancellation": {
         "operationId": "updateAppointment",
         "description": "Step 2 of a two-step cancellation: the patient's code, sent to the new "

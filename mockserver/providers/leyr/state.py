@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from mockserver.core.clock import Clock
 from mockserver.core.documents import OutboxMessage
 from mockserver.providers.base import ProviderState
+from mockserver.providers.leyr.bodies import CancelChanges
 from mockserver.providers.leyr.model import LeyrModel
 from mockserver.providers.leyr.seed import Key, Record, Seed
 
@@ -27,7 +27,7 @@ class Pending:
     attempts: int = 0
     void: str | None = None  # why it can no longer be confirmed
     # The comment, start, end or resource the cancel carried: applied when the code is confirmed.
-    changes: dict[str, Any] = field(default_factory=dict)
+    changes: CancelChanges = field(default_factory=CancelChanges)
 
 
 class LeyrState(ProviderState):
@@ -62,7 +62,7 @@ class LeyrState(ProviderState):
         expiry = timedelta(seconds=self.settings.two_step.expiry_seconds)
         return "expired" if self.clock.now() - pending.sent_at > expiry else "pending"
 
-    def seeded(self) -> dict[str, Any]:
+    def seeded(self) -> dict[str, object]:
         model = self.seed.model
         return {
             "clients": [

@@ -9,14 +9,14 @@ A void cancellation answers its reason to any later code; a new cancel starts ov
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Final
+from typing import Final, overload
 
 from mockserver.core.clock import format_instant
 from mockserver.core.exchange import ApiError, clip
 from mockserver.core.routing import Call
 from mockserver.providers.leyr import rules
+from mockserver.providers.leyr.bodies import CancelChanges
 from mockserver.providers.leyr.model import EmrSpec
 from mockserver.providers.leyr.seed import Record
 from mockserver.providers.leyr.state import LeyrState, Pending
@@ -41,10 +41,10 @@ def _code(state: LeyrState) -> str:
     return state.settings.two_step.code or drawn
 
 
-def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: Mapping[str, Any]) -> Record:
+def cancel(state: LeyrState, emr: EmrSpec, record: Record, body: CancelChanges) -> Record:
     """Cancel one checked appointment: at once, or by opening a two-step confirmation."""
     key = (emr.id, record["id"])
-    changes = {name: body[name] for name in CARRIED if name in body}
+    changes = _carried(body)
     if record["status"] == "cancelled":
         _apply(record, changes)  # idempotent; what rides along is still applied [mock]
         return record
@@ -73,6 +73,10 @@ CARRIED: Final = ("start", "end", "resource_id", "comment")
 COMMENT_SEPARATOR: Final = "\n"
 
 
+@overload
+def added_comment(current: str, comment: str | None) -> str: ...
+@overload
+def added_comment(current: str | None, comment: str | None) -> str | None: ...
 def added_comment(current: str | None, comment: str | None) -> str | None:
     """`comment` added to `current`; a retry of the last comment added adds nothing [mock]."""
     if not comment:
@@ -82,7 +86,16 @@ def added_comment(current: str | None, comment: str | None) -> str | None:
     return current + COMMENT_SEPARATOR + comment
 
 
-def _apply(record: Record, changes: Mapping[str, Any]) -> None:
+def _carried(body: CancelChanges) -> CancelChanges:
+    """The fields of a cancel's body it carries to the appointment."""
+    changes: CancelChanges = {}
+    for name in CARRIED:
+        if name in body:
+            changes[name] = body[name]
+    return changes
+
+
+def _apply(record: Record, changes: CancelChanges) -> None:
     for name in CARRIED:
         if name == "comment" and name in changes:
             record["comment"] = added_comment(record["comment"], changes["comment"])
@@ -90,15 +103,15 @@ def _apply(record: Record, changes: Mapping[str, Any]) -> None:
             record[name] = changes[name]
 
 
-def _merged(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+def _merged(earlier: CancelChanges, later: CancelChanges) -> CancelChanges:
     """What a pending cancellation carries after another cancel of it: comments add up."""
-    merged = {**earlier, **later}
+    merged: CancelChanges = {**earlier, **later}
     if "comment" in earlier and "comment" in later:
         merged["comment"] = added_comment(earlier["comment"], later["comment"])
     return merged
 
 
-def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: Mapping[str, Any]) -> Record:
+def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: CancelChanges) -> Record:
     """Step 1: the original stays as it is; the new id shows the cancellation asked for."""
     new_id = _new_id(state, emr.id)
     pending = Pending(
@@ -108,7 +121,7 @@ def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: Mapping[str, 
         new_id,
         _code(state),
         state.clock.now(),
-        changes=dict(changes),
+        changes=changes.copy(),
     )
     awaiting = record.copy()
     _apply(awaiting, changes)
@@ -120,7 +133,7 @@ def _open(state: LeyrState, emr: EmrSpec, record: Record, changes: Mapping[str, 
     return awaiting
 
 
-def _send_code(state: LeyrState, emr: EmrSpec, record: Mapping[str, Any], pending: Pending) -> None:
+def _send_code(state: LeyrState, emr: EmrSpec, record: Record, pending: Pending) -> None:
     contact = state.seed.contacts.get(record.get("patient_id") or "", {})
     recipient = contact.get("email" if emr.channel == "email" else "phone")
     expiry = timedelta(seconds=state.settings.two_step.expiry_seconds)
