@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NoReturn, TypedDict
 from urllib.parse import parse_qsl
 
 import orjson
@@ -14,7 +14,16 @@ import orjson
 from mockserver.core.errors import MockError
 
 JSON_TYPE = "application/json"
-NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
+
+
+class _NotJson:
+    """The type of NOT_JSON: a body that is empty or no JSON."""
+
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Final = _NotJson()
 _UNREAD = object()
 
 
@@ -34,14 +43,14 @@ class MockRequest:
         return self.headers.get(name.lower())
 
     @property
-    def body_json(self) -> Any:
+    def body_json(self) -> object:
         """The body parsed as JSON once for every reader; NOT_JSON when empty or malformed."""
         # Kept in the instance by hand: functools.cached_property takes a lock on every first
         # read before Python 3.12, and every request is a first read.
         known = self.__dict__.get("_body_json", _UNREAD)
         if known is not _UNREAD:
             return known
-        value = NOT_JSON
+        value: object = NOT_JSON
         if self.body:
             try:
                 value = loads(self.body)
@@ -50,7 +59,7 @@ class MockRequest:
         self.__dict__["_body_json"] = value
         return value
 
-    def json_or_none(self) -> Any:
+    def json_or_none(self) -> object:
         value = self.body_json
         return None if value is NOT_JSON else value
 
@@ -84,6 +93,14 @@ class StubFault(Exception):
     the message names it."""
 
 
+class ErrorExtra(TypedDict, total=False):
+    """What an error carries for its provider's envelope beyond code and message."""
+
+    path: str  # the field at fault
+    errors: list[tuple[str, str | None, str]]  # each cause: details, field, code
+    emr_error: object  # a scripted error's upstream detail, as the scenario wrote it
+
+
 class ApiError(MockError):
     """A provider error. `code` names it; the provider maps it to a status and an envelope.
 
@@ -99,7 +116,7 @@ class ApiError(MockError):
         *,
         status: int | None = None,
         headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: ErrorExtra | None = None,
         off_contract: str | None = None,
     ) -> None:
         super().__init__(message, code=code, status=status)
@@ -107,7 +124,7 @@ class ApiError(MockError):
         # method or body no operation has): the mock records it as a violation.
         self.off_contract = off_contract
         self.headers = dict(headers or {})
-        self.extra = dict(extra or {})
+        self.extra: ErrorExtra = extra.copy() if extra else {}
 
 
 def _finite(text: str) -> float:
@@ -117,10 +134,12 @@ def _finite(text: str) -> float:
     return number
 
 
-def _no_constant(name: str) -> Any:
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+# Any, as both parsers give it: each reader holds the result as the type it keeps (the
+# journal a JSONValue, the admin API a dict of objects, a provider an object to check).
 def loads(data: bytes) -> Any:
     """JSON to Python: orjson's speed, the standard library's range for integers of any size.
 
@@ -142,7 +161,7 @@ def loads(data: bytes) -> Any:
         return value
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: object) -> bytes:
     """Compact UTF-8 JSON, as the providers send it; integers of any size written exactly
     (orjson stops at 64 bits; the standard library takes over for those)."""
     try:
@@ -164,9 +183,9 @@ def may_nest_deeper(body: bytes, limit: int) -> bool:
     return body.count(b"{") + body.count(b"[") > limit
 
 
-def deeper_than(value: Any, limit: int) -> bool:
+def deeper_than(value: object, limit: int) -> bool:
     """Whether containers nest more than `limit` levels (walked level by level, no recursion)."""
-    level: list[Any] = [value]
+    level: list[object] = [value]
     for _ in range(limit + 1):
         level = [
             child
@@ -179,17 +198,17 @@ def deeper_than(value: Any, limit: int) -> bool:
     return True
 
 
-def larger_than(value: Any, limit: int) -> bool:
+def larger_than(value: object, limit: int) -> bool:
     """Whether `value` takes more than `limit` bytes as JSON (see json_size)."""
     return json_size(value, limit) > limit
 
 
-def json_size(value: Any, limit: int) -> int:
+def json_size(value: object, limit: int) -> int:
     """About how many bytes `value` takes as JSON, estimated without encoding it; counting
     stops once past `limit`, so a structure that repeats one large part many times (YAML
     aliases) costs no more than the limit to measure."""
     total = 0
-    pending: list[Any] = [value]
+    pending: list[object] = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
