@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from mockserver.core.contracts import Problem
 from mockserver.core.exchange import JSON_TYPE, StubFault, header_problem, larger_than
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
 from mockserver.core.reply import Fault, Reply
@@ -26,10 +27,50 @@ from mockserver.core.templating import (
 )
 from mockserver.scenarios.catalog import FieldPath
 
+if TYPE_CHECKING:
+    from faker import Faker
+
 INITIAL_STATE = "started"
 # Appointments whose counters and states are kept; past it, the least recently used one's go
 # (it starts again from its first answer and INITIAL_STATE).
 MAX_TRACKED_APPOINTMENTS = 1_000
+
+
+class _ErrorCode(TypedDict):
+    code: str
+
+
+class ErrorDoc(_ErrorCode, total=False):
+    """A step's `error`, as the scenario schema admits it: an answer in the provider's envelope."""
+
+    message: str
+    status: int
+    emr_error: object
+
+
+class StepDoc(TypedDict, total=False):
+    """A `respond` or `sequence` item, as the scenario schema admits it."""
+
+    status: int
+    headers: Mapping[str, str | int | float]
+    body: object
+    raw_body: str
+    error: ErrorDoc
+    passthrough: bool
+    delay_ms: int | list[int]  # or [low, high]
+    fault: str
+
+
+class MatchDoc(TypedDict, total=False):
+    """An interaction's `match`, as the scenario schema admits it (see core.patterns)."""
+
+    method: str
+    path: str
+    path_regex: str
+    query: Mapping[str, object]
+    headers: Mapping[str, object]
+    body: Mapping[str, object]
+    appointment: str
 
 
 @dataclass(frozen=True)
@@ -38,9 +79,9 @@ class Step:
 
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = None
+    body: object = None  # a template, rendered for each answer
     has_body: bool = False
-    error: Mapping[str, Any] | None = None
+    error: ErrorDoc | None = None
     passthrough: bool = False
     delay_ms: tuple[int, int] = (0, 0)
     fault: Fault | None = None
@@ -64,7 +105,7 @@ class Interaction:
     accepted_only: bool = False
 
 
-def _step(raw: Mapping[str, Any]) -> Step:
+def _step(raw: StepDoc) -> Step:
     delay = raw.get("delay_ms", 0)
     low, high = (delay, delay) if isinstance(delay, int) else (delay[0], delay[1])
     error = raw.get("error")
@@ -82,7 +123,7 @@ def _step(raw: Mapping[str, Any]) -> Step:
     )
 
 
-def step_status(raw: Mapping[str, Any]) -> int:
+def step_status(raw: StepDoc) -> int:
     """The one rule for a step's status: the step's own `status`, else its error's, else 200
     (an error without either takes the provider's status for its code, 0 here)."""
     error = raw.get("error")
@@ -116,7 +157,7 @@ def _compile(index: int, raw: Mapping[str, Any]) -> Interaction:
 # (method, path template or None, status) -> the schema its body must satisfy, or None if none.
 SchemaFor = Callable[[str | None, str | None, int], str | None]
 # A candidate response body -> problems against a schema.
-Check = Callable[[str, Any], list[Any]]
+Check = Callable[[str, object], list[Problem]]
 
 
 def check_interactions(
@@ -135,14 +176,15 @@ def check_interactions(
         if has_respond == has_sequence:
             yield base, "give exactly one of respond or sequence"
             continue
-        match = raw.get("match", {})
+        # The scenario schema has checked every interaction before it is read here.
+        match: MatchDoc = raw.get("match", {})
         try:
             parse_pattern(match)
         except PatternError as error:
             yield (*base, *error.field.split(".")), error.reason
             continue
         params = template_params(match.get("path", ""))
-        steps = raw["sequence"] if has_sequence else [raw["respond"]]
+        steps: list[StepDoc] = raw["sequence"] if has_sequence else [raw["respond"]]
         for number, step in enumerate(steps):
             where: FieldPath = (*base, "sequence", number) if has_sequence else (*base, "respond")
             yield from _check_step(
@@ -160,9 +202,9 @@ def check_interactions(
 
 
 def _check_step(
-    step: Mapping[str, Any],
+    step: StepDoc,
     where: FieldPath,
-    match: Mapping[str, Any],
+    match: MatchDoc,
     params: Sequence[str],
     violates: bool,
     *,
@@ -210,7 +252,7 @@ def _check_step(
 
 
 def _check_headers(
-    headers: Mapping[str, Any],
+    headers: Mapping[str, object],
     where: FieldPath,
     params: Sequence[str],
     appointment_fields: Sequence[str],
@@ -230,9 +272,9 @@ def _check_headers(
 
 
 def _check_body(
-    step: Mapping[str, Any],
+    step: StepDoc,
     where: FieldPath,
-    match: Mapping[str, Any],
+    match: MatchDoc,
     schema_for: SchemaFor,
     check: Check,
     sample: Context,
@@ -267,9 +309,7 @@ def _check_body(
         yield (*where, "body", *found.path), f"breaks {schema}: {found.message}"
 
 
-def _check_error_status(
-    step: Mapping[str, Any], where: FieldPath
-) -> Iterable[tuple[FieldPath, str]]:
+def _check_error_status(step: StepDoc, where: FieldPath) -> Iterable[tuple[FieldPath, str]]:
     error = step.get("error")
     if error is None:
         return
@@ -315,7 +355,7 @@ class ScriptRuntime:
         self.rng = random.Random(seed)
         self._seed = seed
         self._next_index = 1_000_000
-        self._faker: Any = None
+        self._faker: Faker | None = None
         if any(step.uses_faker for i in interactions for step in i.steps):
             self._faker = _shared_faker()
             self._faker.seed_instance(seed)
@@ -346,7 +386,7 @@ class ScriptRuntime:
             if interaction.index in counts
         }
 
-    def fake(self, call: str) -> Any:
+    def fake(self, call: str) -> object:
         return getattr(self._faker, call)() if self._faker is not None else None
 
     def choose(
@@ -395,10 +435,10 @@ class ScriptRuntime:
         return (low if low == high else self.rng.randint(low, high)) / 1000
 
 
-_FAKER: Any = None
+_FAKER: Faker | None = None
 
 
-def _shared_faker() -> Any:
+def _shared_faker() -> Faker:
     """One Faker per process, made when a scenario first needs it (never on the request path)."""
     global _FAKER
     if _FAKER is None:
@@ -408,17 +448,17 @@ def _shared_faker() -> Any:
     return _FAKER
 
 
-class _Anything(dict[str, Any]):
+class _Anything(dict[str, str]):
     """Stands for request data at load time: every field reads as a string."""
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: object, default: object = None) -> str:
         return "sample"
 
     def __contains__(self, key: object) -> bool:
         return True
 
 
-def sample_context(appointment: Mapping[str, Any]) -> Context:
+def sample_context(appointment: Mapping[str, object]) -> Context:
     """What templates are rendered with when a scenario loads, to check them against schemas."""
     return Context(
         method="GET",
