@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.core.contracts import Contracts, default_contracts
@@ -48,6 +48,17 @@ from mockserver.scenarios.catalog import (
     folder_label,
 )
 from mockserver.scenarios.interactions import Interaction, ScriptRuntime
+
+
+class _Reset(TypedDict):
+    reset: list[str]  # the providers started afresh
+
+
+class ResetDocument(_Reset, total=False):
+    """`POST /__admin/reset`: what was reset and, for named scenarios, what is active."""
+
+    active: dict[str, str]  # scenario name by provider
+
 
 # Sessions whose evidence a run's report keeps (the earliest go first beyond it).
 MAX_SESSIONS_REPORTED = 1024
@@ -240,7 +251,7 @@ class MockEngine:
             {**scenario.summary(), "active": scenario.name in active} for scenario in self.catalog
         ]
 
-    def load(self, name: str | Mapping[str, Any]) -> Scenario:
+    def load(self, name: str | Mapping[str, object]) -> Scenario:
         """Make a scenario active for its provider, with fresh state; others are untouched.
 
         `name` is a catalog name, or a scenario as data (`{"extends": …, "org": {…}}`), checked
@@ -267,7 +278,7 @@ class MockEngine:
             self._forget()
             self._mark_reset(names)
 
-    def apply_reset(self, command: Reset) -> dict[str, Any]:
+    def apply_reset(self, command: Reset) -> ResetDocument:
         """A checked reset command; what was reset and, for named scenarios, what is active."""
         if command.scenarios is None:
             self.reset(command.provider)
@@ -338,7 +349,7 @@ class MockEngine:
     # Interactions added at run time (stubs) ----------------------------------------------------
 
     def add_interaction(
-        self, raw: Mapping[str, Any], provider: str | None = None
+        self, raw: Mapping[str, object], provider: str | None = None
     ) -> InteractionDocument:
         """Add one interaction, in the scenario-file language, before every other of its
         provider's; it lasts until that provider's next reset or scenario switch."""
@@ -357,7 +368,7 @@ class MockEngine:
             added = script.add(interaction)
             return _interaction_json(name, script, added)
 
-    def _provider_of_stub(self, raw: Mapping[str, Any]) -> str:
+    def _provider_of_stub(self, raw: Mapping[str, object]) -> str:
         match = raw.get("match")
         path = (
             match.get("path") or match.get("path_regex", "") if isinstance(match, Mapping) else ""
@@ -416,14 +427,16 @@ class MockEngine:
         assert budget is not None  # always given in __init__
         return budget
 
-    def openapi(self, provider: str, server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+    def openapi(
+        self, provider: str, server_url: str = "http://127.0.0.1:8080"
+    ) -> dict[str, object]:
         name = provider_name(provider, self.provider_names)
         assert name is not None
         return self.providers[name].openapi(server_url)
 
 
 def resolve_active(
-    catalog: ScenarioCatalog, names: Iterable[str], providers: Mapping[str, Any]
+    catalog: ScenarioCatalog, names: Iterable[str], providers: Iterable[str]
 ) -> dict[str, Scenario]:
     """One scenario per provider: the named ones, else each provider's `direct-cancel`."""
     chosen: dict[str, Scenario] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.exchange import MockRequest
@@ -22,6 +22,14 @@ from mockserver.engine.facade import MockEngine
 
 ACTIONS = ("setup", "teardown")
 MAX_REPLAY = 1000
+
+
+class StateChange(TypedDict):
+    """What a state-change request did: the state, the action and how many requests replayed."""
+
+    state: str
+    action: str
+    replayed: int
 
 
 @dataclass(frozen=True)
@@ -36,15 +44,15 @@ class Step:
 
 
 def apply_state(
-    engine: MockEngine, data: Mapping[str, Any], headers: Mapping[str, str]
-) -> dict[str, Any]:
+    engine: MockEngine, data: Mapping[str, object], headers: Mapping[str, str]
+) -> StateChange:
     """Set the state up (or do nothing for a teardown); CommandError (400) names what is wrong,
     before anything changed when the body is malformed."""
     unknown = sorted(set(data) - {"state", "params", "action"})
     if unknown:
         raise CommandError(f"unknown field(s) {', '.join(unknown)}; known: state, params, action")
     action = data.get("action", "setup")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise CommandError("action: 'setup' or 'teardown'")
     state, params = data.get("state", ""), data.get("params") or {}
     if not isinstance(state, str) or not isinstance(params, Mapping):
@@ -62,10 +70,10 @@ def apply_state(
 
 
 def _parse(
-    engine: MockEngine, params: Mapping[str, Any]
+    engine: MockEngine, params: Mapping[str, object]
 ) -> tuple[str, str, str | None, list[Step]]:
     provider, scenario = params.get("provider"), params.get("scenario")
-    if provider not in engine.provider_names:
+    if not isinstance(provider, str) or provider not in engine.provider_names:
         raise CommandError(f"params.provider: one of {', '.join(engine.provider_names)}")
     if not isinstance(scenario, str) or scenario not in engine.catalog:
         raise CommandError(f"params.scenario: {str(scenario)[:80]!r} is not a known scenario")
@@ -80,7 +88,7 @@ def _parse(
     return provider, scenario, clock, [_step(raw, n) for n, raw in enumerate(replay, 1)]
 
 
-def _step(raw: Any, number: int) -> Step:
+def _step(raw: object, number: int) -> Step:
     where = f"params.replay[{number - 1}]"
     if not isinstance(raw, Mapping):
         raise CommandError(f"{where}: an object")
