@@ -3,13 +3,33 @@ after a reset (the seed's order, kept once a scenario) as after bookings and mov
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from conftest import in_process_client, write_scenario
 from mockserver import MockEngine
 
 AUTH = {"Authorization": "Bearer YOUR_API_KEY"}
 SESSIONS = ["Morning", "Afternoon", "Evening"]
+
+
+@contextmanager
+def _served(folder: Path, generated: int) -> Iterator[httpx.Client]:
+    """A client on a mock whose HuskyVoice scenario generates that many appointments."""
+    write_scenario(
+        folder,
+        "huskyvoice",
+        "many",
+        "extends: huskyvoice/direct-cancel\ndescription: many\n"
+        f"org: {{max_advance_booking_days: 60}}\ngenerate: {{appointments: {generated}}}\n",
+    )
+    with in_process_client(MockEngine(["huskyvoice/many"], [folder])) as http:
+        http.headers.update(AUTH)
+        yield http
 
 
 def _listing(http: Any, **query: Any) -> list[dict[str, Any]]:
@@ -33,16 +53,7 @@ def _key(appointment: dict[str, Any]) -> tuple[str, int, str]:
 
 
 def test_a_generated_scenario_lists_in_search_order_on_every_date_and_after_resets(tmp_path):
-    write_scenario(
-        tmp_path,
-        "huskyvoice",
-        "many",
-        "extends: huskyvoice/direct-cancel\ndescription: many\n"
-        "org: {max_advance_booking_days: 60}\ngenerate: {appointments: 400}\n",
-    )
-    engine = MockEngine(["huskyvoice/many"], [tmp_path])
-    with in_process_client(engine) as http:
-        http.headers.update(AUTH)
+    with _served(tmp_path, 400) as http:
         dates = sorted({a["date"] for a in _listing(http)})
         on_a_date = _listing(http, date=dates[len(dates) // 2])  # a date first, then all
         listed = _listing(http)
@@ -57,16 +68,7 @@ def test_a_generated_scenario_lists_in_search_order_on_every_date_and_after_rese
 
 
 def test_after_a_move_the_listing_is_sorted_again(tmp_path):
-    write_scenario(
-        tmp_path,
-        "huskyvoice",
-        "many",
-        "extends: huskyvoice/direct-cancel\ndescription: many\n"
-        "org: {max_advance_booking_days: 60}\ngenerate: {appointments: 50}\n",
-    )
-    engine = MockEngine(["huskyvoice/many"], [tmp_path])
-    with in_process_client(engine) as http:
-        http.headers.update(AUTH)
+    with _served(tmp_path, 50) as http:
         first = _listing(http)[0]
         last_date = _listing(http)[-1]["date"]
         moved = http.patch(
