@@ -118,8 +118,12 @@ class Outcome(NamedTuple):
         return self.reply.content_type
 
     def declared_body(self) -> bytes:
-        """The body whose length the headers state (see Fault.declared)."""
-        return self.payload if self.fault is None else self.fault.declared(self.payload)
+        return declared_body(self.payload, self.fault)
+
+
+def declared_body(payload: bytes, fault: Fault | None) -> bytes:
+    """The body whose length the headers state: the payload, as a fault declares it."""
+    return payload if fault is None else fault.declared(payload)
 
 
 def unrecorded(reply: Reply) -> Outcome:

@@ -18,7 +18,7 @@ from mockserver.core.documents import InteractionNote
 from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, StubFault, clip
 from mockserver.core.patterns import Observed, observed_body
-from mockserver.core.reply import Answer, Outcome, Reply, unrecorded
+from mockserver.core.reply import Answer, Outcome, Reply, declared_body, unrecorded
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.recorder import Recorder
@@ -290,7 +290,7 @@ class RequestPipeline:
                 received_at=started.wall,
                 duration_ms=started.elapsed_ms() + delay * 1000,
                 response_type=reply.content_type,
-                response_length=len(payload if fault is None else fault.declared(payload)),
+                response_length=len(declared_body(payload, fault)),
                 response_extra=reply.headers,
                 operation=None if operation is None else operation.operation_id,
                 interactions=() if state is None else state.script.interactions,
