@@ -37,6 +37,13 @@ CANCEL = said(
     "Cancel a confirmed appointment by setting its status to cancelled using "
     "PATCH /v1/appointments/{appointment_id}."
 )
+NO_CANCEL_ENDPOINT = said(
+    "There is no dedicated cancel endpoint — cancellation is a status update."
+)
+PERMITTED = said(
+    "Whether cancellation is permitted at all is controlled by the allow_cancellation and "
+    "cancellation_notice_hours settings in your org configuration (see Appointments Overview)."
+)
 RIDE_ALONG = said("This means you can include other field updates in the same request.")
 IDEMPOTENT = said(
     "Idempotency: Cancelling an already-cancelled appointment is safe — the API returns the "
@@ -72,12 +79,14 @@ DOCUMENTED_ERRORS: Mapping[tuple[str, int], DocSource] = {
 # Every [doc] statement the mock serves, with its sentence (docs/providers.md lists them).
 STATEMENTS: Mapping[str, DocSource] = {
     "PATCH with status cancelled cancels": CANCEL,
+    "there is no cancel endpoint: cancelling is the status update": NO_CANCEL_ENDPOINT,
     "other fields may ride along a cancellation": RIDE_ALONG,
     "re-cancelling returns the current record without error": IDEMPOTENT,
     "nothing is deleted; cancelled ones are found by search and by id": NO_DELETION,
     "cancelling decrements the slot's filled count": SLOT_FREED,
     "GET /v1/appointment-config carries the cancellation settings": CONFIG,
     "cancelling needs the appointments:write scope": SCOPE,
+    "the org's two settings decide whether a cancellation is permitted": PERMITTED,
     "allow_cancellation false refuses cancellations": POLICY,
     "cancellation_notice_hours is the notice a cancellation needs": NOTICE,
     "an unknown appointment is 404 NOT_FOUND": NOT_FOUND,

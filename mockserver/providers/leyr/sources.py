@@ -27,6 +27,7 @@ def said(sentence: str) -> DocSource:
     return DocSource(PAGE, sentence)
 
 
+PATCH_ONLY = said("Cancelling is done via our PATCH Appointments endpoints.")
 SINGLE = said(
     "If you want to cancel a single appointment, use the PATCH Appointment endpoint, passing "
     'appointment_id as the path parameter, and including "status": "cancelled" in the JSON '
@@ -39,8 +40,13 @@ OPTIONAL = said(
 BULK = said(
     "If you want to cancel multiple appointments at once, use the PATCH Appointments bulk endpoint."
 )
+BULK_PATH = said("In that case you no longer pass appointment_id in the path.")
 BULK_BODY = said(
     'Instead, pass ids as an array in the JSON body, together with "status": "cancelled":'
+)
+SOME_EHRS = said(
+    "Some EHRs require the patient to confirm their cancellation via an SMS code before the "
+    "appointment is actually removed."
 )
 TWO_STEP = said(
     'Whenever you send a cancellation request and receive "status": "awaiting_confirmation" '
@@ -50,9 +56,14 @@ NEW_ID = said(
     "Important: The id returned in this response is a new appointment ID. You must use this "
     "new id — not the original one — when submitting the confirmation code in step 2."
 )
+STEP_2 = said(
+    "Once the patient has received and entered the SMS code, submit it using the new id from "
+    "the step 1 response:"
+)
 CONFIRMED = said(
     'If the code is correct, you will receive the appointment back with "status": "cancelled":'
 )
+DONE = said("That's when you know the appointment has been successfully cancelled in the EHR.")
 DIRECT = said(
     'If you receive "status": "cancelled" when sending a cancellation request (no '
     "awaiting_confirmation), two-step cancellation is not required for this EHR — the "
@@ -66,14 +77,19 @@ SMS = said(
 DOCUMENTED_ERRORS: Mapping[tuple[str, int], DocSource] = {}
 
 STATEMENTS: Mapping[str, DocSource] = {
+    "cancelling is a PATCH on the appointments endpoints": PATCH_ONLY,
     "PATCH one appointment with status cancelled cancels it": SINGLE,
     "start, end and resource_id are optional; a comment is added to the appointment": OPTIONAL,
     "the bulk endpoint cancels several": BULK,
+    "the bulk endpoint's path names no appointment": BULK_PATH,
     "bulk takes ids with status cancelled": BULK_BODY,
+    "two-step is the EHR's: some need the patient's SMS code before cancelling": SOME_EHRS,
     "awaiting_confirmation means two-step cancellation": TWO_STEP,
     "a code goes to the patient by SMS": SMS,
     "the code is sent on the new id": NEW_ID,
+    "the code is submitted on the new id from step 1": STEP_2,
     "the right code answers status cancelled": CONFIRMED,
+    "that answer means the appointment is cancelled in the EHR": DONE,
     "status cancelled at once means the EHR cancels directly": DIRECT,
 }
 
