@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -301,3 +304,133 @@ def test_a_server_nobody_calls_still_frees_its_expired_sessions(clock):
             time.sleep(0.01)
     assert ended == ["quiet"]
     assert len(sessions) == 0
+
+
+@pytest.mark.parametrize("dots", [".", ".."])
+def test_dot_segments_are_no_session_ids(server, dots):
+    """`/__session/../v1/…` is `/v1/…` once any URL normaliser (a browser, curl, a load
+    balancer) has seen it: such an id could not name the same session everywhere."""
+    by_header = server.get(CANCEL, headers={**AUTH, "X-Mock-Session": dots})
+    assert (by_header.status_code, by_header.json()["error"]["code"]) == (400, "INVALID_SESSION_ID")
+    assert "other than '.' and '..'" in by_header.json()["error"]["message"]
+    assert server.get("/__admin/sessions").json()["sessions"] == []
+
+
+def _raw_get(base_url: str, path: str) -> bytes:
+    """A GET sent as written: http clients remove dot segments before sending."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n".encode())
+        return b"".join(iter(lambda: sock.recv(65536), b""))
+
+
+def test_a_sessions_report_goes_to_its_own_folder_of_the_report_directory(tmp_path):
+    report = tmp_path / "report"
+    with (
+        running_cli(["--report-dir", str(report)]) as run,
+        httpx.Client(base_url=run.base_url, timeout=10) as http,
+    ):
+        http.patch(f"/__session/bad{CANCEL}", json={"status": "canceled"}, headers=AUTH)
+        http.patch(f"/__session/good{CANCEL}", json={"status": "cancelled"}, headers=AUTH)
+        bad = http.post("/__session/bad/__admin/report").json()
+        good = http.post("/__session/good/__admin/report").json()
+        assert not report.joinpath("summary.md").exists()  # the server's own report: at its end
+        dotted = _raw_get(run.base_url, "/__session/../__admin/report")
+    assert (bad["verdict"]["passed"], good["verdict"]["passed"]) == (False, True)
+    assert "summary.md" in bad["written"] and "journal.jsonl" in good["written"]
+    for session_id, status in (("bad", 400), ("good", 200)):
+        lines = (report / "sessions" / session_id / "journal.jsonl").read_text().splitlines()
+        assert [(json.loads(x)["session"], json.loads(x)["status"]) for x in lines] == [
+            (session_id, status)
+        ]
+    assert dotted.startswith(b"HTTP/1.1 400 "), dotted[:200]
+    assert sorted(p.name for p in (report / "sessions").iterdir()) == ["bad", "good"]
+    # Written when the server stops, the server's report covers both sessions.
+    whole = (report / "journal.jsonl").read_text().splitlines()
+    assert sorted(json.loads(x)["session"] for x in whole) == ["bad", "good"]
+
+
+def _coverage_hits(coverage: dict[str, Any]) -> set[str]:
+    """The outcomes a session's coverage counts, as `provider operation outcome`."""
+    hits = set()
+    for provider, part in coverage.items():
+        for operation in part["operations"]:
+            for outcome, count in operation["outcomes"].items():
+                if count:
+                    hits.add(f"{provider} {operation['operation']} {outcome}")
+    return hits
+
+
+def test_two_sessions_cancelling_the_same_appointments_at_once_each_see_only_their_own():
+    """Two jobs on the same providers, other scenarios, the same appointments, all at once:
+    each sees only its own answers, journal, violations, outbox and coverage."""
+    worlds = {
+        "early": (["huskyvoice/direct-cancel", "leyr/two-step"], {"status": "canceled"}),
+        "late": (["huskyvoice/notice-period", "leyr/two-step-wrong-code"], {"colour": "red"}),
+    }
+    with MockServer(MockEngine()) as running:
+        for session_id, (scenarios, _) in worlds.items():
+            for name in scenarios:
+                put = httpx.put(
+                    f"{running.base_url}/__session/{session_id}/__admin/scenario",
+                    json={"name": name},
+                )
+                assert put.status_code == 200, put.text
+        calls = [
+            (session_id, path, body, headers)
+            for session_id, (_, broken) in worlds.items()
+            for path, body, headers in [(CANCEL, {"status": "cancelled"}, AUTH)] * 4
+            + [(ANITA_2001, {"status": "cancelled"}, LEYR)] * 4
+            + [(CANCEL, {"status": "cancelled", **broken}, AUTH)]
+        ]
+        start = threading.Barrier(len(calls))
+
+        def call(session_id: str, path: str, body: object, headers: dict[str, str]) -> object:
+            with httpx.Client(base_url=f"{running.base_url}/__session/{session_id}") as http:
+                start.wait(timeout=30)
+                reply = http.patch(path, json=body, headers=headers)
+                return session_id, path, reply.status_code, reply.json()
+
+        with ThreadPoolExecutor(len(calls)) as pool:
+            answers = list(pool.map(lambda args: call(*args), calls))
+        seen = {
+            session_id: httpx.get(
+                f"{running.base_url}/__session/{session_id}/__admin/requests"
+            ).json()["requests"]
+            for session_id in worlds
+        }
+        violations = {
+            s: httpx.get(f"{running.base_url}/__session/{s}/__admin/violations").json()
+            for s in worlds
+        }
+        outbox = {
+            s: httpx.get(f"{running.base_url}/__session/{s}/__admin/messages").json()
+            for s in worlds
+        }
+        coverage = {
+            s: _coverage_hits(
+                httpx.get(f"{running.base_url}/__session/{s}/__admin/coverage").json()
+            )
+            for s in worlds
+        }
+        default_journal = httpx.get(f"{running.base_url}/__admin/requests").json()["requests"]
+    husky = {s: sorted(a[2] for a in answers if a[0] == s and a[1] == CANCEL) for s in worlds}
+    assert husky == {"early": [200, 200, 200, 200, 400], "late": [400, 422, 422, 422, 422]}
+    pending = {s: {a[3]["id"] for a in answers if a[0] == s and a[1] == ANITA_2001} for s in worlds}
+    [early_id], [late_id] = pending["early"], pending["late"]
+    for session_id, entries in seen.items():
+        assert len(entries) == 9 and {e["session"] for e in entries} == {session_id}
+    [early_message], [late_message] = outbox["early"]["messages"], outbox["late"]["messages"]
+    assert (early_message["new_id"], late_message["new_id"]) == (early_id, late_id)
+    assert late_message["code"] == "482913"  # two-step-wrong-code's fixed code
+    [early_broke], [late_broke] = (
+        violations["early"]["violations"],
+        violations["late"]["violations"],
+    )
+    assert "canceled" in json.dumps(early_broke) and "colour" not in json.dumps(early_broke)
+    assert "colour" in json.dumps(late_broke) and "canceled" not in json.dumps(late_broke)
+    notice = "huskyvoice PATCH /v1/appointments/{appointment_id} 422 CANCELLATION_NOTICE_PERIOD"
+    done = "huskyvoice PATCH /v1/appointments/{appointment_id} 200"
+    assert done in coverage["early"] and notice not in coverage["early"]
+    assert notice in coverage["late"] and done not in coverage["late"]
+    assert [e["path"] for e in default_journal] == []

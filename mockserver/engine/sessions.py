@@ -75,11 +75,18 @@ class _Session:
     last_used: float
 
 
+# Dot segments: every URL normaliser (browsers, curl, httpx, a load balancer's $uri) removes
+# them, so `/__session/../v1/…` would reach another session than the one it names.
+_DOT_SEGMENTS = (".", "..")
+
+
 def check_session_id(session_id: str) -> str:
-    if not _SESSION_ID.fullmatch(session_id):
+    """`session_id` when it is a session's id; else `400 INVALID_SESSION_ID` naming the rule."""
+    if not _SESSION_ID.fullmatch(session_id) or session_id in _DOT_SEGMENTS:
         shown = session_id if len(session_id) <= 80 else session_id[:80] + "…"
         raise MockError(
-            f"session id {shown!r} must match {SESSION_ID_RULE} (letters, digits, '.', '_', '-')",
+            f"session id {shown!r} must match {SESSION_ID_RULE} (letters, digits, '.', '_', "
+            f"'-'), other than '.' and '..'",
             code="INVALID_SESSION_ID",
             status=400,
         )

@@ -312,7 +312,9 @@ def coverage(engine: MockEngine, call: Call) -> Result:
 
 
 def report(engine: MockEngine, call: Call) -> Result:
-    """Write the run's report now (serve --report-dir) and answer its verdict."""
+    """Write the run's report now (serve --report-dir) and answer its verdict; addressed to a
+    session (`/__session/{id}/__admin/report`), that session's own, in `sessions/{id}/` of the
+    report directory."""
     target = call.report
     if target is None or target.directory is None:
         raise MockError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import replace
 from functools import cached_property
 from importlib.resources import files
 from itertools import chain
@@ -281,6 +282,14 @@ class MockApp:
         else:
             await self.admin(scope, receive, send)
 
+    def _session_report(self, session_id: str) -> ReportTarget | None:
+        """Where `POST /__session/{id}/__admin/report` writes: the session's own report in
+        `sessions/{id}/` of the server's report directory (the server's report, written at its
+        end, covers every session)."""
+        if self.report is None or self.report.directory is None:
+            return self.report
+        return replace(self.report, directory=self.report.directory / "sessions" / session_id)
+
     def _forget_session(self, session_id: str) -> None:
         self._session_apps.pop(session_id, None)
 
@@ -299,8 +308,9 @@ class MockApp:
             return
         app = self._session_apps.get(address.session_id)
         if app is None or app.engine is not engine:
+            report = self._session_report(address.session_id)
             app = self._session_apps[address.session_id] = MockApp(
-                engine, self.admin_policy, sessions=self.sessions
+                engine, self.admin_policy, report, sessions=self.sessions
             )
         await app(address.scope, receive, send)
 
