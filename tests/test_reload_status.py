@@ -3,6 +3,7 @@ line and message, no absolute path) for as long as it lasts, and the fix clears 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +16,7 @@ import pytest
 from conftest import in_process_client
 from mockserver import MockEngine, ScenarioError
 from servers import running_cli
+from test_byte_budget import rss_peak_mb
 
 GOOD = "extends: huskyvoice/direct-cancel\ndescription: live\n"
 BROKEN = GOOD + "org: {allow_cancellation: perhaps}\n"
@@ -120,3 +122,59 @@ def test_a_session_reports_its_server_s_reload(tmp_path):
             engine.reload()
         reload = http.get("/__session/qa-1/__admin/health").json()["reload"]
     assert reload["ok"] is False and "live.yaml:3" in reload["error"]
+
+
+# Hostile files dropped in a watched folder (issue 19), each with the one line health shows.
+HOSTILE_FILES = [
+    ("nan.yaml", GOOD + "org: {cancellation_notice_hours: .nan}\n", "is not a finite number"),
+    ("huge.yaml", GOOD + "org: {cancellation_notice_hours: 1.0e+400}\n", "is not a finite number"),
+    ("digits.yaml", GOOD + "org: {cancellation_notice_hours: 1." + "9" * 5000 + "}\n", "digits"),
+    ("many.yaml", "description: [" + ",".join(["1"] * 1_900_000) + "]\n", "100000 values"),
+    (
+        "bomb.yaml",
+        GOOD + "x: &a [" + ",".join(["0"] * 1000) + "]\ny: [" + ",".join(["*a"] * 1000) + "]\n",
+        "200000 values",
+    ),
+    (
+        "template.yaml",
+        GOOD
+        + "interactions:\n  - {name: t, match: {path: '/v1/{a}/{a}'}, respond: {status: 404}}\n",
+        "names the parameter {a} more than once",
+    ),
+    ("generate.yaml", GOOD + "generate: {appointments: 1000000}\n", "generate.appointments"),
+]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_serve_watch_refuses_hostile_files_in_one_line_and_keeps_serving(tmp_path):
+    """`serve --watch` meets what `validate` refuses: a device, a FIFO, numbers that are not
+    finite, a file of a million values, an alias bomb, a repeated template parameter, a huge
+    `generate`. Each is a one-line refusal in health while the last good files serve, with the
+    server's memory bounded; none is read whole, none hangs the watcher."""
+    folder, path = live_file(tmp_path)
+    args = ["--watch", "--scenarios-dir", str(folder), "--scenario", "huskyvoice/live"]
+    with running_cli(args) as run, httpx.Client(base_url=run.base_url, timeout=10) as http:
+        os.mkfifo(path.parent / "pipe.yaml")
+        (path.parent / "zero.yaml").symlink_to("/dev/zero")
+        path.write_text(GOOD.replace("live\n", "still live\n"))  # read past them, or hang
+        wait_for(lambda: http.get("/__admin/health").json()["reload"]["ok"] and reloaded(http))
+        for name, text, reason in HOSTILE_FILES:
+            hostile = path.parent / name
+            (tmp_path / name).write_text(text)
+            (tmp_path / name).replace(hostile)  # whole at once: the watcher never reads half
+            failed = wait_for(lambda: not http.get("/__admin/health").json()["reload"]["ok"])
+            reload = http.get("/__admin/health").json()["reload"]
+            assert failed and reason in reload["error"] and "\n" not in reload["error"], reload
+            assert f"huskyvoice/{name}:" in reload["error"], reload
+            assert http.get("/__admin/scenario").json()["huskyvoice"]["description"] == (
+                "still live"
+            )
+            hostile.unlink()
+            wait_for(lambda: http.get("/__admin/health").json()["reload"]["ok"])
+        peak = rss_peak_mb(run.pid)
+    assert run.returncode == 0
+    assert peak < 200, f"peak RSS {peak:.0f} MB"
+
+
+def reloaded(http: httpx.Client) -> bool:
+    return http.get("/__admin/scenario").json()["huskyvoice"]["description"] == "still live"
