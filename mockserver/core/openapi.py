@@ -301,14 +301,13 @@ def operation(provider: Described, op: Operation, skipped: Aliases) -> Operation
 
 
 def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterable[Parameter]:
+    path = _rewritten(provider, op.path_schema, skipped) if op.path_schema else {}
+    in_path = path.get("properties", {})
     for name in template_params(op.path):
-        yield {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        schema = in_path.get(name) if isinstance(in_path, dict) else None
+        yield {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
     if op.query_schema:
-        query = _rewrite(
-            copy.deepcopy(dict(provider.contracts.documents[op.query_schema])),
-            _stem(op.query_schema),
-            skipped,
-        )
+        query = _rewritten(provider, op.query_schema, skipped)
         properties = query.get("properties", {})
         required = query.get("required", [])
         names = set(required) if isinstance(required, list) else set()
@@ -316,6 +315,12 @@ def _parameters(provider: Described, op: Operation, skipped: Aliases) -> Iterabl
         for name, schema in properties.items() if isinstance(properties, dict) else ():
             _mark(schema, f"{component}.{name}", provider.documented_fields)
             yield {"name": name, "in": "query", "required": name in names, "schema": schema}
+
+
+def _rewritten(provider: Described, document_name: str, skipped: Aliases) -> Schema:
+    """A copy of one of the provider's schema documents, its refs pointing at components."""
+    document = copy.deepcopy(dict(provider.contracts.documents[document_name]))
+    return _rewrite(document, _stem(document_name), skipped)
 
 
 def _with_examples(content: MediaType, examples: Mapping[str, object]) -> MediaType:

@@ -58,6 +58,8 @@ class Operation:
     responses: Mapping[int, str]
     request_schema: str | None = None
     query_schema: str | None = None
+    # The form of its path parameters, where a rule about them is one a schema can say.
+    path_schema: str | None = None
     scope: str | None = None
     # Error codes it may answer; a (code, status) pair where the code's usual status differs.
     errors: tuple[str | tuple[str, int], ...] = ()

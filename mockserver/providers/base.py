@@ -315,7 +315,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             )
         # The request is held to the contract before anything answers it, so a broken body
         # sent with a wrong key is a violation too; the answer still puts the caller first.
-        seen = self.inspect(state, request, operation)
+        seen = self.inspect(state, request, operation, params)
         try:
             principal = self.authorize(state, request, operation, params)
             if seen.error is not None:
@@ -327,7 +327,13 @@ class Provider(ABC, Generic[SeedT, StateT]):
             reply = self.error_reply(state, error, request)
         return Answer(reply, operation, self.appointment_key(params), seen.problems)
 
-    def inspect(self, state: StateT, request: MockRequest, operation: Operation) -> Inspection:
+    def inspect(
+        self,
+        state: StateT,
+        request: MockRequest,
+        operation: Operation,
+        params: Mapping[str, str],
+    ) -> Inspection:
         """The request read as `operation` takes it: its body and query, the error its form
         calls for (if any), and every way it breaks the contract (credentials included)."""
         missing = self.credential_problems(request)
@@ -336,7 +342,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             query = self._parse_query(request, operation)
         except ApiError as error:
             return Inspection(error=error, problems=[*_off_contract(error), *missing])
-        found = self._check_request(operation, body, query)
+        found = self._check_request(operation, body, query, params)
         refusal = self.validation_error(found) if found else None
         return Inspection(body, query, refusal, [*found, *missing])
 
@@ -344,10 +350,10 @@ class Provider(ABC, Generic[SeedT, StateT]):
         """How a request breaks the contract, whatever answers it (a scripted interaction, a
         fault): the same checks the provider's own answer makes."""
         try:
-            operation, _ = self.router.match(request.method, request.path)
+            operation, params = self.router.match(request.method, request.path)
         except ApiError as error:
             return _off_contract(error)
-        return self.inspect(state, request, operation).problems
+        return self.inspect(state, request, operation, params).problems
 
     def credential_problems(self, request: MockRequest) -> list[Problem]:
         """Credentials missing or malformed against the operations' declared security (a wrong
@@ -364,7 +370,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
             query = self._parse_query(request, operation)
         except ApiError:
             return False
-        return not self._check_request(operation, body, query)
+        return not self._check_request(operation, body, query, params)
 
     def error_reply(self, state: StateT, error: ApiError, request: MockRequest) -> Reply:
         override = state.model.errors.get(error.code, NO_OVERRIDE)
@@ -441,9 +447,15 @@ class Provider(ABC, Generic[SeedT, StateT]):
         return query
 
     def _check_request(
-        self, operation: Operation, body: object, query: Mapping[str, str]
+        self,
+        operation: Operation,
+        body: object,
+        query: Mapping[str, str],
+        params: Mapping[str, str],
     ) -> list[Problem]:
         problems: list[Problem] = []
+        if operation.path_schema is not None:
+            problems += self.contracts.check(operation.path_schema, dict(params), root="path")
         if operation.query_schema is not None:
             problems += self.contracts.check(operation.query_schema, dict(query), root="query")
         if operation.request_schema is not None:

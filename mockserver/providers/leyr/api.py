@@ -12,6 +12,9 @@ from mockserver.providers.leyr.bodies import BulkBody, CancelBody, CancelChanges
 from mockserver.providers.leyr.state import LeyrState
 
 BASE = "/api/emrs/{emr}/care-units/{care_unit_id}/appointments"
+# An appointment id in the path is bare or typed `emr_id:<id>`: a schema says so, so a client
+# sending another id type breaks the contract, and the export tells generated clients.
+APPOINTMENT_PATH = "leyr/appointment.path"
 
 
 def update_appointment(state: LeyrState, call: Call) -> Reply:
@@ -130,6 +133,7 @@ def operations() -> tuple[Operation, ...]:
             update_appointment,
             {200: "leyr/appointment.response"},
             request_schema="leyr/update-appointment.request",
+            path_schema=APPOINTMENT_PATH,
             errors=(
                 *_AUTH_ERRORS,
                 *_BODY_ERRORS,
@@ -173,6 +177,7 @@ def operations() -> tuple[Operation, ...]:
             "Read one appointment",
             get_appointment,
             {200: "leyr/appointment.response"},
+            path_schema=APPOINTMENT_PATH,
             errors=(*_AUTH_ERRORS, "INVALID_APPOINTMENT_ID", _NOT_FOUND),
             inferred=True,
         ),

@@ -113,4 +113,11 @@ def _error_code(problem: Problem) -> str:
         return "MAX_ITEMS_EXCEEDED"
     if problem.schema_path.endswith("maxLength") and problem.path == ("comment",):
         return "INVALID_COMMENT_LENGTH"
+    if problem.schema_path.endswith("pattern") and _names_an_appointment(problem.path):
+        return "INVALID_APPOINTMENT_ID"
     return "BAD_INPUT"
+
+
+def _names_an_appointment(path: tuple[str | int, ...]) -> bool:
+    """The path's appointment id, or one of a bulk body's `ids`."""
+    return path == ("appointment_id",) or (len(path) == 2 and path[0] == "ids")
