@@ -1,10 +1,12 @@
-"""Helpers that run the real `mockserver` command in a subprocess."""
+"""Helpers that run the real `mockserver` command in a subprocess, and talk to a server in
+raw bytes."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -67,3 +69,16 @@ def running_cli(
     run.returncode = process.returncode
     run.stderr = stderr
     run.stdout = stdout
+
+
+def raw_exchange(url: str, data: bytes, wait: float = 5.0) -> bytes:
+    """Send `data` on a connection of its own and read until the server closes it."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)

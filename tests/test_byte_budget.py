@@ -16,7 +16,7 @@ from mockserver import MockEngine
 from mockserver.web import app as web_app
 from mockserver.web import protocol
 from mockserver.web.server import MockServer
-from servers import running_cli
+from servers import raw_exchange, running_cli
 
 UNAVAILABLE = {"success": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": "x"}}
 
@@ -156,18 +156,6 @@ def test_per_appointment_counters_and_states_are_bounded(mock):
     assert len(listed["states"]) == 1_000
     assert "appt_0000001199" in listed["counters"]
     assert "appt_0000000000" not in listed["counters"]
-
-
-def raw_exchange(url: str, data: bytes, wait: float = 5.0) -> bytes:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=wait) as sock:
-        sock.sendall(data)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
 
 
 def test_a_head_that_never_ends_is_dropped_with_408(monkeypatch):

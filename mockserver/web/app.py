@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
 from functools import cached_property
@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, MockRequest
-from mockserver.core.reply import Outcome, wire_headers
+from mockserver.core.reply import Outcome
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
+from mockserver.web.direct import body_timeout, request_headers, response_headers
 from mockserver.web.guard import IN_PROCESS
 from mockserver.web.overdue import Overdue
 from mockserver.web.session_address import session_address
@@ -35,12 +36,12 @@ HEADERS_LIMIT_BYTES = 64 * 1024
 BODY_TIMEOUT_SECONDS = 30.0
 
 
-def headers_size(scope: Scope) -> int:
-    return sum(map(len, chain.from_iterable(scope["headers"])))  # counted in C
+def headers_size(headers: Iterable[tuple[bytes, bytes]]) -> int:
+    return sum(map(len, chain.from_iterable(headers)))  # counted in C
 
 
 def _headers_of(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    return request_headers(scope["headers"])
 
 
 def _request_of(
@@ -77,11 +78,13 @@ class ProviderEndpoint:
         headers = _headers_of(scope)
         try:
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
-            body, oversized = await _read_body(receive, headers, timeout)
+            read = await _read_body(receive, headers, timeout)
         except ApiError as refused:  # the transport's own: a body too slow
             await send_reply(send, self.engine.refusal(_request_of(scope), refused))
             return
-        request = _request_of(scope, headers, body, oversized)
+        if read is None:
+            return  # the client left before its body was whole: nothing was asked
+        request = _request_of(scope, headers, *read)
         outcome = self.engine.handle(request)
         if outcome.delay:
             # The in-process sync transport waits by blocking its caller (honouring the
@@ -123,9 +126,10 @@ async def _client_leaves_within(receive: Receive, seconds: float) -> bool:
 
 async def _read_body(
     receive: Receive, headers: Mapping[str, str], timeout: float | None
-) -> tuple[bytes, bool]:
-    """The body, and whether it is over what the transport reads (then the rest stays unread).
-    Refused (an ApiError, 408) when it has not arrived whole within `timeout` seconds."""
+) -> tuple[bytes, bool] | None:
+    """The body, and whether it is over what the transport reads (then the rest stays unread);
+    None when the client leaves first. Refused (an ApiError, 408) when it has not arrived
+    whole within `timeout` seconds."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
         return b"", True
@@ -142,8 +146,7 @@ async def _read_body(
         return await _read_chunks(receive)
     except BaseException:
         if read.expired:
-            message = f"the body did not arrive within {timeout:g} s"
-            raise ApiError("REQUEST_TIMEOUT", message, status=408) from None
+            raise body_timeout(timeout) from None
         raise
     finally:
         overdue.done(read)
@@ -154,13 +157,13 @@ def _bodiless(headers: Mapping[str, str]) -> bool:
     return headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers
 
 
-async def _read_chunks(receive: Receive) -> tuple[bytes, bool]:
+async def _read_chunks(receive: Receive) -> tuple[bytes, bool] | None:
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > READ_LIMIT_BYTES:
@@ -198,16 +201,7 @@ SCRIPTED_FAULT: ContextVar[bool] = ContextVar("mockserver_scripted_fault", defau
 
 async def send_reply(send: Send, outcome: Outcome) -> None:
     payload = outcome.declared_body()
-    content_type = outcome.content_type
-    raw_headers = [
-        (b"content-type", content_type.encode("latin-1")),
-        (b"content-length", b"%d" % len(payload)),
-    ]
-    if outcome.headers:
-        raw_headers = [
-            (k.encode("latin-1"), v.encode("latin-1"))
-            for k, v in wire_headers(content_type, len(payload), outcome.headers).items()
-        ]
+    raw_headers = response_headers(outcome, payload)
     await send({"type": "http.response.start", "status": outcome.status, "headers": raw_headers})
     fault = outcome.fault
     if fault is not None and fault.unfinished:
@@ -271,11 +265,11 @@ class MockApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and headers_size(scope) > HEADERS_LIMIT_BYTES:
+        if scope["type"] == "http" and headers_size(scope["headers"]) > HEADERS_LIMIT_BYTES:
             await self.providers.refuse_head(scope, send)
         elif scope["type"] == "http" and path == FAVICON:
             await _favicon(scope, send)  # the mock's own: never journaled, never a near miss
-        elif scope["type"] == "http" and self.owns_sessions and _addresses_session(scope, path):
+        elif scope["type"] == "http" and self._addresses_session(scope["headers"], path):
             await self._in_session(scope, receive, send)
         elif scope["type"] == "http" and not is_admin_path(path):
             await self.providers(scope, receive, send)
@@ -289,6 +283,33 @@ class MockApp:
         if self.report is None or self.report.directory is None:
             return self.report
         return replace(self.report, directory=self.report.directory / "sessions" / session_id)
+
+    def direct_target(
+        self, path: str, raw_path: bytes, query: bytes, headers: Sequence[tuple[bytes, bytes]]
+    ) -> tuple[MockEngine, str, bytes] | None:
+        """The engine that answers this request straight from the connection (web/direct.py),
+        with the path and query it sees; None when the request goes through this app: the
+        admin API, the favicon, a head over the limit, a session that cannot be had (this app
+        answers why). `headers` are the raw pairs, names in lower case."""
+        if path == FAVICON or headers_size(headers) > HEADERS_LIMIT_BYTES:
+            return None
+        if not self._addresses_session(headers, path):
+            return None if is_admin_path(path) else (self.engine, path, query)
+        scope = {"path": path, "raw_path": raw_path, "query_string": query, "headers": headers}
+        address = session_address(scope)
+        if address.path == FAVICON or is_admin_path(address.path):
+            return None
+        try:
+            engine = self.sessions.get(address.session_id, address.scenarios, create=True)
+        except MockError:
+            return None
+        return engine, address.path, address.scope["query_string"]
+
+    def _addresses_session(self, headers: Sequence[tuple[bytes, bytes]], path: str) -> bool:
+        """Whether the request is for one of the sessions this app hands out."""
+        return self.owns_sessions and (
+            path.startswith(SESSION_PREFIX) or _SESSION_HEADER_BYTES in map(itemgetter(0), headers)
+        )
 
     def _forget_session(self, session_id: str) -> None:
         self._session_apps.pop(session_id, None)
@@ -335,12 +356,6 @@ async def _favicon(scope: Scope, send: Send) -> None:
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else icon})
-
-
-def _addresses_session(scope: Scope, path: str) -> bool:
-    return path.startswith(SESSION_PREFIX) or _SESSION_HEADER_BYTES in map(
-        itemgetter(0), scope["headers"]
-    )
 
 
 _SESSION_HEADER_BYTES = SESSION_HEADER.encode()

@@ -10,14 +10,18 @@ ones, from 64 KiB, in the provider's envelope).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import Any
+from urllib.parse import quote, unquote
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import httptools
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from mockserver.core.reply import Outcome
+from mockserver.web import app as web_app
+from mockserver.web.app import READ_LIMIT_BYTES, MockApp
+from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, request_headers, wire_answer
 from mockserver.web.overdue import Overdue
-
-if TYPE_CHECKING:
-    import asyncio
 
 # Open connections at once; one more is answered 503 and closed.
 MAX_CONNECTIONS = 1_000
@@ -37,6 +41,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._refused = False
         self._head_bytes = 0
         self._overdue = Overdue.of(self.loop)
+        # The provider request whose body is being read, to be answered directly; and the one
+        # whose answer a scripted delay holds.
+        self._direct: DirectExchange | None = None
+        self._delayed: DirectExchange | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -47,6 +55,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._direct is not None:
+            self._overdue.done(self._direct)
+        delayed = self._delayed
+        if delayed is not None and not delayed.response_complete:
+            self._client_went_away(delayed)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -70,16 +83,129 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
-        if not self._refused:
+        if self._refused:
+            return
+        exchange = self._direct_exchange()
+        if exchange is None:
             super().on_headers_complete()
+            return
+        self.cycle = self._direct = exchange  # type: ignore[assignment]
+        if exchange.headers.get("content-length", "0") != "0":
+            self._overdue.watch(exchange, web_app.BODY_TIMEOUT_SECONDS, self._body_overdue)
 
     def on_body(self, body: bytes) -> None:
-        if not self._refused:
+        if self._refused:
+            return
+        if self._direct is not None:
+            self._direct.body += body  # at most READ_LIMIT_BYTES: its length was declared
+        else:
             super().on_body(body)
 
     def on_message_complete(self) -> None:
-        if not self._refused:
+        if self._refused:
+            return
+        exchange = self._direct
+        if exchange is None:
             super().on_message_complete()
+            return
+        self._direct = None
+        self._overdue.done(exchange)
+        self._answer(exchange)
+
+    # Provider requests answered directly (see web/direct.py) -----------------------------
+
+    def _direct_exchange(self) -> DirectExchange | None:
+        """The request as a direct exchange, or None when it goes the ASGI way."""
+        if (
+            self.expect_100_continue
+            or self.flow.write_paused  # the ASGI way waits for the client to read
+            or (self.cycle is not None and not self.cycle.response_complete)
+            or not isinstance(self.app, MockApp)
+            or self.parser.get_http_version() != "1.1"
+            or self.parser.should_upgrade()
+        ):
+            return None
+        method = self.parser.get_method().decode("ascii")
+        if method == "HEAD":
+            return None
+        url = httptools.parse_url(self.url)
+        path = url.path.decode("ascii")
+        if "%" in path:
+            path = unquote(path)
+        target = self.app.direct_target(path, url.path, url.query or b"", self.headers)
+        if target is None:
+            return None
+        headers = request_headers(self.headers)
+        length = headers.get("content-length", "0")
+        if "transfer-encoding" in headers or not length.isdigit() or int(length) > READ_LIMIT_BYTES:
+            return None
+        engine, path, query = target
+        keep_alive = self.parser.should_keep_alive()
+        return DirectExchange(engine, method, path, query.decode("latin-1"), headers, keep_alive)
+
+    def _answer(self, exchange: DirectExchange) -> None:
+        try:
+            outcome = exchange.answer()
+        except Exception:
+            self.logger.error("Exception in ASGI application\n", exc_info=True)
+            self._write(exchange, INTERNAL_ERROR, ends=True)
+            return
+        if outcome.delay:
+            exchange.outcome = outcome
+            self._delayed = exchange
+            task = self.loop.create_task(self._answer_later(exchange, outcome.delay))
+            self.tasks.add(task)  # a graceful shutdown waits for it, as for an ASGI task
+            task.add_done_callback(self.tasks.discard)
+            exchange.waiting = task
+            return
+        self._send(exchange, outcome)
+
+    async def _answer_later(self, exchange: DirectExchange, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._delayed = None
+        if not exchange.disconnected and exchange.outcome is not None:
+            self._send(exchange, exchange.outcome)
+
+    def _client_went_away(self, exchange: DirectExchange) -> None:
+        """The client left while a scripted delay held its answer: what it asked for was done
+        all the same, and the journal says so."""
+        exchange.disconnected = True
+        self._delayed = None
+        waiting = exchange.waiting
+        if isinstance(waiting, asyncio.Task):
+            waiting.cancel()
+        if exchange.outcome is not None:
+            exchange.engine.client_went_away(exchange.outcome)
+
+    def _send(self, exchange: DirectExchange, outcome: Outcome) -> None:
+        status = outcome.status
+        data, ends = wire_answer(
+            outcome, STATUS_LINE[status], self.server_state.default_headers, exchange.keep_alive
+        )
+        self._write(exchange, data, ends)
+        if self.access_log:  # uvicorn's line, as its cycle writes it
+            target = quote(exchange.path) + (f"?{exchange.query}" if exchange.query else "")
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else ""
+            self.access_logger.info(
+                '%s - "%s %s HTTP/%s" %d', client, exchange.method, target, "1.1", status
+            )
+
+    def _write(self, exchange: DirectExchange, data: bytes, ends: bool) -> None:
+        exchange.response_complete = True
+        if self.transport.is_closing():
+            return
+        self.transport.write(data)
+        if ends:
+            self.transport.close()
+        self.on_response_complete()  # keep-alive, the next pipelined request, reading resumed
+
+    def _body_overdue(self) -> None:
+        exchange = self._direct
+        if exchange is None:
+            return
+        self._direct = None
+        self._refused = True  # whatever of the body still comes is not read
+        self._send(exchange, exchange.refuse_slow_body(web_app.BODY_TIMEOUT_SECONDS))
 
     def _counted(self, size: int) -> bool:
         """Whether the head may go on after `size` more bytes (refused once past the limit)."""

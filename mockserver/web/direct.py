@@ -1,0 +1,146 @@
+"""Provider requests answered by the connection itself, without an ASGI cycle.
+
+Under uvicorn every request is a task, a scope, a receive and two sends, and each send is a
+write to the socket: for a mock whose answer is ready the moment the body is in, that is most
+of the cost of a request. The server's protocol hands a plain provider request (HTTP/1.1, a
+body of known length, nothing to negotiate) to the engine as soon as its body is complete and
+writes the whole answer, head and body, in one write. Everything else (the admin API, the
+dashboard, sessions, chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a connection
+whose writes are backed up) goes the ASGI way, and both ways answer the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.reply import Outcome, wire_headers
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mockserver.engine.facade import MockEngine
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+# What a server answers when the mock itself fails: the same words as uvicorn's own.
+INTERNAL_ERROR = (
+    b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error"
+)
+
+
+def body_timeout(seconds: float) -> ApiError:
+    """The refusal of a body that has not arrived whole within `seconds`."""
+    return ApiError("REQUEST_TIMEOUT", f"the body did not arrive within {seconds:g} s", status=408)
+
+
+def request_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """A request's headers as the core reads them: names in lower case, latin-1 text."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
+
+
+def response_headers(outcome: Outcome, payload: bytes) -> RawHeaders:
+    """An answer's headers as written: its content type and length, then its own."""
+    content_type = outcome.content_type
+    if not outcome.headers:
+        return [
+            (b"content-type", content_type.encode("latin-1")),
+            (b"content-length", b"%d" % len(payload)),
+        ]
+    return [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in wire_headers(content_type, len(payload), outcome.headers).items()
+    ]
+
+
+def wire_answer(
+    outcome: Outcome,
+    status_line: bytes,
+    default_headers: Sequence[tuple[bytes, bytes]],
+    keep_alive: bool,
+) -> tuple[bytes, bool]:
+    """The answer's bytes as one write, and whether the connection ends after them (asked
+    for, or a scripted fault that leaves the answer unfinished)."""
+    payload = outcome.declared_body()
+    parts = [status_line]
+    for name, value in (*default_headers, *response_headers(outcome, payload)):
+        if name == b"connection" and value.lower() == b"close":
+            keep_alive = False
+        parts += (name, b": ", value, b"\r\n")
+    if not keep_alive:
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    fault = outcome.fault
+    if fault is not None and fault.unfinished:
+        parts.append(fault.sent(payload))
+        return b"".join(parts), True
+    parts.append(payload)
+    return b"".join(parts), not keep_alive
+
+
+class _NoEvent:
+    """uvicorn wakes a cycle's reader through its event; a direct exchange has no reader."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+class DirectExchange:
+    """One provider request answered directly. It stands in the protocol's `cycle` slot while
+    it is in flight, with the fields uvicorn's connection bookkeeping reads and writes
+    (`response_complete`, `disconnected`, `keep_alive`, `message_event`), so a request
+    pipelined behind it waits its turn the usual way."""
+
+    __slots__ = (
+        "body",
+        "disconnected",
+        "engine",
+        "headers",
+        "keep_alive",
+        "method",
+        "outcome",
+        "path",
+        "query",
+        "response_complete",
+        "waiting",
+    )
+    message_event = _NoEvent()
+
+    def __init__(
+        self,
+        engine: MockEngine,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        keep_alive: bool,
+    ) -> None:
+        self.engine = engine
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.keep_alive = keep_alive
+        self.body = b""
+        self.response_complete = False
+        self.disconnected = False
+        self.outcome: Outcome | None = None  # set while a scripted delay holds the answer
+        self.waiting: object | None = None  # the task that waits the delay out
+
+    def request(self, *, with_body: bool = True) -> MockRequest:
+        return MockRequest(
+            self.method, self.path, self.query, self.headers, self.body if with_body else b""
+        )
+
+    def answer(self) -> Outcome:
+        """What the engine answers the whole request."""
+        return self.engine.handle(self.request())
+
+    def refuse_slow_body(self, seconds: float) -> Outcome:
+        """The engine's refusal of a body still incomplete after `seconds` (as the ASGI way
+        records it: the head, no body)."""
+        self.keep_alive = False
+        return self.engine.refusal(self.request(with_body=False), body_timeout(seconds))

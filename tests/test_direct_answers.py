@@ -1,0 +1,309 @@
+"""Provider requests answered by the server's connection itself (web/direct.py): the same
+bytes as the ASGI way, in order on a connection, through delays, faults, closes, a failure of
+the mock and a server shutting down."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from uvicorn.logging import AccessFormatter
+
+from conftest import AUTH, SEED_ID
+from mockserver import MockEngine
+from mockserver.web import direct
+from mockserver.web.server import MockServer
+from servers import raw_exchange
+
+CANCEL = f"/v1/appointments/{SEED_ID}"
+LEYR = "/api/emrs/anitasystems/care-units/L0_1/appointments/2001"
+LEYR_AUTH = "x-leyr-client-id: test-client-id\r\nx-leyr-client-secret: test-client-secret\r\n"
+HV_AUTH = f"Authorization: {AUTH['Authorization']}\r\n"
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def request(
+    method: str,
+    path: str,
+    headers: str = HV_AUTH,
+    body: str = "",
+    *,
+    version: str = "1.1",
+    close: bool = True,
+) -> bytes:
+    """A request's bytes; by default the last on its connection (the server closes it)."""
+    framing = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else ""
+    ending = "Connection: close\r\n" if close and version == "1.1" else ""
+    return (
+        f"{method} {path} HTTP/{version}\r\nHost: 127.0.0.1\r\n{headers}{framing}{ending}\r\n{body}"
+    ).encode()
+
+
+def parse_answers(data: bytes) -> list[Answer]:
+    """Every whole answer in `data`, in order; a cut-off one is left out."""
+    answers: list[Answer] = []
+    while data:
+        head, found, rest = data.partition(b"\r\n\r\n")
+        if not found:
+            break
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+        length = int(headers.get("content-length", "0"))
+        if len(rest) < length:
+            break
+        answers.append((int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return answers
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths answered the direct way, in order."""
+    seen: list[str] = []
+    answer = direct.DirectExchange.answer
+
+    def counting(exchange: direct.DirectExchange) -> object:
+        seen.append(exchange.path)
+        return answer(exchange)
+
+    monkeypatch.setattr(direct.DirectExchange, "answer", counting)
+    return seen
+
+
+@pytest.fixture
+def server() -> Iterator[MockServer]:
+    with MockServer(MockEngine(["leyr/two-step"])) as running:
+        yield running
+
+
+SESSION = "X-Mock-Session: job-1\r\n"
+JOURNALED = ("method", "path", "query", "body", "status", "response", "broke_contract", "session")
+CANCELLED = '{"status": "cancelled"}'
+SAME_BYTES = [  # a request, its status, and the path its engine sees when answered directly
+    (("PATCH", CANCEL, HV_AUTH, CANCELLED), 200, CANCEL),
+    (("PATCH", CANCEL, HV_AUTH, CANCELLED), 200, CANCEL),  # the re-cancel
+    (("GET", CANCEL, HV_AUTH, ""), 200, CANCEL),
+    (("GET", "/v1/appointments?date=2026-06-15&limit=2", HV_AUTH, ""), 200, "/v1/appointments"),
+    (("GET", CANCEL, "", ""), 401, CANCEL),  # no credentials
+    (("PATCH", CANCEL, HV_AUTH, '{"status": "cancelled", "nope": 1}'), 400, CANCEL),
+    (("PATCH", CANCEL, HV_AUTH, "{not json"), 400, CANCEL),
+    (("GET", "/v2/nowhere", "", ""), 404, "/v2/nowhere"),
+    (("PATCH", LEYR, LEYR_AUTH, CANCELLED), 200, LEYR),
+    (
+        ("PATCH", "/v1/appointments/%61ppt_missing", HV_AUTH, CANCELLED),
+        404,
+        "/v1/appointments/appt_missing",
+    ),
+    # Sessions: by prefix (created with its scenario), by header; a bad id goes the ASGI way.
+    (("GET", f"/__session/job-1{CANCEL}?scenario=huskyvoice/slot-freed", HV_AUTH, ""), 200, CANCEL),
+    (("PATCH", CANCEL, HV_AUTH + SESSION, CANCELLED), 200, CANCEL),
+    (("GET", f"/__session/job-1{CANCEL}", HV_AUTH, ""), 200, CANCEL),
+    (("GET", "/__session/bad%20id/v2/nowhere", "", ""), 400, None),
+]
+
+
+def test_both_ways_answer_the_same_bytes(counted: list[str]) -> None:
+    """The same requests, on two fresh servers: HTTP/1.1 answered directly, HTTP/1.0 the ASGI
+    way. Status, headers (but the date and the close) and body are equal, and so are the
+    journals, the default session's and job-1's."""
+    answers: dict[str, list[Answer]] = {}
+    journals: dict[str, list[tuple[object, ...]]] = {}
+    for version in ("1.1", "1.0"):
+        engine = MockEngine(["leyr/two-step"])
+        with MockServer(engine) as server:
+            answers[version] = [
+                parse_answers(raw_exchange(server.base_url, request(*row, version=version)))[0]
+                for row, _, _ in SAME_BYTES
+            ]
+            job = httpx.get(f"{server.base_url}/__session/job-1/__admin/requests").json()
+        journals[version] = [
+            tuple(e[key] for key in JOURNALED) for e in [*engine.requests(), *job["requests"]]
+        ]
+    assert counted == [path for _, _, path in SAME_BYTES if path is not None]
+    for direct_answer, asgi_answer in zip(answers["1.1"], answers["1.0"], strict=True):
+        for _, headers, _ in (direct_answer, asgi_answer):
+            headers.pop("date"), headers.pop("connection", None)
+        assert direct_answer == asgi_answer
+    assert journals["1.1"] == journals["1.0"]
+    assert [answer[0] for answer in answers["1.1"]] == [status for _, status, _ in SAME_BYTES]
+    sessions = [entry[-1] for entry in journals["1.1"]]
+    assert sessions.count("job-1") == 3 and sessions[-3:] == ["job-1"] * 3
+
+
+def test_pipelined_requests_are_answered_in_order_behind_a_delayed_one(server, counted) -> None:
+    """Three requests in one write: a delayed answer first, then two plain ones; the answers
+    come back in the order asked, the last one closing the connection."""
+    stub = {
+        "name": "slow",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path": CANCEL},
+        "respond": {"passthrough": True, "delay_ms": 300},
+    }
+    httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+    data = (
+        request("GET", CANCEL, close=False)
+        + request("PATCH", CANCEL, body='{"status": "cancelled"}', close=False)
+        + request("GET", "/v2/nowhere")
+    )
+    answers = parse_answers(raw_exchange(server.base_url, data))
+    assert [status for status, _, _ in answers] == [200, 200, 404]
+    assert json.loads(answers[0][2])["data"]["status"] == "confirmed"  # before the cancel
+    assert json.loads(answers[1][2])["data"]["status"] == "cancelled"
+    assert answers[2][1]["connection"] == "close"
+    assert counted[0] == CANCEL  # the delayed one was answered directly
+
+
+def test_many_requests_share_one_connection(server, counted) -> None:
+    with socket.create_connection(server.base_url.removeprefix("http://").split(":")) as sock:  # type: ignore[arg-type]
+        for _ in range(20):
+            sock.sendall(request("GET", CANCEL, close=False))
+            received = b""
+            while not parse_answers(received):
+                received += sock.recv(65536)
+            [(status, headers, _)] = parse_answers(received)
+            assert status == 200 and "connection" not in headers
+    assert len(counted) == 20
+
+
+@pytest.mark.parametrize("fault", ["connection_drop", "truncated_body", "malformed_body"])
+def test_scripted_faults_reach_the_wire_the_same_way(server, counted, fault) -> None:
+    stub = {
+        "name": "broken",
+        "provider": "huskyvoice",
+        "match": {"method": "GET"},
+        "respond": {"passthrough": True, "fault": fault},
+    }
+    httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+    data = raw_exchange(server.base_url, request("GET", CANCEL))
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(dict(parse_header(line) for line in head.split(b"\r\n")[1:])[b"content-length"])
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    if fault == "connection_drop":
+        assert body == b""
+    elif fault == "truncated_body":
+        assert 0 < len(body) < length
+    else:
+        assert len(body) == length
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(body)
+    assert counted == [CANCEL]
+
+
+def parse_header(line: bytes) -> tuple[bytes, bytes]:
+    name, _, value = line.partition(b":")
+    return name.lower(), value.strip()
+
+
+def test_requests_that_go_the_asgi_way_are_answered_as_before(server, counted) -> None:
+    """HEAD, a chunked body, Expect: 100-continue, HTTP/1.0 and admin paths are not direct."""
+    chunked = (
+        f"PATCH {CANCEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n{HV_AUTH}Content-Type: application/json\r\n"
+        'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n17\r\n{"status": "cancelled"}\r\n0\r\n\r\n'
+    ).encode()
+    expecting = request(
+        "PATCH",
+        CANCEL,
+        HV_AUTH + "Expect: 100-continue\r\n",
+        '{"status": "cancelled"}',
+    )
+    assert parse_answers(raw_exchange(server.base_url, chunked))[0][0] == 200
+    continued = raw_exchange(server.base_url, expecting)
+    assert continued.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
+    head = raw_exchange(server.base_url, request("HEAD", CANCEL))
+    assert head.startswith(b"HTTP/1.1 405 ")
+    health = raw_exchange(server.base_url, request("GET", "/__admin/health", ""))
+    assert health.startswith(b"HTTP/1.1 200 OK")
+    assert counted == []
+
+
+def test_a_failure_of_the_mock_itself_is_a_500_that_closes_the_connection(
+    server, monkeypatch
+) -> None:
+    def failing(exchange: direct.DirectExchange) -> object:
+        raise RuntimeError("the mock broke")
+
+    monkeypatch.setattr(direct.DirectExchange, "answer", failing)
+    data = raw_exchange(server.base_url, request("GET", CANCEL))  # returns: the server closed it
+    assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert data.endswith(b"\r\n\r\nInternal Server Error")
+    monkeypatch.undo()
+    assert httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH).status_code == 200
+
+
+def test_a_server_stopping_still_sends_a_delayed_answer(counted) -> None:
+    """A graceful shutdown waits for an answer a scripted delay holds, then closes."""
+    engine = MockEngine()
+    server = MockServer(engine).start()
+    stub = {
+        "name": "slow",
+        "provider": "huskyvoice",
+        "match": {"method": "GET"},
+        "respond": {"passthrough": True, "delay_ms": 400},
+    }
+    httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+    received: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: received.append(raw_exchange(server.base_url, request("GET", CANCEL)))
+    )
+    reader.start()
+    for _ in range(200):  # until the server holds the request (with a deadline)
+        if counted:
+            break
+        threading.Event().wait(0.01)
+    server.stop()
+    reader.join(10)
+    [(status, headers, body)] = parse_answers(received[0])
+    assert status == 200 and headers["connection"] == "close"
+    assert json.loads(body)["data"]["appointment_id"] == SEED_ID
+
+
+class Lines(logging.Handler):
+    """An access log's lines, formatted as uvicorn formats them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s'))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_the_access_log_has_a_line_for_a_direct_answer() -> None:
+    """`--access-log`: uvicorn's line for every request, the direct ones too."""
+    lines = Lines()
+    with MockServer(MockEngine(), access_log=True, log_level="info") as server:
+        logging.getLogger("uvicorn.access").addHandler(lines)  # its own are set at start
+        try:
+            raw_exchange(server.base_url, request("GET", "/v2/nowhere?x=%C3%A9"))
+        finally:
+            logging.getLogger("uvicorn.access").removeHandler(lines)
+    [line] = lines.lines
+    assert line.endswith('"GET /v2/nowhere?x=%C3%A9 HTTP/1.1" 404 Not Found'), line
+    assert line.startswith("127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    "framing",
+    ["Content-Length: 100\r\n\r\n{", "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n"],
+    ids=["direct", "asgi"],
+)
+def test_a_request_whose_client_leaves_before_its_body_is_whole_is_not_answered(framing) -> None:
+    """Nothing was asked: no answer, no journal entry, no change (both ways alike)."""
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(
+                f"PATCH {CANCEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n{HV_AUTH}"
+                f"Content-Type: application/json\r\n{framing}".encode()
+            )
+        answered = httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH)  # after it, in order
+    assert answered.json()["data"]["status"] == "confirmed"
+    assert [entry["method"] for entry in engine.requests()] == ["GET"]
