@@ -415,3 +415,38 @@ def test_the_default_dashboard_picks_a_session(browser, served):
     assert _paths_shown(browser) == [HUSKY]
     click(browser, "all-sessions")
     wait(browser, lambda d: by_testid(d, "session-row"), "the picker again")
+
+
+def test_a_sessions_scenario_and_clock_controls_change_only_that_session(browser, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    session = f"{served}/__session/qa-1"
+    httpx.get(f"{session}/__admin/health")  # made on first use
+    browser.get(f"{session}/__admin/ui/")
+    Select(by_testid(browser, "scenario-select", '[data-provider="leyr"]')[0]).select_by_value(
+        "leyr/two-step"
+    )
+    wait(
+        browser,
+        lambda d: (
+            httpx.get(f"{session}/__admin/health").json()["active"]["leyr"] == "leyr/two-step"
+        ),
+        "the session's leyr scenario to switch",
+    )
+    before = text_of(browser, "clock-now", '[data-provider="huskyvoice"]')
+    click_advance = (
+        'button[data-action="advance"][data-provider="huskyvoice"][data-seconds="86400"]'
+    )
+    browser.find_element(By.CSS_SELECTOR, click_advance).click()
+    wait(
+        browser,
+        lambda d: text_of(d, "clock-now", '[data-provider="huskyvoice"]') != before,
+        "the session's clock to move",
+    )
+    moved = httpx.get(f"{session}/__admin/clock").json()["huskyvoice"]["now"]
+    assert moved[:10] == "2026-05-27"
+    assert text_of(browser, "clock-now", '[data-provider="huskyvoice"]') == moved
+    # The server's default session kept its scenario and its clock.
+    assert httpx.get(f"{served}/__admin/health").json()["active"]["leyr"] == "leyr/direct-cancel"
+    assert httpx.get(f"{served}/__admin/clock").json()["huskyvoice"]["now"][:10] == "2026-05-26"

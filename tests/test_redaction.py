@@ -75,3 +75,15 @@ def test_journal_secrets_show_credentials_in_full_everywhere():
             "/__admin/requests/closest", params={"headers": '{"x-leyr-client-secret": "nope"}'}
         ).text
     assert SECRET in closest
+
+
+def test_the_journal_file_shortens_credentials_like_every_other_surface(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    with in_process_client(MockEngine(journal_file=journal)) as client:
+        client.get(LEYR_ONE, headers=leyr_headers(SECRET))
+        client.get(
+            "/v1/appointments/appt_a1b2c3d4e5", headers={"Authorization": "Bearer YOUR_API_KEY"}
+        )
+    text = journal.read_text()
+    assert SECRET not in text and "YOUR_API_KEY" not in text
+    assert "…E123" in text and "Bearer …_KEY" in text
