@@ -172,7 +172,11 @@ def test_templates_read_request_appointment_clock_state_and_faker(tmp_path):
     assert data["assigned_doctor"] == "GET started"
     assert data["updated_at"] == "2026-05-26T12:00:00.000Z"
     assert data["patient_name"] and isinstance(data["patient_name"], str)
-    assert engine.violations() == []
+    # The answer keeps to the contract; the request does not: GET one appointment declares no
+    # query parameter, whatever answers it.
+    [violation] = engine.violations()
+    assert [p["location"] for p in violation["problems"]] == ["request"]
+    assert "takes no query parameters; got 'branch'" in violation["problems"][0]["message"]
 
 
 def test_error_form_uses_the_providers_envelope_with_emr_error(mock_for):

@@ -434,15 +434,26 @@ class Provider(ABC, Generic[SeedT, StateT]):
             ) from None
 
     def _parse_query(self, request: MockRequest, operation: Operation) -> dict[str, str]:
+        """The query as one value a name. A name given twice, or any name where the operation
+        declares none, is off the contract as an unknown name is where it declares some (the
+        query schema's `additionalProperties`): the export lists every parameter it takes."""
         query: dict[str, str] = {}
+        where = f"{operation.method} {operation.path}"
         for key, value in request.query_items():
             if key in query:
-                raise ApiError(self.validation_code, f"query.{key}: given more than once")
+                raise ApiError(
+                    self.validation_code,
+                    f"query.{key}: given more than once",
+                    off_contract=f"query parameter {clip(key, 60)!r} given more than once; "
+                    f"{where} takes each once",
+                )
             query[key] = value
         if operation.query_schema is None and query:
+            names = clip(", ".join(map(repr, query)), 200)
             raise ApiError(
                 self.validation_code,
-                f"query: unknown parameter(s) {', '.join(map(repr, query))}",
+                f"query: unknown parameter(s) {names}",
+                off_contract=f"{where} takes no query parameters; got {names}",
             )
         return query
 
