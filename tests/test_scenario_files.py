@@ -125,6 +125,16 @@ def test_yaml_cannot_construct_python_objects():
     assert "python/object/apply:os.system' is not allowed here" in problems[0]
 
 
+def validate(folder: Path) -> subprocess.CompletedProcess[str]:
+    """`mockserver validate FOLDER`, as a person runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / "huskyvoice" / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,12 +326,7 @@ def billion_laughs() -> str:
 )
 def test_hostile_scenario_files_give_their_line_fast(tmp_path, text, needle):
     write(tmp_path, "hostile.yaml", text)
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "validate", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = validate(tmp_path)
     assert result.returncode == 1, result.stderr
     assert f"{tmp_path / 'huskyvoice' / 'hostile.yaml'}:" in result.stderr
     assert needle in result.stderr, result.stderr
@@ -352,12 +357,7 @@ def test_raw_bytes_must_be_meant_and_an_empty_folder_is_no_success(tmp_path):
         MockEngine([], [tmp_path])
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "validate", str(empty)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = validate(empty)
     assert result.returncode == 1
     assert "no *.yaml or *.yml files" in result.stderr
 
@@ -392,3 +392,13 @@ def test_an_unreadable_scenarios_folder_is_a_problem_not_an_empty_one(tmp_path, 
     monkeypatch.setattr(os, "access", lambda path, mode: path != tmp_path and real(path, mode))
     with pytest.raises(ScenarioError, match="cannot be read"):
         MockEngine([], [tmp_path])
+
+
+def test_an_extending_file_without_a_description_is_its_own_problem(tmp_path):
+    """Its parent's description is not inherited, and not at fault: `validate` names the file
+    that lacks one, never the built-in it extends."""
+    lacking = write(tmp_path, "quiet.yaml", "extends: huskyvoice/direct-cancel\n")
+    result = validate(tmp_path)
+    assert result.returncode == 1
+    assert f"{lacking}:1: 'description' is required" in result.stderr, result.stderr
+    assert "direct-cancel.yaml" not in result.stderr

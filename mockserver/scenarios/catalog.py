@@ -352,7 +352,11 @@ def _build(
     data.pop("overrides", None)
     child = chain[0]
     if "extends" in child.data:
-        data["description"] = child.data.get("description", "")
+        # A description says what this file changes: never its parent's. One it lacks is its
+        # own problem, reported at its own file (not at the parent's description).
+        data.pop("description", None)
+        if "description" in child.data:
+            data["description"] = child.data["description"]
     layers = _Layers(chain)
     # The built-in files are schema-checked by the project's own tests, and the schema check
     # is most of a start-up; files a user wrote (or extends) are always checked.
