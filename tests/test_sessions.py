@@ -434,3 +434,41 @@ def test_two_sessions_cancelling_the_same_appointments_at_once_each_see_only_the
     assert done in coverage["early"] and notice not in coverage["early"]
     assert notice in coverage["late"] and done not in coverage["late"]
     assert [e["path"] for e in default_journal] == []
+
+
+def test_stubs_clocks_and_near_misses_stay_in_their_session(server):
+    stub = {
+        "name": "busy",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path": "/v1/appointments/{appointment_id}"},
+        "respond": {
+            "status": 503,
+            "body": {"success": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": "x"}},
+        },
+    }
+    assert server.post(s("a", "/__admin/interactions"), json=stub).status_code == 200
+    clock = {"advance_seconds": 3600, "provider": "huskyvoice"}
+    assert server.put(s("a", "/__admin/clock"), json=clock).status_code == 200
+    server.get(s("a", "/v1/nowhere"), headers=AUTH)  # a near miss of a's stub
+
+    def status(path: str) -> int:
+        return server.get(path, headers=AUTH).status_code
+
+    def names(path: str) -> list[str]:
+        return [i["name"] for i in server.get(path).json()["interactions"]]
+
+    def now(path: str) -> str:
+        return server.get(path).json()["huskyvoice"]["now"]
+
+    def misses(path: str) -> int:
+        return len(server.get(path).json()["near_misses"])
+
+    assert [status(s("a", CANCEL)), status(s("b", CANCEL)), status(CANCEL)] == [503, 200, 200]
+    assert [names(s("a", "/__admin/interactions")), names(s("b", "/__admin/interactions"))] == [
+        ["busy"],
+        [],
+    ]
+    clocks = [now(s("a", "/__admin/clock")), now(s("b", "/__admin/clock")), now("/__admin/clock")]
+    assert clocks == ["2026-05-26T13:00:00.000Z", *["2026-05-26T12:00:00.000Z"] * 2]
+    near = ["/__admin/near-misses", s("a", "/__admin/near-misses"), s("b", "/__admin/near-misses")]
+    assert [misses(path) for path in near] == [0, 1, 0]
