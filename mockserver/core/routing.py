@@ -127,6 +127,11 @@ class PathTemplate:
     def pattern(self) -> str:
         return self.template
 
+    @property
+    def length(self) -> int:
+        """How many '/'-separated parts a path of this shape has."""
+        return len(self._segments)
+
     def match(self, path: str) -> dict[str, str] | None:
         """The parameters `path` gives the template, or None when it is not of its shape."""
         if path.count("/") != len(self._segments) - 1:
@@ -185,7 +190,12 @@ class Router:
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         self.operations = tuple(operations)
-        self._compiled = [(op.pattern(), op) for op in self.operations]
+        # Templates by their number of segments: a path is matched only against those of its
+        # own length (a Leyr path with a new id each time is never tried on the list route).
+        self._by_length: dict[int, list[tuple[PathTemplate, Operation]]] = {}
+        for op in self.operations:
+            template = op.pattern()
+            self._by_length.setdefault(template.length, []).append((template, op))
         self._resolved: dict[str, tuple[tuple[Operation, Mapping[str, str]], ...]] = {}
 
     def resolve(self, path: str) -> tuple[tuple[Operation, Mapping[str, str]], ...]:
@@ -196,8 +206,8 @@ class Router:
         parts = path.split("/")
         found = tuple(
             (op, params)
-            for pattern, op in self._compiled
-            if (params := pattern.match_parts(parts)) is not None
+            for template, op in self._by_length.get(len(parts), ())
+            if (params := template.match_parts(parts)) is not None
         )
         if len(path) <= _REMEMBERED_PATH_LENGTH:
             if len(self._resolved) >= _REMEMBERED_PATHS:
