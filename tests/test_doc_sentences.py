@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import MockEngine
+from mockserver.core.json_value import objects_in
 from mockserver.providers.huskyvoice import sources as husky_sources
 from mockserver.providers.leyr import sources as leyr_sources
 
@@ -55,16 +56,11 @@ def prose(provider: str) -> Iterator[str]:
         yield from re.split(r"(?<=\.)\s+(?=[A-Z])", line)
 
 
-def doc_sources(node: object) -> Iterator[dict[str, str]]:
+def doc_sources(node: object) -> Iterator[object]:
     """Every `x-doc-source` in an exported document, at any depth."""
-    if isinstance(node, dict):
-        if "x-doc-source" in node:
-            yield node["x-doc-source"]
-        for value in node.values():
-            yield from doc_sources(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from doc_sources(value)
+    for found in objects_in(node):
+        if "x-doc-source" in found:
+            yield found["x-doc-source"]
 
 
 @pytest.mark.parametrize("provider", ["huskyvoice", "leyr"])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import fastjsonschema
 
 from mockserver.core.documents import ProblemDocument
+from mockserver.core.json_value import objects_in
 from mockserver.core.resources import schemas_dir
 
 if TYPE_CHECKING:
@@ -252,14 +253,10 @@ DRAFT_2020_ONLY = frozenset(
 
 
 def _refs(node: object) -> Iterable[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield node["$ref"]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
+    for found in objects_in(node):
+        ref = found.get("$ref")
+        if isinstance(ref, str):
+            yield ref
 
 
 def _uses(node: object, keywords: frozenset[str]) -> bool:
