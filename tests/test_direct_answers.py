@@ -307,3 +307,22 @@ def test_a_request_whose_client_leaves_before_its_body_is_whole_is_not_answered(
         answered = httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH)  # after it, in order
     assert answered.json()["data"]["status"] == "confirmed"
     assert [entry["method"] for entry in engine.requests()] == ["GET"]
+
+
+def test_a_body_that_arrives_in_many_pieces_is_answered_as_one(server, counted) -> None:
+    body = ('{"status": ' + " " * 60 + '"cancelled"}').encode()
+    head = request("PATCH", CANCEL, body=body.decode())[: -len(body)]
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(head)
+        for start in range(0, len(body), 7):
+            sock.sendall(body[start : start + 7])
+            threading.Event().wait(0.002)  # separate reads on the server's side
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    [(status, _, answer)] = parse_answers(received)
+    assert (status, json.loads(answer)["data"]["status"]) == (200, "cancelled")
+    assert counted == [CANCEL]
+    [entry] = server.engine.requests()
+    assert entry["body_text"] == body.decode() and entry["body_size"] == len(body)

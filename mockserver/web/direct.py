@@ -95,7 +95,7 @@ class DirectExchange:
     pipelined behind it waits its turn the usual way."""
 
     __slots__ = (
-        "body",
+        "chunks",
         "disconnected",
         "engine",
         "headers",
@@ -124,16 +124,15 @@ class DirectExchange:
         self.query = query
         self.headers = headers
         self.keep_alive = keep_alive
-        self.body = b""
+        self.chunks: list[bytes] = []  # joined once whole: a body in many reads is copied once
         self.response_complete = False
         self.disconnected = False
         self.outcome: Outcome | None = None  # set while a scripted delay holds the answer
         self.waiting: object | None = None  # the task that waits the delay out
 
     def request(self, *, with_body: bool = True) -> MockRequest:
-        return MockRequest(
-            self.method, self.path, self.query, self.headers, self.body if with_body else b""
-        )
+        body = b"".join(self.chunks) if with_body else b""
+        return MockRequest(self.method, self.path, self.query, self.headers, body)
 
     def answer(self) -> Outcome:
         """What the engine answers the whole request."""

@@ -97,7 +97,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._refused:
             return
         if self._direct is not None:
-            self._direct.body += body  # at most READ_LIMIT_BYTES: its length was declared
+            self._direct.chunks.append(body)  # at most READ_LIMIT_BYTES: its length was declared
         else:
             super().on_body(body)
 
