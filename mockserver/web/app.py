@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
+from enum import Enum
 from functools import cached_property
 from importlib.resources import files
 from itertools import chain
@@ -215,6 +216,16 @@ async def send_reply(send: Send, outcome: Outcome) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+class Way(Enum):
+    """Which way an HTTP request goes through the app (and whether it may be answered directly)."""
+
+    TOO_LARGE = "a head over the limit"
+    FAVICON = "the mock's icon"
+    SESSION = "a session"
+    PROVIDER = "a provider"
+    ADMIN = "the admin API and dashboard"
+
+
 class MockApp:
     """Provider traffic goes straight to the engine; the admin API (and lifespan) to Starlette.
 
@@ -264,17 +275,30 @@ class MockApp:
         return guarded(app, self.admin_policy or AdminPolicy())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and headers_size(scope["headers"]) > HEADERS_LIMIT_BYTES:
+        http = scope["type"] == "http"
+        way = self._way(scope.get("path", ""), scope["headers"]) if http else Way.ADMIN
+        if way is Way.TOO_LARGE:
             await self.providers.refuse_head(scope, send)
-        elif scope["type"] == "http" and path == FAVICON:
+        elif way is Way.FAVICON:
             await _favicon(scope, send)  # the mock's own: never journaled, never a near miss
-        elif scope["type"] == "http" and self._addresses_session(scope["headers"], path):
+        elif way is Way.SESSION:
             await self._in_session(scope, receive, send)
-        elif scope["type"] == "http" and not is_admin_path(path):
+        elif way is Way.PROVIDER:
             await self.providers(scope, receive, send)
         else:
             await self.admin(scope, receive, send)
+
+    def _way(self, path: str, headers: Sequence[tuple[bytes, bytes]]) -> Way:
+        """Which way an HTTP request goes, for the ASGI app and the direct answers alike."""
+        if headers_size(headers) > HEADERS_LIMIT_BYTES:
+            return Way.TOO_LARGE
+        if path == FAVICON:
+            return Way.FAVICON
+        if self.owns_sessions and (
+            path.startswith(SESSION_PREFIX) or _SESSION_HEADER_BYTES in map(itemgetter(0), headers)
+        ):
+            return Way.SESSION
+        return Way.ADMIN if is_admin_path(path) else Way.PROVIDER
 
     def _session_report(self, session_id: str) -> ReportTarget | None:
         """Where `POST /__session/{id}/__admin/report` writes: the session's own report in
@@ -291,10 +315,11 @@ class MockApp:
         with the path and query it sees; None when the request goes through this app: the
         admin API, the favicon, a head over the limit, a session that cannot be had (this app
         answers why). `headers` are the raw pairs, names in lower case."""
-        if path == FAVICON or headers_size(headers) > HEADERS_LIMIT_BYTES:
+        way = self._way(path, headers)
+        if way is Way.PROVIDER:
+            return self.engine, path, query
+        if way is not Way.SESSION:
             return None
-        if not self._addresses_session(headers, path):
-            return None if is_admin_path(path) else (self.engine, path, query)
         scope = {"path": path, "raw_path": raw_path, "query_string": query, "headers": headers}
         address = session_address(scope)
         if address.path == FAVICON or is_admin_path(address.path):
@@ -304,12 +329,6 @@ class MockApp:
         except MockError:
             return None
         return engine, address.path, address.scope["query_string"]
-
-    def _addresses_session(self, headers: Sequence[tuple[bytes, bytes]], path: str) -> bool:
-        """Whether the request is for one of the sessions this app hands out."""
-        return self.owns_sessions and (
-            path.startswith(SESSION_PREFIX) or _SESSION_HEADER_BYTES in map(itemgetter(0), headers)
-        )
 
     def _forget_session(self, session_id: str) -> None:
         self._session_apps.pop(session_id, None)
