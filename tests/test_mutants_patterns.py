@@ -19,22 +19,22 @@ from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.testing.control import EngineBackend, MockControl
 
 
-def closest(mock: Mock, **pattern: Any) -> list[dict[str, Any]]:
+def searched(mock: Mock, route: str, listed: str, pattern: dict[str, Any]) -> list[dict[str, Any]]:
+    """A journal search's listing, the pattern sent as query parameters (JSON where nested)."""
     params = {
         k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in pattern.items()
     }
-    reply = mock.http.get("/__admin/requests/closest", params=params)
+    reply = mock.http.get(route, params=params)
     assert reply.status_code == 200, reply.text
-    return reply.json()["closest"]
+    return reply.json()[listed]
+
+
+def closest(mock: Mock, **pattern: Any) -> list[dict[str, Any]]:
+    return searched(mock, "/__admin/requests/closest", "closest", pattern)
 
 
 def found(mock: Mock, **pattern: Any) -> list[dict[str, Any]]:
-    params = {
-        k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in pattern.items()
-    }
-    reply = mock.http.get("/__admin/requests", params=params)
-    assert reply.status_code == 200, reply.text
-    return reply.json()["requests"]
+    return searched(mock, "/__admin/requests", "requests", pattern)
 
 
 def differences_of(entries: list[dict[str, Any]], path: str) -> list[str]:
