@@ -52,7 +52,7 @@ def _leyr_two_step(http: httpx.Client) -> None:
 def recorded(tmp_path_factory) -> dict[str, dict]:
     """The pacts of a client's run, from its report: the HuskyVoice flows (a reset between) and
     the full Leyr two-step."""
-    from mockserver.report import ReportTarget
+    from mockserver.report.target import ReportTarget
 
     folder = tmp_path_factory.mktemp("report")
     target = ReportTarget(folder, pact_consumer="web")
@@ -205,7 +205,7 @@ def test_pact_listing_parameters_are_checked():
 
 
 def test_the_report_holds_a_pact_per_provider(tmp_path):
-    from mockserver.report import ReportTarget
+    from mockserver.report.target import ReportTarget
 
     engine = MockEngine()
     with MockServer(engine) as server, httpx.Client(base_url=server.base_url, headers=AUTH) as http:

@@ -11,7 +11,9 @@ import pytest
 
 from conftest import AUTH, SEED_ID, SEED_KEY, in_process_client
 from mockserver import MockEngine
-from mockserver.report import ReportTarget, judge, verdict_lines, write_report
+from mockserver.report.target import ReportTarget
+from mockserver.report.verdict import judge, verdict_lines
+from mockserver.report.writer import write_report
 
 LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-client-secret"}
 LEYR_PATH = "/api/emrs/anitasystems/care-units/L0_1/appointments"

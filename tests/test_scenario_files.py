@@ -402,3 +402,73 @@ def test_an_extending_file_without_a_description_is_its_own_problem(tmp_path):
     assert result.returncode == 1
     assert f"{lacking}:1: 'description' is required" in result.stderr, result.stderr
     assert "direct-cancel.yaml" not in result.stderr
+
+
+def test_a_builtin_scenario_is_named_by_its_folder_and_read_when_first_needed(monkeypatch):
+    """The built-in files are read on first use, not at start: each one's name as read equals
+    the name its folder gives it, so the lazy catalog lists what an eager one would."""
+    from mockserver.scenarios import catalog as module
+
+    eager, problems = module.load_scenarios(
+        module.scenario_files(scenarios_dir()), [], readers=READERS
+    )
+    assert not problems
+    assert {module.builtin_name(path) for path in module.scenario_files(scenarios_dir())} == set(
+        eager
+    )
+    read: list[str] = []
+    real = module._read_file
+    monkeypatch.setattr(
+        module, "_read_file", lambda path, *rest: (read.append(path.name), real(path, *rest))[1]
+    )
+    catalog = module.ScenarioCatalog(readers=READERS)
+    assert read == []
+    assert catalog.names() == sorted(eager)
+    assert "leyr/emr-error" in catalog
+    assert catalog.get("leyr/emr-error").data == eager["leyr/emr-error"].data
+    assert read == ["emr-error.yaml", "two-step.yaml"]  # the file, then its parent
+    catalog.get("leyr/two-step-expired")
+    assert read[2:] == ["two-step-expired.yaml"]  # the parent is read once
+    assert [s.name for s in catalog] == sorted(eager)
+
+
+def test_a_builtin_scenario_is_built_once_however_many_threads_ask():
+    import threading
+
+    from mockserver.scenarios.catalog import ScenarioCatalog
+
+    catalog = ScenarioCatalog(readers=READERS)
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        start.wait(timeout=10)
+        got.append(catalog.get("huskyvoice/slot-freed"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(got) == 8
+    assert all(scenario is got[0] for scenario in got)
+
+
+def test_a_user_file_overriding_a_builtin_extends_the_one_it_replaces(tmp_path):
+    write(
+        tmp_path,
+        "direct-cancel.yaml",
+        """\
+        provider: huskyvoice
+        extends: huskyvoice/direct-cancel
+        overrides: true
+        description: The built-in one, with cancellation turned off.
+        org:
+          allow_cancellation: false
+        """,
+    )
+    engine = MockEngine(["huskyvoice/direct-cancel"], [tmp_path])
+    scenario = engine.catalog.get("huskyvoice/direct-cancel")
+    assert scenario.source.endswith("direct-cancel.yaml") and scenario.source != "builtin"
+    assert scenario.model.org.allow_cancellation is False
+    assert scenario.data["api_keys"]  # the built-in's fields, under the override

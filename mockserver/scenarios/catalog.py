@@ -6,6 +6,7 @@ import difflib
 import math
 import os
 import stat
+import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -528,6 +529,111 @@ def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
     return source
 
 
+def builtin_name(path: Path) -> str:
+    """A built-in file's scenario name, known without reading it: `<provider folder>/<stem>`
+    (a test holds every built-in file to it)."""
+    return f"{path.parent.name}/{path.stem}"
+
+
+# A file named for its scenario but not read yet: a built-in one, read when first needed.
+_Entry = _Source | Path
+
+
+class _Files:
+    """The files a set of scenarios is built from, by scenario name: the user's read and
+    checked at once, the built-in ones read the first time a scenario needs them.
+
+    A user file may take a built-in's name only with `overrides: true`; then `extends` of its
+    own name means the built-in it replaces (kept in `shadowed`).
+    """
+
+    def __init__(
+        self,
+        builtin: Sequence[Path],
+        user: Sequence[Path],
+        readers: Readers,
+        labels: Mapping[Path, str],
+    ) -> None:
+        self.readers = readers
+        self.problems: list[ScenarioProblem] = []
+        self.final: dict[str, _Entry] = {builtin_name(path): path for path in builtin}
+        self.shadowed: dict[str, _Entry] = {}
+        self.user: list[str] = []
+        for path in user:
+            try:
+                source = _read_file(path, labels.get(path, str(path)), readers)
+            except ScenarioError as error:
+                self.problems += error.problems
+                continue
+            if self._admit(source):
+                self.user.append(source.name)
+
+    def _admit(self, source: _Source) -> bool:
+        if source.provider is None:
+            self.problems.append(
+                ScenarioProblem(source.file, 1, "provider", "'provider' is required")
+            )
+            return False
+        earlier = self.final.get(source.name)
+        if earlier is not None:
+            builtin = isinstance(earlier, Path) or earlier.label == "builtin"
+            if not (builtin and source.data.get("overrides") is True):
+                hint = " (say overrides: true to replace it)" if builtin else ""
+                label = "builtin" if builtin else _label(earlier)
+                message = f"scenario {source.name!r} is already defined by {label}{hint}"
+                self.problems.append(ScenarioProblem(source.file, 1, "", message))
+                return False
+            self.shadowed[source.name] = earlier
+        self.final[source.name] = source
+        return True
+
+    def _source(self, table: dict[str, _Entry], name: str) -> _Source:
+        """The file of `name` in `table` (`final` or `shadowed`), read once if built in."""
+        entry = table[name]
+        if isinstance(entry, Path):
+            entry = table[name] = _read_file(entry, "builtin", self.readers)
+        return entry
+
+    def build(self, name: str, contracts: Contracts) -> Scenario:
+        """The scenario `name`: its file merged over its ancestors and checked."""
+        return _build(self._ancestry(self._source(self.final, name)), contracts, self.readers)
+
+    def _ancestry(self, source: _Source) -> list[_Source]:
+        """The source, its parent, its parent's parent…; unknown parents and cycles are errors."""
+        chain = [source]
+        current = source
+        while "extends" in current.data:
+            parent_name = current.data["extends"]
+            line = current.positions.line(("extends",))
+            if not isinstance(parent_name, str):
+                raise ScenarioError(
+                    [ScenarioProblem(current.file, line, "extends", "must be a scenario name")]
+                )
+            table = self.shadowed if parent_name == current.name else self.final
+            if parent_name not in table:
+                raise ScenarioError(
+                    [
+                        ScenarioProblem(
+                            current.file, line, "extends", f"unknown scenario {parent_name!r}"
+                        )
+                    ]
+                )
+            parent = self._source(table, parent_name)
+            if any(parent.file == seen.file for seen in chain):
+                cycle = " -> ".join([*(s.name for s in chain), parent.name])
+                start = source.positions.line(("extends",))
+                raise ScenarioError(
+                    [ScenarioProblem(source.file, start, "extends", f"extends cycle: {cycle}")]
+                )
+            chain.append(parent)
+            current = parent
+        return chain
+
+
+def _label(entry: _Entry) -> str:
+    return "builtin" if isinstance(entry, Path) else entry.label
+
+
 def load_scenarios(
     builtin: Sequence[Path],
     user: Sequence[Path],
@@ -536,90 +642,18 @@ def load_scenarios(
     readers: Readers,
     labels: Mapping[Path, str] | None = None,
 ) -> tuple[dict[str, Scenario], list[ScenarioProblem]]:
-    """Read, extend and check scenario files: built-in ones first, then the user's (each shown
-    as its `labels` entry, else its path).
-
-    A user file may take a built-in's name only with `overrides: true`; then `extends` of its
-    own name means the built-in it replaces.
-    """
+    """Read, extend and check scenario files, every one of them now: built-in ones first, then
+    the user's (each shown as its `labels` entry, else its path)."""
     contracts = contracts or default_contracts()
-    problems: list[ScenarioProblem] = []
-    final: dict[str, _Source] = {}
-    shadowed: dict[str, _Source] = {}
-    for paths, kind in ((builtin, "builtin"), (user, "user")):
-        for path in paths:
-            try:
-                label = "builtin" if kind == "builtin" else (labels or {}).get(path, str(path))
-                source = _read_file(path, label, readers)
-            except ScenarioError as error:
-                problems += error.problems
-                continue
-            if source.provider is None:
-                problems.append(
-                    ScenarioProblem(source.file, 1, "provider", "'provider' is required")
-                )
-                continue
-            earlier = final.get(source.name)
-            if earlier is not None:
-                if earlier.label == "builtin" and source.data.get("overrides") is True:
-                    shadowed[source.name] = earlier
-                else:
-                    hint = (
-                        " (say overrides: true to replace it)" if earlier.label == "builtin" else ""
-                    )
-                    problems.append(
-                        ScenarioProblem(
-                            source.file,
-                            1,
-                            "",
-                            f"scenario {source.name!r} is already defined by {earlier.label}{hint}",
-                        )
-                    )
-                    continue
-            final[source.name] = source
+    files = _Files(builtin, user, readers, labels or {})
+    problems = list(files.problems)
     scenarios: dict[str, Scenario] = {}
-    for name, source in final.items():
+    for name in files.final:
         try:
-            chain = _ancestry(source, final, shadowed)
-            scenarios[name] = _build(chain, contracts, readers)
+            scenarios[name] = files.build(name, contracts)
         except ScenarioError as error:
             problems += error.problems
     return scenarios, problems
-
-
-def _ancestry(
-    source: _Source, final: Mapping[str, _Source], shadowed: Mapping[str, _Source]
-) -> list[_Source]:
-    """The source, its parent, its parent's parent…; unknown parents and cycles are errors."""
-    chain = [source]
-    current = source
-    while "extends" in current.data:
-        parent_name = current.data["extends"]
-        line = current.positions.line(("extends",))
-        if not isinstance(parent_name, str):
-            raise ScenarioError(
-                [ScenarioProblem(current.file, line, "extends", "must be a scenario name")]
-            )
-        parent = (
-            shadowed.get(parent_name) if parent_name == current.name else final.get(parent_name)
-        )
-        if parent is None:
-            raise ScenarioError(
-                [
-                    ScenarioProblem(
-                        current.file, line, "extends", f"unknown scenario {parent_name!r}"
-                    )
-                ]
-            )
-        if parent in chain:
-            cycle = " -> ".join([*(s.name for s in chain), parent.name])
-            start = source.positions.line(("extends",))
-            raise ScenarioError(
-                [ScenarioProblem(source.file, start, "extends", f"extends cycle: {cycle}")]
-            )
-        chain.append(parent)
-        current = parent
-    return chain
 
 
 # The name (and "file") of a scenario given as data: `<provider>/inline`.
@@ -629,8 +663,10 @@ INLINE = "inline"
 class ScenarioCatalog:
     """Every scenario the server can load: the built-in ones, then the user's directories.
 
-    All files are read and checked up front; one broken file refuses the whole catalog,
-    so a server never starts with half its scenarios.
+    The user's files are read and checked up front; one broken file refuses the whole
+    catalog, so a server never starts with half its scenarios. A built-in file is read the
+    first time a scenario needs it: the package's own tests check every one, and reading
+    all twenty was a fifth of a test suite's start.
     """
 
     def __init__(
@@ -657,10 +693,17 @@ class ScenarioCatalog:
                 labels.update((path, folder_label(path, [directory])) for path in here)
                 user_files += here
         builtin = scenario_files(scenarios_dir()) if include_builtin else []
-        self._scenarios, found = load_scenarios(
-            builtin, user_files, contracts=contracts, readers=readers, labels=labels
-        )
-        problems += found
+        self._contracts = contracts or default_contracts()
+        self._files = _Files(builtin, user_files, readers, labels)
+        self._scenarios: dict[str, Scenario] = {}
+        # Built from more than one thread (a server's and a test's): each scenario once.
+        self._lock = threading.Lock()
+        problems += self._files.problems
+        for name in self._files.user:
+            try:
+                self._scenarios[name] = self._files.build(name, self._contracts)
+            except ScenarioError as error:
+                problems += error.problems
         if problems:
             raise ScenarioError(problems)
 
@@ -678,11 +721,11 @@ class ScenarioCatalog:
         chain = [child]
         parent_name = data.get("extends")
         if parent_name is not None:
-            if not isinstance(parent_name, str) or parent_name not in self._scenarios:
+            if not isinstance(parent_name, str) or parent_name not in self._files.final:
                 raise ScenarioError(
                     [ScenarioProblem(INLINE, None, "extends", f"unknown scenario {parent_name!r}")]
                 )
-            parent = self._scenarios[parent_name]
+            parent = self.get(parent_name)
             chain.append(_Source(parent.source, parent.source, dict(parent.data), _Positions("")))
         if chain[0].provider is None:
             raise ScenarioError(
@@ -691,16 +734,22 @@ class ScenarioCatalog:
         return _build(chain, contracts or default_contracts(), readers)
 
     def names(self) -> list[str]:
-        return sorted(self._scenarios)
+        return sorted(self._files.final)
 
     def get(self, name: str) -> Scenario:
-        try:
-            return self._scenarios[name]
-        except KeyError:
-            raise UnknownScenarioError(name, self._scenarios) from None
+        found = self._scenarios.get(name)
+        if found is not None:
+            return found
+        if name not in self._files.final:
+            raise UnknownScenarioError(name, self._files.final) from None
+        with self._lock:
+            found = self._scenarios.get(name)
+            if found is None:
+                found = self._scenarios[name] = self._files.build(name, self._contracts)
+        return found
 
     def __iter__(self) -> Iterator[Scenario]:
-        return iter(self._scenarios[name] for name in self.names())
+        return iter(self.get(name) for name in self.names())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._scenarios
+        return name in self._files.final
