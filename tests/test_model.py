@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
+import msgspec
 import pytest
 
 from mockserver.core.resources import schemas_dir
 from mockserver.providers.huskyvoice import model as hv
 from mockserver.providers.leyr import model as leyr
-from mockserver.scenarios.model import DEFAULT_MAX_BODY_BYTES, ScenarioModel
+from mockserver.scenarios.model import DEFAULT_MAX_BODY_BYTES, ScenarioModel, declared_defaults
 
 SCHEMA = json.loads((schemas_dir() / "scenario.schema.json").read_text())
 
@@ -38,12 +38,9 @@ MIRRORS = [
 ]
 
 
-def simple_defaults(cls: type[Any]) -> dict[str, Any]:
-    return {
-        f.name: f.default
-        for f in dataclasses.fields(cls)
-        if f.default is not dataclasses.MISSING and isinstance(f.default, (bool, int, float, str))
-    }
+def simple_defaults(cls: type[msgspec.Struct]) -> dict[str, Any]:
+    declared = declared_defaults(cls).items()
+    return {name: value for name, value in declared if isinstance(value, (bool, int, float, str))}
 
 
 @pytest.mark.parametrize(
@@ -61,17 +58,23 @@ def test_each_default_is_the_schemas_default(cls, where, renamed):
 @pytest.mark.parametrize(
     ("value", "where"),
     [
-        (ScenarioModel.seed, ("properties", "seed")),
-        (ScenarioModel.frozen, ("properties", "clock", "properties", "frozen")),
+        (declared_defaults(ScenarioModel)["seed"], ("properties", "seed")),
+        (
+            declared_defaults(ScenarioModel)["frozen"],
+            ("properties", "clock", "properties", "frozen"),
+        ),
         (DEFAULT_MAX_BODY_BYTES, (*HV, "behaviour", "properties", "max_body_bytes")),
         (DEFAULT_MAX_BODY_BYTES, (*LEYR, "behaviour", "properties", "max_body_bytes")),
         (
-            hv.HuskyVoiceModel.generate_appointments,
+            declared_defaults(hv.HuskyVoiceModel)["generate_appointments"],
             (*HV, "generate", "properties", "appointments"),
         ),
-        (leyr.LeyrModel.max_bulk_ids, (*LEYR, "behaviour", "properties", "max_bulk_ids")),
         (
-            leyr.LeyrModel.max_comment_length,
+            declared_defaults(leyr.LeyrModel)["max_bulk_ids"],
+            (*LEYR, "behaviour", "properties", "max_bulk_ids"),
+        ),
+        (
+            declared_defaults(leyr.LeyrModel)["max_comment_length"],
             (*LEYR, "behaviour", "properties", "max_comment_length"),
         ),
     ],

@@ -87,16 +87,19 @@ def test_no_such_dates_are_refused_by_the_schema(mock, day):
 
 def test_the_schema_limits_are_the_mocks_defaults_and_scenarios_may_only_tighten_them():
     from mockserver.providers.leyr.model import LeyrModel
+    from mockserver.scenarios.model import declared_defaults
 
     engine = MockEngine()
     schemas = engine.openapi("leyr")["components"]["schemas"]
     ids = schemas["BulkUpdateRequest"]["properties"]["ids"]
     assert (ids["minItems"], ids["maxItems"], ids["uniqueItems"]) == (
         1,
-        LeyrModel.max_bulk_ids,
+        declared_defaults(LeyrModel)["max_bulk_ids"],
         True,
     )
-    assert schemas["CommonComment"]["maxLength"] == LeyrModel.max_comment_length
+    assert (
+        schemas["CommonComment"]["maxLength"] == declared_defaults(LeyrModel)["max_comment_length"]
+    )
     husky = engine.openapi("huskyvoice")["components"]["schemas"]
     assert (
         husky["CommonDate"]["format"] == "date"

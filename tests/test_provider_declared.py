@@ -8,7 +8,6 @@ import ast
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +66,7 @@ SCENARIO_SECTION = {
 }
 
 
-@dataclass(frozen=True)
-class ToyModel(ScenarioModel):
+class ToyModel(ScenarioModel, frozen=True):
     key: str = "toy-key"
     widgets: tuple[Mapping[str, Any], ...] = ()
 

@@ -10,8 +10,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import FrameType
+
+import msgspec
 
 from mockserver.cli.reporting import PortFile, conclude
 from mockserver.engine.facade import MockEngine
@@ -25,8 +26,7 @@ NOT_STARTED = 127
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
 
-@dataclass(frozen=True)
-class RunSettings:
+class RunSettings(msgspec.Struct, frozen=True):
     host: str
     port: int
     policy: AdminPolicy

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.errors import MockError
@@ -50,8 +51,7 @@ def _show(value: object) -> str:
     return clip(repr(value), 60)
 
 
-@dataclass(frozen=True)
-class LoadScenario:
+class LoadScenario(msgspec.Struct, frozen=True):
     """Make one scenario active for its provider, with fresh state: a catalog name, or a
     scenario given as data in the scenario-file language."""
 
@@ -75,8 +75,7 @@ class LoadScenario:
         return cls(name)
 
 
-@dataclass(frozen=True)
-class Reset:
+class Reset(msgspec.Struct, frozen=True):
     """Fresh state: for every provider, one, or by starting clean on named scenarios."""
 
     provider: str | None = None
@@ -95,8 +94,7 @@ class Reset:
         return cls(scenarios=tuple(names))
 
 
-@dataclass(frozen=True)
-class SetClock:
+class SetClock(msgspec.Struct, frozen=True):
     """Set the mock's clock to an instant, or move it, for one provider or all."""
 
     now: datetime | None = None

@@ -6,12 +6,12 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import fastjsonschema
+import msgspec
 
 from mockserver.core.documents import ProblemDocument
 from mockserver.core.json_value import objects_in
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 SCHEMA_BASE = "https://schemas.mockserver.invalid/"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One way an instance breaks a schema."""
 
     location: str

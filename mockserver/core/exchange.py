@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn, TypedDict
 from urllib.parse import parse_qsl
 
+import msgspec
 import orjson
 
 from mockserver.core.errors import MockError
@@ -27,14 +27,15 @@ NOT_JSON: Final = _NotJson()
 _UNREAD = object()
 
 
-@dataclass(frozen=True)
-class MockRequest:
+class MockRequest(msgspec.Struct, frozen=True, dict=True):
     """One HTTP request as the core sees it. Header names are lower-case."""
+
+    # dict=True: `body_json` keeps the parsed body in the instance's __dict__.
 
     method: str
     path: str
     query_string: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
     body: bytes = b""
     # The body was larger than the transport reads; `body` holds what was read, if anything.
     oversized: bool = False

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import json
-from abc import ABC, abstractmethod
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
+
+import msgspec
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, loads
@@ -52,8 +53,7 @@ class PatternError(MockError, ValueError):
         self.reason = message
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(msgspec.Struct, frozen=True):
     """What a pattern looks at: a request, and for a journal entry also its answer.
 
     `body` is the parsed JSON body, or `_ABSENT` when there is none or it is not JSON;
@@ -62,8 +62,8 @@ class Observed:
 
     method: str
     path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = msgspec.field(default_factory=dict)
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
     body: object = _ABSENT
     provider: str | None = None
     status: int | None = None
@@ -75,7 +75,11 @@ def observed_body(value: object, present: bool) -> object:
     return value if present else _ABSENT
 
 
-class Value(ABC):
+class _AbstractRecord(msgspec.StructMeta, ABCMeta):
+    """A record type that may have abstract methods: `Value` is both a record and an ABC."""
+
+
+class Value(msgspec.Struct, frozen=True, metaclass=_AbstractRecord):
     """One expectation about one value: equals, regex, present, "is a mapping" (`{}`), an
     object with these fields (a nested subset), or a list holding these items (a subset, each
     expected item matched by a different actual one, in any order)."""
@@ -87,8 +91,7 @@ class Value(ABC):
     def describe(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Equals(Value):
+class Equals(Value, frozen=True):
     expected: object
 
     def accepts(self, value: object) -> bool:
@@ -104,8 +107,7 @@ class Equals(Value):
         return _show(self.expected)
 
 
-@dataclass(frozen=True)
-class Present(Value):
+class Present(Value, frozen=True):
     expected: bool
 
     def accepts(self, value: object) -> bool:
@@ -115,8 +117,7 @@ class Present(Value):
         return "present" if self.expected else "absent"
 
 
-@dataclass(frozen=True)
-class Matching(Value):
+class Matching(Value, frozen=True):
     regex: Regex
 
     def accepts(self, value: object) -> bool:
@@ -126,8 +127,7 @@ class Matching(Value):
         return f"matching /{self.regex.pattern}/"
 
 
-@dataclass(frozen=True)
-class AnObject(Value):
+class AnObject(Value, frozen=True):
     def accepts(self, value: object) -> bool:
         return isinstance(value, Mapping)
 
@@ -135,8 +135,7 @@ class AnObject(Value):
         return "an object"
 
 
-@dataclass(frozen=True)
-class WithFields(Value):
+class WithFields(Value, frozen=True):
     fields: Mapping[tuple[str, ...], Value]
     shown: object  # the pattern as written, for messages
 
@@ -149,8 +148,7 @@ class WithFields(Value):
         return f"an object with {_show(self.shown)}"
 
 
-@dataclass(frozen=True)
-class Holding(Value):
+class Holding(Value, frozen=True):
     items: tuple[Value, ...]
     shown: object  # the pattern as written, for messages
 
@@ -286,8 +284,7 @@ class PathMatcher(Protocol):
     def search(self, path: str) -> Mapping[str, str] | None: ...
 
 
-@dataclass(frozen=True)
-class _RegexPath:
+class _RegexPath(msgspec.Struct, frozen=True):
     regex: Regex
 
     def search(self, path: str) -> Mapping[str, str] | None:
@@ -295,16 +292,15 @@ class _RegexPath:
         return None if found is None else captured(found)
 
 
-@dataclass(frozen=True)
-class RequestPattern:
+class RequestPattern(msgspec.Struct, frozen=True):
     """Every field is optional; an empty pattern matches every request."""
 
     method: str | None = None
     path: PathMatcher | None = None
     path_text: str | None = None
-    query: Mapping[str, Value] = field(default_factory=dict)
-    headers: Mapping[str, Value] = field(default_factory=dict)
-    body: Mapping[tuple[str, ...], Value] = field(default_factory=dict)
+    query: Mapping[str, Value] = msgspec.field(default_factory=dict)
+    headers: Mapping[str, Value] = msgspec.field(default_factory=dict)
+    body: Mapping[tuple[str, ...], Value] = msgspec.field(default_factory=dict)
     provider: str | None = None
     status: int | None = None
     status_class: int | None = None  # 4 for "4xx"

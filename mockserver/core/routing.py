@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
+
+import msgspec
 
 from mockserver.core.exchange import ApiError, MockRequest, clip
 from mockserver.core.reply import Reply
@@ -14,19 +15,17 @@ from mockserver.core.reply import Reply
 _PARAM = re.compile(r"{([a-z_]+)}")
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(msgspec.Struct, frozen=True):
     """A routed request: its path parameters, parsed JSON body and query."""
 
     request: MockRequest
     params: Mapping[str, str]
     body: Any = None
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = msgspec.field(default_factory=dict)
     principal: object = None  # what the provider's authorization gave; passed through
 
 
-@dataclass(frozen=True)
-class DocSource:
+class DocSource(msgspec.Struct, frozen=True):
     """Where a provider's documentation states a behaviour: the page's title and the sentence,
     word for word (exported as `x-doc-source`)."""
 
@@ -37,17 +36,15 @@ class DocSource:
         return {"page": self.page, "sentence": self.sentence}
 
 
-@dataclass(frozen=True)
-class Examples:
+class Examples(msgspec.Struct, frozen=True):
     """The documentation's own examples of an operation, by name (exported as OpenAPI
     `examples`): request bodies, and answers by status."""
 
-    requests: Mapping[str, object] = field(default_factory=dict)
-    responses: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
+    requests: Mapping[str, object] = msgspec.field(default_factory=dict)
+    responses: Mapping[int, Mapping[str, object]] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(msgspec.Struct, frozen=True):
     """One endpoint of a provider, described once for routing, validation and OpenAPI."""
 
     operation_id: str
@@ -67,9 +64,9 @@ class Operation:
     inferred: bool = False
     # Where the documentation describes it, and its examples.
     source: DocSource | None = None
-    examples: Examples = field(default_factory=Examples)
+    examples: Examples = msgspec.field(default_factory=Examples)
     # OpenAPI links from a success answer to the operation that follows it, by status.
-    links: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
+    links: Mapping[int, Mapping[str, object]] = msgspec.field(default_factory=dict)
 
     def error_statuses(self, defaults: Mapping[str, int]) -> Iterator[tuple[str, int]]:
         for entry in self.errors:
@@ -88,8 +85,7 @@ class TemplateError(ValueError):
     """A path template that cannot be used; the message says why, in one line."""
 
 
-@dataclass(frozen=True)
-class _Segment:
+class _Segment(msgspec.Struct, frozen=True):
     """One '/'-separated part of a template: a literal, or `prefix{name}suffix`."""
 
     prefix: str

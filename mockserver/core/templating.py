@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
+
+import msgspec
 
 from mockserver.core.exchange import json_size
 
@@ -35,8 +36,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _Taken = TypeVar("_Taken")
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(msgspec.Struct, frozen=True):
     """What a placeholder may read while one request is answered."""
 
     method: str

@@ -11,9 +11,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TypedDict
+
+from msgspec.structs import replace
 
 from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.core.contracts import Contracts, default_contracts

@@ -12,8 +12,9 @@ verifier's empty one for an interaction without states), change nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TypedDict
+
+import msgspec
 
 from mockserver.core.commands import CommandError, SetClock
 from mockserver.core.exchange import MockRequest
@@ -32,8 +33,7 @@ class StateChange(TypedDict):
     replayed: int
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     method: str
     path: str
     query: str

@@ -19,8 +19,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TypedDict
+
+import msgspec
 
 from mockserver.core.errors import MockError
 from mockserver.engine.facade import MockEngine
@@ -68,8 +69,7 @@ class CoverageSummary(TypedDict):
     percent: float
 
 
-@dataclass
-class _Session:
+class _Session(msgspec.Struct):
     engine: MockEngine
     created: float
     last_used: float

@@ -12,9 +12,10 @@ import os
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+import msgspec
 
 from mockserver.core.documents import InteractionNote, JournalEntry
 from mockserver.core.exchange import (
@@ -283,8 +284,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-@dataclass(frozen=True)
-class JournalQuery:
+class JournalQuery(msgspec.Struct, frozen=True):
     """Which exchanges to list, and how: a pattern, plus the filters and paging a person
     browsing the journal needs. Ids only grow, so an id is a stable cursor."""
 
@@ -322,15 +322,13 @@ def _found(search: str, entry: Exchange) -> bool:
     return search in entry.path or search in (appointment, appointment.rpartition("/")[2])
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(msgspec.Struct, frozen=True):
     entries: list[JournalEntry]
     next_cursor: int | None  # pass as `cursor` for the next page; None on the last one
     matched: int | None = None  # every exchange the filters take, when the query counted them
 
 
-@dataclass(frozen=True)
-class JournalSettings:
+class JournalSettings(msgspec.Struct, frozen=True):
     """How a journal keeps its exchanges: given once to the engine, handed whole to its recorder
     and, with another `session`, to each session it makes (sharing the one byte budget)."""
 
@@ -339,8 +337,20 @@ class JournalSettings:
     secrets: bool = False
     session: str | None = None
     max_bytes: int = DEFAULT_JOURNAL_BYTES
-    # The ledger shared by every journal of a server; by default, one of its own.
-    budget: JournalBudget | None = field(default=None, compare=False)
+    # The ledger shared by every journal of a server; by default, one of its own. It is shared
+    # state, not a setting: settings alike are equal (and hash alike) whichever ledger they use.
+    budget: JournalBudget | None = None
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.size, self.file, self.secrets, self.session, self.max_bytes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, JournalSettings) and other.__class__ is self.__class__:
+            return self._compared() == other._compared()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
 
 class Journal:

@@ -7,8 +7,9 @@ covers the run since the server started, resets included, with credentials short
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from mockserver.core.documents import (
     JournalEntry,
@@ -20,8 +21,7 @@ from mockserver.core.documents import (
 from mockserver.journal.coverage import combine
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class RunRecord(msgspec.Struct, frozen=True):
     """The run's exchanges, violations, near misses and contract coverage."""
 
     version: str

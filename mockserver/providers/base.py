@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import ClassVar, Generic, TypeVar
+
+import msgspec
+from msgspec.structs import replace
 
 from mockserver.core.clock import Clock, checked_instant, parse_instant
 from mockserver.core.commands import CommandError
@@ -59,14 +61,13 @@ DECLARED = (
 )
 
 
-@dataclass(frozen=True)
-class Inspection:
+class Inspection(msgspec.Struct, frozen=True):
     """A request read against its operation, before anyone answers it."""
 
     body: object = None  # the parsed JSON, as the operation's schema checks it
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = msgspec.field(default_factory=dict)
     error: ApiError | None = None  # the answer its form calls for, once the caller is let in
-    problems: list[Problem] = field(default_factory=list)  # how it breaks the contract
+    problems: list[Problem] = msgspec.field(default_factory=list)  # how it breaks the contract
 
 
 def _off_contract(error: ApiError) -> list[Problem]:

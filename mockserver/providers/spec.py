@@ -4,14 +4,14 @@ and error envelope. The class around it (`base.Provider`) adds only the hooks th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from mockserver.core.exchange import JSON_TYPE
 from mockserver.core.routing import DocSource, Operation
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+class ProviderSpec(msgspec.Struct, frozen=True):
     """One provider, declared.
 
     - `name` (its scenarios' folder and `provider:` value), `title` (the OpenAPI title) and
@@ -41,8 +41,8 @@ class ProviderSpec:
     sample_appointment: Mapping[str, object]
     validation_code: str = "VALIDATION_ERROR"
     error_content_type: str = JSON_TYPE
-    security_schemes: Mapping[str, object] = field(default_factory=dict)
-    documented_errors: Mapping[tuple[str, int], DocSource] = field(default_factory=dict)
-    documented_fields: Mapping[str, DocSource] = field(default_factory=dict)
-    schemas: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    security_schemes: Mapping[str, object] = msgspec.field(default_factory=dict)
+    documented_errors: Mapping[tuple[str, int], DocSource] = msgspec.field(default_factory=dict)
+    documented_fields: Mapping[str, DocSource] = msgspec.field(default_factory=dict)
+    schemas: Mapping[str, Mapping[str, object]] = msgspec.field(default_factory=dict)
     scenario_section: Mapping[str, object] | None = None

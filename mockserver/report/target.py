@@ -3,8 +3,9 @@ pytest plugin share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from mockserver.journal.run import RunRecord
 from mockserver.report.pact import pact_files
@@ -12,8 +13,7 @@ from mockserver.report.verdict import Verdict, judge
 from mockserver.report.writer import DEFAULT_BASE_URL, write_report
 
 
-@dataclass(frozen=True)
-class ReportTarget:
+class ReportTarget(msgspec.Struct, frozen=True):
     """A report directory (or none: a verdict only) and the verdict's thresholds."""
 
     directory: Path | None = None

@@ -3,7 +3,7 @@ status that says so."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from mockserver.core.documents import Violation
 from mockserver.journal.coverage import percent
@@ -13,8 +13,7 @@ from mockserver.journal.run import RunRecord
 LINE_CLIP = 160
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """What the run's evidence says, against the thresholds the caller set."""
 
     exchanges: int

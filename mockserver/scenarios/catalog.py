@@ -8,10 +8,10 @@ import os
 import stat
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+import msgspec
 import yaml
 
 from mockserver.core.clock import checked_instant, parse_instant
@@ -45,8 +45,7 @@ class ProblemDocument(TypedDict):
     message: str
 
 
-@dataclass(frozen=True)
-class ScenarioProblem:
+class ScenarioProblem(msgspec.Struct, frozen=True):
     file: str
     line: int | None
     field: str
@@ -101,16 +100,23 @@ class UnknownScenarioError(MockError, LookupError):
         super().__init__(f"unknown scenario {name!r}{hint}{end}Known: {', '.join(self.known)}")
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(msgspec.Struct, frozen=True):
     """A loaded scenario: its typed model, and the merged document it was parsed from."""
 
     name: str
     provider: str
     description: str
     source: str
-    model: ScenarioModel = field(repr=False)
-    data: Mapping[str, object] = field(repr=False)
+    model: ScenarioModel
+    data: Mapping[str, object]
+
+    def __repr__(self) -> str:
+        # Without the model and the document: a scenario shows as its name and where it is
+        # from, not as the whole of its contents (a record's repr would show every field).
+        return (
+            f"{type(self).__qualname__}(name={self.name!r}, provider={self.provider!r}, "
+            f"description={self.description!r}, source={self.source!r})"
+        )
 
     def summary(self) -> ScenarioSummary:
         return {
@@ -272,8 +278,7 @@ def read_yaml(text: str, file: str) -> tuple[object, _Positions]:
     return data, positions
 
 
-@dataclass
-class _Source:
+class _Source(msgspec.Struct):
     """One scenario file as read: its document and where each field stands."""
 
     file: str

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
+
+import msgspec
+from msgspec.structs import replace
 
 from mockserver.core.contracts import Problem
 from mockserver.core.exchange import JSON_TYPE, StubFault, header_problem, larger_than
@@ -73,12 +75,11 @@ class MatchDoc(TypedDict, total=False):
     appointment: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     """One scripted answer: a response, an error in the provider's envelope, or passthrough."""
 
     status: int = 200
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
     body: object = None  # a template, rendered for each answer
     has_body: bool = False
     error: ErrorDoc | None = None
@@ -89,8 +90,7 @@ class Step:
     uses_faker: bool = False
 
 
-@dataclass(frozen=True)
-class Interaction:
+class Interaction(msgspec.Struct, frozen=True):
     index: int
     name: str
     pattern: RequestPattern
@@ -329,8 +329,7 @@ def compile_interactions(raw_list: Sequence[Mapping[str, Any]]) -> tuple[Interac
 # Runtime ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Scripted:
+class Scripted(msgspec.Struct):
     """The answer an interaction chose for one request."""
 
     interaction: Interaction

@@ -8,24 +8,22 @@ fields and read nothing else from the YAML.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+import msgspec
 
 from mockserver.core.clock import parse_instant
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
     from mockserver.scenarios.interactions import Interaction
 
-T = TypeVar("T", bound="DataclassInstance")
+T = TypeVar("T", bound=msgspec.Struct)
 DEFAULT_NOW = "2026-05-26T12:00:00.000Z"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ErrorOverride:
+class ErrorOverride(msgspec.Struct, frozen=True):
     """What to answer instead for one error code (`behaviour.errors.<CODE>`)."""
 
     status: int | None = None
@@ -33,14 +31,13 @@ class ErrorOverride:
     message: str | None = None
 
 
-@dataclass(frozen=True)
-class ScenarioModel:
+class ScenarioModel(msgspec.Struct, frozen=True):
     """The fields every scenario has, whichever provider it is for."""
 
     seed: int = 0
-    now: datetime = field(default_factory=lambda: parse_instant(DEFAULT_NOW))
+    now: datetime = msgspec.field(default_factory=lambda: parse_instant(DEFAULT_NOW))
     frozen: bool = True
-    errors: Mapping[str, ErrorOverride] = field(default_factory=dict)
+    errors: Mapping[str, ErrorOverride] = msgspec.field(default_factory=dict)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Compiled once the document passed every check (see Provider.read).
     interactions: tuple[Interaction, ...] = ()
@@ -58,9 +55,17 @@ def items(data: Mapping[str, object], name: str) -> list[Mapping[str, Any]]:
     return list(value) if isinstance(value, list) else []
 
 
-def known_fields(cls: type[DataclassInstance], raw: Mapping[str, object]) -> dict[str, Any]:
-    """The fields of `raw` that dataclass `cls` declares (the schema has refused any other)."""
-    return {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+def known_fields(cls: type[msgspec.Struct], raw: Mapping[str, object]) -> dict[str, Any]:
+    """The fields of `raw` that record `cls` declares (the schema has refused any other)."""
+    return {name: raw[name] for name in cls.__struct_fields__ if name in raw}
+
+
+def declared_defaults(cls: type[msgspec.Struct]) -> dict[str, Any]:
+    """The defaults record `cls` declares, by field (a factory shows as msgspec's `Factory`).
+    On a record class, `cls.name` is the field's slot, not its default: read them here."""
+    # The defaults belong to the last fields (a field without one cannot follow one with one).
+    fields, defaults = cls.__struct_fields__, cls.__struct_defaults__
+    return dict(zip(fields[len(fields) - len(defaults) :], defaults, strict=True))
 
 
 def each(cls: type[T], data: Mapping[str, object], name: str) -> tuple[T, ...]:
@@ -82,9 +87,10 @@ def common_fields(data: Mapping[str, Any]) -> CommonFields:
     """The `ScenarioModel` fields of a schema-checked document, as keyword arguments."""
     clock = section(data, "clock")
     behaviour = section(data, "behaviour")
+    defaults = declared_defaults(ScenarioModel)
     fields: CommonFields = {
-        "seed": int(data.get("seed", ScenarioModel.seed)),
-        "frozen": bool(clock.get("frozen", ScenarioModel.frozen)),
+        "seed": int(data.get("seed", defaults["seed"])),
+        "frozen": bool(clock.get("frozen", defaults["frozen"])),
         "errors": {
             code: ErrorOverride(
                 status=override.get("status"),

@@ -10,11 +10,11 @@ import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast
 
 import httpx
+import msgspec
 
 from mockserver.core.clock import format_instant, parse_instant
 from mockserver.core.documents import (
@@ -246,8 +246,7 @@ def _parsed(pattern: Mapping[str, object]) -> RequestPattern:
         raise ControlError(f"bad request pattern: {error}") from None
 
 
-@dataclass(frozen=True)
-class Near:
+class Near(msgspec.Struct, frozen=True):
     """A journaled exchange and each way it differs from a pattern."""
 
     request: JournalEntry

@@ -9,20 +9,20 @@ not used up; a stub given `expect=True` is checked in any mode.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from mockserver.core.documents import Violation
 from mockserver.journal.recorded import RecordedExchange
 from mockserver.testing.control import MockControl
 
 
-@dataclass(frozen=True)
-class Audit:
+class Audit(msgspec.Struct, frozen=True):
     """What a finished test left unexplained."""
 
-    violations: list[Violation] = field(default_factory=list)
-    unaccounted: list[RecordedExchange] = field(default_factory=list)
-    unmet_stubs: list[str] = field(default_factory=list)
+    violations: list[Violation] = msgspec.field(default_factory=list)
+    unaccounted: list[RecordedExchange] = msgspec.field(default_factory=list)
+    unmet_stubs: list[str] = msgspec.field(default_factory=list)
 
     @property
     def failures(self) -> str:

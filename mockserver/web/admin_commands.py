@@ -10,10 +10,11 @@ imports a web framework: a test session driving the engine in process never load
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
+
+import msgspec
 
 from mockserver.core.commands import LoadScenario, Reset, SetClock, provider_name
 from mockserver.core.errors import MockError
@@ -36,8 +37,7 @@ Body = Literal["none", "optional", "required"]
 _NO_PATH: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(msgspec.Struct, frozen=True):
     """One admin call as any surface hands it over: its body (a JSON object already read and
     checked, None when there is none), its query parameters in order (a name may repeat), its
     path parameters, its request headers, the address the client reached the server at, and
@@ -45,8 +45,8 @@ class Call:
 
     body: Mapping[str, object] | None = None
     query: Sequence[tuple[str, str]] = ()
-    path: Mapping[str, str] = field(default_factory=lambda: _NO_PATH)
-    headers: Mapping[str, str] = field(default_factory=lambda: _NO_PATH)
+    path: Mapping[str, str] = msgspec.field(default_factory=lambda: _NO_PATH)
+    headers: Mapping[str, str] = msgspec.field(default_factory=lambda: _NO_PATH)
     server: str = "http://127.0.0.1"
     sessions: Sessions | None = None
     report: ReportTarget | None = None
@@ -66,8 +66,7 @@ class Call:
         return dict(items)
 
 
-@dataclass(frozen=True)
-class Raw:
+class Raw(msgspec.Struct, frozen=True):
     """An answer that is not a JSON document (JSON lines)."""
 
     content: bytes
@@ -79,8 +78,7 @@ Result = Mapping[str, object] | Raw | None
 Run = Callable[["MockEngine", Call], Result]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     """One row of the table. `body`: whether the call takes a JSON object; `offload`: a long
     read (a journal search) the web surface runs off its event loop."""
 

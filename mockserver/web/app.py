@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import replace
 from enum import Enum
 from functools import cached_property
 from importlib.resources import files
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, MockRequest

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
+
+import msgspec
 
 from mockserver.core.documents import (
     ClockDocument,
@@ -49,8 +50,7 @@ STATE_WORDS = {
 CLOCK_STEPS = (("+1 min", 60), ("+1 h", 3600), ("+1 day", 86400), ("+7 days", 604800))
 
 
-@dataclass(frozen=True)
-class JournalFilter:
+class JournalFilter(msgspec.Struct, frozen=True):
     """The journal view's filters, as the page's query string carries them, and where the page
     lives: every link it draws stays in its session."""
 
@@ -106,8 +106,7 @@ class JournalFilter:
         return f"{self.base}{ADMIN_PREFIX}/requests?{urlencode(kept)}"
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True):
     """Everything the dashboard shows, read from the engine at one moment."""
 
     providers: Sequence[str]
@@ -121,7 +120,7 @@ class Snapshot:
     violations: Sequence[Violation]
     interactions: Sequence[InteractionDocument]
     near_misses: Sequence[NearMiss]
-    filter: JournalFilter = field(default_factory=JournalFilter)
+    filter: JournalFilter = msgspec.field(default_factory=JournalFilter)
     matched: int | None = None  # every exchange the journal's filters take, all pages
     reload: ReloadDocument | None = None  # how the last hot reload went
     session: str | None = None  # the session whose world it is; None for the default one

@@ -8,7 +8,8 @@ token can be required when the mock listens beyond loopback.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip
@@ -19,8 +20,7 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IN_PROCESS = "mockserver.in_process"
 
 
-@dataclass(frozen=True)
-class AdminPolicy:
+class AdminPolicy(msgspec.Struct, frozen=True):
     """Host names the admin API also answers to, and the token it requires, if any."""
 
     allowed_hosts: frozenset[str] = frozenset()

@@ -8,9 +8,10 @@ provider's: it names the session's scenario when the request creates the session
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlencode
+
+import msgspec
 
 from mockserver.core.exchange import query_pairs
 from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX
@@ -25,8 +26,7 @@ SCENARIO_PARAM = "scenario"
 BASE_KEY = "mockserver.base"
 
 
-@dataclass(frozen=True)
-class SessionAddress:
+class SessionAddress(msgspec.Struct, frozen=True):
     session_id: str
     path: str  # the path the session sees (prefix removed)
     scenarios: tuple[str, ...]  # from `?scenario=`: what a new session starts on

@@ -6,10 +6,11 @@ Violations a test declared with `expect_violation` are left out: they are the te
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from mockserver.engine.facade import MockEngine
 from mockserver.journal.run import (
@@ -26,9 +27,7 @@ def worker_record(engine: MockEngine, expected: Collection[int]) -> dict[str, An
     record = engine.run_record()
     kept = [v for v in record.violations if v["request_id"] not in expected]
     dropped = len(record.violations) - len(kept)
-    record = dataclasses.replace(
-        record, violations=kept, violations_seen=record.violations_seen - dropped
-    )
+    record = replace(record, violations=kept, violations_seen=record.violations_seen - dropped)
     return record_to_json(record)
 
 

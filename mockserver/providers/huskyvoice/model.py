@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
+
+import msgspec
 
 from mockserver.scenarios.model import (
     ScenarioModel,
@@ -24,8 +25,7 @@ DEFAULT_SESSION_STARTS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Org:
+class Org(msgspec.Struct, frozen=True):
     """`org`: the appointment configuration GET /v1/appointment-config shows."""
 
     allow_cancellation: bool = True
@@ -38,29 +38,25 @@ class Org:
     timezone: str = "Asia/Kolkata"
 
     def to_json(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {name: getattr(self, name) for name in self.__struct_fields__}
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(msgspec.Struct, frozen=True):
     key: str
     scopes: frozenset[str]
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(msgspec.Struct, frozen=True):
     id: str
     name: str
 
 
-@dataclass(frozen=True)
-class Branch:
+class Branch(msgspec.Struct, frozen=True):
     id: str
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class SlotWindowSpec:
+class SlotWindowSpec(msgspec.Struct, frozen=True):
     """`slots[]`: a weekly window of capacity; `filled_slots` per date or one number for all."""
 
     calendar_id: str
@@ -75,7 +71,7 @@ class SlotWindowSpec:
     batch: str | None = None
     status: str = "active"
     filled_default: int = 0
-    filled_by_date: Mapping[str, int] = field(default_factory=dict)
+    filled_by_date: Mapping[str, int] = msgspec.field(default_factory=dict)
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -93,8 +89,7 @@ class SlotWindowSpec:
         return self.filled_by_date.get(on, self.filled_default)
 
 
-@dataclass(frozen=True)
-class AppointmentSpec:
+class AppointmentSpec(msgspec.Struct, frozen=True):
     """`appointments[]`; a name or phone left out is made up from the seed."""
 
     appointment_id: str
@@ -114,30 +109,27 @@ class AppointmentSpec:
     updated_at: str | None = None
 
 
-@dataclass(frozen=True)
-class RateLimit:
+class RateLimit(msgspec.Struct, frozen=True):
     enabled: bool = False
     requests_per_minute: int = 60
 
 
-@dataclass(frozen=True)
-class Search:
+class Search(msgspec.Struct, frozen=True):
     default_limit: int = 50
     max_limit: int = 200
 
 
-@dataclass(frozen=True)
-class HuskyVoiceModel(ScenarioModel):
-    org: Org = field(default_factory=Org)
+class HuskyVoiceModel(ScenarioModel, frozen=True):
+    org: Org = msgspec.field(default_factory=Org)
     api_keys: tuple[ApiKey, ...] = ()
     services: tuple[Service, ...] = ()
     branches: tuple[Branch, ...] = ()
     slots: tuple[SlotWindowSpec, ...] = ()
     appointments: tuple[AppointmentSpec, ...] = ()
     generate_appointments: int = 0
-    rate_limit: RateLimit = field(default_factory=RateLimit)
-    search: Search = field(default_factory=Search)
-    session_start_times: Mapping[str, str] = field(
+    rate_limit: RateLimit = msgspec.field(default_factory=RateLimit)
+    search: Search = msgspec.field(default_factory=Search)
+    session_start_times: Mapping[str, str] = msgspec.field(
         default_factory=lambda: dict(DEFAULT_SESSION_STARTS)
     )
 

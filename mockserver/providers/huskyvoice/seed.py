@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from functools import cached_property
 from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from msgspec.structs import replace
 
 from mockserver.core.clock import checked_instant, format_instant, parse_instant
 from mockserver.providers.huskyvoice.model import (
@@ -50,9 +52,10 @@ def search_key(record: Record) -> tuple[str, int, str]:
     return (record["date"], SESSION_ORDER[record["session"]], record["created_at"])
 
 
-@dataclass(frozen=True)
-class Seed:
+class Seed(msgspec.Struct, frozen=True, dict=True):
     """A scenario prepared once, so that a reset only copies plain data."""
+
+    # dict=True: the cached_property values below are kept in the instance's __dict__.
 
     scenario: Scenario
     model: HuskyVoiceModel

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+import msgspec
 
 from mockserver.scenarios.model import (
     ScenarioModel,
     common_fields,
+    declared_defaults,
     each,
     items,
     known_fields,
@@ -17,8 +19,7 @@ from mockserver.scenarios.model import (
 )
 
 
-@dataclass(frozen=True)
-class ClientSpec:
+class ClientSpec(msgspec.Struct, frozen=True):
     """An application; `emrs` / `care_units` limit it (None: all)."""
 
     client_id: str
@@ -27,14 +28,13 @@ class ClientSpec:
     care_units: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
-class CareUnit:
+class CareUnit(msgspec.Struct, frozen=True):
     id: str
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class EmrSpec:
+class EmrSpec(msgspec.Struct, frozen=True, dict=True):
+    # dict=True: `care_unit_ids`, a cached_property, is kept in the instance's __dict__.
     id: str
     care_units: tuple[CareUnit, ...]
     name: str | None = None
@@ -46,16 +46,14 @@ class EmrSpec:
         return tuple(unit.id for unit in self.care_units)
 
 
-@dataclass(frozen=True)
-class PatientSpec:
+class PatientSpec(msgspec.Struct, frozen=True):
     id: str
     name: str | None = None
     phone: str | None = None
     email: str | None = None
 
 
-@dataclass(frozen=True)
-class AppointmentSpec:
+class AppointmentSpec(msgspec.Struct, frozen=True):
     id: str
     emr: str
     care_unit_id: str
@@ -70,8 +68,7 @@ class AppointmentSpec:
     two_step: bool | None = None
 
 
-@dataclass(frozen=True)
-class TwoStep:
+class TwoStep(msgspec.Struct, frozen=True):
     """`two_step`: how codes are made and how long and how often they may be tried."""
 
     code: str | None = None  # fixed; else drawn from the seed
@@ -79,13 +76,12 @@ class TwoStep:
     expiry_seconds: int = 600
 
 
-@dataclass(frozen=True)
-class LeyrModel(ScenarioModel):
+class LeyrModel(ScenarioModel, frozen=True):
     clients: tuple[ClientSpec, ...] = ()
     emrs: tuple[EmrSpec, ...] = ()
     patients: tuple[PatientSpec, ...] = ()
     appointments: tuple[AppointmentSpec, ...] = ()
-    two_step: TwoStep = field(default_factory=TwoStep)
+    two_step: TwoStep = msgspec.field(default_factory=TwoStep)
     max_bulk_ids: int = 50
     max_comment_length: int = 1000
 
@@ -108,7 +104,7 @@ def _emr(raw: Mapping[str, Any]) -> EmrSpec:
 def parse(data: Mapping[str, object]) -> LeyrModel:
     """The typed scenario of a schema-checked Leyr document."""
     behaviour = section(data, "behaviour")
-    defaults = LeyrModel
+    defaults = declared_defaults(LeyrModel)
     return LeyrModel(
         **common_fields(data),
         clients=tuple(_client(raw) for raw in items(data, "clients")),
@@ -116,6 +112,6 @@ def parse(data: Mapping[str, object]) -> LeyrModel:
         patients=each(PatientSpec, data, "patients"),
         appointments=each(AppointmentSpec, data, "appointments"),
         two_step=TwoStep(**known_fields(TwoStep, section(data, "two_step"))),
-        max_bulk_ids=int(behaviour.get("max_bulk_ids", defaults.max_bulk_ids)),
-        max_comment_length=int(behaviour.get("max_comment_length", defaults.max_comment_length)),
+        max_bulk_ids=int(behaviour.get("max_bulk_ids", defaults["max_bulk_ids"])),
+        max_comment_length=int(behaviour.get("max_comment_length", defaults["max_comment_length"])),
     )

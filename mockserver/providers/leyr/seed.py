@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypedDict
+
+import msgspec
 
 from mockserver.core.clock import parse_instant
 from mockserver.providers.leyr.model import ClientSpec, EmrSpec, LeyrModel
@@ -29,8 +30,7 @@ class Record(TypedDict):
 Key = tuple[str, str]  # (emr, appointment id)
 
 
-@dataclass(frozen=True)
-class Seed:
+class Seed(msgspec.Struct, frozen=True):
     scenario: Scenario
     model: LeyrModel
     clients: Mapping[str, ClientSpec]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import msgspec
 
 from mockserver.core.clock import Clock
 from mockserver.core.documents import OutboxMessage
@@ -14,8 +15,7 @@ from mockserver.providers.leyr.model import LeyrModel
 from mockserver.providers.leyr.seed import Key, Record, Seed
 
 
-@dataclass
-class Pending:
+class Pending(msgspec.Struct):
     """A cancellation waiting for the patient's code, under its new appointment id."""
 
     emr: str
@@ -27,7 +27,7 @@ class Pending:
     attempts: int = 0
     void: str | None = None  # why it can no longer be confirmed
     # The comment, start, end or resource the cancel carried: applied when the code is confirmed.
-    changes: CancelChanges = field(default_factory=CancelChanges)
+    changes: CancelChanges = msgspec.field(default_factory=CancelChanges)
 
 
 class LeyrState(ProviderState):
