@@ -201,3 +201,17 @@ def test_the_runs_record_covers_every_session_made_from_the_engine(engine):
     assert judge(record).exit_status() == 1
     husky = record.coverage["huskyvoice"]
     assert husky["covered"] == 2  # 200 in the default session, 400 in the other
+
+
+def test_report_json_reads_back_as_written_and_keeps_wide_integers_exact():
+    """The report's JSON files are written by orjson, and by the json module for what orjson
+    refuses: either way they read back as the document they were made from."""
+    from mockserver.report.writer import _json
+
+    document = {"a": [], "b": {}, "c": [1, 2.5, "é ☃", None, True], "d": {"x": [1e-7, 1e21]}}
+    assert json.loads(_json(document)) == document
+    assert _json(document).endswith(b"}\n")
+    wide = {"id": 10**40, "nested": [{"n": -(2**70)}]}
+    text = _json(wide)
+    assert json.loads(text) == wide
+    assert b"10000000000000000000000000000000000000000" in text
