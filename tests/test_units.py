@@ -231,3 +231,14 @@ def test_a_failure_inside_the_mock_is_a_500_in_the_envelope_and_a_violation(monk
     assert violation["kind"] == "response"
     assert "the mock failed: KeyError" in violation["problems"][0]["message"]
     assert engine.requests()[0]["status"] == 500
+
+
+def test_a_usual_template_is_compiled_once_and_a_broken_one_refused_every_time():
+    first = compile_template("/v1/appointments/{id}")
+    assert compile_template("/v1/appointments/{id}") is first
+    assert first.match("/v1/appointments/a1") == {"id": "a1"}
+    long = "/v1/" + "x" * 300 + "/{id}"
+    assert compile_template(long) is not compile_template(long)  # not kept: its length
+    for _ in range(2):
+        with pytest.raises(TemplateError, match="more than once"):
+            compile_template("/v1/{a}/{a}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from difflib import SequenceMatcher
@@ -166,7 +167,17 @@ def _segment(part: str) -> _Segment:
 
 
 def compile_template(template: str) -> PathTemplate:
-    """`/v1/appointments/{appointment_id}` -> a matcher giving one value per parameter."""
+    """`/v1/appointments/{appointment_id}` -> a matcher giving one value per parameter.
+
+    A test's assertions name the same few templates again and again: those of usual length
+    are compiled once (a PathTemplate never changes once made)."""
+    if len(template) > _REMEMBERED_PATH_LENGTH:
+        return PathTemplate(template)
+    return _remembered_template(template)
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered_template(template: str) -> PathTemplate:
     return PathTemplate(template)
 
 
