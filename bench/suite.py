@@ -15,6 +15,7 @@ cancels out. Nothing here asserts a time: it reports. Needs `pip install -e '.[b
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -81,8 +82,8 @@ def test_{n}(mockserver):
     mockserver.requests.assert_called("PATCH", "/v1/appointments/{{id}}", body={{"status": "cancelled"}})
 """,
     "sockets": """
-def test_{n}(mockserver, http):
-    reply = http.patch(
+def test_{n}(mockserver, {http}):
+    reply = {http}.patch(
         "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
     )
     assert reply.json()["data"]["status"] == "cancelled"
@@ -90,9 +91,9 @@ def test_{n}(mockserver, http):
 """,
     "respx": """
 @respx.mock
-def test_{n}(http):
+def test_{n}({http}):
     route = respx.patch("http://huskyvoice.test/v1/appointments/appt_a1b2c3d4e5").respond(json=BODY)
-    reply = http.patch(
+    reply = {http}.patch(
         "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
     )
     assert reply.json()["data"]["status"] == "cancelled"
@@ -100,11 +101,11 @@ def test_{n}(http):
     assert route.calls.last.request.content == b'{{"status":"cancelled"}}'
 """,
     "httpserver": """
-def test_{n}(httpserver, http):
+def test_{n}(httpserver, {http}):
     httpserver.expect_request(
         "/v1/appointments/appt_a1b2c3d4e5", method="PATCH", json={{"status": "cancelled"}}
     ).respond_with_json(BODY)
-    reply = http.patch(
+    reply = {http}.patch(
         "/v1/appointments/appt_a1b2c3d4e5", json={{"status": "cancelled"}}, headers=AUTH
     )
     assert reply.json()["data"]["status"] == "cancelled"
@@ -126,13 +127,118 @@ SAME_AS = {"strict": "inprocess", "report": "inprocess"}
 OPTIONS = {"strict": ["--mockserver-strict"], "report": ["--mockserver-report-dir", "report"]}
 
 
+WAY_NAMES = {
+    "inprocess": "mockserver fixture, in process",
+    "sockets": "mockserver fixture, over sockets",
+    "respx": "respx",
+    "httpserver": "pytest-httpserver",
+    "strict": "fixture in process, strict",
+    "report": "fixture in process, writing a report",
+}
+RATIOS = (
+    ("in process / respx:", "inprocess", "respx"),
+    ("over sockets / pytest-httpserver:", "sockets", "httpserver"),
+)
+
+
 def write_suite(folder: Path, way: str, tests: int) -> None:
     folder.mkdir(parents=True)
     body = 'AUTH = {"Authorization": "Bearer YOUR_API_KEY"}\n'
     body += f"BODY_JSON = {CANCELLED!r}\n" + HEAD[SAME_AS.get(way, way)]
-    body += "".join(TEST[SAME_AS.get(way, way)].format(n=n) for n in range(tests))
+    body += "".join(TEST[SAME_AS.get(way, way)].format(n=n, http="http") for n in range(tests))
     (folder / "test_generated.py").write_text(body)
     (folder / "pytest.ini").write_text("[pytest]\n")
+
+
+# Every way's test in turn in one suite, run in one process: a way's cost a test is read from
+# pytest's own timing of each test's phases, so a machine whose speed drifts between runs (the
+# whole-suite figures above move by a tenth from one run to the next) slows every way alike.
+MIXED_WAYS = ("empty", "inprocess", "sockets", "respx", "httpserver")
+MIXED_HEAD = """
+import httpx
+import pytest
+import respx
+
+BODY = BODY_JSON
+
+
+@pytest.fixture(scope="session")
+def http_sockets(mockserver_session):
+    with httpx.Client(base_url=mockserver_session.base_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def http_respx():
+    with httpx.Client(base_url="http://huskyvoice.test") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def http_server(make_httpserver):
+    with httpx.Client(base_url=make_httpserver.url_for("/")) as client:
+        yield client
+"""
+MIXED_HTTP = {"sockets": "http_sockets", "respx": "http_respx", "httpserver": "http_server"}
+# Sums each way's phases (setup, call, teardown) per test; a way's first test is left out: it
+# starts the way's session fixtures, a cost of the suite, not of a test.
+MIXED_CONFTEST = """
+import json
+import os
+
+SPENT = {}
+
+
+def pytest_runtest_logreport(report):
+    way, _, number = report.nodeid.rpartition("::test_")[2].rpartition("_")
+    if number != "0":
+        spent = SPENT.setdefault(way, [0.0, 0])
+        spent[0] += report.duration
+        spent[1] += report.when == "call"
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["SUITE_SPENT"], "w") as out:
+        json.dump({way: total / count for way, (total, count) in SPENT.items()}, out)
+"""
+
+
+def write_mixed_suite(folder: Path, tests: int) -> None:
+    """One suite of `tests` tests a way, the ways taking turns."""
+    folder.mkdir(parents=True)
+    body = 'AUTH = {"Authorization": "Bearer YOUR_API_KEY"}\n'
+    body += f"BODY_JSON = {CANCELLED!r}\n" + MIXED_HEAD
+    for n in range(tests):
+        for way in MIXED_WAYS:
+            body += TEST[way].format(n=f"{way}_{n}", http=MIXED_HTTP.get(way, "http"))
+    (folder / "test_mixed.py").write_text(body)
+    (folder / "conftest.py").write_text(MIXED_CONFTEST)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+
+
+def run_mixed(folder: Path, tests: int) -> dict[str, float]:
+    """Milliseconds a test of each way, from one run of the mixed suite."""
+    spent = folder / "spent.json"
+    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    result = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, env={**ENV, "SUITE_SPENT": str(spent)}
+    )
+    if result.returncode != 0 or f"{tests * len(MIXED_WAYS)} passed" not in result.stdout:
+        raise SystemExit(f"the mixed suite failed:\n{result.stdout[-3000:]}")
+    return {way: seconds * 1000 for way, seconds in json.loads(spent.read_text()).items()}
+
+
+def print_mixed(runs: list[dict[str, float]]) -> None:
+    """Each way's cost a test over an empty test (median of the runs), and the two ratios with
+    their lowest and highest run."""
+    over = [{way: run[way] - run["empty"] for way in MIXED_WAYS[1:]} for run in runs]
+    print(f"one process, the ways taking turns, {len(runs)} runs: ms a test over an empty test")
+    for way in MIXED_WAYS[1:]:
+        print(f"{WAY_NAMES[way]:<40}{statistics.median(o[way] for o in over):>9.3f}")
+    for label, way, peer in RATIOS:
+        ratios = [o[way] / o[peer] for o in over]
+        low, high = min(ratios), max(ratios)
+        print(f"{label:<40}{statistics.median(ratios):.2f}x   (runs: {low:.2f}-{high:.2f})")
 
 
 # As on a developer's machine: compiled and assertion-rewritten modules are cached on disk.
@@ -182,41 +288,36 @@ def main() -> int:
     options = parser.parse_args()
     tests = options.tests
     times: dict[str, list[float]] = {way: [] for way in ("empty", *WAYS)}
+    mixed: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="mockserver-suite-bench-") as tmp:
         for way in times:
             write_suite(Path(tmp) / way, way, tests)
             run_suite(Path(tmp) / way, way, tests)  # warm-up: fill the caches, untimed
+        write_mixed_suite(Path(tmp) / "mixed", tests)
+        run_mixed(Path(tmp) / "mixed", tests)
         for _ in range(options.rounds):
             for way in times:
                 times[way].append(run_suite(Path(tmp) / way, way, tests))
+            mixed.append(run_mixed(Path(tmp) / "mixed", tests))
     best = {way: min(runs) for way, runs in times.items()}
     overhead = {way: (best[way] - best["empty"]) / tests * 1000 for way in WAYS}
     starts = sorted(fixture_start() for _ in range(5))
     print(f"{tests} generated tests, best of {options.rounds} interleaved rounds")
     print(f"{'way':<40}{'suite s':>9}{'ms/test over empty':>20}")
-    names = {
-        "inprocess": "mockserver fixture, in process",
-        "sockets": "mockserver fixture, over sockets",
-        "respx": "respx",
-        "httpserver": "pytest-httpserver",
-        "strict": "fixture in process, strict",
-        "report": "fixture in process, writing a report",
-    }
     print(f"{'empty suite':<40}{best['empty']:>9.2f}{'':>20}")
     for way in WAYS:
-        print(f"{names[way]:<40}{best[way]:>9.2f}{overhead[way]:>20.3f}")
+        print(f"{WAY_NAMES[way]:<40}{best[way]:>9.2f}{overhead[way]:>20.3f}")
     print()
-    for label, way, peer in (
-        ("in process / respx:", "inprocess", "respx"),
-        ("over sockets / pytest-httpserver:", "sockets", "httpserver"),
-    ):
+    for label, way, peer in RATIOS:
         low, high = round_range(times, way, peer)
         ratio = overhead[way] / overhead[peer]
         print(f"{label:<40}{ratio:.2f}x   (rounds: {low:.2f}-{high:.2f})")
     for way in ("strict", "report"):
         added = (best[way] - best["inprocess"]) / best["inprocess"] * 100
-        print(f"{names[way] + ':':<40}{added:+.1f} % on the in-process suite")
+        print(f"{WAY_NAMES[way] + ':':<40}{added:+.1f} % on the in-process suite")
     print(f"{'fixture start (median of 5):':<40}{statistics.median(starts):.3f} s")
+    print()
+    print_mixed(mixed)
     return 0
 
 

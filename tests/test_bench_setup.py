@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+
+import pytest
 
 from conftest import ROOT
 from mockserver import MockEngine
@@ -21,3 +24,36 @@ def test_bench_scenarios_are_valid(tmp_path):
         engine.seeded()["huskyvoice"]["seeded"]["appointment_count"] == module.HV_APPOINTMENTS + 2
     )
     assert "huskyvoice/reset-1000" in engine.catalog
+
+
+def _bench_suite():
+    spec = importlib.util.spec_from_file_location("bench_suite", ROOT / "bench" / "suite.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_mixed_suite_takes_turns_and_counts_each_test_once(tmp_path, monkeypatch):
+    """bench/suite.py's one-process measurement: every way's test in turn, and each way's
+    cost a test summed over its phases, its first test (its fixtures' start) left out."""
+    suite = _bench_suite()
+    suite.write_mixed_suite(tmp_path / "mixed", 3)
+    source = (tmp_path / "mixed" / "test_mixed.py").read_text()
+    compile(source, "test_mixed.py", "exec")
+    names = [line.split("(")[0][4:] for line in source.splitlines() if line.startswith("def test_")]
+    assert names[:5] == [f"test_{way}_0" for way in suite.MIXED_WAYS]
+    assert len(names) == 3 * len(suite.MIXED_WAYS)
+    hooks: dict[str, object] = {}
+    exec(compile((tmp_path / "mixed" / "conftest.py").read_text(), "conftest.py", "exec"), hooks)
+
+    class Report:
+        def __init__(self, nodeid: str, when: str, duration: float) -> None:
+            self.nodeid, self.when, self.duration = nodeid, when, duration
+
+    for number in range(3):
+        for when, seconds in (("setup", 0.004), ("call", 0.002), ("teardown", 0.001)):
+            hooks["pytest_runtest_logreport"](Report(f"t.py::test_respx_{number}", when, seconds))
+    spent = tmp_path / "spent.json"
+    monkeypatch.setenv("SUITE_SPENT", str(spent))
+    hooks["pytest_sessionfinish"](None)
+    assert json.loads(spent.read_text()) == {"respx": pytest.approx(0.007)}
