@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from mockserver.core.exchange import JSON_TYPE, dumps
 
@@ -51,7 +53,7 @@ class Fault(str, Enum):
 NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
-class Reply(NamedTuple):
+class Reply(msgspec.Struct, frozen=True):
     """What a provider answers. `body` is JSON-able; `raw` bypasses JSON encoding for faults."""
 
     status: int
@@ -71,7 +73,7 @@ class Reply(NamedTuple):
         return dumps(self.body)
 
 
-class Answer(NamedTuple):
+class Answer(msgspec.Struct, frozen=True):
     """A provider's reply with what its pipeline learned answering it."""
 
     reply: Reply
@@ -85,7 +87,7 @@ class Answer(NamedTuple):
     failure: str | None = None
 
 
-class Outcome(NamedTuple):
+class Outcome(msgspec.Struct, frozen=True):
     """What the engine sends and journals for one request: built once, after every check."""
 
     reply: Reply
