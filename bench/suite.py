@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 PYTHON = sys.executable
@@ -153,7 +154,9 @@ def write_suite(folder: Path, way: str, tests: int) -> None:
 # Every way's test in turn in one suite, run in one process: a way's cost a test is read from
 # pytest's own timing of each test's phases, so a machine whose speed drifts between runs (the
 # whole-suite figures above move by a tenth from one run to the next) slows every way alike.
-MIXED_WAYS = ("empty", "inprocess", "sockets", "respx", "httpserver")
+MIXED_WAYS = ("empty", "inprocess", "strict", "sockets", "respx", "httpserver")
+# Strict mode is a marker away: the in-process test, checked strictly.
+MIXED_TEST = {**TEST, "strict": "\n@pytest.mark.mockserver_strict" + TEST["inprocess"]}
 MIXED_HEAD = """
 import httpx
 import pytest
@@ -185,6 +188,10 @@ MIXED_HTTP = {"sockets": "http_sockets", "respx": "http_respx", "httpserver": "h
 MIXED_CONFTEST = """
 import json
 import os
+import time
+
+import pytest
+from pytest_appointment_mockserver import plugin as mock_plugin
 
 SPENT = {}
 
@@ -197,9 +204,28 @@ def pytest_runtest_logreport(report):
         spent[1] += report.when == "call"
 
 
+# The mock's report is written by its plugin's `_finish_report` at the session's end: timed
+# on its own (the session's end also stops every server, which takes what it takes).
+_finish_report = mock_plugin._finish_report
+
+
+def _timed_report(*args, **kwargs):
+    began = time.perf_counter()
+    try:
+        return _finish_report(*args, **kwargs)
+    finally:
+        SPENT["report"] = [time.perf_counter() - began, 1]
+
+
+mock_plugin._finish_report = _timed_report
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_sessionfinish(session):
+    result = yield  # every plugin's end of session, the mock's report among them
     with open(os.environ["SUITE_SPENT"], "w") as out:
         json.dump({way: total / count for way, (total, count) in SPENT.items()}, out)
+    return result
 """
 
 
@@ -210,27 +236,33 @@ def write_mixed_suite(folder: Path, tests: int) -> None:
     body += f"BODY_JSON = {CANCELLED!r}\n" + MIXED_HEAD
     for n in range(tests):
         for way in MIXED_WAYS:
-            body += TEST[way].format(n=f"{way}_{n}", http=MIXED_HTTP.get(way, "http"))
+            body += MIXED_TEST[way].format(n=f"{way}_{n}", http=MIXED_HTTP.get(way, "http"))
     (folder / "test_mixed.py").write_text(body)
     (folder / "conftest.py").write_text(MIXED_CONFTEST)
     (folder / "pytest.ini").write_text("[pytest]\n")
 
 
-def run_mixed(folder: Path, tests: int) -> dict[str, float]:
-    """Milliseconds a test of each way, from one run of the mixed suite."""
+def run_mixed(folder: Path, tests: int, options: Sequence[str] = ()) -> dict[str, float]:
+    """Milliseconds a test of each way (and the report's writing, `report`, when asked for),
+    from one run of the mixed suite."""
     spent = folder / "spent.json"
     command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    command += options
     result = subprocess.run(
         command, cwd=folder, capture_output=True, text=True, env={**ENV, "SUITE_SPENT": str(spent)}
     )
     if result.returncode != 0 or f"{tests * len(MIXED_WAYS)} passed" not in result.stdout:
         raise SystemExit(f"the mixed suite failed:\n{result.stdout[-3000:]}")
-    return {way: seconds * 1000 for way, seconds in json.loads(spent.read_text()).items()}
+    found: dict[str, float] = json.loads(spent.read_text())
+    return {way: seconds * 1000 for way, seconds in found.items()}
 
 
-def print_mixed(runs: list[dict[str, float]]) -> None:
-    """Each way's cost a test over an empty test (median of the runs), and the two ratios with
-    their lowest and highest run."""
+def print_mixed(
+    runs: list[dict[str, float]], reported: list[dict[str, float]], suite_seconds: float
+) -> None:
+    """Each way's cost a test over an empty test (median of the runs), the two ratios with
+    their lowest and highest run, and what strict mode and a report add (`reported`: the same
+    runs, writing the mock's report; `suite_seconds`: the in-process suite's run)."""
     over = [{way: run[way] - run["empty"] for way in MIXED_WAYS[1:]} for run in runs]
     print(f"one process, the ways taking turns, {len(runs)} runs: ms a test over an empty test")
     for way in MIXED_WAYS[1:]:
@@ -239,6 +271,13 @@ def print_mixed(runs: list[dict[str, float]]) -> None:
         ratios = [o[way] / o[peer] for o in over]
         low, high = min(ratios), max(ratios)
         print(f"{label:<40}{statistics.median(ratios):.2f}x   (runs: {low:.2f}-{high:.2f})")
+    strict = statistics.median(o["strict"] / o["inprocess"] - 1 for o in over) * 100
+    print(f"{'strict mode, on a test in process:':<40}{strict:+.1f} %")
+    report = statistics.median(run["report"] for run in reported)
+    share = report / (suite_seconds * 1000) * 100
+    print(
+        f"{'writing the report at the end:':<40}{report:.0f} ms, {share:.1f} % of the suite's run"
+    )
 
 
 # As on a developer's machine: compiled and assertion-rewritten modules are cached on disk.
@@ -289,16 +328,19 @@ def main() -> int:
     tests = options.tests
     times: dict[str, list[float]] = {way: [] for way in ("empty", *WAYS)}
     mixed: list[dict[str, float]] = []
+    reported: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="mockserver-suite-bench-") as tmp:
         for way in times:
             write_suite(Path(tmp) / way, way, tests)
             run_suite(Path(tmp) / way, way, tests)  # warm-up: fill the caches, untimed
         write_mixed_suite(Path(tmp) / "mixed", tests)
         run_mixed(Path(tmp) / "mixed", tests)
+        report = ["--mockserver-report-dir", "report"]
         for _ in range(options.rounds):
             for way in times:
                 times[way].append(run_suite(Path(tmp) / way, way, tests))
             mixed.append(run_mixed(Path(tmp) / "mixed", tests))
+            reported.append(run_mixed(Path(tmp) / "mixed", tests, report))
     best = {way: min(runs) for way, runs in times.items()}
     overhead = {way: (best[way] - best["empty"]) / tests * 1000 for way in WAYS}
     starts = sorted(fixture_start() for _ in range(5))
@@ -317,7 +359,7 @@ def main() -> int:
         print(f"{WAY_NAMES[way] + ':':<40}{added:+.1f} % on the in-process suite")
     print(f"{'fixture start (median of 5):':<40}{statistics.median(starts):.3f} s")
     print()
-    print_mixed(mixed)
+    print_mixed(mixed, reported, best["inprocess"])
     return 0
 
 
