@@ -182,6 +182,9 @@ def http_server(make_httpserver):
     with httpx.Client(base_url=make_httpserver.url_for("/")) as client:
         yield client
 """
+# The ways whose exchanges the mock journals: a report of the mixed suite covers this many times
+# the exchanges of one way's suite.
+MOCK_WAYS = ("inprocess", "strict", "sockets")
 MIXED_HTTP = {"sockets": "http_sockets", "respx": "http_respx", "httpserver": "http_server"}
 # Sums each way's phases (setup, call, teardown) per test; a way's first test is left out: it
 # starts the way's session fixtures, a cost of the suite, not of a test.
