@@ -215,3 +215,31 @@ def test_report_json_reads_back_as_written_and_keeps_wide_integers_exact():
     text = _json(wide)
     assert json.loads(text) == wide
     assert b"10000000000000000000000000000000000000000" in text
+
+
+def test_the_collector_is_held_off_while_a_report_is_written_and_left_as_it_was(
+    engine, tmp_path, monkeypatch
+):
+    import gc
+
+    from mockserver.report import target as module
+
+    seen: list[bool] = []
+    real = module.write_report
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "write_report", spy)
+    record = engine.run_record()
+    report = ReportTarget(tmp_path)
+    assert gc.isenabled()
+    report.write(record, report.judge(record))
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        report.write(record, report.judge(record))
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

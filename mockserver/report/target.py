@@ -10,7 +10,7 @@ import msgspec
 from mockserver.journal.run import RunRecord
 from mockserver.report.pact import pact_files
 from mockserver.report.verdict import Verdict, judge
-from mockserver.report.writer import DEFAULT_BASE_URL, write_report
+from mockserver.report.writer import DEFAULT_BASE_URL, collector_paused, write_report
 
 
 class ReportTarget(msgspec.Struct, frozen=True):
@@ -36,5 +36,6 @@ class ReportTarget(msgspec.Struct, frozen=True):
         if self.directory is None:
             return []
         flows = record.flows or [0] * len(record.exchanges)
-        extra = pact_files(self.pact_consumer, record.exchanges, flows, record.version)
-        return write_report(record, self.directory, verdict, base_url=base_url, extra=extra)
+        with collector_paused():
+            extra = pact_files(self.pact_consumer, record.exchanges, flows, record.version)
+            return write_report(record, self.directory, verdict, base_url=base_url, extra=extra)
