@@ -581,10 +581,10 @@ class _Files:
             return False
         earlier = self.final.get(source.name)
         if earlier is not None:
-            builtin = isinstance(earlier, Path) or earlier.label == "builtin"
+            label = _label(earlier)
+            builtin = label == "builtin"
             if not (builtin and source.data.get("overrides") is True):
                 hint = " (say overrides: true to replace it)" if builtin else ""
-                label = "builtin" if builtin else _label(earlier)
                 message = f"scenario {source.name!r} is already defined by {label}{hint}"
                 self.problems.append(ScenarioProblem(source.file, 1, "", message))
                 return False
@@ -746,7 +746,7 @@ class ScenarioCatalog:
         if found is not None:
             return found
         if name not in self._files.final:
-            raise UnknownScenarioError(name, self._files.final) from None
+            raise UnknownScenarioError(name, self._files.final)
         with self._lock:
             found = self._scenarios.get(name)
             if found is None:
