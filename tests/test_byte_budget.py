@@ -165,6 +165,30 @@ def test_a_head_that_never_ends_is_dropped_with_408(monkeypatch):
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
 
 
+@pytest.mark.parametrize(
+    "request_line",
+    [f"GET /v1/appointments/{SEED_ID}", "GET /__admin/health"],
+    ids=["answered directly", "answered by the ASGI app"],
+)
+def test_an_idle_keep_alive_connection_is_closed_after_its_timeout(monkeypatch, request_line):
+    started = protocol.GuardedHttpProtocol.__init__
+
+    def short_keep_alive(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        self.timeout_keep_alive = 0.3
+
+    monkeypatch.setattr(protocol.GuardedHttpProtocol, "__init__", short_keep_alive)
+    head = (
+        f"{request_line} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer YOUR_API_KEY\r\n\r\n"
+    )
+    with MockServer(MockEngine()) as server:
+        begun = time.monotonic()
+        answer = raw_exchange(server.base_url, head.encode() * 2)  # read until it is closed
+        idle = time.monotonic() - begun
+    assert answer.count(b"HTTP/1.1 200 OK") == 2, answer[:300]
+    assert 0.3 <= idle < 3
+
+
 def test_a_body_that_never_ends_is_refused_with_408(monkeypatch):
     monkeypatch.setattr(web_app, "BODY_TIMEOUT_SECONDS", 0.3)
     head = (

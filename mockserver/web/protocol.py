@@ -45,6 +45,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         # whose answer a scripted delay holds.
         self._direct: DirectExchange | None = None
         self._delayed: DirectExchange | None = None
+        # An idle keep-alive connection is watched like a late head, not with a timer of its
+        # own: a timer set and cancelled for every request costs more than the request's own
+        # parsing. The key is the connection's second entry among the watched.
+        self._idle = (self, "idle")
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -55,6 +59,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._unset_keepalive_if_required()  # uvicorn's own call skips a connection lost in error
         if self._direct is not None:
             self._overdue.done(self._direct)
         delayed = self._delayed
@@ -71,15 +76,25 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._head_bytes = 0
         self._arm()
-        super().on_message_begin()
+        # What uvicorn's on_message_begin sets but its ASGI scope, built only for a request
+        # that goes the ASGI way (see _begin_asgi): a direct answer never reads it.
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
 
     def on_url(self, url: bytes) -> None:
         if self._counted(len(url)):
-            super().on_url(url)
+            self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self._counted(len(name) + len(value)):
-            super().on_header(name, value)
+        # uvicorn's on_header with the head's size counted, in one call: it runs for every
+        # header of every request.
+        if not self._counted(len(name) + len(value)):
+            return
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._disarm()
@@ -87,6 +102,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         exchange = self._direct_exchange()
         if exchange is None:
+            self._begin_asgi()
             super().on_headers_complete()
             return
         self.cycle = self._direct = exchange  # type: ignore[assignment]
@@ -111,6 +127,29 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._direct = None
         self._overdue.done(exchange)
         self._answer(exchange)
+
+    def _begin_asgi(self) -> None:
+        """uvicorn's own start of a request (its ASGI scope), keeping the head read so far."""
+        url, headers, expects = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.expect_100_continue = url, expects
+        self.headers.extend(headers)  # the list the new scope holds
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, with the keep-alive deadline watched instead of timed (see __init__)."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            closing = self.timeout_keep_alive_handler
+            self._overdue.watch(self._idle, self.timeout_keep_alive, closing)
+
+    def _unset_keepalive_if_required(self) -> None:
+        self._overdue.done(self._idle)
 
     # Provider requests answered directly (see web/direct.py) -----------------------------
 
