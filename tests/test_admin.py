@@ -106,7 +106,7 @@ def test_journal_is_a_bounded_ring():
     journal = Journal(JournalSettings(size=3))
     for index in range(5):
         journal.record(
-            Exchange(
+            Exchange.of(
                 at="t",
                 provider="p",
                 scenario="s",

@@ -116,7 +116,7 @@ def test_a_journal_collected_gives_its_bytes_back():
 
 
 def _exchange(body_size: int) -> Exchange:
-    return Exchange(
+    return Exchange.of(
         at=None,
         provider=None,
         scenario=None,

@@ -274,7 +274,7 @@ class RequestPipeline:
         if chosen is not None and state is not None:
             delay, fault = state.script.delay_seconds(chosen.step), chosen.step.fault
         recorded = self._recorder.record(
-            Exchange(
+            Exchange.of(
                 at=None if state is None else state.clock.now_text(),
                 provider=None if provider is None else provider.name,
                 scenario=None if state is None else state.scenario.name,

@@ -48,42 +48,51 @@ ENTRY_OVERHEAD = 600
 MAX_SHOWN_DEPTH = 128
 
 
-class Exchange:
+class Exchange(msgspec.Struct, kw_only=True, eq=False, gc=False):
     """One request and its answer, with the evidence a tester needs: when it arrived (wall
-    clock and the mock's clock), how long the mock took, and what answered it."""
+    clock and the mock's clock), how long the mock took, and what answered it. Made by
+    `Exchange.of`, which clips what is kept and counts its size.
 
-    __slots__ = (
-        "appointment",
-        "at",
-        "body",
-        "body_size",
-        "broke_contract",
-        "client_disconnected",
-        "duration_ms",
-        "flow",
-        "headers",
-        "id",
-        "interaction",
-        "interactions",
-        "method",
-        "operation",
-        "path",
-        "provider",
-        "query",
-        "received_at",
-        "response",
-        "response_extra",
-        "response_length",
-        "response_size",
-        "response_type",
-        "scenario",
-        "session",
-        "size",
-        "status",
-    )
+    A journal holds thousands: an entry is never tracked by the garbage collector (it holds
+    strings, bytes, tuples and flat dicts, and nothing it holds points back at it, so it is in
+    no reference cycle), which keeps the collector's full passes short on a full ring. It
+    compares by identity, as a journal's entries are told apart.
+    """
 
-    def __init__(
-        self,
+    at: str | None
+    provider: str | None
+    scenario: str | None
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes  # at most BODY_LIMIT of it
+    body_size: int
+    status: int
+    response: bytes | None  # at most BODY_LIMIT of it
+    response_size: int
+    interaction: InteractionNote | None
+    appointment: str | None
+    received_at: float  # seconds since the epoch, by the wall clock
+    duration_ms: float
+    # The answer's headers, kept as parts and assembled when read: recording stays cheap.
+    response_type: str
+    response_length: int
+    response_extra: Mapping[str, str]
+    operation: str | None
+    # The scripted interactions in force when the request came: the near-miss evidence.
+    interactions: tuple[Interaction, ...]
+    size: int  # what it costs the byte budget
+    id: int = 0
+    # Which stretch of state it belongs to: a reset or a scenario load starts another one.
+    flow: int = 0
+    broke_contract: bool = False
+    session: str | None = None  # the session it belongs to; None for the default one
+    client_disconnected: bool = False  # set if the client goes away before the answer
+
+    @classmethod
+    def of(
+        cls,
         *,
         at: str | None,
         provider: str | None,
@@ -104,40 +113,39 @@ class Exchange:
         response_extra: Mapping[str, str] | None = None,
         operation: str | None = None,
         interactions: tuple[Interaction, ...] = (),
-    ) -> None:
-        self.id = 0
-        self.at = at
-        self.received_at = received_at  # seconds since the epoch, by the wall clock
-        self.duration_ms = duration_ms
-        # The answer's headers, kept as parts and assembled when read: recording stays cheap.
-        self.response_type = response_type
-        self.response_length = response_length
-        self.response_extra = response_extra or {}
-        self.operation = operation
-        # Which stretch of state it belongs to: a reset or a scenario load starts another one.
-        self.flow = 0
-        self.broke_contract = False
-        self.session: str | None = None  # the session it belongs to; None for the default one
-        self.provider = provider
-        self.scenario = scenario
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = _kept_headers(headers)
-        self.body_size = len(body)
-        self.body = body[:BODY_LIMIT]
-        self.client_disconnected = False  # set if the client goes away before the answer
-        self.status = status
-        self.response_size = 0 if response is None else len(response)
+    ) -> Exchange:
+        """The entry for an exchange: bodies clipped, headers bounded, its size counted."""
+        kept_headers = _kept_headers(headers)
+        kept_body = body[:BODY_LIMIT]
         # A copy of exact size: orjson's buffers carry kilobytes of slack a ring would keep.
-        self.response = None if response is None else bytes(memoryview(response)[:BODY_LIMIT])
-        self.interaction = interaction
-        # The scripted interactions in force when the request came: the near-miss evidence.
-        self.interactions = interactions
-        self.appointment = appointment
-        self.size = ENTRY_OVERHEAD + len(path) + len(query) + len(self.body)
-        self.size += len(self.response or b"") + sum(
-            map(len, itertools.chain.from_iterable(self.headers))
+        kept_response = None if response is None else bytes(memoryview(response)[:BODY_LIMIT])
+        size = ENTRY_OVERHEAD + len(path) + len(query) + len(kept_body)
+        size += len(kept_response or b"") + sum(
+            map(len, itertools.chain.from_iterable(kept_headers))
+        )
+        return cls(
+            at=at,
+            provider=provider,
+            scenario=scenario,
+            method=method,
+            path=path,
+            query=query,
+            headers=kept_headers,
+            body=kept_body,
+            body_size=len(body),
+            status=status,
+            response=kept_response,
+            response_size=0 if response is None else len(response),
+            interaction=interaction,
+            appointment=appointment,
+            received_at=received_at,
+            duration_ms=duration_ms,
+            response_type=response_type,
+            response_length=response_length,
+            response_extra=response_extra or {},
+            operation=operation,
+            interactions=interactions,
+            size=size,
         )
 
     def seen_as(self) -> tuple[object, ...]:
