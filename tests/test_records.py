@@ -178,3 +178,66 @@ def test_journal_entries_are_not_tracked_by_the_garbage_collector():
     assert entry.id == answered.exchange_id
     assert not gc.is_tracked(entry)
     assert entry == entry and entry != replace(entry)  # compared by identity, as before
+
+
+def test_a_journal_entry_keeps_each_value_in_its_own_field():
+    """`Exchange.of` builds the entry positionally (no name matching): every field gets its
+    own value, told apart here by giving no two fields the same one."""
+    from mockserver.journal.ring import Exchange
+
+    note = {
+        "name": "n",
+        "key": None,
+        "passthrough": False,
+        "fault": None,
+        "violates_contract": False,
+    }
+    entry = Exchange.of(
+        at="clock",
+        provider="provider",
+        scenario="scenario",
+        method="PATCH",
+        path="/path",
+        query="q=1",
+        headers={"h": "v"},
+        body=b"body",
+        status=201,
+        response=b"answer",
+        interaction=note,
+        appointment="appointment",
+        received_at=12.5,
+        duration_ms=3.25,
+        response_type="text/plain",
+        response_length=6,
+        response_extra={"x-extra": "1"},
+        operation="operation",
+    )
+    assert msgspec.structs.asdict(entry) == {
+        "at": "clock",
+        "provider": "provider",
+        "scenario": "scenario",
+        "method": "PATCH",
+        "path": "/path",
+        "query": "q=1",
+        "headers": (("h", "v"),),
+        "body": b"body",
+        "body_size": 4,
+        "status": 201,
+        "response": b"answer",
+        "response_size": 6,
+        "interaction": note,
+        "appointment": "appointment",
+        "received_at": 12.5,
+        "duration_ms": 3.25,
+        "response_type": "text/plain",
+        "response_length": 6,
+        "response_extra": {"x-extra": "1"},
+        "operation": "operation",
+        "interactions": (),
+        "size": 600 + len("/path") + len("q=1") + 4 + 6 + 2,
+        "id": 0,
+        "flow": 0,
+        "broke_contract": False,
+        "session": None,
+        "client_disconnected": False,
+    }
