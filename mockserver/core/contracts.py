@@ -258,7 +258,7 @@ def _recursive(documents: Mapping[str, object], start: str) -> bool:
     """Whether following `$ref`s from the document whose `$id` is `start` can come back to a
     schema already being followed: a schema that can recurse, as deep as its instance. Where a
     reference cannot be followed here (to another server, a nested `$id`, a dynamic reference),
-    the schema counts as recursive: the answer errs towards the reference implementation."""
+    the schema counts as recursive: the answer errs towards the depth guard (_compile_fast)."""
     following: set[tuple[str, str]] = set()
     finished: set[tuple[str, str]] = set()
 
