@@ -64,3 +64,16 @@ def test_the_mixed_suite_takes_turns_and_counts_each_test_once(tmp_path, monkeyp
     with pytest.raises(StopIteration):
         finish.send(None)
     assert json.loads(spent.read_text()) == {"respx": pytest.approx(0.007)}
+
+
+def test_the_mixed_report_is_given_for_one_ways_suite(capsys):
+    """The mixed suite journals every mock way's exchanges; the report's cost is set against
+    one way's suite: its share of the mixed report, over that suite's run."""
+    suite = _bench_suite()
+    run = {"empty": 1.0, "inprocess": 2.0, "strict": 2.0, "sockets": 3.0, "respx": 3.0}
+    run["httpserver"] = 4.0
+    reported = {**run, "report": 300.0}
+    suite.print_mixed([run], [reported], suite_seconds=2.0)
+    printed = capsys.readouterr().out
+    share = 300.0 / len(suite.MOCK_WAYS)
+    assert f"{share:.0f} ms, {share / 2000 * 100:.1f} % of the in-process suite's run" in printed
