@@ -18,3 +18,31 @@ def objects_in(node: object) -> Iterator[dict[str, object]]:
     elif isinstance(node, list):
         for value in node:
             yield from objects_in(value)
+
+
+def all_distinct(items: list[object]) -> bool:
+    """Whether no two items are equal as JSON Schema counts equality (`1` and `1.0` are equal,
+    `true` and `1` are not; objects are equal whatever their keys' order), in linear time:
+    each item becomes a hashable key once, where comparing every pair takes quadratic time."""
+    seen: set[object] = set()
+    for item in items:
+        key = _equality_key(item)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
+
+
+def _equality_key(value: object) -> object:
+    """Equal for JSON values that are equal, different otherwise."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)  # 1 == 1.0, and they hash alike
+    if isinstance(value, list | tuple):
+        return ("array", tuple(map(_equality_key, value)))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _equality_key(item)) for key, item in value.items()))
+    if isinstance(value, str) or value is None:
+        return value
+    return ("other", id(value))  # no JSON value: equal only to itself

@@ -1,0 +1,107 @@
+"""A broken body costs the mock time and words in proportion to what the contract allows, not to
+what the client sent: jsonschema, which words every problem, walks an array past its `maxItems`
+only up to the limit, tells items apart in linear time, and a problem names at most ten unknown
+fields and counts an array's items instead of quoting them.
+
+Counted, never timed: how many items the reference walks, and how long the answer is.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema._keywords
+import jsonschema._utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver import MockEngine, MockRequest
+from mockserver.core import contracts as contracts_module
+from mockserver.core.json_value import all_distinct
+
+LEYR = {
+    "x-leyr-client-id": "test-client-id",
+    "x-leyr-client-secret": "test-client-secret",
+    "content-type": "application/json",
+}
+BULK = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments"
+HUSKY = {"authorization": "Bearer YOUR_API_KEY", "content-type": "application/json"}
+
+
+def _bulk(ids: list[object]) -> MockRequest:
+    body = json.dumps({"ids": ids, "status": "cancelled"}).encode()
+    return MockRequest("PATCH", BULK, headers=LEYR, body=body)
+
+
+def test_an_array_past_its_limit_is_walked_only_up_to_it(monkeypatch):
+    walked = []
+    validators = contracts_module._reference_class().VALIDATORS
+    pattern = validators["pattern"]
+
+    def counted(validator, value, instance, schema):
+        walked.append(instance)
+        yield from pattern(validator, value, instance, schema)
+
+    monkeypatch.setitem(validators, "pattern", counted)
+    engine = MockEngine()
+    answer = engine.handle(_bulk([str(n) for n in range(50_000)]))
+    assert answer.status == 400
+    assert len(walked) <= 50  # the schema's maxItems, not the 50,000 sent
+    [problem] = answer.request_problems
+    assert problem.location == "body.ids"
+    assert problem.message == "has 50000 item(s); at most 50"
+    assert len(answer.payload) < 2_000
+
+
+def test_items_are_told_apart_without_comparing_every_pair(monkeypatch):
+    def pairwise(*args):
+        raise AssertionError("jsonschema's pairwise uniqueness check ran")
+
+    monkeypatch.setattr(jsonschema._keywords, "uniq", pairwise)  # as its uniqueItems reads it
+    engine = MockEngine()
+    objects = engine.handle(_bulk([{"id": n} for n in range(4_000)]))
+    assert objects.status == 400
+    repeated = engine.handle(_bulk(["1001", "1002", "1001"]))
+    assert repeated.status == 400
+    [problem] = repeated.request_problems
+    assert problem.message.endswith("has non-unique elements")
+
+
+def test_a_body_of_many_unknown_fields_names_ten_and_counts_the_rest():
+    engine = MockEngine()
+    body = json.dumps({"status": "cancelled", **{f"k{n:05}": n for n in range(30_000)}}).encode()
+    answer = engine.handle(
+        MockRequest("PATCH", "/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY, body=body)
+    )
+    assert answer.status == 400
+    [problem] = answer.request_problems
+    assert problem.message.startswith("unknown field(s) 'k00000', 'k00001',")
+    assert "'k00009' and 29990 more; allowed: " in problem.message
+    assert len(answer.payload) < 2_000
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from([0.0, 1.0, 1.5, -0.0])
+    | st.text(max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(JSON, max_size=6))
+def test_all_distinct_agrees_with_jsonschema(items):
+    assert all_distinct(items) == jsonschema._utils.uniq(items)
+
+
+def test_all_distinct_counts_json_equality():
+    assert not all_distinct([1, 1.0])
+    assert all_distinct([True, 1])
+    assert all_distinct([False, 0, None, "", [], {}])
+    assert not all_distinct([{"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1}])
+    assert all_distinct([[1, 2], [2, 1]])
