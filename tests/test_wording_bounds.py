@@ -105,3 +105,34 @@ def test_all_distinct_counts_json_equality():
     assert all_distinct([False, 0, None, "", [], {}])
     assert not all_distinct([{"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1}])
     assert all_distinct([[1, 2], [2, 1]])
+
+
+def test_long_unknown_field_names_are_clipped_where_they_are_echoed():
+    engine = MockEngine()
+    body = json.dumps({"status": "cancelled", **{f"k{n}" + "x" * 95_000: 1 for n in range(10)}})
+    answers = [
+        engine.handle(
+            MockRequest(
+                "PATCH", "/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY, body=body.encode()
+            )
+        ),
+        engine.handle(MockRequest("PATCH", f"{BULK}/1001", headers=LEYR, body=body.encode())),
+    ]
+    for answer in answers:
+        assert answer.status == 400
+        assert len(answer.payload) < 5_000, len(answer.payload)
+        [problem] = answer.request_problems
+        assert len(problem.message) <= 1_000
+        assert "xxx…'" in problem.message  # each name clipped, and said to be
+
+
+def test_violations_since_a_reset_are_kept_as_many_as_the_journal_keeps_exchanges():
+    engine = MockEngine(journal_size=5)
+    for n in range(20):
+        body = json.dumps({"status": "cancelled", f"unknown{n}": 1}).encode()
+        engine.handle(
+            MockRequest("PATCH", "/v1/appointments/appt_a1b2c3d4e5", headers=HUSKY, body=body)
+        )
+    kept = engine.violations()
+    assert len(kept) == 5
+    assert "unknown19" in kept[-1]["problems"][0]["message"]

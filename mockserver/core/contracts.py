@@ -49,18 +49,20 @@ class Problem(msgspec.Struct, frozen=True):
 def _location(error: ValidationError, root: str) -> str:
     parts = [root] if root else []
     for part in error.absolute_path:
-        parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+        parts.append(f"[{part}]" if isinstance(part, int) else clip(str(part), MAX_NAME))
     return ".".join(parts).replace(".[", "[")
 
 
 def _path(error: ValidationError) -> tuple[str | int, ...]:
     """Where the problem is; for an unknown field, the field itself rather than its parent."""
-    path = tuple(error.absolute_path)
+    path = tuple(
+        part if isinstance(part, int) else clip(str(part), MAX_NAME) for part in error.absolute_path
+    )
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
         extra = sorted(str(key) for key in error.instance if key not in known)
         if extra:
-            return (*path, extra[0])
+            return (*path, clip(extra[0], MAX_NAME))
     return path
 
 
@@ -68,7 +70,7 @@ def _message(error: ValidationError) -> str:
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(known))
-        named = ", ".join(map(repr, extra[:MAX_NAMED]))
+        named = ", ".join(repr(clip(str(name), MAX_NAME)) for name in extra[:MAX_NAMED])
         if len(extra) > MAX_NAMED:
             named += f" and {len(extra) - MAX_NAMED} more"
         return f"unknown field(s) {named}; allowed: {', '.join(known)}"
@@ -97,7 +99,8 @@ def _constraint(error: ValidationError) -> str:
         return f"is longer than {value} characters"
     if error.validator == "pattern":
         # A pattern that spells a format reads as the format, not as the regex.
-        return FORMAT_WORDS.get(error.schema.get("format"), f"does not match {value}")
+        worded = FORMAT_WORDS.get(error.schema.get("format")) or PATTERN_WORDS.get(str(value))
+        return worded or f"does not match {value}"
     if error.validator == "enum":
         return f"is not one of {', '.join(map(json.dumps, value))}"
     if error.validator == "const":
@@ -105,8 +108,18 @@ def _constraint(error: ValidationError) -> str:
     return f"is not of type {' or '.join(value) if isinstance(value, list) else value}"
 
 
-# Unknown fields named in one problem at most; the rest are counted.
+# What a problem quotes of the instance: ten unknown fields at most (the rest are counted), each
+# name clipped, and the whole message clipped. A client's names are echoed in the answer and
+# kept among the violations: without these, ten 95,000-character names made a 950 KB answer.
 MAX_NAMED = 10
+MAX_NAME = 60
+MAX_PROBLEM = 1_000
+
+# Patterns that spell a value with no JSON Schema format of its own (huskyvoice/common.json's
+# `time`: RFC 3339's `time` wants seconds and an offset), read as what they spell.
+PATTERN_WORDS = {
+    "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$": "is not a time of day (HH:MM or HH:MM:SS)",
+}
 
 FORMAT_WORDS = {
     "date": "is not a date (YYYY-MM-DD)",
@@ -246,7 +259,7 @@ class Contracts:
         return [
             Problem(
                 _location(error, root),
-                _message(error) + note,
+                clip(_message(error) + note, MAX_PROBLEM),
                 "/".join(map(str, error.absolute_schema_path)),
                 _path(error),
                 _missing(error),

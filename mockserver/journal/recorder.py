@@ -28,7 +28,9 @@ class Recorder:
         settings = settings or JournalSettings()
         size = settings.size
         self._journal = Journal(settings)
-        self._violations: list[Violation] = []
+        # Since the last reset, as many as the journal keeps exchanges (their evidence): a client
+        # that never resets cannot grow them without end.
+        self._violations: deque[Violation] = deque(maxlen=size)
         # The run's violations for its verdict: resets do not clear them. Kept as many as the
         # journal's exchanges (their evidence), counted all.
         self._run_violations: deque[Violation] = deque(maxlen=size)
