@@ -6,7 +6,9 @@ refuses would be a contract break the mock never reports. Seeds are the document
 itself checks on a tour of both providers (requests, answers, errors); Hypothesis then changes
 them one place at a time, with values taken from the schemas and the edges where two regex
 engines or two number models could part (a trailing newline, other scripts' digits, 1.0, a
-64-bit overflow, a boolean for an integer), and the verdict of `check` must be the reference's.
+64-bit overflow, a boolean for an integer), and the verdict of `check` must be the reference's,
+but where ECMA-262 reads a pattern otherwise than Python's `re` (core/ecma_regex.py): there
+`check` refuses what plain jsonschema lets through, and only there.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ EDGES: list[object] = [
     "2026-02-30T10:00:00Z",
     "2026-06-15",
     "2026-06-15\n",
-    "٢٠٢٦-06-15",  # Arabic-Indic digits: \\d in both engines
+    "٢٠٢٦-06-15",  # Arabic-Indic digits: a \\d to Python's re, not to ECMA-262
     "2026-06-15T09:00:00.1234567Z",
     "emr_id:",
     "emr_id:x",
@@ -195,13 +197,32 @@ def test_the_tour_checks_requests_answers_and_errors_of_both_providers():
     assert {"huskyvoice/error", "leyr/appointment.response"} <= names
 
 
+def _read_otherwise_by_ecma(instance: object) -> bool:
+    """Whether a string in `instance` ends with a newline or holds a digit outside 0-9: where
+    ECMA-262's `$` and `\\d` part from Python's."""
+    if isinstance(instance, str):
+        return instance.endswith("\n") or any(
+            c.isdigit() and c not in "0123456789" for c in instance
+        )
+    if isinstance(instance, dict):
+        return any(map(_read_otherwise_by_ecma, [*instance, *instance.values()]))
+    if isinstance(instance, list):
+        return any(map(_read_otherwise_by_ecma, instance))
+    return False
+
+
+def _agrees(name: str, instance: object) -> None:
+    passed = CONTRACTS.check(name, instance) == []
+    valid = REFERENCE[name].is_valid(instance)
+    assert passed == valid or (valid and _read_otherwise_by_ecma(instance)), (passed, valid)
+
+
 @pytest.mark.parametrize(("name", "instance"), SEEDS, ids=[name for name, _ in SEEDS])
 def test_check_gives_the_references_verdict_on_every_document_the_mock_checked(name, instance):
-    assert (CONTRACTS.check(name, instance) == []) == REFERENCE[name].is_valid(instance)
+    _agrees(name, instance)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changed_documents())
 def test_check_gives_the_references_verdict_on_changed_documents(case):
-    name, instance = case
-    assert (CONTRACTS.check(name, instance) == []) == REFERENCE[name].is_valid(instance)
+    _agrees(*case)

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urljoin
 import jsonschema_rs
 import msgspec
 
+from mockserver.core import ecma_regex
 from mockserver.core.documents import ProblemDocument
 from mockserver.core.exchange import clip, deeper_than
 from mockserver.core.json_value import all_distinct, objects_in
@@ -347,9 +348,21 @@ def _reference_class() -> Callable[..., ReferenceValidator]:
         yield from walk_items(validator, items, instance, schema)
 
     extended: Callable[..., ReferenceValidator] = validators.extend(
-        Draft202012Validator, {"uniqueItems": _unique_items, "items": items_within_limit}
+        Draft202012Validator,
+        {"uniqueItems": _unique_items, "items": items_within_limit, "pattern": _ecma_pattern},
     )
     return extended
+
+
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: object, schema: object
+) -> Iterator[ValidationError]:
+    """jsonschema's `pattern`, read as ECMA-262 reads it (core/ecma_regex.py), as the compiled
+    validators read it: a trailing newline or another script's digits break a pattern."""
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, str) and not ecma_regex.compiled(pattern).search(instance):
+        yield ValidationError(f"{clip(repr(instance), 200)} does not match {pattern!r}")
 
 
 def _unique_items(
