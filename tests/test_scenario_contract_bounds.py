@@ -74,3 +74,17 @@ def test_a_clock_time_is_worded_as_one(tmp_path):
     with pytest.raises(ScenarioError) as refused:
         MockEngine(["huskyvoice/odd-clock"], [tmp_path])
     assert f"{json.dumps('25:99')} is not a time of day (HH:MM or HH:MM:SS)" in str(refused.value)
+
+
+def test_a_refusal_says_fifty_problems_and_counts_the_rest():
+    from conftest import in_process_client
+
+    matchers = {f"q{n}": [] for n in range(3_000)}  # each a problem: a list is no matcher
+    stub = {"match": {"method": "GET", "path": "/v1/appointments", "query": matchers}}
+    scenario = {"extends": "huskyvoice/direct-cancel", "interactions": [stub]}
+    with in_process_client(MockEngine()) as http:
+        refused = http.put("/__admin/scenario", json={"scenario": scenario})
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert message.endswith("… and 2950 more problem(s)")
+    assert len(refused.content) < 20_000

@@ -67,8 +67,16 @@ class ScenarioError(MockError):
     code = "BROKEN_SCENARIO"
 
     def __init__(self, problems: Sequence[ScenarioProblem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(map(str, self.problems)))
+        self.problems = list(problems)  # every one, for `validate` to list
+        shown = list(map(str, self.problems[:MAX_PROBLEMS_SAID]))
+        if len(self.problems) > MAX_PROBLEMS_SAID:
+            shown.append(f"… and {len(self.problems) - MAX_PROBLEMS_SAID} more problem(s)")
+        super().__init__("\n".join(shown))
+
+
+# A refusal's message (an admin API answer, a log line) says this many problems, then counts the
+# rest: 3,000 broken matchers in a 27 KB inline scenario once answered 287 KB.
+MAX_PROBLEMS_SAID = 50
 
 
 # How alike a name must be to a known one to be offered as the one meant (a typo, not a
