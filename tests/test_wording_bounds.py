@@ -136,3 +136,24 @@ def test_violations_since_a_reset_are_kept_as_many_as_the_journal_keeps_exchange
     kept = engine.violations()
     assert len(kept) == 5
     assert "unknown19" in kept[-1]["problems"][0]["message"]
+
+
+def test_the_answers_remembered_as_conforming_are_bounded_in_bytes(monkeypatch):
+    """A conforming answer is remembered so that it is not checked again when sent again; what
+    is remembered is bounded in bytes, and a large answer is checked every time instead."""
+    from mockserver.engine import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "CONFORMING_BYTES", 500)  # about one read
+    monkeypatch.setattr(pipeline_module, "CONFORMING_ANSWER_BYTES", 600)
+    engine = MockEngine()
+    pipeline = engine.handle.__self__
+    headers = {"authorization": "Bearer YOUR_API_KEY"}
+    listed = engine.handle(MockRequest("GET", "/v1/appointments", "limit=20", headers))
+    assert len(listed.payload) > 600
+    assert pipeline._conforming_bytes == 0  # too large to remember: checked each time
+    ids = [a["appointment_id"] for a in json.loads(listed.payload)["data"]]
+    for _ in range(3):
+        for appointment in ids:
+            read = engine.handle(MockRequest("GET", f"/v1/appointments/{appointment}", "", headers))
+            assert read.status == 200 and not read.response_problems
+            assert 0 < pipeline._conforming_bytes <= 500

@@ -28,8 +28,12 @@ from mockserver.providers.base import ProviderState
 from mockserver.scenarios.catalog import ScenarioCatalog, unknown_name_hint
 from mockserver.scenarios.interactions import Scripted
 
-# How many conforming answers are remembered (schema, bytes) so they are not checked again.
+# Conforming answers remembered (schema, bytes) so they are not checked again: this many at
+# most, holding this many bytes at most, each at most this large (a larger one is checked every
+# time). Bounded by bytes too: 4,096 distinct search pages of 200 appointments held ~330 MB.
 CONFORMING_MEMORY = 4096
+CONFORMING_BYTES = 8 * 1024 * 1024
+CONFORMING_ANSWER_BYTES = 64 * 1024
 
 
 class World(Protocol):
@@ -93,6 +97,7 @@ class RequestPipeline:
         self._coverage = coverage
         self._lock = lock
         self._conforming: set[tuple[str, bytes]] = set()
+        self._conforming_bytes = 0
 
     def provider_for(self, path: str) -> AnyProvider | None:
         for provider in self._world.providers.values():
@@ -248,10 +253,13 @@ class RequestPipeline:
         if key in self._conforming:
             return []
         problems = self._contracts.check(schema, reply.body, root="response")
-        if not problems:
-            if len(self._conforming) >= CONFORMING_MEMORY:
+        if not problems and len(payload) <= CONFORMING_ANSWER_BYTES:
+            full = len(self._conforming) >= CONFORMING_MEMORY
+            if full or self._conforming_bytes + len(payload) > CONFORMING_BYTES:
                 self._conforming.clear()
+                self._conforming_bytes = 0
             self._conforming.add(key)
+            self._conforming_bytes += len(payload)
         return problems
 
     def _recorded(
