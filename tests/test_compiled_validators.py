@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 
 from mockserver.core import contracts as contracts_module
-from mockserver.core.contracts import SCHEMA_BASE, Contracts, _recursive, default_contracts
+from mockserver.core.contracts import SCHEMA_BASE, Contracts, default_contracts
+from mockserver.core.schema_graph import recursive
 
 BASE = SCHEMA_BASE + "p/"
 
@@ -75,16 +76,16 @@ def documents(**by_name: dict[str, object]) -> dict[str, object]:
     ],
 )
 def test_a_schema_is_recursive_when_its_references_can_come_back(docs, expected):
-    assert _recursive(documents(**docs), f"{BASE}a.json") is expected
+    assert recursive(documents(**docs), f"{BASE}a.json") is expected
 
 
 def test_only_the_scenario_schema_is_recursive_among_the_bundled_ones():
     contracts = default_contracts()
     by_id = {doc["$id"]: doc for doc in contracts.documents.values()}
-    recursive = sorted(
-        name for name, doc in contracts.documents.items() if _recursive(by_id, doc["$id"])
+    found = sorted(
+        name for name, doc in contracts.documents.items() if recursive(by_id, doc["$id"])
     )
-    assert recursive == ["scenario.schema"]
+    assert found == ["scenario.schema"]
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver import MockEngine, MockRequest
-from mockserver.core import contracts as contracts_module
 from mockserver.core.json_value import all_distinct
+from mockserver.core.reference_validator import reference_class
 
 LEYR = {
     "x-leyr-client-id": "test-client-id",
@@ -35,7 +35,7 @@ def _bulk(ids: list[object]) -> MockRequest:
 
 def test_an_array_past_its_limit_is_walked_only_up_to_it(monkeypatch):
     walked = []
-    validators = contracts_module._reference_class().VALIDATORS
+    validators = reference_class().VALIDATORS
     pattern = validators["pattern"]
 
     def counted(validator, value, instance, schema):

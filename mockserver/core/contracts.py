@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
-from urllib.parse import unquote, urljoin
+from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema_rs
 import msgspec
 
-from mockserver.core import ecma_regex
 from mockserver.core.documents import ProblemDocument
 from mockserver.core.exchange import clip, deeper_than
-from mockserver.core.json_value import all_distinct, objects_in
+from mockserver.core.reference_validator import ReferenceValidator, reference_class
 from mockserver.core.resources import schemas_dir
+from mockserver.core.schema_graph import recursive
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -135,12 +133,6 @@ FastValidator = Callable[[object], bool]
 MAX_COMPILED_DEPTH = 512
 
 
-class ReferenceValidator(Protocol):
-    """The part of jsonschema's validator the contracts use."""
-
-    def iter_errors(self, instance: object) -> Iterable[ValidationError]: ...
-
-
 class Contracts:
     """Every schema document under one directory, addressed as `<provider>/<name>`."""
 
@@ -171,7 +163,7 @@ class Contracts:
         """jsonschema, the reference implementation: slow, exact, and it words the problems."""
         validator = self._validators.get(name)
         if validator is None:
-            validator = _reference_class()(self.documents[name], registry=self.registry)
+            validator = reference_class()(self.documents[name], registry=self.registry)
             self._validators[name] = validator
         return validator
 
@@ -193,7 +185,7 @@ class Contracts:
             return False
         is_valid = validator.is_valid
         by_id = {doc["$id"]: doc for doc in self.documents.values()}
-        if not _recursive(by_id, document["$id"]):
+        if not recursive(by_id, document["$id"]):
             return is_valid  # it goes no deeper than the schema, however deep the instance
 
         def shallow_and_valid(instance: object) -> bool:
@@ -254,7 +246,7 @@ class Contracts:
                 if fast(instance):
                     return []
             except (ValueError, TypeError, OverflowError):
-                pass  # a value with no JSON form (a lone surrogate, bytes): the reference says
+                pass  # a value with no JSON form (a lone surrogate): jsonschema says how it breaks
         validator = self._reference(name)
         errors = sorted(validator.iter_errors(instance), key=_relevance)
         return [
@@ -267,114 +259,6 @@ class Contracts:
             )
             for error, note in _leaves(errors)
         ]
-
-
-def _refs(node: object) -> Iterable[str]:
-    for found in objects_in(node):
-        ref = found.get("$ref")
-        if isinstance(ref, str):
-            yield ref
-
-
-def _recursive(documents: Mapping[str, object], start: str) -> bool:
-    """Whether following `$ref`s from the document whose `$id` is `start` can come back to a
-    schema already being followed: a schema that can recurse, as deep as its instance. Where a
-    reference cannot be followed here (to another server, a nested `$id`, a dynamic reference),
-    the schema counts as recursive: the answer errs towards the depth guard (_compile_fast)."""
-    following: set[tuple[str, str]] = set()
-    finished: set[tuple[str, str]] = set()
-
-    def reaches_back(base: str, pointer: str) -> bool:
-        where = (base, pointer)
-        if where in finished:
-            return False
-        if where in following:
-            return True
-        root = documents.get(base)
-        target = _pointed(root, pointer)
-        if target is None:
-            return True
-        for node in objects_in(target):
-            if (
-                "$dynamicRef" in node
-                or "$recursiveRef" in node
-                or (node is not root and "$id" in node)
-            ):
-                return True
-        following.add(where)
-        for ref in _refs(target):
-            document, _, fragment = urljoin(base, ref).partition("#")
-            if reaches_back(document, unquote(fragment)):
-                return True
-        following.discard(where)
-        finished.add(where)
-        return False
-
-    try:
-        return reaches_back(start, "")
-    except RecursionError:  # a chain of references too long to follow: treat it as one that loops
-        return True
-
-
-def _pointed(document: object, pointer: str) -> dict[str, object] | None:
-    """The schema a JSON pointer names in `document`, or None where there is none."""
-    node = document
-    for part in pointer.split("/")[1:] if pointer else ():
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node if isinstance(node, dict) else None
-
-
-@functools.cache
-def _reference_class() -> Callable[..., ReferenceValidator]:
-    """jsonschema's Draft 2020-12 validator, its `uniqueItems` made linear (see _unique_items)."""
-    from jsonschema import Draft202012Validator, validators
-
-    walk_items = Draft202012Validator.VALIDATORS["items"]
-
-    def items_within_limit(
-        validator: Any, items: object, instance: object, schema: Mapping[str, object]
-    ) -> Iterator[ValidationError]:
-        # An array past its maxItems is refused for its length: its items past the limit are
-        # not walked (50,000 ids took 2.8 s of CPU to walk, one $ref an item).
-        limit = schema.get("maxItems")
-        if isinstance(limit, int) and isinstance(instance, list) and len(instance) > limit:
-            instance = instance[:limit]
-        yield from walk_items(validator, items, instance, schema)
-
-    extended: Callable[..., ReferenceValidator] = validators.extend(
-        Draft202012Validator,
-        {"uniqueItems": _unique_items, "items": items_within_limit, "pattern": _ecma_pattern},
-    )
-    return extended
-
-
-def _ecma_pattern(
-    validator: Any, pattern: str, instance: object, schema: object
-) -> Iterator[ValidationError]:
-    """jsonschema's `pattern`, read as ECMA-262 reads it (core/ecma_regex.py), as the compiled
-    validators read it: a trailing newline or another script's digits break a pattern."""
-    from jsonschema.exceptions import ValidationError
-
-    if isinstance(instance, str) and not ecma_regex.compiled(pattern).search(instance):
-        yield ValidationError(f"{clip(repr(instance), 200)} does not match {pattern!r}")
-
-
-def _unique_items(
-    validator: Any, unique: object, instance: object, schema: object
-) -> Iterator[ValidationError]:
-    """jsonschema's `uniqueItems`, in linear time: its own compares every pair of items that
-    cannot be sorted (objects), and a 40 KB body of 4,000 distinct objects took 41 s of CPU.
-    The message is its own, the array's text clipped."""
-    from jsonschema.exceptions import ValidationError
-
-    if unique and isinstance(instance, list) and not all_distinct(instance):
-        yield ValidationError(f"{clip(repr(instance), 200)} has non-unique elements")
 
 
 def _relevance(error: ValidationError) -> tuple[int, str]:

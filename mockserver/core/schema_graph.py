@@ -1,0 +1,71 @@
+"""Where a schema's `$ref`s lead: whether following them can come back to where they started
+(a recursive schema, whose validation goes as deep as its instance)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import unquote, urljoin
+
+from mockserver.core.json_value import objects_in
+
+
+def refs(node: object) -> Iterable[str]:
+    for found in objects_in(node):
+        ref = found.get("$ref")
+        if isinstance(ref, str):
+            yield ref
+
+
+def recursive(documents: Mapping[str, object], start: str) -> bool:
+    """Whether following `$ref`s from the document whose `$id` is `start` can come back to a
+    schema already being followed: a schema that can recurse, as deep as its instance. Where a
+    reference cannot be followed here (to another server, a nested `$id`, a dynamic reference),
+    the schema counts as recursive: the answer errs towards the depth guard that contracts.py
+    puts on a recursive schema's compiled validator."""
+    following: set[tuple[str, str]] = set()
+    finished: set[tuple[str, str]] = set()
+
+    def reaches_back(base: str, pointer: str) -> bool:
+        where = (base, pointer)
+        if where in finished:
+            return False
+        if where in following:
+            return True
+        root = documents.get(base)
+        target = _pointed(root, pointer)
+        if target is None:
+            return True
+        for node in objects_in(target):
+            if (
+                "$dynamicRef" in node
+                or "$recursiveRef" in node
+                or (node is not root and "$id" in node)
+            ):
+                return True
+        following.add(where)
+        for ref in refs(target):
+            document, _, fragment = urljoin(base, ref).partition("#")
+            if reaches_back(document, unquote(fragment)):
+                return True
+        following.discard(where)
+        finished.add(where)
+        return False
+
+    try:
+        return reaches_back(start, "")
+    except RecursionError:  # a chain of references too long to follow: treat it as one that loops
+        return True
+
+
+def _pointed(document: object, pointer: str) -> dict[str, object] | None:
+    """The schema a JSON pointer names in `document`, or None where there is none."""
+    node = document
+    for part in pointer.split("/")[1:] if pointer else ():
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node if isinstance(node, dict) else None
