@@ -88,3 +88,27 @@ def test_a_refusal_says_fifty_problems_and_counts_the_rest():
     message = refused.json()["error"]["message"]
     assert message.endswith("… and 2950 more problem(s)")
     assert len(refused.content) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("definition", "value", "worded"),
+    [
+        ("time", "25:99", "is not a time of day (HH:MM or HH:MM:SS)"),
+        (
+            "timestamp",
+            "2026-05-01T08:00:00Z",  # a date and time, but without its milliseconds
+            "is not a UTC timestamp with milliseconds (YYYY-MM-DDThh:mm:ss.sssZ)",
+        ),
+    ],
+)
+def test_a_pattern_is_worded_as_what_it_spells(definition, value, worded):
+    from mockserver.core.contracts import PATTERN_WORDS, Contracts
+
+    contracts = Contracts()
+    assert contracts.documents["huskyvoice/common"]["$defs"][definition]["pattern"] in PATTERN_WORDS
+    contracts.documents["probe"] = {
+        "$ref": f"huskyvoice/common.json#/$defs/{definition}",
+        "$id": "https://schemas.mockserver.invalid/probe.json",
+    }
+    [problem] = contracts.check("probe", value)
+    assert problem.message == f'"{value}" {worded}'

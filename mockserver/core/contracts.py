@@ -98,7 +98,7 @@ def _constraint(error: ValidationError) -> str:
         return f"is longer than {value} characters"
     if error.validator == "pattern":
         # A pattern that spells a format reads as the format, not as the regex.
-        worded = FORMAT_WORDS.get(error.schema.get("format")) or PATTERN_WORDS.get(str(value))
+        worded = PATTERN_WORDS.get(str(value)) or FORMAT_WORDS.get(error.schema.get("format"))
         return worded or f"does not match {value}"
     if error.validator == "enum":
         return f"is not one of {', '.join(map(json.dumps, value))}"
@@ -114,10 +114,14 @@ MAX_NAMED = 10
 MAX_NAME = 60
 MAX_PROBLEM = 1_000
 
-# Patterns that spell a value with no JSON Schema format of its own (huskyvoice/common.json's
-# `time`: RFC 3339's `time` wants seconds and an offset), read as what they spell.
+# Patterns read as what they spell where no format says it, or says less (huskyvoice/common.json's
+# `time`: RFC 3339's `time` wants seconds and an offset; its `timestamp`: a date-time, but only
+# in UTC with milliseconds, which the date-time wording would not tell a client).
 PATTERN_WORDS = {
     "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$": "is not a time of day (HH:MM or HH:MM:SS)",
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$": (
+        "is not a UTC timestamp with milliseconds (YYYY-MM-DDThh:mm:ss.sssZ)"
+    ),
 }
 
 FORMAT_WORDS = {
