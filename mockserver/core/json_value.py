@@ -3,7 +3,7 @@ are only carried, stored and written again (journal entries, rendered answers)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 # Every value `json.loads` can give; a dict's keys are always strings.
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
@@ -46,3 +46,15 @@ def _equality_key(value: object) -> object:
     if isinstance(value, str) or value is None:
         return value
     return ("other", id(value))  # no JSON value: equal only to itself
+
+
+def value_at(value: object, parts: Iterable[str]) -> object:
+    """The value a path of keys and list indexes names in `value`, or None where there is none."""
+    for part in parts:
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value

@@ -28,7 +28,7 @@ class ReferenceValidator(Protocol):
 
 @functools.cache
 def reference_class() -> Callable[..., ReferenceValidator]:
-    """jsonschema's Draft 2020-12 validator, its `uniqueItems` made linear (see _unique_items)."""
+    """jsonschema's Draft 2020-12 validator with the three keywords the module names replaced."""
     from jsonschema import Draft202012Validator, validators
 
     walk_items = Draft202012Validator.VALIDATORS["items"]

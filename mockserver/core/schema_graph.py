@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urljoin
 
-from mockserver.core.json_value import objects_in
+from mockserver.core.json_value import objects_in, value_at
 
 
 def refs(node: object) -> Iterable[str]:
@@ -59,13 +59,6 @@ def recursive(documents: Mapping[str, object], start: str) -> bool:
 
 def _pointed(document: object, pointer: str) -> dict[str, object] | None:
     """The schema a JSON pointer names in `document`, or None where there is none."""
-    node = document
-    for part in pointer.split("/")[1:] if pointer else ():
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
+    parts = pointer.split("/")[1:] if pointer else []
+    node = value_at(document, (part.replace("~1", "/").replace("~0", "~") for part in parts))
     return node if isinstance(node, dict) else None

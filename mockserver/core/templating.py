@@ -13,6 +13,7 @@ from typing import TypeVar
 import msgspec
 
 from mockserver.core.exchange import json_size
+from mockserver.core.json_value import value_at
 
 # The largest body a scripted answer may render to (serve --response-max-bytes).
 RESPONSE_LIMIT = 1024 * 1024
@@ -89,14 +90,7 @@ def problem(
 
 
 def _dig(value: object, dotted: str) -> object:
-    for part in dotted.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
+    return value_at(value, dotted.split("."))
 
 
 def evaluate(expression: str, context: Context) -> object:
