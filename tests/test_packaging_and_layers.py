@@ -226,6 +226,7 @@ def test_wheel_ships_scenarios_schemas_and_entry_points(built_wheel):
     wheel = built_wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "mockserver/_bundled/scenarios/huskyvoice/direct-cancel.yaml" in names
+    assert "mockserver/_bundled/scenarios/prepared.json" in names  # the fast start's copy
     assert "mockserver/_bundled/schemas/scenario.schema.json" in names
     assert "mockserver/_bundled/schemas/huskyvoice/appointment.json" in names
     # The plugin installs under its own distinctive name, never as a generic `pytest_plugin`.

@@ -8,7 +8,6 @@ reports and failed assertions print.
 
 from __future__ import annotations
 
-import difflib
 import json
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
@@ -383,6 +382,8 @@ class RequestPattern(msgspec.Struct, frozen=True):
         once, and each distinct method and path compared once."""
         # Clipped: likeness of two long texts costs their product, and the start tells enough.
         target = clip(f"{self.method or ''} {self.path_text or ''}", RANKED_LENGTH)
+        import difflib  # here: difflib costs 1.4 ms of every start, and few runs rank
+
         matcher = difflib.SequenceMatcher(None, b=target)  # b is the side it indexes
         likeness: dict[str, float] = {}
 

@@ -9,10 +9,9 @@ when the pattern is registered, with RE2's own reason.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Protocol, cast
-
-import re2  # type: ignore[import-untyped]
+from typing import Any, Protocol, cast
 
 # Longer patterns are refused before RE2 sees them: no real path or field needs one.
 MAX_REGEX_LENGTH = 2_000
@@ -39,15 +38,16 @@ class Regex(Protocol):
     def search(self, text: str) -> Match | None: ...
 
 
-def _options() -> object:
-    """RE2's options (untyped: only ever handed back to `re2.compile`)."""
+@functools.cache
+def _re2() -> tuple[Any, object]:
+    """RE2 and its options (untyped: only ever handed back to `re2.compile`), loaded when the
+    first pattern is compiled: it costs 3 ms of a start that may compile none."""
+    import re2  # type: ignore[import-untyped]
+
     options = re2.Options()
     options.log_errors = False  # RE2 prints refusals on stderr by default; ours are messages
     options.max_mem = MAX_REGEX_MEMORY
-    return options
-
-
-_OPTIONS = _options()
+    return re2, options
 
 
 def nesting(text: str) -> int:
@@ -77,8 +77,9 @@ def compile_regex(text: str) -> Regex:
         raise RegexError(f"nests groups more than {MAX_REGEX_DEPTH} deep")
     if len(text) > MAX_REGEX_LENGTH:
         raise RegexError(f"is longer than {MAX_REGEX_LENGTH} characters")
+    re2, options = _re2()
     try:
-        return cast(Regex, re2.compile(text, _OPTIONS))
+        return cast(Regex, re2.compile(text, options))
     except re2.error as error:
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):

@@ -27,6 +27,11 @@ def scenarios_dir() -> Path:
     return data_dir("scenarios")
 
 
+def scenario_files(directory: Path) -> list[Path]:
+    """The scenario files under `directory` (any depth), in a stable order."""
+    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
 def package_version() -> str:
     """The installed distribution's version."""
     from importlib.metadata import PackageNotFoundError, version

@@ -1,28 +1,32 @@
-"""Scenario files: YAML read with line numbers, checked against their schema, found by name."""
+"""Scenario files: read with line numbers, checked against their schema, found by name.
+
+A scenario's problems (`problems`) and the listing of its files (`core.resources`) are named
+here too, where their users look for them.
+"""
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import stat
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Protocol
 
 import msgspec
-import yaml
 
 from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.contracts import Contracts, default_contracts
 from mockserver.core.documents import ScenarioSummary
 from mockserver.core.errors import MockError
+from mockserver.core.resources import scenario_files as scenario_files
 from mockserver.core.resources import scenarios_dir
-from mockserver.core.surface import MAX_BODY_DEPTH
 from mockserver.scenarios.model import ScenarioModel, common_fields, section
-
-FieldPath = tuple[str | int, ...]
+from mockserver.scenarios.prepared import prepared_document
+from mockserver.scenarios.problems import FieldPath as FieldPath
+from mockserver.scenarios.problems import Lines, field_name
+from mockserver.scenarios.problems import ScenarioError as ScenarioError
+from mockserver.scenarios.problems import ScenarioProblem as ScenarioProblem
 
 
 class ScenarioReader(Protocol):
@@ -36,49 +40,6 @@ class ScenarioReader(Protocol):
 Readers = Mapping[str, ScenarioReader]
 
 
-class ProblemDocument(TypedDict):
-    """A scenario problem as JSON."""
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-
-class ScenarioProblem(msgspec.Struct, frozen=True):
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
-
-    def to_json(self) -> ProblemDocument:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
-
-
-class ScenarioError(MockError):
-    """One or more scenario files are broken; nothing from them was loaded."""
-
-    code = "BROKEN_SCENARIO"
-
-    def __init__(self, problems: Sequence[ScenarioProblem]) -> None:
-        self.problems = list(problems)  # every one, for `validate` to list
-        shown = list(map(str, self.problems[:MAX_PROBLEMS_SAID]))
-        if len(self.problems) > MAX_PROBLEMS_SAID:
-            shown.append(f"… and {len(self.problems) - MAX_PROBLEMS_SAID} more problem(s)")
-        super().__init__("\n".join(shown))
-
-
-# A refusal's message (an admin API answer, a log line) says this many problems, then counts the
-# rest: 3,000 broken matchers in a 27 KB inline scenario once answered 287 KB.
-MAX_PROBLEMS_SAID = 50
-
-
 # How alike a name must be to a known one to be offered as the one meant (a typo, not a
 # different scenario of the same provider).
 CLOSE_ENOUGH = 0.8
@@ -90,6 +51,8 @@ OWN_FILES_HINT = (
 
 def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     """`; did you mean 'leyr/two-step'?` for a typo of a known name, else where own files go."""
+    import difflib  # here: only a mistaken name needs it (1.4 ms at start-up)
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=CLOSE_ENOUGH)
     return f"; did you mean {close[0]!r}?" if close else OWN_FILES_HINT
 
@@ -135,155 +98,8 @@ class Scenario(msgspec.Struct, frozen=True):
         }
 
 
-def _field_name(path: FieldPath) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 # Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
 MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_NODES = 200_000
-# Parser events a file may hold: a value is one, a list or map two (its start and end).
-MAX_EVENTS = 100_000
-MAX_NUMBER_DIGITS = 40
-_PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
-)
-
-
-_TEXT_TAG = "tag:yaml.org,2002:str"
-
-
-def _not_finite(text: str) -> bool:
-    """Whether a YAML float (`.nan`, `.inf`, `1e999`) is no finite number."""
-    cleaned = text.replace("_", "").lower()
-    if cleaned.lstrip("+-") in {".nan", ".inf"}:
-        return True
-    try:
-        return not math.isfinite(float(cleaned))
-    except ValueError:
-        return False
-
-
-class _Positions:
-    """Line numbers of every node of a YAML document, by field path.
-
-    Walking the composed document first also refuses, with its line, what a scenario must
-    not hold before anything is built from it: non-name keys, explicit tags (`!!binary`),
-    numbers too long to be numbers, nesting too deep, and alias expansions too large.
-    """
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.lines: dict[FieldPath, int] = {}
-        self.duplicates: list[tuple[FieldPath, str]] = []
-        self.visited = 0
-
-    def _refuse(self, node: yaml.Node, path: FieldPath, message: str) -> ScenarioError:
-        line = node.start_mark.line + 1
-        return ScenarioError([ScenarioProblem(self.file, line, _field_name(path), message)])
-
-    def _check(self, node: yaml.Node, path: FieldPath) -> None:
-        self.visited += 1
-        if self.visited > MAX_NODES:
-            message = f"expands to more than {MAX_NODES} values (YAML aliases?); refused"
-            raise self._refuse(node, path, message)
-        if len(path) > MAX_BODY_DEPTH:
-            raise self._refuse(node, path, f"nests more than {MAX_BODY_DEPTH} levels deep")
-        if node.tag not in _PLAIN_TAGS:
-            raise self._refuse(node, path, f"the tag {node.tag!r} is not allowed here")
-        if node.tag.endswith((":int", ":float")) and len(str(node.value)) > MAX_NUMBER_DIGITS:
-            raise self._refuse(node, path, f"a number of more than {MAX_NUMBER_DIGITS} digits")
-        if node.tag.endswith(":float") and _not_finite(str(node.value)):
-            raise self._refuse(node, path, f"{node.value} is not a finite number")
-
-    def walk(self, node: yaml.Node, path: FieldPath = ()) -> None:
-        self._check(node, path)
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    raise self._refuse(key, path, "a key must be a plain name, not a list or map")
-                if key.tag != _TEXT_TAG:
-                    # JSON keys are text: `1:` or `true:` would answer a 500 once sent.
-                    message = f"a key must be text, not {key.value!r} (quote it: '{key.value}')"
-                    raise self._refuse(key, path, message)
-                self._check(key, path)
-                name = key.value
-                if name in seen:
-                    where = (*path, name, "#dup")
-                    self.lines[where] = key.start_mark.line + 1
-                    self.duplicates.append((where, f"duplicate key {name!r}"))
-                seen.add(name)
-                self.lines.setdefault((*path, name), key.start_mark.line + 1)
-                self.walk(value, (*path, name))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.walk(item, (*path, index))
-
-    def line(self, path: FieldPath) -> int | None:
-        for cut in range(len(path), -1, -1):
-            if path[:cut] in self.lines:
-                return self.lines[path[:cut]]
-        return None
-
-
-# libyaml's parser when PyYAML has it (ten times faster); both keep line marks and refuse tags.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_SAFE_LOADER):  # type: ignore[misc]
-    """The safe loader, except that an unquoted instant stays the text it is: every instant
-    a scenario holds is read as text, with its zone, by the mock itself."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if not tag.endswith(":timestamp")]
-    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
-}
-
-
-def _count_events(text: str, file: str) -> None:
-    """Refuse a document of too many values while it is parsed, before a tree of it is built
-    (two million list items would take seconds and hundreds of megabytes to compose)."""
-    # Every event starts at one of these characters or a line's start, or ends a collection
-    # opened by one: a text with few of them cannot hold too many, and is not parsed twice.
-    if 2 * sum(text.count(c) for c in ",\n:[{-?") + 16 <= MAX_EVENTS:
-        return
-    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
-        if count > MAX_EVENTS:
-            line = event.start_mark.line + 1 if event.start_mark else None
-            message = f"holds more than {MAX_EVENTS} values (lists and maps count twice); refused"
-            raise ScenarioError([ScenarioProblem(file, line, "", message)])
-
-
-def read_yaml(text: str, file: str) -> tuple[object, _Positions]:
-    """Parse one YAML document safely, keeping each field's line; raise ScenarioError if broken."""
-    positions = _Positions(file)
-    loader = _Loader(text)
-    try:
-        _count_events(text, file)
-        node = loader.get_single_node()
-        if node is None:
-            raise ScenarioError([ScenarioProblem(file, 1, "", "the file is empty")])
-        positions.walk(node)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        message = " ".join(filter(None, [error.context, error.problem]))
-        hint = _indentation_hint(text, line, message)
-        raise ScenarioError(
-            [ScenarioProblem(file, line, "", f"not valid YAML: {message}{hint}")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise ScenarioError([ScenarioProblem(file, None, "", f"not valid YAML: {error}")]) from None
-    finally:
-        loader.dispose()
-    return data, positions
 
 
 class _Source(msgspec.Struct):
@@ -292,7 +108,7 @@ class _Source(msgspec.Struct):
     file: str
     label: str
     data: dict[str, object]
-    positions: _Positions
+    positions: Lines
 
     @property
     def provider(self) -> str | None:
@@ -317,7 +133,7 @@ class _Layers:
         best, depth = self.sources[0], -1
         for source in self.sources:
             known = max(
-                (n for n in range(len(path) + 1) if path[:n] in source.positions.lines), default=0
+                (n for n in range(len(path) + 1) if path[:n] in source.positions.known), default=0
             )
             if known > depth:
                 best, depth = source, known
@@ -329,10 +145,13 @@ class _Layers:
 
 
 def _read(text: str, file: str, label: str) -> _Source:
-    data, positions = read_yaml(text, file)
+    from mockserver.scenarios.yaml_source import read_yaml  # here: PyYAML costs 15 ms to load
+
+    document = read_yaml(text, file)
+    data, positions = document.data, Lines(document.lines)
     problems = [
-        ScenarioProblem(file, positions.line(path), _field_name(path[:-1]), message)
-        for path, message in positions.duplicates
+        ScenarioProblem(file, positions.line(path), field_name(path[:-1]), message)
+        for path, message in document.duplicates
     ]
     if not isinstance(data, dict):
         problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
@@ -385,7 +204,7 @@ def _build(
     provider, description = str(data["provider"]), str(data["description"])
     reader = readers.get(provider)
     model, found = reader.read(data) if reader else (ScenarioModel(**common_fields(data)), [])
-    problems += [layers.problem(path, _field_name(path), message) for path, message in found]
+    problems += [layers.problem(path, field_name(path), message) for path, message in found]
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -460,45 +279,6 @@ def _common_checks(data: Mapping[str, object], layers: _Layers) -> list[Scenario
     return []
 
 
-def scenario_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
-
-
-# What PyYAML says when a line is indented wrongly.
-_INDENTATION_PROBLEMS = (
-    "mapping values are not allowed",
-    "did not find expected key",
-    "expected <block end>",
-    "did not find expected '-' indicator",
-)
-
-
-def _indentation_hint(text: str, line: int | None, message: str) -> str:
-    """For a mistake of indentation, which line and how it sits against the line before it."""
-    if line is None or not any(problem in message for problem in _INDENTATION_PROBLEMS):
-        return ""
-    lines = text.splitlines()
-    if not 1 <= line <= len(lines):
-        return ""
-    before = next(
-        (t for t in reversed(lines[: line - 1]) if t.strip() and not t.lstrip().startswith("#")),
-        None,
-    )
-    if before is not None and _indent(before) == _indent(lines[line - 1]):
-        return ""  # lined up with the line before: something else is wrong (a stray colon)
-    shown = f"{_indent(lines[line - 1])} spaces"
-    if before is not None:
-        shown += f"; the line before it has {_indent(before)}"
-    return (
-        f"; line {line} is indented wrongly ({shown}): the keys of one block line up, "
-        "a nested block goes further in"
-    )
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def folder_label(path: Path, directories: Sequence[Path]) -> str:
     """A file as the admin API shows it: `<folder>/<path in it>`, never an absolute path."""
     for directory in directories:
@@ -526,7 +306,7 @@ def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
         raise ScenarioError(
             [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
         ) from None
-    source = _read(text, str(path), label)
+    source = _prepared_source(path, data, text, label) or _read(text, str(path), label)
     folder = path.parent.name
     if folder in providers and source.provider not in (None, folder):
         raise ScenarioError(
@@ -540,6 +320,21 @@ def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
             ]
         )
     return source
+
+
+def _prepared_source(path: Path, data: bytes, text: str, label: str) -> _Source | None:
+    """A built-in file from its prepared copy, while that copy is of this very text."""
+    if label != "builtin":
+        return None
+    document = prepared_document(path, data)
+    if document is None:
+        return None
+    file = str(path)
+
+    def lines() -> Mapping[FieldPath, int]:
+        return _read(text, file, label).positions.known
+
+    return _Source(file, label, document, Lines(later=lines))
 
 
 def builtin_name(path: Path) -> str:
@@ -730,7 +525,7 @@ class ScenarioCatalog:
         """A scenario given as data rather than a file (usually `extends` and a few fields), named
         `<provider>/inline`; checked like a file, its problems named by field."""
         given = {"description": f"given as data, from {data.get('extends', 'nothing')}", **data}
-        child = _Source(INLINE, INLINE, given, _Positions(INLINE))
+        child = _Source(INLINE, INLINE, given, Lines())
         chain = [child]
         parent_name = data.get("extends")
         if parent_name is not None:
@@ -739,7 +534,7 @@ class ScenarioCatalog:
                     [ScenarioProblem(INLINE, None, "extends", f"unknown scenario {parent_name!r}")]
                 )
             parent = self.get(parent_name)
-            chain.append(_Source(parent.source, parent.source, dict(parent.data), _Positions("")))
+            chain.append(_Source(parent.source, parent.source, dict(parent.data), Lines()))
         if chain[0].provider is None:
             raise ScenarioError(
                 [ScenarioProblem(INLINE, None, "provider", "'provider' is required")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 from urllib.parse import unquote
 
@@ -16,6 +15,7 @@ from mockserver.web.guard import IN_PROCESS
 
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from starlette.types import ASGIApp, Message, Scope
 
@@ -180,6 +180,8 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     self._loop = asyncio.new_event_loop()
                 return self._loop.run_until_complete(coroutine)
         if self._helper is None:
+            from concurrent.futures import ThreadPoolExecutor  # only inside an async test
+
             self._helper = ThreadPoolExecutor(1, thread_name_prefix="mockserver-transport")
         return self._helper.submit(asyncio.run, coroutine).result()
 

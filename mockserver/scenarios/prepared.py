@@ -1,0 +1,58 @@
+"""The built-in scenario files as already read, so that a start needs neither PyYAML nor a parse.
+
+`prepared.json`, beside the built-in files' provider folders, holds each file's SHA-256 and the
+document its YAML reads as. A file whose bytes no longer have that digest (edited and not
+prepared again) is read from its YAML: the copy can make a start slower, never different.
+`python -m mockserver.scenarios.write_prepared` writes the copy again; a test fails while it is
+stale.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+import msgspec
+
+PREPARED_FILE = "prepared.json"
+ABOUT = (
+    "The built-in scenario files as read, for a fast start: each file's SHA-256 and its "
+    "document. Written by `python -m mockserver.scenarios.write_prepared`; a file whose digest "
+    "differs is read from its YAML."
+)
+
+
+class PreparedEntry(msgspec.Struct, frozen=True):
+    sha256: str
+    document: msgspec.Raw  # decoded afresh for every reader: no two catalogs share a document
+
+
+class PreparedFile(msgspec.Struct, frozen=True):
+    about: str
+    files: dict[str, PreparedEntry]
+
+
+def prepared_key(path: Path) -> str:
+    """A built-in file's name in the copy: `<provider folder>/<file name>`."""
+    return f"{path.parent.name}/{path.name}"
+
+
+@functools.cache
+def _entries(directory: Path) -> dict[str, PreparedEntry]:
+    try:
+        return msgspec.json.decode(
+            (directory / PREPARED_FILE).read_bytes(), type=PreparedFile
+        ).files
+    except (OSError, msgspec.DecodeError):
+        return {}  # no copy, or a damaged one: every file is read from its YAML
+
+
+def prepared_document(path: Path, data: bytes) -> dict[str, object] | None:
+    """The document of the built-in file at `path`, whose bytes are `data`, if its copy is of
+    exactly these bytes; else None."""
+    entry = _entries(path.parent.parent).get(prepared_key(path))
+    if entry is None or entry.sha256 != hashlib.sha256(data).hexdigest():
+        return None
+    document = msgspec.json.decode(entry.document)
+    return document if isinstance(document, dict) else None
