@@ -145,7 +145,7 @@ class Contracts:
         self.documents: dict[str, dict[str, Any]] = {}
         for path in sorted(self.root.rglob("*.json")):
             name = path.relative_to(self.root).with_suffix("").as_posix()
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = msgspec.json.decode(path.read_bytes())
             document["$id"] = SCHEMA_BASE + name + ".json"
             self.documents[name] = document
         # False where a schema's keywords need the full engine (see _compile_fast).

@@ -3,7 +3,8 @@
 The admin API serves them as they are, and the pytest handle returns them typed.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: TypedDict compiles every string annotation
+# into a ForwardRef, which made importing a module of TypedDicts three times slower.
 
 from typing import TypedDict
 

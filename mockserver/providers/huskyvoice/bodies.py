@@ -1,6 +1,7 @@
 """HuskyVoice's request bodies, as their schemas admit them (a handler only sees a checked body)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: TypedDict compiles every string annotation
+# into a ForwardRef, which made importing a module of TypedDicts three times slower.
 
 from typing import TypedDict
 
