@@ -123,6 +123,7 @@ def test_the_error_classes_of_the_package_are_few_and_mock_errors():
         "TemplateError",
         "RegexError",
         "_Terminated",
+        "WalkTooLong",  # jsonschema's walk past its budget: Contracts.check words it otherwise
     }
     found: dict[str, list[str]] = {}
     for path in sorted((ROOT / "mockserver").rglob("*.py")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +16,13 @@ import msgspec
 
 from mockserver.core.documents import ProblemDocument
 from mockserver.core.exchange import clip, deeper_than
-from mockserver.core.reference_validator import ReferenceValidator, reference_class
+from mockserver.core.reference_validator import (
+    ReferenceValidator,
+    WalkTooLong,
+    as_reference_schema,
+    bounded_walk,
+    reference_class,
+)
 from mockserver.core.resources import schemas_dir
 from mockserver.core.schema_graph import recursive
 
@@ -45,9 +52,9 @@ class Problem(msgspec.Struct, frozen=True):
         return {"location": self.location, "message": self.message, "schema_path": self.schema_path}
 
 
-def _location(error: ValidationError, root: str) -> str:
+def _location(path: Iterable[str | int], root: str) -> str:
     parts = [root] if root else []
-    for part in error.absolute_path:
+    for part in path:
         parts.append(f"[{part}]" if isinstance(part, int) else clip(str(part), MAX_NAME))
     return ".".join(parts).replace(".[", "[")
 
@@ -135,6 +142,14 @@ FastValidator = Callable[[object], bool]
 # How deep an instance a recursive schema's compiled validator is given (see _compile_fast):
 # far below where it fails (10,000 levels pass), far above any real document.
 MAX_COMPILED_DEPTH = 512
+# Steps (keywords applied) jsonschema may take to word a document's problems, at about 10 µs a
+# step. A built-in scenario takes a few hundred, a HuskyVoice search page of 200 appointments
+# 6,600; a 22 KB stub of nested matchers with one mistake took 120,000 (1.2 s of CPU). Past the
+# budget, the compiled validator words the problems instead.
+MAX_WALK_STEPS = 20_000
+# How many problems the compiled validator words for a document too large to walk: every one a
+# refusal counts (3,000 broken matchers are 3,000 problems), up to a bound on what is kept.
+MAX_COMPILED_PROBLEMS = 10_000
 
 
 class Contracts:
@@ -150,6 +165,7 @@ class Contracts:
             self.documents[name] = document
         # False where a schema's keywords need the full engine (see _compile_fast).
         self._fast: dict[str, FastValidator | Literal[False]] = {}
+        self._compiled: dict[str, jsonschema_rs.Validator] = {}
         self._validators: dict[str, ReferenceValidator] = {}
 
     @cached_property
@@ -159,7 +175,10 @@ class Contracts:
         from referencing.jsonschema import DRAFT202012
 
         return Registry().with_resources(
-            (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
+            (
+                doc["$id"],
+                Resource.from_contents(as_reference_schema(doc), default_specification=DRAFT202012),
+            )
             for doc in self.documents.values()
         )
 
@@ -167,7 +186,8 @@ class Contracts:
         """jsonschema, the reference implementation: slow, exact, and it words the problems."""
         validator = self._validators.get(name)
         if validator is None:
-            validator = reference_class()(self.documents[name], registry=self.registry)
+            document = as_reference_schema(self.documents[name])
+            validator = reference_class()(document, registry=self.registry)
             self._validators[name] = validator
         return validator
 
@@ -187,6 +207,7 @@ class Contracts:
             )
         except Exception:  # a keyword or a regex it does not take: jsonschema answers alone
             return False
+        self._compiled[name] = validator
         is_valid = validator.is_valid
         by_id = {doc["$id"]: doc for doc in self.documents.values()}
         if not recursive(by_id, document["$id"]):
@@ -232,7 +253,7 @@ class Contracts:
             branch = {"properties": {"provider": {"const": provider}}}
             scenario["allOf"].append({"if": branch, "then": {"$ref": f"#/$defs/{provider}"}})
         other.documents["scenario.schema"] = scenario
-        other._fast, other._validators = {}, {}
+        other._fast, other._compiled, other._validators = {}, {}, {}
         return other
 
     def check(self, name: str, instance: object, *, root: str = "") -> list[Problem]:
@@ -251,11 +272,14 @@ class Contracts:
                     return []
             except (ValueError, TypeError, OverflowError):
                 pass  # a value with no JSON form (a lone surrogate): jsonschema says how it breaks
-        validator = self._reference(name)
-        errors = sorted(validator.iter_errors(instance), key=_relevance)
+        try:
+            with bounded_walk(MAX_WALK_STEPS):
+                errors = sorted(self._reference(name).iter_errors(instance), key=_relevance)
+        except WalkTooLong:
+            return self._compiled_problems(name, instance, root)
         return [
             Problem(
-                _location(error, root),
+                _location(error.absolute_path, root),
                 clip(_message(error) + note, MAX_PROBLEM),
                 "/".join(map(str, error.absolute_schema_path)),
                 _path(error),
@@ -263,6 +287,49 @@ class Contracts:
             )
             for error, note in _leaves(errors)
         ]
+
+    def _compiled_problems(self, name: str, instance: object, root: str) -> list[Problem]:
+        """The problems of a document too large for jsonschema to walk, in the compiled
+        validator's words (the first MAX_COMPILED_PROBLEMS of them, the deepest first)."""
+        validator = self._compiled.get(name)
+        found: list[jsonschema_rs.ValidationError] = []
+        if validator is not None and not deeper_than(instance, MAX_COMPILED_DEPTH):
+            try:
+                found = list(
+                    itertools.islice(validator.iter_errors(instance), MAX_COMPILED_PROBLEMS)
+                )
+            except (ValueError, TypeError, OverflowError):
+                found = []  # a value with no JSON form, in a document too large to walk
+        if not found:
+            message = f"is too large to check in full (over {MAX_WALK_STEPS} schema steps)"
+            return [Problem(root, message, "")]
+        problems = [_compiled_problem(error, root) for error in found]
+        problems.sort(key=lambda p: (-len(p.path), str(list(p.path))))
+        if len(found) == MAX_COMPILED_PROBLEMS:
+            more = f"has more problems than the {MAX_COMPILED_PROBLEMS} listed"
+            problems.append(Problem(root, more, ""))
+        return problems
+
+
+def _compiled_problem(error: jsonschema_rs.ValidationError, root: str) -> Problem:
+    """One problem as jsonschema-rs words it, its quotes bounded like jsonschema's."""
+    path = tuple(
+        part if isinstance(part, int) else clip(str(part), MAX_NAME) for part in error.instance_path
+    )
+    kind, missing = error.kind, None
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        missing = clip(str(kind.property), MAX_NAME)
+    elif (
+        isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties) and kind.unexpected
+    ):
+        path = (*path, clip(str(kind.unexpected[0]), MAX_NAME))  # the field itself, as _path does
+    return Problem(
+        _location(error.instance_path, root),
+        clip(error.message, MAX_PROBLEM),
+        "/".join(map(str, error.schema_path)),
+        path,
+        missing,
+    )
 
 
 def _relevance(error: ValidationError) -> tuple[int, str]:
