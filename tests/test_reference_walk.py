@@ -11,23 +11,9 @@ from mockserver import MockEngine
 from mockserver.core import contracts as contracts_module
 from mockserver.core import reference_validator
 from mockserver.core.contracts import MAX_WALK_STEPS, Contracts
+from mockserver.providers.huskyvoice.sources import SAMPLE
 
-APPOINTMENT = {
-    "appointment_id": "appt_a1b2c3d4e5",
-    "appointment_type": "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-    "branch_id": "branch_uuid_here",
-    "date": "2026-06-15",
-    "session": "Morning",
-    "batch": "MA",
-    "token": None,
-    "patient_name": "Meera",
-    "parent_phone": "+919841XXXXXX",
-    "assigned_doctor": None,
-    "status": "confirmed",
-    "external_reference_id": None,
-    "created_at": "2026-05-01T08:00:00.000Z",
-    "updated_at": "2026-05-01T08:00:00.000Z",
-}
+APPOINTMENT = dict(SAMPLE)  # as the HuskyVoice page shows one
 
 
 def nested_matchers(count: int) -> dict[str, object]:
