@@ -419,7 +419,9 @@ def test_a_builtin_scenario_is_named_by_its_folder_and_read_when_first_needed(mo
     read: list[str] = []
     real = module._read_file
     monkeypatch.setattr(
-        module, "_read_file", lambda path, *rest: (read.append(path.name), real(path, *rest))[1]
+        module,
+        "_read_file",
+        lambda path, *rest, **named: (read.append(path.name), real(path, *rest, **named))[1],
     )
     catalog = module.ScenarioCatalog(readers=READERS)
     assert read == []

@@ -109,6 +109,9 @@ class _Source(msgspec.Struct):
     label: str
     data: dict[str, object]
     positions: Lines
+    # One of the package's own files: trusted (its tests check it) and read from its prepared
+    # copy. Never told by its label: a user's file may be named `builtin`.
+    builtin: bool = False
 
     @property
     def provider(self) -> str | None:
@@ -144,7 +147,7 @@ class _Layers:
         return ScenarioProblem(file, line, field, message)
 
 
-def _read(text: str, file: str, label: str) -> _Source:
+def _read(text: str, file: str, label: str, *, builtin: bool = False) -> _Source:
     from mockserver.scenarios.yaml_source import read_yaml  # here: PyYAML costs 15 ms to load
 
     document = read_yaml(text, file)
@@ -156,8 +159,14 @@ def _read(text: str, file: str, label: str) -> _Source:
     if not isinstance(data, dict):
         problems.append(ScenarioProblem(file, 1, "", "a scenario is a mapping of fields"))
     elif not problems:
-        return _Source(file, label, data, positions)
+        return _Source(file, label, data, positions, builtin)
     raise ScenarioError(problems)
+
+
+def read_document(text: str, file: str) -> dict[str, object]:
+    """One scenario file's document, as a scenario is built from it; ScenarioError when the file
+    is no YAML, holds a duplicated key or is no mapping."""
+    return _read(text, file, file).data
 
 
 def _merge(parent: Mapping[str, object], child: Mapping[str, object]) -> dict[str, object]:
@@ -193,7 +202,7 @@ def _build(
     layers = _Layers(chain)
     # The built-in files are schema-checked by the project's own tests, and the schema check
     # is most of a start-up; files a user wrote (or extends) are always checked.
-    trusted = all(source.label == "builtin" for source in chain)
+    trusted = all(source.builtin for source in chain)
     problems = [] if trusted else _schema_problems(data, layers, contracts)
     if problems:
         raise ScenarioError(problems)
@@ -287,7 +296,9 @@ def folder_label(path: Path, directories: Sequence[Path]) -> str:
     return path.name
 
 
-def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
+def _read_file(
+    path: Path, label: str, providers: Collection[str], *, builtin: bool = False
+) -> _Source:
     def refused(message: str) -> ScenarioError:
         return ScenarioError([ScenarioProblem(str(path), None, "", message)])
 
@@ -306,7 +317,8 @@ def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
         raise ScenarioError(
             [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
         ) from None
-    source = _prepared_source(path, data, text, label) or _read(text, str(path), label)
+    prepared = _prepared_source(path, data, text, label) if builtin else None
+    source = prepared or _read(text, str(path), label, builtin=builtin)
     folder = path.parent.name
     if folder in providers and source.provider not in (None, folder):
         raise ScenarioError(
@@ -324,8 +336,6 @@ def _read_file(path: Path, label: str, providers: Collection[str]) -> _Source:
 
 def _prepared_source(path: Path, data: bytes, text: str, label: str) -> _Source | None:
     """A built-in file from its prepared copy, while that copy is of this very text."""
-    if label != "builtin":
-        return None
     document = prepared_document(path, data)
     if document is None:
         return None
@@ -334,7 +344,7 @@ def _prepared_source(path: Path, data: bytes, text: str, label: str) -> _Source 
     def lines() -> Mapping[FieldPath, int]:
         return _read(text, file, label).positions.known
 
-    return _Source(file, label, document, Lines(later=lines))
+    return _Source(file, label, document, Lines(later=lines), builtin=True)
 
 
 def builtin_name(path: Path) -> str:
@@ -385,7 +395,7 @@ class _Files:
         earlier = self.final.get(source.name)
         if earlier is not None:
             label = _label(earlier)
-            builtin = label == "builtin"
+            builtin = isinstance(earlier, Path) or earlier.builtin
             if not (builtin and source.data.get("overrides") is True):
                 hint = " (say overrides: true to replace it)" if builtin else ""
                 message = f"scenario {source.name!r} is already defined by {label}{hint}"
@@ -399,7 +409,7 @@ class _Files:
         """The file of `name` in `table` (`final` or `shadowed`), read once if built in."""
         entry = table[name]
         if isinstance(entry, Path):
-            entry = table[name] = _read_file(entry, "builtin", self.readers)
+            entry = table[name] = _read_file(entry, "builtin", self.readers, builtin=True)
         return entry
 
     def build(self, name: str, contracts: Contracts) -> Scenario:
@@ -412,30 +422,25 @@ class _Files:
         current = source
         while "extends" in current.data:
             parent_name = current.data["extends"]
-            line = current.positions.line(("extends",))
             if not isinstance(parent_name, str):
-                raise ScenarioError(
-                    [ScenarioProblem(current.file, line, "extends", "must be a scenario name")]
-                )
+                raise _extends_problem(current, "must be a scenario name")
             table = self.shadowed if parent_name == current.name else self.final
             if parent_name not in table:
-                raise ScenarioError(
-                    [
-                        ScenarioProblem(
-                            current.file, line, "extends", f"unknown scenario {parent_name!r}"
-                        )
-                    ]
-                )
+                raise _extends_problem(current, f"unknown scenario {parent_name!r}")
             parent = self._source(table, parent_name)
             if any(parent.file == seen.file for seen in chain):
                 cycle = " -> ".join([*(s.name for s in chain), parent.name])
-                start = source.positions.line(("extends",))
-                raise ScenarioError(
-                    [ScenarioProblem(source.file, start, "extends", f"extends cycle: {cycle}")]
-                )
+                raise _extends_problem(source, f"extends cycle: {cycle}")
             chain.append(parent)
             current = parent
         return chain
+
+
+def _extends_problem(source: _Source, message: str) -> ScenarioError:
+    """A problem with the `extends` of `source`, at its line (looked up only now: a built-in
+    file read from its prepared copy finds its lines by parsing its YAML)."""
+    line = source.positions.line(("extends",))
+    return ScenarioError([ScenarioProblem(source.file, line, "extends", message)])
 
 
 def _label(entry: _Entry) -> str:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import stat
 from pathlib import Path
 
 import msgspec
 
 PREPARED_FILE = "prepared.json"
+# A copy past this size is no copy of the package's files (which make about 33 KB): passed over.
+MAX_PREPARED_BYTES = 4 * 1024 * 1024
 ABOUT = (
     "The built-in scenario files as read, for a fast start: each file's SHA-256 and its "
     "document. Written by `python -m mockserver.scenarios.write_prepared`; a file whose digest "
@@ -24,7 +27,8 @@ ABOUT = (
 
 
 class PreparedEntry(msgspec.Struct, frozen=True):
-    sha256: str
+    sha256: str  # of the YAML file's bytes
+    document_sha256: str  # of the document as msgspec encodes it: a damaged copy is passed over
     document: msgspec.Raw  # decoded afresh for every reader: no two catalogs share a document
 
 
@@ -38,14 +42,23 @@ def prepared_key(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
+def document_digest(document: object) -> str:
+    return hashlib.sha256(msgspec.json.encode(document)).hexdigest()
+
+
 @functools.cache
 def _entries(directory: Path) -> dict[str, PreparedEntry]:
+    path = directory / PREPARED_FILE
     try:
-        return msgspec.json.decode(
-            (directory / PREPARED_FILE).read_bytes(), type=PreparedFile
-        ).files
-    except (OSError, msgspec.DecodeError):
-        return {}  # no copy, or a damaged one: every file is read from its YAML
+        # Checked before opening, as a scenario file is: a FIFO would block the start.
+        found = path.stat()
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_PREPARED_BYTES:
+            return {}
+        with path.open("rb") as handle:
+            prepared = handle.read(MAX_PREPARED_BYTES + 1)
+        return msgspec.json.decode(prepared, type=PreparedFile).files
+    except Exception:  # missing, unreadable, damaged, nested deeper than the decoder goes
+        return {}  # every file is read from its YAML
 
 
 def prepared_document(path: Path, data: bytes) -> dict[str, object] | None:
@@ -54,5 +67,10 @@ def prepared_document(path: Path, data: bytes) -> dict[str, object] | None:
     entry = _entries(path.parent.parent).get(prepared_key(path))
     if entry is None or entry.sha256 != hashlib.sha256(data).hexdigest():
         return None
-    document = msgspec.json.decode(entry.document)
-    return document if isinstance(document, dict) else None
+    try:
+        document = msgspec.json.decode(entry.document)
+    except Exception:  # a document nested deeper than the decoder goes
+        return None
+    if not isinstance(document, dict) or document_digest(document) != entry.document_sha256:
+        return None  # damaged, or edited by hand, since it was written
+    return document

@@ -13,24 +13,28 @@ from pathlib import Path
 import msgspec
 
 from mockserver.core.resources import scenario_files, scenarios_dir
+from mockserver.scenarios.catalog import read_document
 from mockserver.scenarios.prepared import (
     ABOUT,
     PREPARED_FILE,
     PreparedEntry,
     PreparedFile,
+    document_digest,
     prepared_key,
 )
-from mockserver.scenarios.yaml_source import read_yaml
 
 
 def prepare(directory: Path) -> bytes:
-    """The copy of every scenario file under `directory`, as `PREPARED_FILE` holds it."""
+    """The copy of every scenario file under `directory`, as `PREPARED_FILE` holds it; a
+    ScenarioError for a file a scenario could not be built from (a duplicated key, say)."""
     files: dict[str, PreparedEntry] = {}
     for path in scenario_files(directory):
         data = path.read_bytes()
-        document = read_yaml(data.decode("utf-8"), str(path)).data
+        document = read_document(data.decode("utf-8"), str(path))
         files[prepared_key(path)] = PreparedEntry(
-            hashlib.sha256(data).hexdigest(), msgspec.Raw(msgspec.json.encode(document))
+            hashlib.sha256(data).hexdigest(),
+            document_digest(document),
+            msgspec.Raw(msgspec.json.encode(document)),
         )
     encoded = msgspec.json.encode(PreparedFile(ABOUT, files))
     return msgspec.json.format(encoded, indent=1) + b"\n"
