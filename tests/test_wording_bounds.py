@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver import MockEngine, MockRequest
-from mockserver.core.json_value import all_distinct
+from mockserver.core.json_value import all_distinct, first_repeated
 from mockserver.core.reference_validator import reference_class
 
 LEYR = {
@@ -64,7 +64,7 @@ def test_items_are_told_apart_without_comparing_every_pair(monkeypatch):
     repeated = engine.handle(_bulk(["1001", "1002", "1001"]))
     assert repeated.status == 400
     [problem] = repeated.request_problems
-    assert problem.message.endswith("has non-unique elements")
+    assert problem.message == '"1001" appears more than once (item 2): items are unique'
 
 
 def test_a_body_of_many_unknown_fields_names_ten_and_counts_the_rest():
@@ -96,7 +96,19 @@ JSON = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(JSON, max_size=6))
 def test_all_distinct_agrees_with_jsonschema(items):
-    assert all_distinct(items) == jsonschema._utils.uniq(items)
+    """Against the definition, with jsonschema's own equality: every pair compared. (Its `uniq`
+    sorts first, and misses a repeat when sorting does not bring the two together:
+    `[[[0, False]], [[False, False]], [[0, False]]]` has one, and `uniq` calls it unique.)"""
+    pairwise = not any(
+        jsonschema._utils.equal(first, second)
+        for index, first in enumerate(items)
+        for second in items[index + 1 :]
+    )
+    assert all_distinct(items) == pairwise
+    repeated = first_repeated(items)
+    assert (repeated is None) == pairwise
+    if repeated is not None:
+        assert any(jsonschema._utils.equal(items[repeated], item) for item in items[:repeated])
 
 
 def test_all_distinct_counts_json_equality():

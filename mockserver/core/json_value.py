@@ -24,13 +24,19 @@ def all_distinct(items: list[object]) -> bool:
     """Whether no two items are equal as JSON Schema counts equality (`1` and `1.0` are equal,
     `true` and `1` are not; objects are equal whatever their keys' order), in linear time:
     each item becomes a hashable key once, where comparing every pair takes quadratic time."""
+    return first_repeated(items) is None
+
+
+def first_repeated(items: list[object]) -> int | None:
+    """The index of the first item equal to one before it (as `all_distinct` counts equality),
+    or None when they are all distinct."""
     seen: set[object] = set()
-    for item in items:
+    for index, item in enumerate(items):
         key = _equality_key(item)
         if key in seen:
-            return False
+            return index
         seen.add(key)
-    return True
+    return None
 
 
 def _equality_key(value: object) -> object:
