@@ -293,15 +293,23 @@ class Contracts:
         validator's words (the first MAX_COMPILED_PROBLEMS of them, the deepest first)."""
         validator = self._compiled.get(name)
         found: list[jsonschema_rs.ValidationError] = []
-        if validator is not None and not deeper_than(instance, MAX_COMPILED_DEPTH):
+        unread = "no compiled validator takes its schema"
+        if validator is not None and deeper_than(instance, MAX_COMPILED_DEPTH):
+            unread = "it nests too deep for the compiled validator"
+        elif validator is not None:
             try:
                 found = list(
                     itertools.islice(validator.iter_errors(instance), MAX_COMPILED_PROBLEMS)
                 )
-            except (ValueError, TypeError, OverflowError):
-                found = []  # a value with no JSON form, in a document too large to walk
+            except (ValueError, TypeError, OverflowError) as error:
+                # A value with no JSON form (a lone surrogate, a key that is no text): no
+                # answer could carry it either. Refused, saying why it was not checked.
+                unread = f"the compiled validator cannot read it ({clip(str(error), MAX_NAME)})"
         if not found:
-            message = f"is too large to check in full (over {MAX_WALK_STEPS} schema steps)"
+            message = (
+                f"cannot be checked in full: it is too large to word (over {MAX_WALK_STEPS} "
+                f"schema steps) and {unread}"
+            )
             return [Problem(root, message, "")]
         problems = [_compiled_problem(error, root) for error in found]
         problems.sort(key=lambda p: (-len(p.path), str(list(p.path))))
