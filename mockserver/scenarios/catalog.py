@@ -16,7 +16,7 @@ from typing import Protocol
 import msgspec
 
 from mockserver.core.clock import checked_instant, parse_instant
-from mockserver.core.contracts import Contracts, default_contracts
+from mockserver.core.contracts import MAX_WALK_STEPS, Contracts, default_contracts
 from mockserver.core.documents import ScenarioSummary
 from mockserver.core.errors import MockError
 from mockserver.core.resources import scenario_files as scenario_files
@@ -100,6 +100,10 @@ class Scenario(msgspec.Struct, frozen=True):
 
 # Bounds on what one scenario file may be: a small file can expand hugely through YAML aliases.
 MAX_FILE_BYTES = 4 * 1024 * 1024
+# How far jsonschema may walk a scenario file to word its problems (about 10 µs a step): a file
+# is the operator's own, and one of 829 appointments with one mistake takes some 30,000 steps,
+# past the bound on what a client sends (MAX_WALK_STEPS: inline scenarios and added stubs).
+FILE_WALK_STEPS = 500_000
 
 
 class _Source(msgspec.Struct):
@@ -185,8 +189,11 @@ def _build(
     chain: Sequence[_Source],
     contracts: Contracts,
     readers: Readers,
+    *,
+    walk_steps: int = FILE_WALK_STEPS,
 ) -> Scenario:
-    """Validate a source merged over its ancestors (`chain`, child first) into a Scenario."""
+    """Validate a source merged over its ancestors (`chain`, child first) into a Scenario;
+    `walk_steps` bounds the wording of its schema problems (Contracts.check)."""
     data: dict[str, object] = {}
     for source in reversed(chain):
         data = _merge(data, source.data)
@@ -203,7 +210,7 @@ def _build(
     # The built-in files are schema-checked by the project's own tests, and the schema check
     # is most of a start-up; files a user wrote (or extends) are always checked.
     trusted = all(source.builtin for source in chain)
-    problems = [] if trusted else _schema_problems(data, layers, contracts)
+    problems = [] if trusted else _schema_problems(data, layers, contracts, walk_steps)
     if problems:
         raise ScenarioError(problems)
     problems += _common_checks(data, layers)
@@ -254,7 +261,7 @@ def parse_scenario(
 
 
 def _schema_problems(
-    data: Mapping[str, object], layers: _Layers, contracts: Contracts
+    data: Mapping[str, object], layers: _Layers, contracts: Contracts, walk_steps: int
 ) -> list[ScenarioProblem]:
     schema = contracts.documents["scenario.schema"]
     provider = data.get("provider")
@@ -263,7 +270,7 @@ def _schema_problems(
         return [layers.problem(("provider",), "provider", f"{provider!r} is not one of {known}")]
     problems = [
         layers.problem(p.path, p.location, p.message)
-        for p in contracts.check("scenario.schema", data)
+        for p in contracts.check("scenario.schema", data, walk_steps=walk_steps)
         # A failing provider section leaves its fields "unevaluated"; unknown top-level
         # fields are reported below, against the provider's own list.
         if not (p.schema_path == "unevaluatedProperties" and not p.path)
@@ -544,7 +551,7 @@ class ScenarioCatalog:
             raise ScenarioError(
                 [ScenarioProblem(INLINE, None, "provider", "'provider' is required")]
             )
-        return _build(chain, contracts or default_contracts(), readers)
+        return _build(chain, contracts or default_contracts(), readers, walk_steps=MAX_WALK_STEPS)
 
     def names(self) -> list[str]:
         return sorted(self._files.final)
