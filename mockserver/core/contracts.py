@@ -51,18 +51,20 @@ class Problem(msgspec.Struct, frozen=True):
         return {"location": self.location, "message": self.message, "schema_path": self.schema_path}
 
 
-def _location(path: Iterable[str | int], root: str) -> str:
+def _clipped(path: Iterable[object]) -> tuple[str | int, ...]:
+    """A path into an instance, each name clipped: a client's names are echoed back."""
+    return tuple(part if isinstance(part, int) else clip(str(part), MAX_NAME) for part in path)
+
+
+def _location(path: Iterable[object], root: str) -> str:
     parts = [root] if root else []
-    for part in path:
-        parts.append(f"[{part}]" if isinstance(part, int) else clip(str(part), MAX_NAME))
+    parts += (f"[{part}]" if isinstance(part, int) else part for part in _clipped(path))
     return ".".join(parts).replace(".[", "[")
 
 
 def _path(error: ValidationError) -> tuple[str | int, ...]:
     """Where the problem is; for an unknown field, the field itself rather than its parent."""
-    path = tuple(
-        part if isinstance(part, int) else clip(str(part), MAX_NAME) for part in error.absolute_path
-    )
+    path = _clipped(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
         extra = sorted(str(key) for key in error.instance if key not in known)
@@ -331,9 +333,7 @@ def _worded(errors: list[ValidationError], root: str) -> list[Problem]:
 
 def _compiled_problem(error: jsonschema_rs.ValidationError, root: str) -> Problem:
     """One problem as jsonschema-rs words it, its quotes bounded like jsonschema's."""
-    path = tuple(
-        part if isinstance(part, int) else clip(str(part), MAX_NAME) for part in error.instance_path
-    )
+    path = _clipped(error.instance_path)
     kind, missing = error.kind, None
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
         missing = clip(str(kind.property), MAX_NAME)

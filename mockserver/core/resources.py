@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the `mockserver` package
@@ -25,6 +26,22 @@ def schemas_dir() -> Path:
 
 def scenarios_dir() -> Path:
     return data_dir("scenarios")
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them; OSError where it cannot
+    be read, ValueError (its message the refusal) where it is no regular file or too large."""
+    # Checked before opening: a device (/dev/zero) never ends, a FIFO blocks on open.
+    found = path.stat()
+    if not stat.S_ISREG(found.st_mode):
+        raise ValueError("not a regular file; refused")
+    if found.st_size > limit:
+        raise ValueError(f"over {limit} bytes; refused")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)  # a file that grew meanwhile stops here
+    if len(data) > limit:
+        raise ValueError(f"over {limit} bytes; refused")
+    return data
 
 
 def scenario_files(directory: Path) -> list[Path]:

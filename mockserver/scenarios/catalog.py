@@ -7,7 +7,6 @@ here too, where their users look for them.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -19,8 +18,8 @@ from mockserver.core.clock import checked_instant, parse_instant
 from mockserver.core.contracts import MAX_WALK_STEPS, Contracts, default_contracts
 from mockserver.core.documents import ScenarioSummary
 from mockserver.core.errors import MockError
+from mockserver.core.resources import read_bounded, scenarios_dir
 from mockserver.core.resources import scenario_files as scenario_files
-from mockserver.core.resources import scenarios_dir
 from mockserver.scenarios.model import ScenarioModel, common_fields, section
 from mockserver.scenarios.prepared import prepared_document
 from mockserver.scenarios.problems import FieldPath as FieldPath
@@ -306,24 +305,15 @@ def folder_label(path: Path, directories: Sequence[Path]) -> str:
 def _read_file(
     path: Path, label: str, providers: Collection[str], *, builtin: bool = False
 ) -> _Source:
-    def refused(message: str) -> ScenarioError:
-        return ScenarioError([ScenarioProblem(str(path), None, "", message)])
-
     try:
-        # Checked before opening: a device (/dev/zero) never ends, a FIFO blocks on open.
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise refused("not a regular file; refused")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise refused(f"over {MAX_FILE_BYTES} bytes; refused")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # a file that grew meanwhile stops here
-        if len(data) > MAX_FILE_BYTES:
-            raise refused(f"over {MAX_FILE_BYTES} bytes; refused")
+        data = read_bounded(path, MAX_FILE_BYTES)
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(
             [ScenarioProblem(str(path), None, "", f"cannot read: {error}")]
         ) from None
+    except ValueError as refusal:  # no regular file, or too large
+        raise ScenarioError([ScenarioProblem(str(path), None, "", str(refusal))]) from None
     prepared = _prepared_source(path, data, text, label) if builtin else None
     source = prepared or _read(text, str(path), label, builtin=builtin)
     folder = path.parent.name

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import stat
 from pathlib import Path
 
 import msgspec
+
+from mockserver.core.resources import read_bounded
 
 PREPARED_FILE = "prepared.json"
 # A copy past this size is no copy of the package's files (which make about 33 KB): passed over.
@@ -48,16 +49,11 @@ def document_digest(document: object) -> str:
 
 @functools.cache
 def _entries(directory: Path) -> dict[str, PreparedEntry]:
-    path = directory / PREPARED_FILE
     try:
-        # Checked before opening, as a scenario file is: a FIFO would block the start.
-        found = path.stat()
-        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_PREPARED_BYTES:
-            return {}
-        with path.open("rb") as handle:
-            prepared = handle.read(MAX_PREPARED_BYTES + 1)
+        # Read as a scenario file is: a FIFO in its place would block the start.
+        prepared = read_bounded(directory / PREPARED_FILE, MAX_PREPARED_BYTES)
         return msgspec.json.decode(prepared, type=PreparedFile).files
-    except Exception:  # missing, unreadable, damaged, nested deeper than the decoder goes
+    except Exception:  # missing, unreadable, too large, damaged, nested past the decoder
         return {}  # every file is read from its YAML
 
 
