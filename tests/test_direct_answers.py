@@ -326,3 +326,34 @@ def test_a_body_that_arrives_in_many_pieces_is_answered_as_one(server, counted) 
     assert counted == [CANCEL]
     [entry] = server.engine.requests()
     assert entry["body_text"] == body.decode() and entry["body_size"] == len(body)
+
+
+def _plain_outcome(**headers: str) -> object:
+    from mockserver.core.reply import Outcome, Reply
+
+    reply = Reply(200, {"ok": True}, headers=headers)
+    return Outcome(reply, reply.encoded())
+
+
+@pytest.mark.parametrize(
+    ("defaults", "keep_alive", "extra", "closes"),
+    [
+        ([(b"date", b"Mon, 30 Nov 2026 10:00:00 GMT")], True, {}, False),
+        ([(b"date", b"Mon, 30 Nov 2026 10:00:01 GMT"), (b"server", b"x")], True, {}, False),
+        ([(b"date", b"Mon, 30 Nov 2026 10:00:01 GMT")], False, {}, True),
+        ([(b"connection", b"Close")], True, {}, True),
+        ([], True, {"Retry-After": "3"}, False),
+        ([], True, {"Connection": "close"}, True),
+    ],
+)
+def test_an_answer_is_written_head_then_body_in_one_write(defaults, keep_alive, extra, closes):
+    """Status line, the server's headers (each new list written anew: the date moves on),
+    type and length, the answer's own, a close when the connection ends, then the body."""
+    outcome = _plain_outcome(**extra)
+    data, ends = direct.wire_answer(outcome, b"HTTP/1.1 200 OK\r\n", defaults, keep_alive)
+    head = [b"HTTP/1.1 200 OK"] + [b"%s: %s" % pair for pair in defaults]
+    head += [b"content-type: application/json", b"content-length: 11"]
+    head += [f"{k.lower()}: {v}".encode() for k, v in extra.items()]
+    head += [b"connection: close"] if closes else []
+    assert data == b"\r\n".join(head) + b"\r\n\r\n" + b'{"ok":true}'
+    assert ends is closes

@@ -84,3 +84,54 @@ def test_an_expiry_that_fails_ends_neither_the_others_nor_the_watch():
     asyncio.run(scene())
     assert expired == ["beside", "later"]
     assert reported == ["a deadline's expiry failed"]
+
+
+class _Connection:
+    """An attended thing: a deadline slot and what it does when late."""
+
+    def __init__(self) -> None:
+        self.due = 0.0
+        self.late = 0
+
+    def overdue(self) -> None:
+        assert self.due == 0.0  # set back before the call: a late thing is late once
+        self.late += 1
+
+
+def test_an_attended_slot_is_late_once_and_never_when_cleared_or_left():
+    late, cleared, left = _Connection(), _Connection(), _Connection()
+
+    async def scene() -> None:
+        loop = asyncio.get_running_loop()
+        overdue = Overdue.of(loop)
+        for connection in (late, cleared, left):
+            overdue.attend(connection, 0.2)
+            connection.due = loop.time() + 0.2
+        cleared.due = 0.0  # what it awaited came in time
+        overdue.leave(left)
+        await asyncio.sleep(0.7)
+        assert late.late == 1 and late.due == 0.0
+        late.due = loop.time() + 0.2  # the next thing it awaits, late too
+        await asyncio.sleep(0.7)
+        overdue.leave(late)
+        overdue.leave(cleared)
+
+    asyncio.run(scene())
+    assert (late.late, cleared.late, left.late) == (2, 0, 0)
+
+
+def test_the_watch_goes_on_while_anything_is_attended_and_stops_after():
+    connection = _Connection()
+
+    async def scene() -> tuple[float | None, float | None]:
+        loop = asyncio.get_running_loop()
+        overdue = Overdue.of(loop)
+        overdue.attend(connection, 0.2)
+        await asyncio.sleep(0.3)  # checked with nothing due: the watch goes on
+        during = overdue._period
+        overdue.leave(connection)
+        await asyncio.sleep(0.2)
+        return during, overdue._period
+
+    during, after = asyncio.run(scene())
+    assert during == 0.05 and after is None

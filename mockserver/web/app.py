@@ -275,8 +275,11 @@ class MockApp:
         return guarded(app, self.admin_policy or AdminPolicy())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        http = scope["type"] == "http"
-        way = self._way(scope.get("path", ""), scope["headers"]) if http else Way.ADMIN
+        way = Way.ADMIN
+        if scope["type"] == "http":
+            raw = scope["headers"]
+            named = _SESSION_HEADER_BYTES in map(itemgetter(0), raw)
+            way = self._way(scope.get("path", ""), headers_size(raw), named)
         if way is Way.TOO_LARGE:
             await self.providers.refuse_head(scope, send)
         elif way is Way.FAVICON:
@@ -288,15 +291,14 @@ class MockApp:
         else:
             await self.admin(scope, receive, send)
 
-    def _way(self, path: str, headers: Sequence[tuple[bytes, bytes]]) -> Way:
-        """Which way an HTTP request goes, for the ASGI app and the direct answers alike."""
-        if headers_size(headers) > HEADERS_LIMIT_BYTES:
+    def _way(self, path: str, headers_size: int, session_header: bool) -> Way:
+        """Which way an HTTP request goes, for the ASGI app and the direct answers alike:
+        by its path, its headers' size (names and values) and whether it names a session."""
+        if headers_size > HEADERS_LIMIT_BYTES:
             return Way.TOO_LARGE
         if path == FAVICON:
             return Way.FAVICON
-        if self.owns_sessions and (
-            path.startswith(SESSION_PREFIX) or _SESSION_HEADER_BYTES in map(itemgetter(0), headers)
-        ):
+        if self.owns_sessions and (session_header or path.startswith(SESSION_PREFIX)):
             return Way.SESSION
         return Way.ADMIN if is_admin_path(path) else Way.PROVIDER
 
@@ -309,13 +311,20 @@ class MockApp:
         return replace(self.report, directory=self.report.directory / "sessions" / session_id)
 
     def direct_target(
-        self, path: str, raw_path: bytes, query: bytes, headers: Sequence[tuple[bytes, bytes]]
+        self,
+        path: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        decoded: Mapping[str, str],
+        size: int,
     ) -> tuple[MockEngine, str, bytes] | None:
         """The engine that answers this request straight from the connection (web/direct.py),
         with the path and query it sees; None when the request goes through this app: the
         admin API, the favicon, a head over the limit, a session that cannot be had (this app
-        answers why). `headers` are the raw pairs, names in lower case."""
-        way = self._way(path, headers)
+        answers why). `headers` are the raw pairs, names in lower case, `decoded` the same as
+        text, and `size` their names' and values' length."""
+        way = self._way(path, size, SESSION_HEADER in decoded)
         if way is Way.PROVIDER:
             return self.engine, path, query
         if way is not Way.SESSION:

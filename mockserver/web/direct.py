@@ -63,20 +63,48 @@ def wire_answer(
     """The answer's bytes as one write, and whether the connection ends after them (asked
     for, or a scripted fault that leaves the answer unfinished)."""
     payload = outcome.declared_body()
-    parts = [status_line]
-    for name, value in (*default_headers, *response_headers(outcome, payload)):
+    fault = outcome.fault
+    defaults, defaults_close = _written_defaults(default_headers)
+    if keep_alive and not defaults_close and fault is None and not outcome.headers:
+        # The usual answer, in one formatting: most answers are JSON, kept alive, unscripted.
+        return b"%s%scontent-type: %s\r\ncontent-length: %d\r\n\r\n%s" % (
+            status_line,
+            defaults,
+            outcome.content_type.encode("latin-1"),
+            len(payload),
+            payload,
+        ), False
+    parts = [status_line, defaults]
+    for name, value in response_headers(outcome, payload):
         if name == b"connection" and value.lower() == b"close":
             keep_alive = False
         parts += (name, b": ", value, b"\r\n")
-    if not keep_alive:
+    if not keep_alive or defaults_close:
+        keep_alive = False
         parts.append(b"connection: close\r\n")
     parts.append(b"\r\n")
-    fault = outcome.fault
     if fault is not None and fault.unfinished:
         parts.append(fault.sent(payload))
         return b"".join(parts), True
     parts.append(payload)
     return b"".join(parts), not keep_alive
+
+
+# The server's default headers as last written, with whether they close the connection. The
+# server replaces its list (a new `date` each second), so the list itself is the key.
+_written: tuple[Sequence[tuple[bytes, bytes]], bytes, bool] = ((), b"", False)
+
+
+def _written_defaults(default_headers: Sequence[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
+    global _written
+    seen, written, closes = _written
+    if seen is not default_headers:
+        written = b"".join(b"%s: %s\r\n" % pair for pair in default_headers)
+        closes = any(
+            name == b"connection" and value.lower() == b"close" for name, value in default_headers
+        )
+        _written = (default_headers, written, closes)
+    return written, closes
 
 
 class _NoEvent:

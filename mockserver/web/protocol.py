@@ -20,7 +20,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from mockserver.core.reply import Outcome
 from mockserver.web import app as web_app
 from mockserver.web.app import READ_LIMIT_BYTES, MockApp
-from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, request_headers, wire_answer
+from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, wire_answer
 from mockserver.web.overdue import Overdue
 
 # Open connections at once; one more is answered 503 and closed.
@@ -32,6 +32,9 @@ HEAD_LIMIT_BYTES = 1024 * 1024
 
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Busy"}
 
+# What a connection awaits, each with its own deadline (one at a time: see Overdue.attend).
+_NOTHING, _HEAD, _BODY, _IDLE = range(4)
+
 
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a connection cap, a head deadline and a head size."""
@@ -41,27 +44,29 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._refused = False
         self._head_bytes = 0
         self._overdue = Overdue.of(self.loop)
+        self._time = self.loop.time
+        # What the connection awaits and by when (loop time; 0.0 for no deadline). An idle
+        # keep-alive connection is watched like a late head, not with a timer of its own: a
+        # timer set and cancelled for every request costs more than the request's parsing.
+        self._awaits = _NOTHING
+        self.due = 0.0
         # The provider request whose body is being read, to be answered directly; and the one
         # whose answer a scripted delay holds.
         self._direct: DirectExchange | None = None
         self._delayed: DirectExchange | None = None
-        # An idle keep-alive connection is watched like a late head, not with a timer of its
-        # own: a timer set and cancelled for every request costs more than the request's own
-        # parsing. The key is the connection's second entry among the watched.
-        self._idle = (self, "idle")
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > MAX_CONNECTIONS:
             self._refuse(503, f"more than {MAX_CONNECTIONS} connections are open")
             return
-        self._arm()
+        shortest = min(HEAD_TIMEOUT_SECONDS, web_app.BODY_TIMEOUT_SECONDS, self.timeout_keep_alive)
+        self._overdue.attend(self, shortest)
+        self._await(_HEAD, HEAD_TIMEOUT_SECONDS)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        self._unset_keepalive_if_required()  # uvicorn's own call skips a connection lost in error
-        if self._direct is not None:
-            self._overdue.done(self._direct)
+        self._overdue.leave(self)
+        self._awaits, self.due = _NOTHING, 0.0
         delayed = self._delayed
         if delayed is not None and not delayed.response_complete:
             self._client_went_away(delayed)
@@ -75,7 +80,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._refused:
             return
         self._head_bytes = 0
-        self._arm()
+        self._awaits, self.due = _HEAD, self._time() + HEAD_TIMEOUT_SECONDS
         # What uvicorn's on_message_begin sets but its ASGI scope, built only for a request
         # that goes the ASGI way (see _begin_asgi): a direct answer never reads it.
         self.url = b""
@@ -87,9 +92,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        # uvicorn's on_header with the head's size counted, in one call: it runs for every
-        # header of every request.
-        if not self._counted(len(name) + len(value)):
+        # uvicorn's on_header with the head's size counted (_counted, inlined): it runs for
+        # every header of every request.
+        if self._refused:
+            return
+        self._head_bytes += len(name) + len(value)
+        if self._head_bytes > HEAD_LIMIT_BYTES:
+            self._refuse_large_head()
             return
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
@@ -97,7 +106,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._awaits, self.due = _NOTHING, 0.0
         if self._refused:
             return
         exchange = self._direct_exchange()
@@ -107,7 +116,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self.cycle = self._direct = exchange  # type: ignore[assignment]
         if exchange.headers.get("content-length", "0") != "0":
-            self._overdue.watch(exchange, web_app.BODY_TIMEOUT_SECONDS, self._body_overdue)
+            self._awaits, self.due = _BODY, self._time() + web_app.BODY_TIMEOUT_SECONDS
 
     def on_body(self, body: bytes) -> None:
         if self._refused:
@@ -125,7 +134,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             super().on_message_complete()
             return
         self._direct = None
-        self._overdue.done(exchange)
+        self._awaits, self.due = _NOTHING, 0.0
         self._answer(exchange)
 
     def _begin_asgi(self) -> None:
@@ -145,36 +154,54 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            closing = self.timeout_keep_alive_handler
-            self._overdue.watch(self._idle, self.timeout_keep_alive, closing)
+            self._awaits, self.due = _IDLE, self._time() + self.timeout_keep_alive
 
     def _unset_keepalive_if_required(self) -> None:
-        self._overdue.done(self._idle)
+        if self._awaits == _IDLE:
+            self._awaits, self.due = _NOTHING, 0.0
+
+    def _await(self, what: int, seconds: float) -> None:
+        self._awaits, self.due = what, self._time() + seconds
+
+    def overdue(self) -> None:
+        """What the connection awaited is past its deadline (Overdue calls this)."""
+        awaited, self._awaits = self._awaits, _NOTHING
+        if awaited == _HEAD:
+            self._head_overdue()
+        elif awaited == _BODY:
+            self._body_overdue()
+        elif awaited == _IDLE:
+            self.timeout_keep_alive_handler()
 
     # Provider requests answered directly (see web/direct.py) -----------------------------
 
     def _direct_exchange(self) -> DirectExchange | None:
         """The request as a direct exchange, or None when it goes the ASGI way."""
+        app = self.app
+        parser = self.parser
         if (
             self.expect_100_continue
             or self.flow.write_paused  # the ASGI way waits for the client to read
             or (self.cycle is not None and not self.cycle.response_complete)
-            or not isinstance(self.app, MockApp)
-            or self.parser.get_http_version() != "1.1"
-            or self.parser.should_upgrade()
+            or not isinstance(app, MockApp)
+            or parser.get_http_version() != "1.1"
+            or parser.should_upgrade()
         ):
             return None
-        method = self.parser.get_method().decode("ascii")
+        method = parser.get_method().decode("ascii")
         if method == "HEAD":
             return None
         url = httptools.parse_url(self.url)
         path = url.path.decode("ascii")
         if "%" in path:
             path = unquote(path)
-        target = self.app.direct_target(path, url.path, url.query or b"", self.headers)
+        raw = self.headers
+        # Names are in lower case already (on_header), so decoding is all that is left.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+        size = self._head_bytes - len(self.url)  # the names' and values' bytes, counted
+        target = app.direct_target(path, url.path, url.query or b"", raw, headers, size)
         if target is None:
             return None
-        headers = request_headers(self.headers)
         length = headers.get("content-length", "0")
         if "transfer-encoding" in headers or not length.isdigit() or int(length) > READ_LIMIT_BYTES:
             return None
@@ -252,15 +279,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return False
         self._head_bytes += size
         if self._head_bytes > HEAD_LIMIT_BYTES:
-            self._refuse(431, f"the request's head passes {HEAD_LIMIT_BYTES} bytes")
+            self._refuse_large_head()
             return False
         return True
 
-    def _arm(self) -> None:
-        self._overdue.watch(self, HEAD_TIMEOUT_SECONDS, self._head_overdue)
-
-    def _disarm(self) -> None:
-        self._overdue.done(self)
+    def _refuse_large_head(self) -> None:
+        self._refuse(431, f"the request's head passes {HEAD_LIMIT_BYTES} bytes")
 
     def _head_overdue(self) -> None:
         if self.cycle is None or self.cycle.response_complete:  # waiting for a head
@@ -269,7 +293,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, message: str) -> None:
         """Answer `status` with a JSON error, close, and read nothing more."""
         self._refused = True
-        self._disarm()
+        self._awaits, self.due = _NOTHING, 0.0
         if self.transport.is_closing():
             return
         body = (
