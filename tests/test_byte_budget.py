@@ -165,6 +165,80 @@ def test_a_head_that_never_ends_is_dropped_with_408(monkeypatch):
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
 
 
+def _slow_head_behind(server: MockServer, first: bytes) -> tuple[bytes, float]:
+    """`first`, with the start of another request's head in the same write, a header line of
+    it a little later, then silence: what the server sends until it closes, and when."""
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        begun = time.monotonic()
+        sock.sendall(first + b"GET /v2/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.1)
+        sock.sendall(b"X-One: more\r\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks), time.monotonic() - begun
+
+
+@pytest.mark.parametrize(
+    ("first", "delay_ms"),
+    [
+        ("GET /__admin/health", 0),  # answered the ASGI way
+        (f"GET /v1/appointments/{SEED_ID}", 200),  # answered directly, after a scripted delay
+        (f"GET /v1/appointments/{SEED_ID}", 700),  # the delay outlasts the head's deadline
+    ],
+    ids=["behind the ASGI way", "behind a delay", "behind a longer delay"],
+)
+def test_a_head_begun_behind_an_answer_still_has_its_deadline(monkeypatch, first, delay_ms):
+    """A head that starts arriving while the answer before it is on its way is dropped with a
+    408 once it is late and that answer is out, never kept open for good."""
+    monkeypatch.setattr(protocol, "HEAD_TIMEOUT_SECONDS", 0.3)
+    with MockServer(MockEngine()) as server:
+        if delay_ms:
+            stub = {
+                "name": "slow",
+                "provider": "huskyvoice",
+                "match": {"method": "GET", "path": f"/v1/appointments/{SEED_ID}"},
+                "respond": {"passthrough": True, "delay_ms": delay_ms},
+            }
+            httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+        head = f"{first} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer YOUR_API_KEY\r\n\r\n"
+        answer, closed_after = _slow_head_behind(server, head.encode())
+    assert answer.startswith(b"HTTP/1.1 200 OK"), answer[:100]
+    assert b"HTTP/1.1 408 " in answer, answer[-300:]
+    assert closed_after < delay_ms / 1000 + 2.5
+
+
+def test_a_connection_handed_to_websockets_leaves_the_deadline_watch(monkeypatch):
+    """An upgraded connection goes to uvicorn's WebSocket protocol, which this one never hears
+    from again: it must not stay watched (nor kept) after the client has gone."""
+    import gc
+    import weakref
+
+    made: list[weakref.ref[protocol.GuardedHttpProtocol]] = []
+    started = protocol.GuardedHttpProtocol.__init__
+
+    def remembered(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(protocol.GuardedHttpProtocol, "__init__", remembered)
+    upgrade = (
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with MockServer(MockEngine()) as server:
+        for _ in range(5):
+            raw_exchange(server.base_url, upgrade)
+        deadline = time.monotonic() + 5
+        while any(ref() is not None for ref in made) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            gc.collect()
+        kept = [ref() for ref in made if ref() is not None]
+    assert len(made) == 5
+    assert kept == []
+
+
 @pytest.mark.parametrize(
     "request_line",
     [f"GET /v1/appointments/{SEED_ID}", "GET /__admin/health"],

@@ -65,8 +65,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._await(_HEAD, HEAD_TIMEOUT_SECONDS)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._overdue.leave(self)
-        self._awaits, self.due = _NOTHING, 0.0
+        self._stop_watching()
         delayed = self._delayed
         if delayed is not None and not delayed.response_complete:
             self._client_went_away(delayed)
@@ -153,8 +152,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
-        else:
+        elif self._awaits != _HEAD:  # a head begun behind the answer keeps its own deadline
             self._awaits, self.due = _IDLE, self._time() + self.timeout_keep_alive
+
+    def handle_websocket_upgrade(self) -> None:
+        # The connection passes to uvicorn's WebSocket protocol: this one hears no more of it,
+        # its connection_lost included, so it leaves the watch now.
+        self._stop_watching()
+        super().handle_websocket_upgrade()
+
+    def _stop_watching(self) -> None:
+        self._overdue.leave(self)
+        self._awaits, self.due = _NOTHING, 0.0
 
     def _unset_keepalive_if_required(self) -> None:
         if self._awaits == _IDLE:
@@ -289,6 +298,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _head_overdue(self) -> None:
         if self.cycle is None or self.cycle.response_complete:  # waiting for a head
             self._refuse(408, f"the request's headers did not arrive in {HEAD_TIMEOUT_SECONDS:g} s")
+        else:
+            # The late head came behind an answer still on its way: it is refused once that
+            # answer is out (the deadline stays due, so the next check looks again).
+            self._awaits, self.due = _HEAD, self._time()
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer `status` with a JSON error, close, and read nothing more."""
