@@ -10,7 +10,10 @@ from urllib.parse import unquote
 
 import httpx
 
-from mockserver.core.surface import SESSION_PREFIX, is_admin_path
+from mockserver.core.exchange import MockRequest
+from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX, is_admin_path
+from mockserver.web.app import READ_LIMIT_BYTES, MockApp, Way, headers_size
+from mockserver.web.direct import request_headers, response_headers
 from mockserver.web.guard import IN_PROCESS
 
 if TYPE_CHECKING:
@@ -43,13 +46,58 @@ def _scope(request: httpx.Request, in_process: InProcess) -> Scope:
         "raw_path": raw_path,
         "root_path": "",
         "query_string": url.query,
-        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "headers": _raw_headers(request),
         "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
         "client": ("127.0.0.1", 0),
         # No browser can reach an in-process app: the admin API's Host and Origin checks,
         # which guard sockets, do not apply.
         "extensions": {IN_PROCESS: in_process},
     }
+
+
+def _raw_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
+    return [(k.lower(), v) for k, v in request.headers.raw]
+
+
+def _unfinished(request: httpx.Request) -> httpx.RemoteProtocolError:
+    """What a socket client sees when the server closes mid-answer."""
+    return httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body", request=request
+    )
+
+
+def _answered_directly(app: MockApp, request: httpx.Request, body: bytes) -> httpx.Response | None:
+    """A provider request answered by the engine at once, as the server's connection answers
+    one (web/direct.py): no ASGI scope, receive or send, the same request, journal and bytes.
+    None when it goes the app's way (a session, a head over the limit, the favicon)."""
+    url = request.url
+    raw_path = url.raw_path.split(b"?")[0]
+    path = unquote(raw_path.decode("ascii"))
+    raw = _raw_headers(request)
+    headers = request_headers(raw)
+    if app.way(path, headers_size(raw), SESSION_HEADER in headers) is not Way.PROVIDER:
+        return None
+    declared = headers.get("content-length", "")
+    oversized = len(body) > READ_LIMIT_BYTES or (
+        declared.isdigit() and int(declared) > READ_LIMIT_BYTES
+    )
+    query = url.query.decode("latin-1")
+    engine = app.engine
+    outcome = engine.handle(
+        MockRequest(request.method, path, query, headers, b"" if oversized else body, oversized)
+    )
+    if outcome.delay:
+        try:
+            _blocking_wait(request)(outcome.delay)
+        except BaseException:  # the client timed out: what it asked for was done all the same
+            engine.client_went_away(outcome)
+            raise
+    fault = outcome.fault
+    if fault is not None and fault.unfinished:
+        raise _unfinished(request)
+    payload = outcome.declared_body()
+    answer_headers = response_headers(outcome, payload)
+    return httpx.Response(outcome.status, headers=answer_headers, content=payload, request=request)
 
 
 async def _call(
@@ -89,10 +137,7 @@ async def _call(
 
     await app(_scope(request, in_process or {}), receive, send)
     if not complete:
-        # What a socket client sees when the server closes mid-answer.
-        raise httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body", request=request
-        )
+        raise _unfinished(request)
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
@@ -159,6 +204,11 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         if not _is_admin(request.url.path):
+            app = self.app
+            if isinstance(app, MockApp):
+                answered = _answered_directly(app, request, body)
+                if answered is not None:
+                    return answered
             # Provider traffic never suspends once a scripted delay blocks (see `_blocking_wait`):
             # it runs to its end in one step, with no event loop to go through.
             answer = _call(self.app, request, body, {"wait": _blocking_wait(request)})

@@ -279,7 +279,7 @@ class MockApp:
         if scope["type"] == "http":
             raw = scope["headers"]
             named = _SESSION_HEADER_BYTES in map(itemgetter(0), raw)
-            way = self._way(scope.get("path", ""), headers_size(raw), named)
+            way = self.way(scope.get("path", ""), headers_size(raw), named)
         if way is Way.TOO_LARGE:
             await self.providers.refuse_head(scope, send)
         elif way is Way.FAVICON:
@@ -291,7 +291,7 @@ class MockApp:
         else:
             await self.admin(scope, receive, send)
 
-    def _way(self, path: str, headers_size: int, session_header: bool) -> Way:
+    def way(self, path: str, headers_size: int, session_header: bool) -> Way:
         """Which way an HTTP request goes, for the ASGI app and the direct answers alike:
         by its path, its headers' size (names and values) and whether it names a session."""
         if headers_size > HEADERS_LIMIT_BYTES:
@@ -324,7 +324,7 @@ class MockApp:
         admin API, the favicon, a head over the limit, a session that cannot be had (this app
         answers why). `headers` are the raw pairs, names in lower case, `decoded` the same as
         text, and `size` their names' and values' length."""
-        way = self._way(path, size, SESSION_HEADER in decoded)
+        way = self.way(path, size, SESSION_HEADER in decoded)
         if way is Way.PROVIDER:
             return self.engine, path, query
         if way is not Way.SESSION:
