@@ -152,3 +152,17 @@ def test_a_body_past_the_read_limit_is_refused_unread_both_ways(monkeypatch, dir
     assert answer.status_code == 413
     [entry] = engine.requests()
     assert entry["body_size"] == 0
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["directly", "the ASGI way"])
+def test_a_length_in_other_digits_is_no_length_and_no_failure(direct):
+    """`Content-Length: ²` passes `str.isdigit` and fails `int`: in process nothing checks the
+    framing, so the mock reads such a length as none, both ways, and answers."""
+    engine, app = _world()
+    asgi = app if direct else _AsgiOnly(app)
+    with httpx.Client(transport=ASGITransport(asgi), base_url="http://mock.test") as client:
+        headers = [(b"content-length", b"\xb2"), (b"content-type", b"application/json")]
+        headers.append((b"authorization", AUTH["Authorization"].encode()))
+        answer = client.patch(CANCEL, content=b'{"status": "cancelled"}', headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert [entry["status"] for entry in engine.requests()] == [200]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import AUTH, SEED_ID, write_scenario
-from mockserver import MockEngine
+from mockserver import MockEngine, MockRequest
 from mockserver.core.patterns import Observed, PatternError, parse_pattern, pattern_from_query
 from mockserver.testing.control import EngineBackend, MockControl
 
@@ -304,3 +304,32 @@ def test_list_patterns_nested_too_deep_are_refused():
         deep = [deep]
     with pytest.raises(PatternError, match="nests more than 64"):
         parse_pattern({"body": {"ids": deep}})
+
+
+@pytest.mark.parametrize(
+    "index", ["\xb2", "\u0661", "0\xb2"], ids=["superscript", "arabic", "mixed"]
+)
+def test_a_path_step_in_other_digits_names_no_list_item_and_breaks_nothing(index):
+    """`str.isdigit` takes `²` (which `int` refuses) and Arabic-Indic digits (which `int` reads): a list
+    index is ASCII digits only, so such a step finds nothing, in a pattern and in an answer
+    (a scenario's match: the request is answered, not failed with the mock's 500)."""
+    assert not parse_pattern({"body": {f"ids.{index}": "b"}}).matches(CANCEL)
+    assert parse_pattern({"body": {"ids.1": "b"}}).matches(CANCEL)
+    engine = MockEngine(["leyr/bulk-cancel"])
+    engine.add_interaction(
+        {
+            "match": {"body": {f"ids.{index}": "1002"}},
+            "respond": {"status": 418, "body": {}},
+            "violates_contract": True,
+        },
+        "leyr",
+    )
+    headers = {
+        "x-leyr-client-id": "test-client-id",
+        "x-leyr-client-secret": "test-client-secret",
+        "content-type": "application/json",
+    }
+    body = b'{"ids": ["1001", "1002"], "status": "cancelled"}'
+    path = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments"
+    answer = engine.handle(MockRequest("PATCH", path, headers=headers, body=body))
+    assert answer.status == 200, answer.body

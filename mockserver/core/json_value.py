@@ -54,12 +54,18 @@ def _equality_key(value: object) -> object:
     return ("other", id(value))  # no JSON value: equal only to itself
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is a whole number in ASCII digits: `str.isdigit` also takes `²`, which
+    `int` refuses, and `١٢`, which no client means as a number."""
+    return text.isascii() and text.isdigit()
+
+
 def value_at(value: object, parts: Iterable[str]) -> object:
     """The value a path of keys and list indexes names in `value`, or None where there is none."""
     for part in parts:
         if isinstance(value, Mapping):
             value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        elif isinstance(value, list) and ascii_digits(part) and int(part) < len(value):
             value = value[int(part)]
         else:
             return None

@@ -17,6 +17,7 @@ import msgspec
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import clip, loads
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.redaction import SECRET_HEADERS, shortened
 from mockserver.core.regex import Regex, RegexError, captured, compile_regex
 from mockserver.core.routing import TemplateError, compile_template
@@ -262,7 +263,7 @@ def _lookup(body: object, path: tuple[str, ...]) -> object:
     for part in path:
         if isinstance(value, Mapping) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        elif isinstance(value, list) and ascii_digits(part) and int(part) < len(value):
             value = value[int(part)]
         else:
             return _ABSENT
@@ -516,7 +517,7 @@ def pattern_from_query(params: Mapping[str, str]) -> RequestPattern:
         elif name == "status":
             if _status_class(text) is not None:
                 raw[name] = text
-            elif text.isascii() and text.isdigit():
+            elif ascii_digits(text):
                 raw[name] = int(text)
             else:
                 raise PatternError(

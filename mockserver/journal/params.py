@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import MockError
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.patterns import pattern_from_query
 from mockserver.journal.ring import JournalQuery
 
@@ -54,7 +55,7 @@ def whole_param(params: Mapping[str, str], name: str, low: int, high: int) -> in
     text = params.get(name)
     if text is None:
         return None
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    if not ascii_digits(text) or not low <= int(text) <= high:
         raise MockError(f"{name}: a whole number from {low} to {high}", field=name)
     return int(text)
 

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import httpx
 
 from mockserver.core.exchange import MockRequest
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.web.app import READ_LIMIT_BYTES, MockApp, Way, headers_size
 from mockserver.web.direct import request_headers, response_headers
@@ -79,7 +80,7 @@ def _answered_directly(app: MockApp, request: httpx.Request, body: bytes) -> htt
         return None
     declared = headers.get("content-length", "")
     oversized = len(body) > READ_LIMIT_BYTES or (
-        declared.isdigit() and int(declared) > READ_LIMIT_BYTES
+        ascii_digits(declared) and int(declared) > READ_LIMIT_BYTES
     )
     query = url.query.decode("latin-1")
     engine = app.engine

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, HTTPExceptionHandler, Receive, Scope, Send
 
 from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import deeper_than, loads, may_nest_deeper
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.surface import ADMIN_PREFIX, MAX_BODY_DEPTH
 from mockserver.engine.facade import MockEngine
 from mockserver.web import admin_commands
@@ -69,7 +70,7 @@ async def _body(request: Request) -> bytes:
         code="PAYLOAD_TOO_LARGE",
         status=413,
     )
-    if declared.isdigit() and int(declared) > ADMIN_BODY_LIMIT:
+    if ascii_digits(declared) and int(declared) > ADMIN_BODY_LIMIT:
         raise too_large
     chunks: list[bytes] = []
     size = 0

@@ -14,6 +14,7 @@ from msgspec.structs import replace
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
@@ -132,7 +133,7 @@ async def _read_body(
     None when the client leaves first. Refused (an ApiError, 408) when it has not arrived
     whole within `timeout` seconds."""
     declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > READ_LIMIT_BYTES:
+    if ascii_digits(declared) and int(declared) > READ_LIMIT_BYTES:
         return b"", True
     if timeout is None or _bodiless(headers):
         # In process the body is there already (and no event loop may run); a request that

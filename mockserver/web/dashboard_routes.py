@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from mockserver.core.errors import MockError, error_document
+from mockserver.core.json_value import ascii_digits
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
 from mockserver.web.dashboard import (
@@ -61,7 +62,7 @@ def journal_filter(request: Request, providers: tuple[str, ...]) -> JournalFilte
     if status is not None and status not in STATUS_CLASSES:
         message = f"status: {status[:40]!r} is not one of {', '.join(STATUS_CLASSES)}"
         raise MockError(message, field="status")
-    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
+    if cursor is not None and not (ascii_digits(cursor) and len(cursor) < 19):
         raise MockError("cursor: a whole number", field="cursor")
     violations = params.get("violations") in ("1", "true", "on")
     search = params.get("q") or None

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
 from mockserver.web import app as web_app
 from mockserver.web.app import READ_LIMIT_BYTES, MockApp
@@ -212,7 +213,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if target is None:
             return None
         length = headers.get("content-length", "0")
-        if "transfer-encoding" in headers or not length.isdigit() or int(length) > READ_LIMIT_BYTES:
+        framed = "transfer-encoding" not in headers and ascii_digits(length)
+        if not framed or int(length) > READ_LIMIT_BYTES:
             return None
         engine, path, query = target
         keep_alive = self.parser.should_keep_alive()
