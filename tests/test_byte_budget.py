@@ -278,6 +278,27 @@ def test_a_body_that_never_ends_is_refused_with_408(monkeypatch):
     assert engine.requests() == []
 
 
+def test_a_chunked_body_that_never_ends_is_refused_and_its_connection_closed(monkeypatch):
+    """A chunked body goes the ASGI way: late, it is refused with a 408 and the connection
+    closed at once, as the direct way does (the rest of its body has no framing to wait for),
+    not held open until the keep-alive deadline."""
+    monkeypatch.setattr(web_app, "BODY_TIMEOUT_SECONDS", 0.3)
+    head = (
+        f"PATCH /v1/appointments/{SEED_ID} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer YOUR_API_KEY\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n"
+    )
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        begun = time.monotonic()
+        answer = raw_exchange(server.base_url, head.encode())  # read until it is closed
+        closed_after = time.monotonic() - begun
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+    assert b"connection: close" in answer.lower()
+    assert closed_after < 3  # the keep-alive deadline is 5 s
+    assert engine.requests() == []
+
+
 def test_a_slow_body_is_refused_while_bodies_that_arrive_are_answered(monkeypatch):
     """The body deadline is watched per read: requests whose bodies arrive meanwhile (on the
     same server, while the slow one waits) are answered, never cancelled with it."""

@@ -82,7 +82,9 @@ class ProviderEndpoint:
             timeout = None if IN_PROCESS in scope.get("extensions", {}) else BODY_TIMEOUT_SECONDS
             read = await _read_body(receive, headers, timeout)
         except ApiError as refused:  # the transport's own: a body too slow
-            await send_reply(send, self.engine.refusal(_request_of(scope), refused))
+            # What is left of the body has no end to wait for: the connection ends with the
+            # answer, as a direct answer's does (web/direct.py, refuse_slow_body).
+            await send_reply(send, self.engine.refusal(_request_of(scope), refused), close=True)
             return
         if read is None:
             return  # the client left before its body was whole: nothing was asked
@@ -201,9 +203,12 @@ class _TimedRead:
 SCRIPTED_FAULT: ContextVar[bool] = ContextVar("mockserver_scripted_fault", default=False)
 
 
-async def send_reply(send: Send, outcome: Outcome) -> None:
+async def send_reply(send: Send, outcome: Outcome, *, close: bool = False) -> None:
+    """Send `outcome`; with `close`, the server ends the connection after it."""
     payload = outcome.declared_body()
     raw_headers = response_headers(outcome, payload)
+    if close:
+        raw_headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": outcome.status, "headers": raw_headers})
     fault = outcome.fault
     if fault is not None and fault.unfinished:
