@@ -141,7 +141,6 @@ def test_a_delay_past_the_clients_timeout_times_out_and_is_journaled_as_left(dir
 
 @pytest.mark.parametrize("direct", [True, False], ids=["directly", "the ASGI way"])
 def test_a_body_past_the_read_limit_is_refused_unread_both_ways(monkeypatch, direct):
-    monkeypatch.setattr(transport, "READ_LIMIT_BYTES", 1_000)
     monkeypatch.setattr("mockserver.web.app.READ_LIMIT_BYTES", 1_000)
     engine, app = _world()
     asgi = app if direct else _AsgiOnly(app)

@@ -11,9 +11,8 @@ from urllib.parse import unquote
 import httpx
 
 from mockserver.core.exchange import MockRequest
-from mockserver.core.json_value import ascii_digits
 from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX, is_admin_path
-from mockserver.web.app import READ_LIMIT_BYTES, MockApp, Way, headers_size
+from mockserver.web.app import MockApp, Way, headers_size, past_read_limit, wait_out
 from mockserver.web.direct import request_headers, response_headers
 from mockserver.web.guard import IN_PROCESS
 
@@ -34,16 +33,22 @@ class InProcess(TypedDict, total=False):
     wait: Callable[[float], None]  # a scripted delay, done as the client's socket would
 
 
+def _path_of(url: httpx.URL) -> tuple[bytes, str]:
+    """A request's path as sent (without its query) and as the app reads it (unescaped)."""
+    raw_path = url.raw_path.split(b"?")[0]
+    return raw_path, unquote(raw_path.decode("ascii"))
+
+
 def _scope(request: httpx.Request, in_process: InProcess) -> Scope:
     url = request.url
-    raw_path = url.raw_path.split(b"?")[0]
+    raw_path, path = _path_of(url)
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": request.method,
         "scheme": url.scheme,
-        "path": unquote(raw_path.decode("ascii")),
+        "path": path,
         "raw_path": raw_path,
         "root_path": "",
         "query_string": url.query,
@@ -72,27 +77,19 @@ def _answered_directly(app: MockApp, request: httpx.Request, body: bytes) -> htt
     one (web/direct.py): no ASGI scope, receive or send, the same request, journal and bytes.
     None when it goes the app's way (a session, a head over the limit, the favicon)."""
     url = request.url
-    raw_path = url.raw_path.split(b"?")[0]
-    path = unquote(raw_path.decode("ascii"))
+    _, path = _path_of(url)
     raw = _raw_headers(request)
     headers = request_headers(raw)
     if app.way(path, headers_size(raw), SESSION_HEADER in headers) is not Way.PROVIDER:
         return None
-    declared = headers.get("content-length", "")
-    oversized = len(body) > READ_LIMIT_BYTES or (
-        ascii_digits(declared) and int(declared) > READ_LIMIT_BYTES
-    )
+    oversized = past_read_limit(headers, len(body))
     query = url.query.decode("latin-1")
     engine = app.engine
     outcome = engine.handle(
         MockRequest(request.method, path, query, headers, b"" if oversized else body, oversized)
     )
     if outcome.delay:
-        try:
-            _blocking_wait(request)(outcome.delay)
-        except BaseException:  # the client timed out: what it asked for was done all the same
-            engine.client_went_away(outcome)
-            raise
+        wait_out(engine, outcome, _blocking_wait(request))
     fault = outcome.fault
     if fault is not None and fault.unfinished:
         raise _unfinished(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from enum import Enum
 from functools import cached_property
@@ -94,21 +94,38 @@ class ProviderEndpoint:
             # The in-process sync transport waits by blocking its caller (honouring the
             # client's timeout), so provider traffic needs no event loop there.
             wait = scope.get("extensions", {}).get(IN_PROCESS, {}).get("wait")
-            try:
-                if wait is not None:
-                    wait(outcome.delay)
-                    left = False
-                else:
+            if wait is not None:
+                wait_out(self.engine, outcome, wait)
+            else:
+                try:
                     left = await _client_leaves_within(receive, outcome.delay)
-            except BaseException:  # the in-process client timed out, or its task was cancelled
-                left = True
-                raise
-            finally:
-                if left:  # what it asked for was done all the same: the journal says so
-                    self.engine.client_went_away(outcome)
-            if left:
-                return
+                except BaseException:  # its task was cancelled
+                    left = True
+                    raise
+                finally:
+                    if left:  # what it asked for was done all the same: the journal says so
+                        self.engine.client_went_away(outcome)
+                if left:
+                    return
         await send_reply(send, outcome)
+
+
+def wait_out(engine: MockEngine, outcome: Outcome, wait: Callable[[float], None]) -> None:
+    """A scripted delay waited out by blocking the caller (the in-process sync transport); a
+    client that gives up meanwhile (its timeout) is marked gone in the journal, as over HTTP,
+    for what it asked for was done all the same."""
+    try:
+        wait(outcome.delay)
+    except BaseException:
+        engine.client_went_away(outcome)
+        raise
+
+
+def past_read_limit(headers: Mapping[str, str], size: int = 0) -> bool:
+    """Whether a request's body, `size` bytes or as long as it declares, is past what the
+    transport reads (its `oversized` flag: the provider refuses it)."""
+    declared = headers.get("content-length", "")
+    return size > READ_LIMIT_BYTES or (ascii_digits(declared) and int(declared) > READ_LIMIT_BYTES)
 
 
 async def _client_leaves_within(receive: Receive, seconds: float) -> bool:
@@ -134,8 +151,7 @@ async def _read_body(
     """The body, and whether it is over what the transport reads (then the rest stays unread);
     None when the client leaves first. Refused (an ApiError, 408) when it has not arrived
     whole within `timeout` seconds."""
-    declared = headers.get("content-length", "")
-    if ascii_digits(declared) and int(declared) > READ_LIMIT_BYTES:
+    if past_read_limit(headers):
         return b"", True
     if timeout is None or _bodiless(headers):
         # In process the body is there already (and no event loop may run); a request that

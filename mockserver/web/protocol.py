@@ -63,7 +63,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         shortest = min(HEAD_TIMEOUT_SECONDS, web_app.BODY_TIMEOUT_SECONDS, self.timeout_keep_alive)
         self._overdue.attend(self, shortest)
-        self._await(_HEAD, HEAD_TIMEOUT_SECONDS)
+        self._awaits, self.due = _HEAD, self._time() + HEAD_TIMEOUT_SECONDS
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_watching()
@@ -169,9 +169,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _unset_keepalive_if_required(self) -> None:
         if self._awaits == _IDLE:
             self._awaits, self.due = _NOTHING, 0.0
-
-    def _await(self, what: int, seconds: float) -> None:
-        self._awaits, self.due = what, self._time() + seconds
 
     def overdue(self) -> None:
         """What the connection awaited is past its deadline (Overdue calls this)."""
