@@ -162,10 +162,10 @@ def test_the_answers_remembered_as_conforming_are_bounded_in_bytes(monkeypatch):
     headers = {"authorization": "Bearer YOUR_API_KEY"}
     listed = engine.handle(MockRequest("GET", "/v1/appointments", "limit=20", headers))
     assert len(listed.payload) > 600
-    assert pipeline._conforming_bytes == 0  # too large to remember: checked each time
+    assert pipeline._conforming.weight == 0  # too large to remember: checked each time
     ids = [a["appointment_id"] for a in json.loads(listed.payload)["data"]]
     for _ in range(3):
         for appointment in ids:
             read = engine.handle(MockRequest("GET", f"/v1/appointments/{appointment}", "", headers))
             assert read.status == 200 and not read.response_problems
-            assert 0 < pipeline._conforming_bytes <= 500
+            assert 0 < pipeline._conforming.weight <= 500

@@ -12,6 +12,7 @@ import msgspec
 import orjson
 
 from mockserver.core.errors import MockError
+from mockserver.core.recent import Recent
 
 JSON_TYPE = "application/json"
 
@@ -72,7 +73,7 @@ class MockRequest(msgspec.Struct, frozen=True, dict=True):
 # client repeats its queries (a search page after page), and parsing is a search's main cost.
 _REMEMBERED_QUERY_LENGTH = 512
 _REMEMBERED_QUERIES = 1024
-_parsed_queries: dict[str, tuple[tuple[str, str], ...]] = {}
+_parsed_queries: Recent[str, tuple[tuple[str, str], ...]] = Recent(_REMEMBERED_QUERIES)
 
 
 def query_pairs(query_string: str) -> tuple[tuple[str, str], ...]:
@@ -83,9 +84,7 @@ def query_pairs(query_string: str) -> tuple[tuple[str, str], ...]:
     if found is None:
         found = tuple(parse_qsl(query_string, keep_blank_values=True))
         if len(query_string) <= _REMEMBERED_QUERY_LENGTH:
-            if len(_parsed_queries) >= _REMEMBERED_QUERIES:
-                _parsed_queries.clear()
-            _parsed_queries[query_string] = found
+            _parsed_queries.remember(query_string, found)
     return found
 
 

@@ -180,18 +180,20 @@ def _remembered_template(template: str) -> PathTemplate:
     return PathTemplate(template)
 
 
-# Paths up to this length have their routing remembered, this many at a time: a client's
-# traffic repeats paths (a cancel, then its re-cancel) and matching is most of a route's cost.
+# Templates of usual length are compiled once (see compile_template).
 _REMEMBERED_PATH_LENGTH = 256
-_REMEMBERED_PATHS = 4096
+
+Resolution = tuple[tuple[Operation, Mapping[str, str]], ...]
 
 
 class Router:
     """Matches method and path against a provider's operations.
 
     Everything goes through `resolve`: the operations whose template matches a path, with
-    their parameters, in declaration order. Operations never change after construction, so
-    what a path resolves to is remembered (bounded, and only for paths of usual length).
+    their parameters, in declaration order. One request asks about its path several times
+    (routing, the response's schema, a scripted answer's checks), so the last path's answer is
+    remembered. Only the last: a table of many paths filled with every new Leyr id, and freed
+    all at once when full, stalled a busy server for milliseconds and kept the collector busy.
     """
 
     def __init__(self, operations: Iterable[Operation]) -> None:
@@ -202,23 +204,22 @@ class Router:
         for op in self.operations:
             template = op.pattern()
             self._by_length.setdefault(template.length, []).append((template, op))
-        self._resolved: dict[str, tuple[tuple[Operation, Mapping[str, str]], ...]] = {}
+        # One tuple, replaced whole: threads sharing a router never see a path with another's
+        # answer.
+        self._last: tuple[str, Resolution] = ("", ())
 
-    def resolve(self, path: str) -> tuple[tuple[Operation, Mapping[str, str]], ...]:
+    def resolve(self, path: str) -> Resolution:
         """The operations whose template matches `path`, each with the parameters it gives."""
-        found = self._resolved.get(path)
-        if found is not None:
-            return found
+        last = self._last
+        if last[0] == path:
+            return last[1]
         parts = path.split("/")
         found = tuple(
             (op, params)
             for template, op in self._by_length.get(len(parts), ())
             if (params := template.match_parts(parts)) is not None
         )
-        if len(path) <= _REMEMBERED_PATH_LENGTH:
-            if len(self._resolved) >= _REMEMBERED_PATHS:
-                self._resolved.clear()
-            self._resolved[path] = found
+        self._last = (path, found)
         return found
 
     def find(self, method: str | None, path: str | None) -> Iterator[Operation]:

@@ -18,6 +18,7 @@ from mockserver.core.documents import InteractionNote
 from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import NOT_JSON, ApiError, MockRequest, StubFault, clip
 from mockserver.core.patterns import Observed, observed_body
+from mockserver.core.recent import Recent
 from mockserver.core.reply import Answer, Outcome, Reply, declared_body, unrecorded
 from mockserver.core.surface import ADMIN_PREFIX, SCENARIO_HEADER
 from mockserver.journal.coverage import Coverage
@@ -34,6 +35,10 @@ from mockserver.scenarios.interactions import Scripted
 CONFORMING_MEMORY = 4096
 CONFORMING_BYTES = 8 * 1024 * 1024
 CONFORMING_ANSWER_BYTES = 64 * 1024
+
+
+def _payload_size(key: tuple[str, bytes]) -> int:
+    return len(key[1])
 
 
 class World(Protocol):
@@ -96,8 +101,9 @@ class RequestPipeline:
         self._recorder = recorder
         self._coverage = coverage
         self._lock = lock
-        self._conforming: set[tuple[str, bytes]] = set()
-        self._conforming_bytes = 0
+        self._conforming: Recent[tuple[str, bytes], None] = Recent(
+            CONFORMING_MEMORY, max_weight=CONFORMING_BYTES, weigh=_payload_size
+        )
 
     def provider_for(self, path: str) -> AnyProvider | None:
         for provider in self._world.providers.values():
@@ -254,12 +260,7 @@ class RequestPipeline:
             return []
         problems = self._contracts.check(schema, reply.body, root="response")
         if not problems and len(payload) <= CONFORMING_ANSWER_BYTES:
-            full = len(self._conforming) >= CONFORMING_MEMORY
-            if full or self._conforming_bytes + len(payload) > CONFORMING_BYTES:
-                self._conforming.clear()
-                self._conforming_bytes = 0
-            self._conforming.add(key)
-            self._conforming_bytes += len(payload)
+            self._conforming.remember(key, None)
         return problems
 
     def _recorded(

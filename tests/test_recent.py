@@ -1,0 +1,153 @@
+"""The mock's bounded memories (answers known to conform, parsed queries, the last route) forget
+their oldest entry one at a time, never everything at once: a full wipe freed thousands of
+entries inside one request, a stall of milliseconds every few thousand requests under load.
+
+Counted, never timed: what is still remembered, and how many checks a request costs."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from mockserver import MockEngine, MockRequest
+from mockserver.core.contracts import default_contracts
+from mockserver.core.recent import Recent
+from mockserver.core.routing import Router
+from mockserver.providers import make_providers
+
+HUSKY = {"authorization": "Bearer YOUR_API_KEY"}
+
+
+def test_the_oldest_entry_is_forgotten_first_and_alone():
+    memory: Recent[str, int] = Recent(3)
+    for n, key in enumerate("abc"):
+        memory.remember(key, n)
+    memory.remember("d", 3)
+    assert "a" not in memory
+    assert [memory.get(key) for key in "bcd"] == [1, 2, 3]
+    assert len(memory) == 3
+
+
+def test_remembering_a_known_key_keeps_its_first_value_and_place():
+    memory: Recent[str, int] = Recent(2)
+    memory.remember("a", 1)
+    memory.remember("b", 2)
+    memory.remember("a", 9)
+    memory.remember("c", 3)
+    assert "a" not in memory  # still the oldest: a repeat does not renew it
+    assert memory.get("b") == 2 and memory.get("c") == 3
+
+
+def test_weight_bounds_what_is_held_and_forgets_as_few_as_needed():
+    memory: Recent[bytes, None] = Recent(100, max_weight=10, weigh=len)
+    for key in (b"aaaa", b"bbbb", b"cc"):
+        memory.remember(key, None)
+    assert memory.weight == 10
+    memory.remember(b"ddd", None)  # 13 > 10: only the oldest goes
+    assert b"aaaa" not in memory and b"bbbb" in memory and b"cc" in memory
+    assert memory.weight == 9
+    memory.remember(b"x" * 11, None)  # heavier than the whole memory: never held
+    assert b"x" * 11 not in memory and memory.weight == 9 and len(memory) == 3
+
+
+def test_a_memory_holds_at_least_one_entry():
+    with pytest.raises(ValueError, match="at least one"):
+        Recent(0)
+
+
+def test_threads_sharing_a_memory_keep_it_bounded():
+    memory: Recent[int, int] = Recent(50, max_weight=400, weigh=lambda key: key % 10)
+
+    def fill(start: int) -> None:
+        for key in range(start, start + 20_000):
+            memory.remember(key, key)
+
+    threads = [threading.Thread(target=fill, args=(n * 100_000,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(memory) <= 50
+    assert 0 <= memory.weight <= 400
+
+
+def _checks_counted(engine: MockEngine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    pipeline = engine.handle.__self__  # type: ignore[attr-defined]
+    counted: list[str] = []
+    check = pipeline._contracts.check
+
+    def counting(schema, value, **kwargs):  # type: ignore[no-untyped-def]
+        counted.append(schema)
+        return check(schema, value, **kwargs)
+
+    monkeypatch.setattr(pipeline._contracts, "check", counting)
+    return counted
+
+
+def test_a_full_memory_of_conforming_answers_forgets_only_its_oldest(monkeypatch):
+    """Three answers remembered at most: a fourth pushes out the first alone, so the second to
+    the fourth, sent again, are not checked again (a full wipe checked them all again)."""
+    from mockserver.engine import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "CONFORMING_MEMORY", 3)
+    engine = MockEngine()
+    listed = engine.handle(MockRequest("GET", "/v1/appointments", "", HUSKY))
+    ids = [a["appointment_id"] for a in json.loads(listed.payload)["data"]]
+    requests = [
+        MockRequest("GET", "/v1/appointments", "limit=1", HUSKY),
+        *(MockRequest("GET", f"/v1/appointments/{appointment}", "", HUSKY) for appointment in ids),
+    ]
+    assert len(requests) == 3 and len(set(ids)) == 2  # with the full list: four answers
+
+    def send(request: MockRequest) -> None:
+        answer = engine.handle(request)
+        assert answer.status == 200 and not answer.response_problems
+
+    for request in requests:
+        send(request)
+    counted = _checks_counted(engine, monkeypatch)
+    for request in requests:
+        send(request)
+    assert [c for c in counted if c.endswith(".response")] == []
+    send(MockRequest("GET", "/v1/appointments", "", HUSKY))  # the one forgotten: checked again
+    assert len([c for c in counted if c.endswith(".response")]) == 1
+
+
+def _router() -> Router:
+    leyr = make_providers(default_contracts())["leyr"]
+    return leyr.router
+
+
+def test_the_router_answers_each_path_for_itself_however_they_alternate():
+    router = _router()
+    base = "/api/emrs/{emr}/care-units/cu/appointments/{id}"
+    for n in range(200):
+        emr, appointment = f"emr{n % 3}", str(7_000_000 + n % 7)
+        op, params = router.match("PATCH", base.format(emr=emr, id=appointment))
+        assert params == {"emr": emr, "care_unit_id": "cu", "appointment_id": appointment}
+        assert op.operation_id == "updateAppointment"
+    assert router.params_for("/api/emrs/a/care-units/b/appointments") == {
+        "emr": "a",
+        "care_unit_id": "b",
+    }
+
+
+def test_threads_sharing_a_router_never_see_another_paths_parameters():
+    router = _router()
+    wrong: list[tuple[str, dict[str, str]]] = []
+
+    def route(emr: str) -> None:
+        path = f"/api/emrs/{emr}/care-units/cu/appointments/1"
+        for _ in range(5_000):
+            params = router.params_for(path)
+            if params.get("emr") != emr:
+                wrong.append((emr, params))
+
+    threads = [threading.Thread(target=route, args=(f"emr{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
