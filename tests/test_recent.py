@@ -14,7 +14,7 @@ import pytest
 from mockserver import MockEngine, MockRequest
 from mockserver.core.contracts import default_contracts
 from mockserver.core.recent import Recent
-from mockserver.core.routing import Router
+from mockserver.core.routing import Operation, PathTemplate, Router
 from mockserver.providers import make_providers
 
 HUSKY = {"authorization": "Bearer YOUR_API_KEY"}
@@ -151,3 +151,35 @@ def test_threads_sharing_a_router_never_see_another_paths_parameters():
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def _op(method: str, path: str, name: str) -> Operation:
+    return Operation(name, method, path, name, handler=lambda state, call: None, responses={})
+
+
+def test_the_router_matches_each_template_once_and_keeps_declaration_order(monkeypatch):
+    operations = [
+        _op("GET", "/x/{item_id}", "read"),
+        _op("GET", "/x/latest", "latest"),
+        _op("PATCH", "/x/{item_id}", "change"),
+    ]
+    router = Router(operations)
+    tried: list[str] = []
+    match_parts = PathTemplate.match_parts
+
+    def counting(self, parts):  # type: ignore[no-untyped-def]
+        tried.append(self.template)
+        return match_parts(self, parts)
+
+    monkeypatch.setattr(PathTemplate, "match_parts", counting)
+    found = router.resolve("/x/latest")
+    assert [op.operation_id for op, _ in found] == ["read", "latest", "change"]
+    assert [dict(params) for _, params in found] == [
+        {"item_id": "latest"},
+        {},
+        {"item_id": "latest"},
+    ]
+    assert sorted(tried) == ["/x/latest", "/x/{item_id}"]  # two templates, two matches
+    op, params = router.match("GET", "/x/latest")
+    assert op.operation_id == "read" and params == {"item_id": "latest"}  # the first declared
+    assert router.match("PATCH", "/x/7")[0].operation_id == "change"

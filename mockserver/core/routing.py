@@ -184,6 +184,9 @@ def _remembered_template(template: str) -> PathTemplate:
 _REMEMBERED_PATH_LENGTH = 256
 
 Resolution = tuple[tuple[Operation, Mapping[str, str]], ...]
+# A path length's distinct templates, and its operations in declaration order, each with the
+# index of its template.
+_SameLength = tuple[tuple[PathTemplate, ...], tuple[tuple[int, Operation], ...]]
 
 
 class Router:
@@ -200,10 +203,21 @@ class Router:
         self.operations = tuple(operations)
         # Templates by their number of segments: a path is matched only against those of its
         # own length (a Leyr path with a new id each time is never tried on the list route).
-        self._by_length: dict[int, list[tuple[PathTemplate, Operation]]] = {}
+        # Each distinct template is matched once a path (a GET and a PATCH on one path share
+        # theirs); its operations are then taken in declaration order.
+        grouped: dict[int, tuple[dict[str, int], list[PathTemplate], list[tuple[int, Operation]]]]
+        grouped = {}
         for op in self.operations:
             template = op.pattern()
-            self._by_length.setdefault(template.length, []).append((template, op))
+            index, templates, entries = grouped.setdefault(template.length, ({}, [], []))
+            if op.path not in index:
+                index[op.path] = len(templates)
+                templates.append(template)
+            entries.append((index[op.path], op))
+        self._by_length: dict[int, _SameLength] = {
+            length: (tuple(templates), tuple(entries))
+            for length, (_, templates, entries) in grouped.items()
+        }
         # One tuple, replaced whole: threads sharing a router never see a path with another's
         # answer.
         self._last: tuple[str, Resolution] = ("", ())
@@ -214,11 +228,12 @@ class Router:
         if last[0] == path:
             return last[1]
         parts = path.split("/")
-        found = tuple(
-            (op, params)
-            for template, op in self._by_length.get(len(parts), ())
-            if (params := template.match_parts(parts)) is not None
-        )
+        same = self._by_length.get(len(parts))
+        found: Resolution = ()
+        if same is not None:
+            templates, entries = same
+            matched = [template.match_parts(parts) for template in templates]
+            found = tuple((op, params) for at, op in entries if (params := matched[at]) is not None)
         self._last = (path, found)
         return found
 
