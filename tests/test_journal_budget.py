@@ -104,6 +104,27 @@ def test_the_budget_looks_at_every_journal_only_once_in_a_while(monkeypatch):
     assert scans <= 5_000 * 2_600 // (1024 * 1024 // 64) + 1, scans
 
 
+def test_what_a_rebalance_frees_beyond_the_need_is_capped(monkeypatch):
+    """1/64 of the budget is freed beyond what was needed, but never more than a cap: one
+    request pays for the rebalance, and a large budget would make it free a great deal."""
+    from mockserver.journal import budget as budget_module
+
+    monkeypatch.setattr(budget_module, "MOST_SLACK_BYTES", 10_000)
+    budget = JournalBudget(1024 * 1024)  # 1/64 is 16 KiB: capped at 10,000 bytes
+    assert budget.slack == 10_000
+    journal = Journal(JournalSettings(budget=budget))
+    for _ in range(600):  # past the budget: rebalanced at least once
+        journal.record(_exchange(2_000))
+    lowest = budget.max_bytes
+    for _ in range(2_000):
+        journal.record(_exchange(2_000))
+        lowest = min(lowest, budget.held())
+    assert budget.held() <= budget.max_bytes
+    # After each rebalance what is held stays within the cap (and one entry) under the budget.
+    assert budget.max_bytes - lowest <= 10_000 + 3_000, budget.max_bytes - lowest
+    assert JournalBudget(64 * 1024**3).slack == budget_module.MOST_SLACK_BYTES
+
+
 def test_a_journal_collected_gives_its_bytes_back():
     budget = JournalBudget(1024 * 1024)
     kept = Journal(JournalSettings(budget=budget))

@@ -7,8 +7,9 @@ evidence (nor the default session's) while it holds more than they do, and a ses
 costs nothing. A journal keeps its last exchange while it records.
 
 Finding the largest journal looks at each once, so it runs only when the total passes the
-budget, and then frees `slack` (1/64 of the budget) beyond what was needed: a request pays O(1),
-amortised, however many sessions there are.
+budget, and then frees `slack` (1/64 of the budget, at most 1 MiB) beyond what was needed: a
+request pays O(1), amortised, however many sessions there are. The cap keeps the one request
+that pays short: a 64 GiB budget would otherwise free 1 GiB of exchanges inside it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import weakref
 from typing import Protocol
 
 SLACK_FRACTION = 64
+MOST_SLACK_BYTES = 1024 * 1024
 
 
 class Account:
@@ -46,7 +48,7 @@ class JournalBudget:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.slack = max_bytes // SLACK_FRACTION
+        self.slack = min(max_bytes // SLACK_FRACTION, MOST_SLACK_BYTES)
         self.total = 0  # bytes held by every journal on the ledger
         self.lock = threading.Lock()
         self._journals: weakref.WeakSet[Payer] = weakref.WeakSet()
