@@ -6,6 +6,7 @@ Counted, never timed: what is still remembered, and how many checks a request co
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 
@@ -183,3 +184,33 @@ def test_the_router_matches_each_template_once_and_keeps_declaration_order(monke
     op, params = router.match("GET", "/x/latest")
     assert op.operation_id == "read" and params == {"item_id": "latest"}  # the first declared
     assert router.match("PATCH", "/x/7")[0].operation_id == "change"
+
+
+def test_building_an_engine_sets_off_no_collection_and_restores_the_collector(tmp_path):
+    """Scenarios, schemas and states all live on: a collection while they are built would walk
+    them again and free nothing (a scenario of 5,000 appointments spent 0.2 s so)."""
+    (tmp_path / "huskyvoice").mkdir()
+    (tmp_path / "huskyvoice" / "many.yaml").write_text(
+        "extends: huskyvoice/direct-cancel\ndescription: many\ngenerate: {appointments: 3000}\n"
+    )
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        engine = MockEngine(["huskyvoice/many"], [tmp_path])
+        assert len(engine.states["huskyvoice"].appointments) > 3000
+        # At most the one young collection its objects set off once the build is over.
+        assert collections in ([], [0]), collections
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            MockEngine()
+            assert not gc.isenabled()  # left off, as it was
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(seen)

@@ -16,6 +16,7 @@ from typing import TypedDict
 
 from msgspec.structs import replace
 
+from mockserver.core.collector import collector_paused
 from mockserver.core.commands import CommandError, Reset, SetClock, provider_name
 from mockserver.core.contracts import Contracts, default_contracts
 from mockserver.core.documents import (
@@ -111,43 +112,46 @@ class MockEngine:
         With `shared_with`, the engine is another session's isolated world: it reuses that
         engine's read-only parts (schemas, providers, the scenario catalog) and reads nothing.
         """
-        self.contracts: Contracts
-        self.providers: dict[str, AnyProvider]
-        self.scenarios_dirs: list[Path]
-        self.catalog: ScenarioCatalog
-        if shared_with is not None:
-            self.contracts, self.providers = shared_with.contracts, shared_with.providers
-            self.scenarios_dirs, self.catalog = shared_with.scenarios_dirs, shared_with.catalog
-        else:
-            self.contracts = contracts_for(contracts or default_contracts())
-            self.providers = make_providers(self.contracts, response_max_bytes)
-            self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
-            self.catalog = self._read_catalog()
-        self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
-        self._files_read_by = shared_with  # a session's files are its server's: so is reloading
-        self.session = session  # None: the server's default session
-        self._journal_settings = JournalSettings(
-            journal_size,
-            Path(journal_file) if journal_file else None,
-            journal_secrets,
-            session,
-            journal_max_bytes,
-            # One byte budget for the server's journals: a session's is its server's.
-            shared_with.journal_budget if shared_with else JournalBudget(journal_max_bytes),
-        )
-        # States of scenarios answered through the X-Mock-Scenario header, by name.
-        self.side_states: dict[str, ProviderState] = {}
-        self._coverage = Coverage()  # kept across resets: it describes a whole run
-        self._recorder = Recorder(self._journal_settings)
-        self._lock = threading.RLock()
-        # The sessions made from this engine, ended ones too: the run's report covers them all.
-        self._spawned: deque[MockEngine] = deque(maxlen=MAX_SESSIONS_REPORTED)
-        chosen = resolve_active(self.catalog, scenarios, self.providers)
-        self.initial_scenarios = tuple(scenario.name for scenario in chosen.values())
-        self.states: dict[str, ProviderState] = {
-            p: self.providers[p].new_state(s) for p, s in chosen.items()
-        }
-        self._bind_calls()
+        # Scenarios, schemas and states all live on: collections meanwhile would only walk
+        # them again and again (see collector_paused).
+        with collector_paused():
+            self.contracts: Contracts
+            self.providers: dict[str, AnyProvider]
+            self.scenarios_dirs: list[Path]
+            self.catalog: ScenarioCatalog
+            if shared_with is not None:
+                self.contracts, self.providers = shared_with.contracts, shared_with.providers
+                self.scenarios_dirs, self.catalog = shared_with.scenarios_dirs, shared_with.catalog
+            else:
+                self.contracts = contracts_for(contracts or default_contracts())
+                self.providers = make_providers(self.contracts, response_max_bytes)
+                self.scenarios_dirs = [Path(d) for d in scenarios_dirs]
+                self.catalog = self._read_catalog()
+            self._reload: ReloadDocument = {"ok": True, "error": None, "at": None}
+            self._files_read_by = shared_with  # a session's files are its server's: so is reloading
+            self.session = session  # None: the server's default session
+            self._journal_settings = JournalSettings(
+                journal_size,
+                Path(journal_file) if journal_file else None,
+                journal_secrets,
+                session,
+                journal_max_bytes,
+                # One byte budget for the server's journals: a session's is its server's.
+                shared_with.journal_budget if shared_with else JournalBudget(journal_max_bytes),
+            )
+            # States of scenarios answered through the X-Mock-Scenario header, by name.
+            self.side_states: dict[str, ProviderState] = {}
+            self._coverage = Coverage()  # kept across resets: it describes a whole run
+            self._recorder = Recorder(self._journal_settings)
+            self._lock = threading.RLock()
+            # The sessions made from this engine, ended ones too: the run's report covers them all.
+            self._spawned: deque[MockEngine] = deque(maxlen=MAX_SESSIONS_REPORTED)
+            chosen = resolve_active(self.catalog, scenarios, self.providers)
+            self.initial_scenarios = tuple(scenario.name for scenario in chosen.values())
+            self.states: dict[str, ProviderState] = {
+                p: self.providers[p].new_state(s) for p, s in chosen.items()
+            }
+            self._bind_calls()
 
     def _bind_calls(self) -> None:
         """The calls of the request pipeline and the journal, bound to the engine so that each

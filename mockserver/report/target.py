@@ -7,10 +7,11 @@ from pathlib import Path
 
 import msgspec
 
+from mockserver.core.collector import collector_paused
 from mockserver.journal.run import RunRecord
 from mockserver.report.pact import pact_files
 from mockserver.report.verdict import Verdict, judge
-from mockserver.report.writer import DEFAULT_BASE_URL, collector_paused, write_report
+from mockserver.report.writer import DEFAULT_BASE_URL, write_report
 
 
 class ReportTarget(msgspec.Struct, frozen=True):
