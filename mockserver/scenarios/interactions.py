@@ -7,6 +7,7 @@ so tests on different appointments never share them.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -351,13 +352,17 @@ class ScriptRuntime:
         # Per appointment key, least recently used first: each interaction's answer count.
         self.hits: dict[str, dict[int, int]] = {}
         self.states: dict[str, str] = {}
-        self.rng = random.Random(seed)
         self._seed = seed
         self._next_index = 1_000_000
         self._faker: Faker | None = None
         if any(step.uses_faker for i in interactions for step in i.steps):
             self._faker = _shared_faker()
             self._faker.seed_instance(seed)
+
+    @functools.cached_property
+    def rng(self) -> random.Random:
+        """Draws for delay ranges, made on first use (see HuskyVoiceState.rng)."""
+        return random.Random(self._seed)
 
     def add(self, interaction: Interaction) -> Interaction:
         """A run-time interaction, tried before every other; its index is unique in this run."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import deque
 from datetime import datetime
@@ -25,10 +26,15 @@ class HuskyVoiceState(ProviderState):
         self.filled: dict[SlotKey, int] = dict(seed.filled)
         self.slot_updated: dict[SlotKey, str] = {}
         self.requests_by_key: dict[str, deque[datetime]] = {}
-        self.rng = random.Random(seed.model.seed)
         # Search lists by date (None: all of them), in search order, until something moves.
         self._listed: dict[str | None, list[Record]] = {}
         self._as_seeded = True  # nothing added or moved: the seed's search order holds
+
+    @functools.cached_property
+    def rng(self) -> random.Random:
+        """The scenario's seeded draws, made on first use: most tests never draw (seeding one
+        costs more than the rest of a reset), and the draws are the same either way."""
+        return random.Random(self.seed.model.seed)
 
     def moved(self) -> None:
         """An appointment was added or changed date or session: the search order is stale."""
