@@ -331,6 +331,38 @@ def test_a_head_past_one_mebibyte_is_refused_while_it_arrives():
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
 
 
+@pytest.mark.parametrize("query", [False, True])
+def test_a_url_past_the_parsers_reach_is_refused_with_414_both_ways(query):
+    """A request target of 65,535 bytes is read and answered; one byte more is refused with a
+    414 and the connection closed (the HTTP parser cannot read it: it answered its own
+    plain-text 400). In process, the same answer. Nothing is journaled."""
+    engine = MockEngine()
+
+    def target(size: int) -> bytes:
+        start = b"/v1/appointments?q=" if query else b"/v1/appointments/"
+        return start + b"a" * (size - len(start))
+
+    with MockServer(engine) as server:
+        answers = {}
+        for size in (65_535, 65_536):
+            head = b"GET " + target(size) + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            credentials = b"Authorization: " + AUTH["Authorization"].encode()
+            answers[size] = raw_exchange(server.base_url, head + credentials + b"\r\n\r\n")
+        read, answer = answers[65_535], answers[65_536]
+        assert read.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 404 ")), read[:200]
+        assert b'{"success":false' in read  # the provider's own answer (an unknown id or field)
+        assert answer.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), answer[:200]
+        assert b"connection: close" in answer.lower()
+        over_http = answer.split(b"\r\n\r\n", 1)[1]
+    with in_process_client(engine) as client:
+        refused = client.get(target(65_536).decode(), headers=AUTH)
+        assert refused.status_code == 414
+        assert refused.content == over_http
+        assert refused.json()["error"]["code"] == "URI_TOO_LONG"
+        assert client.get(target(65_535).decode(), headers=AUTH).status_code < 414
+    assert len(engine.requests()) == 2  # the two that were read, once each way
+
+
 def test_connections_past_the_cap_are_refused(monkeypatch):
     monkeypatch.setattr(protocol, "MAX_CONNECTIONS", 3)
     with MockServer(MockEngine()) as server:

@@ -12,7 +12,15 @@ import httpx
 
 from mockserver.core.exchange import MockRequest
 from mockserver.core.surface import SESSION_HEADER, SESSION_PREFIX, is_admin_path
-from mockserver.web.app import MockApp, Way, headers_size, past_read_limit, wait_out
+from mockserver.web.app import (
+    MockApp,
+    Way,
+    headers_size,
+    past_read_limit,
+    refusal_body,
+    url_too_long,
+    wait_out,
+)
 from mockserver.web.direct import request_headers, response_headers
 from mockserver.web.guard import IN_PROCESS
 
@@ -63,6 +71,14 @@ def _scope(request: httpx.Request, in_process: InProcess) -> Scope:
 
 def _raw_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
     return [(k.lower(), v) for k, v in request.headers.raw]
+
+
+def _refused(status: int, message: str, request: httpx.Request) -> httpx.Response:
+    """A refusal the server's connection makes before any route is known, closing it."""
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    return httpx.Response(
+        status, headers=headers, content=refusal_body(status, message), request=request
+    )
 
 
 def _unfinished(request: httpx.Request) -> httpx.RemoteProtocolError:
@@ -201,6 +217,9 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        too_long = url_too_long(request.url.raw_path)
+        if too_long is not None:  # refused as the server's connection refuses it
+            return _refused(414, too_long, request)
         if not _is_admin(request.url.path):
             app = self.app
             if isinstance(app, MockApp):
@@ -215,6 +234,9 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
+        too_long = url_too_long(request.url.raw_path)
+        if too_long is not None:
+            return _refused(414, too_long, request)
         return await _timed(_call(self.app, request, body), request)
 
     def _run(self, coroutine: Driven[T]) -> T:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from msgspec.structs import replace
 
 from mockserver.core.errors import MockError
-from mockserver.core.exchange import ApiError, MockRequest
+from mockserver.core.exchange import ApiError, MockRequest, dumps
 from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
@@ -36,6 +36,31 @@ READ_LIMIT_BYTES = 8 * 1024 * 1024
 HEADERS_LIMIT_BYTES = 64 * 1024
 # A body that has not arrived whole by then is refused (408): a slow client holds no slot.
 BODY_TIMEOUT_SECONDS = 30.0
+# A request target (path and query, as sent) past this is refused (414) while it arrives: the
+# HTTP parser's reading of a URL keeps its offsets in 16 bits, and past them it answered its
+# own plain-text 400. In process, the same limit and the same answer.
+URL_LIMIT_BYTES = 65_535
+
+# Refusals made before any provider or route is known (the connection's own limits).
+REFUSAL_REASONS = {
+    408: "Request Timeout",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    503: "Busy",
+}
+
+
+def refusal_body(status: int, message: str) -> bytes:
+    """The JSON body of such a refusal: `{"error": {"code": "URI_TOO_LONG", "message": …}}`."""
+    code = REFUSAL_REASONS[status].upper().replace(" ", "_")
+    return dumps({"error": {"code": code, "message": message}})
+
+
+def url_too_long(target: bytes) -> str | None:
+    """Why a request target is refused for its length, or None."""
+    if len(target) <= URL_LIMIT_BYTES:
+        return None
+    return f"the request's URL passes {URL_LIMIT_BYTES} bytes"
 
 
 def headers_size(headers: Iterable[tuple[bytes, bytes]]) -> int:

@@ -20,7 +20,13 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
 from mockserver.web import app as web_app
-from mockserver.web.app import READ_LIMIT_BYTES, MockApp
+from mockserver.web.app import (
+    READ_LIMIT_BYTES,
+    REFUSAL_REASONS,
+    MockApp,
+    refusal_body,
+    url_too_long,
+)
 from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, wire_answer
 from mockserver.web.overdue import Overdue
 
@@ -30,8 +36,6 @@ MAX_CONNECTIONS = 1_000
 HEAD_TIMEOUT_SECONDS = 10.0
 # A request line and headers past this are refused while they arrive.
 HEAD_LIMIT_BYTES = 1024 * 1024
-
-_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Busy"}
 
 # What a connection awaits, each with its own deadline (one at a time: see Overdue.attend).
 _NOTHING, _HEAD, _BODY, _IDLE = range(4)
@@ -90,6 +94,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         if self._counted(len(url)):
             self.url += url
+            if (too_long := url_too_long(self.url)) is not None:
+                self._refuse(414, too_long)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # uvicorn's on_header with the head's size counted (_counted, inlined): it runs for
@@ -308,12 +314,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._awaits, self.due = _NOTHING, 0.0
         if self.transport.is_closing():
             return
-        body = (
-            b'{"error":{"code":"' + _REASONS[status].upper().replace(b" ", b"_") + b'",'
-            b'"message":"' + message.encode() + b'"}}'
-        )
+        body = refusal_body(status, message)
+        reason = REFUSAL_REASONS[status].encode("ascii")
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-            b"connection: close\r\n\r\n%s" % (status, _REASONS[status], len(body), body)
+            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
         )
         self.transport.close()
