@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 import threading
 
 import pytest
@@ -214,3 +215,34 @@ def test_building_an_engine_sets_off_no_collection_and_restores_the_collector(tm
             gc.enable()
     finally:
         gc.callbacks.remove(seen)
+
+
+def test_threads_sharing_a_memory_keep_its_weight_exact():
+    """Its weight is what it holds, to the unit, however threads interleave: a lost update of
+    the running total would drift for good (the memory is never empty again to reset it), and
+    a total below what is held lets it hold more than `max_weight`."""
+    weigh = _weight_of
+    memory: Recent[int, None] = Recent(1_000, max_weight=400, weigh=weigh)
+
+    def fill(start: int) -> None:
+        for key in range(start, start + 20_000):
+            memory.remember(key, None)
+            memory.remember(key - 7, None)  # some keys sent by two threads at once
+
+    threads = [threading.Thread(target=fill, args=(n * 5_000,)) for n in range(4)]
+    was = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two steps
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(was)
+    held = sum(weigh(key) for key in range(-7, 35_000) if key in memory)
+    assert memory.weight == held
+    assert held <= 400
+
+
+def _weight_of(key: int) -> int:
+    return key % 10 + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -23,11 +24,13 @@ class Recent(Generic[K, V]):
     during a single request: a stall of milliseconds, every few thousand requests, on a busy
     server. Forgetting the oldest spreads that cost evenly.
 
-    Safe to share between threads: every step is one call on the underlying mapping, and a
-    race costs at most one entry remembered or forgotten too many.
+    Safe to share between threads: reading takes one call on the underlying mapping, and
+    remembering holds a lock, taken only on a miss. Without it, two threads adding to the
+    running weight at once lost one of the additions for good (the memory is never empty again
+    to start over), so it came to hold more than `max_weight`, or less and less of it.
     """
 
-    __slots__ = ("_items", "_limit", "_max_weight", "_weigh", "weight")
+    __slots__ = ("_items", "_limit", "_lock", "_max_weight", "_weigh", "weight")
 
     def __init__(
         self,
@@ -43,6 +46,7 @@ class Recent(Generic[K, V]):
         self._max_weight = max_weight
         self._weigh = weigh
         self.weight = 0  # of the entries held
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -59,18 +63,20 @@ class Recent(Generic[K, V]):
         if key in items:
             return
         weight = self._weigh(key)
-        ceiling = self._max_weight
-        if ceiling is not None and weight > ceiling:
+        if self._max_weight is not None and weight > self._max_weight:
             return  # never held: it would push out everything else and still not fit
-        while items and (
-            len(items) >= self._limit or (ceiling is not None and self.weight + weight > ceiling)
-        ):
-            try:
+        with self._lock:
+            if key in items:  # another thread's, meanwhile
+                return
+            while items and self._full(weight):
                 oldest, _ = items.popitem(last=False)
-            except KeyError:  # another thread emptied it meanwhile
-                break
-            self.weight -= self._weigh(oldest)
-        if not items:
-            self.weight = 0  # nothing held: no drift from a race survives
-        items[key] = value
-        self.weight += weight
+                self.weight -= self._weigh(oldest)
+            items[key] = value
+            self.weight += weight
+
+    def _full(self, adding: int) -> bool:
+        """No room for one more entry weighing `adding` without forgetting one."""
+        ceiling = self._max_weight
+        return len(self._items) >= self._limit or (
+            ceiling is not None and self.weight + adding > ceiling
+        )
