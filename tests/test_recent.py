@@ -204,8 +204,9 @@ def test_building_an_engine_sets_off_no_collection_and_restores_the_collector(tm
     try:
         engine = MockEngine(["huskyvoice/many"], [tmp_path])
         assert len(engine.states["huskyvoice"].appointments) > 3000
-        # At most the one young collection its objects set off once the build is over.
-        assert collections in ([], [0]), collections
+        # At most the one collection its objects set off once the build is over: of the
+        # youngest generation, or an older one when earlier collections made it due.
+        assert len(collections) <= 1, collections
         assert gc.isenabled()
         gc.disable()
         try:
@@ -246,3 +247,22 @@ def test_threads_sharing_a_memory_keep_its_weight_exact():
 
 def _weight_of(key: int) -> int:
     return key % 10 + 1
+
+
+def test_a_server_and_its_sessions_share_one_memory_of_conforming_answers(monkeypatch):
+    """One memory for the server and its sessions (they share its contracts): an answer one
+    session had checked is not checked again for another, and the bytes held stay within one
+    bound however many sessions there are, ended ones too (the run's report keeps them)."""
+    read = MockRequest("GET", "/v1/appointments/appt_a1b2c3d4e5", "", HUSKY)
+    engine = MockEngine()
+    size = len(engine.handle(read).payload)
+    counted = _checks_counted(engine, monkeypatch)
+    sessions = [engine.spawn(f"s{n}") for n in range(6)]
+    for session in sessions:
+        answer = session.handle(read)
+        assert answer.status == 200 and not answer.response_problems
+        session.close()
+    assert [c for c in counted if c.endswith(".response")] == []  # checked once, for all
+    pipelines = [s.handle.__self__ for s in [engine, *sessions]]  # type: ignore[attr-defined]
+    held = {id(p._conforming): p._conforming.weight for p in pipelines}
+    assert sum(held.values()) == size  # one answer remembered once, not once a session

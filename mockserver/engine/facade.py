@@ -30,7 +30,7 @@ from mockserver.core.documents import (
 from mockserver.core.resources import scenarios_dir
 from mockserver.core.templating import RESPONSE_LIMIT
 from mockserver.engine.evidence import Evidence
-from mockserver.engine.pipeline import RequestPipeline
+from mockserver.engine.pipeline import ConformingMemory, RequestPipeline, conforming_memory
 from mockserver.journal.budget import JournalBudget
 from mockserver.journal.coverage import Coverage
 from mockserver.journal.recorder import Recorder
@@ -151,12 +151,18 @@ class MockEngine:
             self.states: dict[str, ProviderState] = {
                 p: self.providers[p].new_state(s) for p, s in chosen.items()
             }
-            self._bind_calls()
+            self._bind_calls(shared_with)
 
-    def _bind_calls(self) -> None:
+    def _bind_calls(self, shared_with: MockEngine | None) -> None:
         """The calls of the request pipeline and the journal, bound to the engine so that each
         goes straight to the object that does it (no pass-through on the way)."""
-        pipeline = RequestPipeline(self, self.contracts, self._recorder, self._coverage, self._lock)
+        # Answers known to conform: the server's, for all its sessions (see conforming_memory).
+        self._conforming: ConformingMemory = (
+            shared_with._conforming if shared_with else conforming_memory()
+        )
+        pipeline = RequestPipeline(
+            self, self.contracts, self._recorder, self._coverage, self._lock, self._conforming
+        )
         self.handle = pipeline.handle
         self.refusal = pipeline.refusal
         self.client_went_away = pipeline.client_went_away

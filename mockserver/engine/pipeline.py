@@ -41,6 +41,17 @@ def _payload_size(key: tuple[str, bytes]) -> int:
     return len(key[1])
 
 
+# Answers known to conform, by schema and encoded bytes: validity depends on nothing else.
+ConformingMemory = Recent[tuple[str, bytes], None]
+
+
+def conforming_memory() -> ConformingMemory:
+    """A server's memory of conforming answers, one for all its sessions (they share its
+    contracts): each session's own, kept with its evidence once it ended, held 8 MiB apiece
+    outside the journal's budget, and checked again what another session had checked."""
+    return Recent(CONFORMING_MEMORY, max_weight=CONFORMING_BYTES, weigh=_payload_size)
+
+
 class World(Protocol):
     """What a session's requests act on: kept by the engine, which swaps states and the
     catalog on a reset or a reload while requests wait on its lock."""
@@ -95,15 +106,14 @@ class RequestPipeline:
         recorder: Recorder,
         coverage: Coverage,
         lock: threading.RLock,
+        conforming: ConformingMemory,
     ) -> None:
         self._world = world
         self._contracts = contracts
         self._recorder = recorder
         self._coverage = coverage
         self._lock = lock
-        self._conforming: Recent[tuple[str, bytes], None] = Recent(
-            CONFORMING_MEMORY, max_weight=CONFORMING_BYTES, weigh=_payload_size
-        )
+        self._conforming = conforming
 
     def provider_for(self, path: str) -> AnyProvider | None:
         for provider in self._world.providers.values():
