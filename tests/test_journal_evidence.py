@@ -308,3 +308,19 @@ def test_hostile_listing_parameters_never_crash(mock):
         reply = mock.http.get("/__admin/near-misses", params={name: value})
         assert reply.status_code in (200, 400), (name, value)
     assert journal(mock)["requests"] == before
+
+
+@pytest.mark.parametrize(("depth", "shown_as_text"), [(128, False), (129, True)])
+def test_a_body_is_shown_parsed_up_to_128_levels_and_as_text_past_them(mock, depth, shown_as_text):
+    """Any JSON encoder can write an entry again: a body nested past 128 levels is its text."""
+    body = b'{"a":' * depth + b"1" + b"}" * depth
+    headers = {**AUTH, "Content-Type": "application/json"}
+    reply = mock.http.patch(f"/v1/appointments/{SEED_ID}", content=body, headers=headers)
+    assert reply.status_code == 400
+    shown = journal(mock)["requests"][-1]["body"]
+    assert isinstance(shown, str) is shown_as_text
+    if not shown_as_text:
+        level, count = shown, 0
+        while isinstance(level, dict):
+            level, count = level["a"], count + 1
+        assert level == 1 and count == depth

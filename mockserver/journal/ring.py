@@ -24,6 +24,7 @@ from mockserver.core.exchange import (
     deeper_than,
     dumps,
     loads,
+    may_nest_deeper,
     query_pairs,
 )
 from mockserver.core.json_value import JSONValue
@@ -248,7 +249,9 @@ def _decoded(data: bytes, size: int) -> JSONValue:
         parsed: JSONValue = loads(data)
     except (ValueError, UnicodeDecodeError):
         return _as_text(data)
-    return _as_text(data) if deeper_than(parsed, MAX_SHOWN_DEPTH) else parsed
+    # Counting brackets (in C) spares a usual body the walk of its every container.
+    too_deep = may_nest_deeper(data, MAX_SHOWN_DEPTH) and deeper_than(parsed, MAX_SHOWN_DEPTH)
+    return _as_text(data) if too_deep else parsed
 
 
 def _as_text(data: bytes) -> str:
