@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import AUTH, SEED_ID
+from mockserver.core.commands import CommandError
+from mockserver.scenarios.problems import ScenarioError
 
 PATCH = f"/v1/appointments/{SEED_ID}"
 FLAKY = {
@@ -111,3 +115,51 @@ def test_stubs_added_without_a_name_each_get_their_own(mock):
     assert mock.http.delete("/__admin/interactions/interaction%201").status_code == 204
     assert mock.http.delete("/__admin/interactions/interaction%203").status_code == 204
     assert mock.get(f"/v1/appointments/{SEED_ID}").status_code == 200
+
+
+CONFIG = "/v1/appointment-config"
+
+
+def _config_answer_with(mock, value):
+    answer = mock.http.get(CONFIG, headers=AUTH).json()
+    answer["data"]["cancellation_notice_hours"] = value
+    return answer
+
+
+def test_a_stub_or_inline_scenario_answering_a_number_json_cannot_write_is_refused(mock):
+    """NaN passes `{"type": "number", "minimum": 0}` in Python but is sent as `null`, which
+    breaks the contract unseen: given in process (over HTTP no JSON parser admits it), it is
+    refused by field, like `.nan` in a scenario file, and nothing is added."""
+    for value in (float("nan"), float("inf"), -float("inf")):
+        body = _config_answer_with(mock, value)
+        stub = {"match": {"method": "GET", "path": CONFIG}, "respond": {"body": body}}
+        with pytest.raises(CommandError, match=r"data\.cancellation_notice_hours: is not a finite"):
+            mock.engine.add_interaction(stub)
+        inline = {"extends": "huskyvoice/direct-cancel", "interactions": [stub]}
+        with pytest.raises(ScenarioError, match="cancellation_notice_hours: is not a finite"):
+            mock.engine.load(inline)
+        listed = [[1.5, value]]  # in a list too, found by its index
+        stub = {"match": {"method": "GET", "path": CONFIG}, "respond": {"body": {"x": listed}}}
+        with pytest.raises(CommandError, match=r"body\.x\.0\.1: is not a finite"):
+            mock.engine.add_interaction(stub)
+    assert mock.engine.interactions() == [] or all(
+        not i["added"] for i in mock.engine.interactions()
+    )
+    answer = mock.http.get(CONFIG, headers=AUTH)
+    assert answer.json()["data"]["cancellation_notice_hours"] is not None
+
+
+def test_a_fixture_stub_answering_nan_is_refused(pytester):
+    pytester.makepyfile(
+        test_nan="""
+import pytest
+from mockserver import ControlError
+
+def test_nan(mockserver):
+    answer = {"success": True, "data": {"cancellation_notice_hours": float("nan")}}
+    with pytest.raises(ControlError, match="is not a finite number"):
+        mockserver.stub("GET", "/v1/appointment-config", respond={"body": answer})
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-n0")
+    result.assert_outcomes(passed=1)

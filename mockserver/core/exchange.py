@@ -227,6 +227,22 @@ def json_size(value: object, limit: int) -> int:
     return total
 
 
+def non_finite_at(value: object) -> tuple[str | int, ...] | None:
+    """Where `value` holds a float JSON has no form for (NaN, an infinity), or None. A body
+    built in Python may hold one (no JSON parser gives one): encoded, it becomes `null`, so the
+    answer sent is not the one its schema was checked against. Walks what json_size measured."""
+    pending: list[tuple[tuple[str | int, ...], object]] = [((), value)]
+    while pending:
+        at, item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return at
+        if isinstance(item, dict):
+            pending.extend(((*at, str(key)), inner) for key, inner in item.items())
+        elif isinstance(item, list):
+            pending.extend(((*at, index), inner) for index, inner in enumerate(item))
+    return None
+
+
 # What a header name may hold (RFC 9110's token characters).
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 # Headers that frame the message: the server writes them from the body it sends, so one set

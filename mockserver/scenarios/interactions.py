@@ -16,7 +16,13 @@ import msgspec
 from msgspec.structs import replace
 
 from mockserver.core.contracts import Problem
-from mockserver.core.exchange import JSON_TYPE, StubFault, header_problem, larger_than
+from mockserver.core.exchange import (
+    JSON_TYPE,
+    StubFault,
+    header_problem,
+    larger_than,
+    non_finite_at,
+)
 from mockserver.core.patterns import Observed, PatternError, RequestPattern, parse_pattern
 from mockserver.core.reply import Fault, Reply
 from mockserver.core.routing import template_params
@@ -229,6 +235,10 @@ def _check_step(
                     "(serve --response-max-bytes)"
                 ),
             )
+            return
+        found = non_finite_at(step.get(part))
+        if found is not None:
+            yield (*where, part, *found), "is not a finite number: JSON has no form for it"
             return
     delay = step.get("delay_ms")
     if isinstance(delay, list) and delay[0] > delay[1]:
