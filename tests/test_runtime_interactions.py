@@ -163,3 +163,20 @@ def test_nan(mockserver):
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-n0")
     result.assert_outcomes(passed=1)
+
+
+def test_a_refused_stub_names_its_fields_from_within_itself(mock):
+    """A stub is one interaction, not a scenario's list of them: its fields are named from
+    within it, as the schema's problems are (`respond.delay_ms`, not `interactions.0…`)."""
+    refusals = {
+        "respond.delay_ms: the range's low end is above its high end": {
+            "match": {"method": "GET", "path": CONFIG},
+            "respond": {"passthrough": True, "delay_ms": [5, 1]},
+        },
+        "give exactly one of respond or sequence": {"match": {"method": "GET", "path": CONFIG}},
+    }
+    for expected, stub in refusals.items():
+        refused = mock.http.post("/__admin/interactions", json=stub)
+        assert refused.status_code == 400
+        message = refused.json()["error"]["message"]
+        assert message == f"the interaction is not usable: {expected}", message

@@ -189,12 +189,15 @@ class Provider(ABC, Generic[SeedT, StateT]):
         found = [(p.location, p.message) for p in self.contracts.check("scenario.schema", document)]
         if not found:
             found = [
-                (".".join(map(str, path)), message)
+                # Named from within the interaction, as the schema's problems are below.
+                (".".join(map(str, path[2:])), message)
                 for path, message in self._interaction_problems([raw])
             ]
         if found:
             worded = "; ".join(
-                f"{where.removeprefix('interactions[0]').lstrip('.')}: {message}"
+                ": ".join(
+                    filter(None, (where.removeprefix("interactions[0]").lstrip("."), message))
+                )
                 for where, message in found[:5]
             )
             raise CommandError(f"the interaction is not usable: {worded}")
