@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import replace
 
-from mockserver.core.errors import MockError
+from mockserver.core.errors import MockError, error_document
 from mockserver.core.exchange import ApiError, MockRequest, dumps
 from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
@@ -53,7 +53,7 @@ REFUSAL_REASONS = {
 def refusal_body(status: int, message: str) -> bytes:
     """The JSON body of such a refusal: `{"error": {"code": "URI_TOO_LONG", "message": …}}`."""
     code = REFUSAL_REASONS[status].upper().replace(" ", "_")
-    return dumps({"error": {"code": code, "message": message}})
+    return dumps(error_document(MockError(message, code=code, status=status)))
 
 
 def url_too_long(target: bytes) -> str | None:
