@@ -111,3 +111,34 @@ def test_a_build_that_fails_gives_the_collector_back(tmp_path):
     with collector_paused():
         pass
     assert gc.isenabled()  # and nothing left counted as under way
+
+
+def test_building_an_engine_sets_off_no_collection_and_restores_the_collector(tmp_path):
+    """Scenarios, schemas and states all live on: a collection while they are built would walk
+    them again and free nothing (a scenario of 5,000 appointments spent 0.2 s so)."""
+    (tmp_path / "huskyvoice").mkdir()
+    (tmp_path / "huskyvoice" / "many.yaml").write_text(
+        "extends: huskyvoice/direct-cancel\ndescription: many\ngenerate: {appointments: 3000}\n"
+    )
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        engine = MockEngine(["huskyvoice/many"], [tmp_path])
+        assert len(engine.states["huskyvoice"].appointments) > 3000
+        # At most the one collection its objects set off once the build is over: of the
+        # youngest generation, or an older one when earlier collections made it due.
+        assert len(collections) <= 1, collections
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            MockEngine()
+            assert not gc.isenabled()  # left off, as it was
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(seen)

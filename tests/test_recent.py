@@ -1,4 +1,4 @@
-"""The mock's bounded memories (answers known to conform, parsed queries, the last route) forget
+"""The mock's bounded memories (the answers known to conform, the parsed queries) forget
 their oldest entry one at a time, never everything at once: a full wipe freed thousands of
 entries inside one request, a stall of milliseconds every few thousand requests under load.
 
@@ -6,7 +6,6 @@ Counted, never timed: what is still remembered, and how many checks a request co
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import threading
@@ -14,10 +13,7 @@ import threading
 import pytest
 
 from mockserver import MockEngine, MockRequest
-from mockserver.core.contracts import default_contracts
 from mockserver.core.recent import Recent
-from mockserver.core.routing import Operation, PathTemplate, Router
-from mockserver.providers import make_providers
 
 HUSKY = {"authorization": "Bearer YOUR_API_KEY"}
 
@@ -115,107 +111,6 @@ def test_a_full_memory_of_conforming_answers_forgets_only_its_oldest(monkeypatch
     assert [c for c in counted if c.endswith(".response")] == []
     send(MockRequest("GET", "/v1/appointments", "", HUSKY))  # the one forgotten: checked again
     assert len([c for c in counted if c.endswith(".response")]) == 1
-
-
-def _router() -> Router:
-    leyr = make_providers(default_contracts())["leyr"]
-    return leyr.router
-
-
-def test_the_router_answers_each_path_for_itself_however_they_alternate():
-    router = _router()
-    base = "/api/emrs/{emr}/care-units/cu/appointments/{id}"
-    for n in range(200):
-        emr, appointment = f"emr{n % 3}", str(7_000_000 + n % 7)
-        op, params = router.match("PATCH", base.format(emr=emr, id=appointment))
-        assert params == {"emr": emr, "care_unit_id": "cu", "appointment_id": appointment}
-        assert op.operation_id == "updateAppointment"
-    assert router.params_for("/api/emrs/a/care-units/b/appointments") == {
-        "emr": "a",
-        "care_unit_id": "b",
-    }
-
-
-def test_threads_sharing_a_router_never_see_another_paths_parameters():
-    router = _router()
-    wrong: list[tuple[str, dict[str, str]]] = []
-
-    def route(emr: str) -> None:
-        path = f"/api/emrs/{emr}/care-units/cu/appointments/1"
-        for _ in range(5_000):
-            params = router.params_for(path)
-            if params.get("emr") != emr:
-                wrong.append((emr, params))
-
-    threads = [threading.Thread(target=route, args=(f"emr{n}",)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert wrong == []
-
-
-def _op(method: str, path: str, name: str) -> Operation:
-    return Operation(name, method, path, name, handler=lambda state, call: None, responses={})
-
-
-def test_the_router_matches_each_template_once_and_keeps_declaration_order(monkeypatch):
-    operations = [
-        _op("GET", "/x/{item_id}", "read"),
-        _op("GET", "/x/latest", "latest"),
-        _op("PATCH", "/x/{item_id}", "change"),
-    ]
-    router = Router(operations)
-    tried: list[str] = []
-    match_parts = PathTemplate.match_parts
-
-    def counting(self, parts):  # type: ignore[no-untyped-def]
-        tried.append(self.template)
-        return match_parts(self, parts)
-
-    monkeypatch.setattr(PathTemplate, "match_parts", counting)
-    found = router.resolve("/x/latest")
-    assert [op.operation_id for op, _ in found] == ["read", "latest", "change"]
-    assert [dict(params) for _, params in found] == [
-        {"item_id": "latest"},
-        {},
-        {"item_id": "latest"},
-    ]
-    assert sorted(tried) == ["/x/latest", "/x/{item_id}"]  # two templates, two matches
-    op, params = router.match("GET", "/x/latest")
-    assert op.operation_id == "read" and params == {"item_id": "latest"}  # the first declared
-    assert router.match("PATCH", "/x/7")[0].operation_id == "change"
-
-
-def test_building_an_engine_sets_off_no_collection_and_restores_the_collector(tmp_path):
-    """Scenarios, schemas and states all live on: a collection while they are built would walk
-    them again and free nothing (a scenario of 5,000 appointments spent 0.2 s so)."""
-    (tmp_path / "huskyvoice").mkdir()
-    (tmp_path / "huskyvoice" / "many.yaml").write_text(
-        "extends: huskyvoice/direct-cancel\ndescription: many\ngenerate: {appointments: 3000}\n"
-    )
-    collections: list[int] = []
-
-    def seen(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.callbacks.append(seen)
-    try:
-        engine = MockEngine(["huskyvoice/many"], [tmp_path])
-        assert len(engine.states["huskyvoice"].appointments) > 3000
-        # At most the one collection its objects set off once the build is over: of the
-        # youngest generation, or an older one when earlier collections made it due.
-        assert len(collections) <= 1, collections
-        assert gc.isenabled()
-        gc.disable()
-        try:
-            MockEngine()
-            assert not gc.isenabled()  # left off, as it was
-        finally:
-            gc.enable()
-    finally:
-        gc.callbacks.remove(seen)
 
 
 def test_threads_sharing_a_memory_keep_its_weight_exact():
