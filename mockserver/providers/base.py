@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -93,6 +95,12 @@ class ProviderState(ABC):
     @property
     def model(self) -> ScenarioModel:
         return self.scenario.model
+
+    @functools.cached_property
+    def rng(self) -> random.Random:
+        """The scenario's seeded draws, made on first use: most tests never draw (seeding one
+        costs more than the rest of a reset), and the draws are the same either way."""
+        return random.Random(self.model.seed)
 
     @abstractmethod
     def seeded(self) -> dict[str, object]:

@@ -73,11 +73,15 @@ def _raw_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
     return [(k.lower(), v) for k, v in request.headers.raw]
 
 
-def _refused(status: int, message: str, request: httpx.Request) -> httpx.Response:
-    """A refusal the server's connection makes before any route is known, closing it."""
+def _refused_url(request: httpx.Request) -> httpx.Response | None:
+    """The 414 the server's connection answers a URL too long for its parser (closing it),
+    or None: the same limit and the same answer in process."""
+    too_long = url_too_long(request.url.raw_path)
+    if too_long is None:
+        return None
     headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
     return httpx.Response(
-        status, headers=headers, content=refusal_body(status, message), request=request
+        414, headers=headers, content=refusal_body(414, too_long), request=request
     )
 
 
@@ -217,9 +221,9 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        too_long = url_too_long(request.url.raw_path)
-        if too_long is not None:  # refused as the server's connection refuses it
-            return _refused(414, too_long, request)
+        refused = _refused_url(request)
+        if refused is not None:
+            return refused
         if not _is_admin(request.url.path):
             app = self.app
             if isinstance(app, MockApp):
@@ -234,9 +238,9 @@ class ASGITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        too_long = url_too_long(request.url.raw_path)
-        if too_long is not None:
-            return _refused(414, too_long, request)
+        refused = _refused_url(request)
+        if refused is not None:
+            return refused
         return await _timed(_call(self.app, request, body), request)
 
     def _run(self, coroutine: Driven[T]) -> T:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import random
 from collections import deque
 from datetime import datetime
 
@@ -29,12 +27,6 @@ class HuskyVoiceState(ProviderState):
         # Search lists by date (None: all of them), in search order, until something moves.
         self._listed: dict[str | None, list[Record]] = {}
         self._as_seeded = True  # nothing added or moved: the seed's search order holds
-
-    @functools.cached_property
-    def rng(self) -> random.Random:
-        """The scenario's seeded draws, made on first use: most tests never draw (seeding one
-        costs more than the rest of a reset), and the draws are the same either way."""
-        return random.Random(self.seed.model.seed)
 
     def moved(self) -> None:
         """An appointment was added or changed date or session: the search order is stale."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import random
 from datetime import datetime, timedelta
 
 import msgspec
@@ -42,12 +40,6 @@ class LeyrState(ProviderState):
         self.pending: dict[Key, Pending] = {}
         self.pending_for: dict[Key, str] = {}  # (emr, original id) -> new id
         self.sent: list[OutboxMessage] = []
-
-    @functools.cached_property
-    def rng(self) -> random.Random:
-        """The scenario's seeded draws, made on first use: most tests never draw (seeding one
-        costs more than the rest of a reset), and the draws are the same either way."""
-        return random.Random(self.seed.model.seed)
 
     @property
     def settings(self) -> LeyrModel:
