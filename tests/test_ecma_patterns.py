@@ -1,5 +1,7 @@
 """Patterns are read as ECMA-262 reads them, by the compiled validators and by jsonschema alike:
-`$` ends the text (no final newline slips past it), `\\d` is an ASCII digit."""
+`$` ends the text (no final newline slips past it), `\\d`, `\\w` and `\\b` are ASCII, `\\s` is
+ECMA's white space, and `.` takes no line terminator. Where the two validators read a pattern
+otherwise, an instance one refuses the other passes, and the mock let it through unreported."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import pytest
 
 from conftest import AUTH
 from mockserver import MockEngine, MockRequest
+from mockserver.core import ecma_regex
 from mockserver.core.contracts import Contracts
-from mockserver.core.ecma_regex import compiled, ecma_to_python
+from mockserver.core.ecma_regex import compiled, ecma_exact, ecma_to_python, exact_patterns, matches
 
 LEYR = {
     "x-leyr-client-id": "test-client-id",
@@ -18,19 +21,24 @@ LEYR = {
     "content-type": "application/json",
 }
 TWO_STEP = "/api/emrs/anitasystems/care-units/L0_1/appointments"
+WEBDOC = "/api/emrs/webdoc/care-units/wd-oslo-1/appointments"
+ANY = "[^\\n\\r\\u2028\\u2029]"
 
 
 @pytest.mark.parametrize(
     ("pattern", "python"),
     [
-        (r"^\d{2}:\d{2}$", r"^[0-9]{2}:[0-9]{2}\Z"),
+        (r"^\d{2}:\d{2}$", r"^\d{2}:\d{2}\Z"),  # re.ASCII reads \d as ECMA does
         (r"^[^/:]+$", r"^[^/:]+\Z"),
-        (r"[\d$]", r"[0-9$]"),  # in a class: a digit, or a literal dollar
-        (r"\$\d", r"\$[0-9]"),  # an escaped dollar stays one
+        (r"[\d$.]", r"[\d$.]"),  # in a class: a digit, a literal dollar, a literal dot
+        (r"\$\d\.", r"\$\d\."),  # escaped dollar and dot stay literal
         (r"\\$", r"\\\Z"),  # an escaped backslash, then the end
         (r"[]$]$", r"[]$]\Z"),  # a `]` first in a class is a literal
-        (r"[^]$]\D$", r"[^]$][^0-9]\Z"),
+        (r"[^]$]\D$", r"[^]$]\D\Z"),
         (r"^(a|b)$", r"^(a|b)\Z"),
+        (r"a.b", f"a{ANY}b"),
+        (r"\s\S", f"[{ecma_regex.ECMA_SPACE}][^{ecma_regex.ECMA_SPACE}]"),
+        (r"[\s-]", f"[{ecma_regex.ECMA_SPACE}-]"),
     ],
 )
 def test_a_pattern_is_rewritten_for_python_to_read_it_as_ecma_does(pattern, python):
@@ -38,19 +46,131 @@ def test_a_pattern_is_rewritten_for_python_to_read_it_as_ecma_does(pattern, pyth
 
 
 @pytest.mark.parametrize(
-    ("pattern", "text", "matches"),
+    ("pattern", "exact"),
     [
-        (r"^[A-Z_]+$", "NOT_FOUND", True),
-        (r"^[A-Z_]+$", "NOT_FOUND\n", False),
-        (r"^\d{4}$", "2026", True),
-        (r"^\d{4}$", "٢٠٢٦", False),
-        (r"^\D+$", "٢٠٢٦", True),  # not an ASCII digit
-        (r"^[\d]+$", "١٢", False),
-        (r"cancel", "to cancel\n", True),  # unanchored: found anywhere, as before
+        (r"^emr_id:.+$", f"^emr_id:{ANY}+$"),
+        (r"[.]\.", r"[.]\."),  # a dot in a class, or escaped, is literal
+        (r"[\b]", r"[\b]"),  # in a class, \b is a backspace
+        (r"^\d{4}$", r"^\d{4}$"),  # what the compiled validators read as ECMA does is kept
     ],
 )
-def test_the_rewritten_pattern_matches_what_ecma_matches(pattern, text, matches):
-    assert bool(compiled(pattern).search(text)) is matches
+def test_a_pattern_is_given_the_compiled_validators_in_a_form_they_read_as_ecma_does(
+    pattern, exact
+):
+    assert ecma_exact(pattern) == exact
+
+
+def test_a_word_boundary_is_given_the_compiled_validators_on_ascii_word_characters():
+    assert "\\b" not in ecma_exact(r"\bx\B")
+    assert "(?<=[A-Za-z0-9_])" in ecma_exact(r"\bx")
+
+
+# (pattern, text, whether ECMA-262 finds the pattern in the text)
+ECMA_READINGS = [
+    (r"^[A-Z_]+$", "NOT_FOUND", True),
+    (r"^[A-Z_]+$", "NOT_FOUND\n", False),
+    (r"^\d{4}$", "2026", True),
+    (r"^\d{4}$", "٢٠٢٦", False),
+    (r"^\D+$", "٢٠٢٦", True),  # not an ASCII digit
+    (r"^[\d]+$", "١٢", False),
+    (r"^[\D]+$", "٢", True),
+    (r"^\w+$", "café", False),  # ECMA's word characters are ASCII
+    (r"^[\w]+$", "é", False),
+    (r"^\w$", "\u017f", False),  # the long s, which folds to an s: no word character
+    (r"^\W$", "é", True),
+    (r"^[^\w]$", "é", True),
+    (r"^\s$", "\u2003", True),  # an em space is ECMA white space
+    (r"^\s$", "\ufeff", True),
+    (r"^[\s]$", "\ufeff", True),
+    (r"^\s$", "\x1c", False),  # an information separator is not
+    (r"^\S$", "\x1c", True),
+    (r"^\S$", "\xa0", False),
+    (r"\bx", "éx", True),  # é is no word character: a boundary before x
+    (r"x\b", "xé", True),
+    (r"\bx", "ax", False),
+    (r"a\Bx", "ax", True),
+    (r"^a.b$", "a\rb", False),  # `.` takes no line terminator
+    (r"^a.b$", "a\u2028b", False),
+    (r"^a.b$", "a\nb", False),
+    (r"^a.b$", "aéb", True),
+    (r"^a.b$", "a😀b", True),
+    (r"^([^:]+|emr_id:.+)$", "emr_id:1\r2", False),
+    (r"cancel", "to cancel\n", True),  # unanchored: found anywhere
+]
+
+
+@pytest.mark.parametrize(("pattern", "text", "found"), ECMA_READINGS)
+def test_both_readings_of_a_pattern_find_what_ecma_finds(pattern, text, found):
+    assert matches(pattern, text) is found  # the compiled validators' reading
+    assert (compiled(pattern).search(text) is not None) is found  # Python's, where that fails
+
+
+@pytest.mark.parametrize(("pattern", "text", "found"), ECMA_READINGS)
+def test_a_contract_check_gives_the_ecma_verdict_on_a_pattern(pattern, text, found):
+    contracts = Contracts()
+    contracts.documents["probe"] = {
+        "type": "string",
+        "pattern": pattern,
+        "$id": "https://schemas.mockserver.invalid/probe.json",
+    }
+    fast = contracts._compile_fast("probe")
+    assert fast is not False
+    assert fast(text) is found
+    problems = contracts.check("probe", text)
+    # Refused by the compiled validator, the reference must find what is wrong: an empty list
+    # there is an instance let through unreported.
+    assert (not problems) is found, problems
+
+
+def test_jsonschema_reads_patterns_as_the_compiled_validators_do_without_python(monkeypatch):
+    def unread(pattern: str) -> object:
+        raise AssertionError(f"Python's re read {pattern!r}")
+
+    monkeypatch.setattr(ecma_regex, "compiled", unread)
+    contracts = Contracts()
+    contracts.documents["probe"] = {
+        "type": "string",
+        "pattern": "^(a|a)*(?!b)$",  # exponential on a backtracking engine without a limit
+        "$id": "https://schemas.mockserver.invalid/probe.json",
+    }
+    [problem] = contracts.check("probe", "a" * 40 + "b")
+    assert "does not match" in problem.message
+
+
+def test_a_text_the_compiled_validators_cannot_take_is_read_by_python():
+    assert matches("^a$", "a") is True
+    assert matches("^.$", "\ud800") is True  # a lone surrogate: Python reads it, as ECMA would
+    assert matches("^a$", "\ud800") is False
+
+
+def test_only_schema_keywords_are_rewritten_for_the_compiled_validators():
+    schema = {
+        "type": "object",
+        "properties": {
+            "pattern": {"type": "string", "pattern": "a.b"},  # a property named pattern
+            "other": {"const": {"pattern": "a.b"}},  # data, not a schema
+        },
+        "patternProperties": {"^x.$": {"enum": [{"pattern": "."}]}},
+        "items": {"pattern": "."},
+        "anyOf": [{"pattern": "."}, True],
+        "$defs": {"d": {"not": {"pattern": "."}}},
+    }
+    exact = exact_patterns(schema)
+    assert exact["properties"]["pattern"] == {"type": "string", "pattern": f"a{ANY}b"}
+    assert exact["properties"]["other"] == {"const": {"pattern": "a.b"}}
+    assert exact["patternProperties"] == {f"^x{ANY}$": {"enum": [{"pattern": "."}]}}
+    assert exact["items"] == {"pattern": ANY}
+    assert exact["anyOf"] == [{"pattern": ANY}, True]
+    assert exact["$defs"] == {"d": {"not": {"pattern": ANY}}}
+    assert schema["items"] == {"pattern": "."}  # the original is left as it was
+
+
+def test_a_bulk_cancel_of_an_id_with_a_carriage_return_is_a_broken_request():
+    engine = MockEngine(["leyr/bulk-cancel"])
+    body = json.dumps({"ids": ["emr_id:1001\r1"], "status": "cancelled"}).encode()
+    answer = engine.handle(MockRequest("PATCH", WEBDOC, headers=LEYR, body=body))
+    assert answer.status == 400
+    assert answer.request_problems
 
 
 @pytest.mark.parametrize("text", ["2026-06-15T09:00:00Z\n", "٢٠٢٦-06-15T09:00:00Z"])

@@ -14,6 +14,7 @@ import jsonschema_rs
 import msgspec
 
 from mockserver.core.documents import ProblemDocument
+from mockserver.core.ecma_regex import exact_patterns
 from mockserver.core.exchange import clip, deeper_than
 from mockserver.core.reference_validator import (
     ReferenceValidator,
@@ -194,7 +195,9 @@ class Contracts:
     @cached_property
     def _fast_registry(self) -> jsonschema_rs.Registry:
         """Every document for the compiled validators' references (never fetched: offline)."""
-        return jsonschema_rs.Registry([(doc["$id"], doc) for doc in self.documents.values()])
+        return jsonschema_rs.Registry(
+            [(doc["$id"], exact_patterns(doc)) for doc in self.documents.values()]
+        )
 
     def _compile_fast(self, name: str) -> FastValidator | Literal[False]:
         """A compiled validator for `name` (jsonschema-rs: the same Draft 2020-12, about ten
@@ -203,7 +206,10 @@ class Contracts:
         document = self.documents[name]
         try:
             validator = jsonschema_rs.Draft202012Validator(
-                document, registry=self._fast_registry, validate_formats=False, offline=True
+                exact_patterns(document),  # its patterns read as ECMA-262 reads them
+                registry=self._fast_registry,
+                validate_formats=False,
+                offline=True,
             )
         except Exception:  # a keyword or a regex it does not take: jsonschema answers alone
             return False

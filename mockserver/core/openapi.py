@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol, TypedDict
 from mockserver.core.contracts import Contracts
 from mockserver.core.exchange import JSON_TYPE
 from mockserver.core.routing import DocSource, Operation, Router, template_params
+from mockserver.core.schema_graph import subschemas
 
 # Answers that tell the client when to come back.
 RETRY_STATUSES = (429, 503)
@@ -161,27 +162,6 @@ def _component(schema: Mapping[str, object], stem: str, title: str, skipped: Ali
     return node
 
 
-# JSON Schema keywords whose value is a schema, a list of schemas, or a map of names to schemas.
-# Only these are walked: a map's keys are property names, never keywords, so a property called
-# `title` (Leyr's problem details) survives the rewrite.
-_ONE_SCHEMA = frozenset(
-    {
-        "items",
-        "additionalProperties",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "contains",
-        "propertyNames",
-        "not",
-        "if",
-        "then",
-        "else",
-    }
-)
-_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
-
-
 def _rewrite(node: Schema, stem: str, skipped: Aliases) -> Schema:
     """`common.json#/$defs/x` -> `#/components/schemas/CommonX`; `appointment.json` ->
     `#/components/schemas/Appointment`; a local `#/$defs/x` -> the current document's `…X`.
@@ -192,21 +172,10 @@ def _rewrite(node: Schema, stem: str, skipped: Aliases) -> Schema:
         node["$ref"] = "#/components/schemas/" + skipped.get(target, target)
     node.pop("title", None)
     for keyword, value in node.items():
-        for schema in _subschemas(keyword, value):
+        for schema in subschemas(keyword, value):
             if isinstance(schema, dict):
                 _rewrite(schema, stem, skipped)
     return node
-
-
-def _subschemas(keyword: str, value: object) -> list[object]:
-    """The schemas a keyword's value holds (none for a keyword whose value is no schema)."""
-    if keyword in _ONE_SCHEMA:
-        return [value]
-    if keyword in _SCHEMA_LISTS and isinstance(value, list):
-        return value
-    if keyword in _SCHEMA_MAPS and isinstance(value, dict):
-        return list(value.values())
-    return []
 
 
 def _target(ref: str, stem: str) -> str:

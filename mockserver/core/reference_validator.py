@@ -2,8 +2,8 @@
 judges what the compiled validators do not pass. Three of its keywords are replaced so that a
 broken body costs it what the contract allows, not what was sent, and so that it reads patterns
 as JSON Schema (ECMA-262) does: `items` stops at `maxItems`, `uniqueItems` runs in linear time,
-`pattern` reads `$` and `\\d` as ECMA-262 does (core/ecma_regex.py). jsonschema is imported on
-first use: a run whose traffic keeps to the contract never loads it.
+`pattern` is read as the compiled validators read it (core/ecma_regex.py). jsonschema is
+imported on first use: a run whose traffic keeps to the contract never loads it.
 
 Its walk can also be given a budget of steps (`bounded_walk`): every keyword it applies is one,
 and past the budget the walk stops with `WalkTooLong`. A large document with one mistake is
@@ -119,11 +119,12 @@ def reference_class() -> Callable[..., ReferenceValidator]:
 def _ecma_pattern(
     validator: Any, pattern: str, instance: object, schema: object
 ) -> Iterator[ValidationError]:
-    """jsonschema's `pattern`, read as ECMA-262 reads it (core/ecma_regex.py), as the compiled
-    validators read it: a trailing newline or another script's digits break a pattern."""
+    """jsonschema's `pattern`, read as the compiled validators read it, ECMA-262's way
+    (core/ecma_regex.py): a trailing newline, another script's digits or letters break a
+    pattern, and no pattern takes exponential time."""
     from jsonschema.exceptions import ValidationError
 
-    if isinstance(instance, str) and not ecma_regex.compiled(pattern).search(instance):
+    if isinstance(instance, str) and not ecma_regex.matches(pattern, instance):
         yield ValidationError(f"{clip(repr(instance), 200)} does not match {pattern!r}")
 
 

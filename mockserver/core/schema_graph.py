@@ -62,3 +62,35 @@ def _pointed(document: object, pointer: str) -> dict[str, object] | None:
     parts = pointer.split("/")[1:] if pointer else []
     node = value_at(document, (part.replace("~1", "/").replace("~0", "~") for part in parts))
     return node if isinstance(node, dict) else None
+
+
+# JSON Schema keywords whose value is a schema, a list of schemas, or a map of names to schemas.
+# Only these are walked: a map's keys are property names, never keywords, so a property called
+# `title` (Leyr's problem details) or `pattern` is never taken for the keyword.
+ONE_SCHEMA = frozenset(
+    {
+        "items",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+    }
+)
+SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
+def subschemas(keyword: str, value: object) -> list[object]:
+    """The schemas a keyword's value holds (none for a keyword whose value is no schema)."""
+    if keyword in ONE_SCHEMA:
+        return [value]
+    if keyword in SCHEMA_LISTS and isinstance(value, list):
+        return value
+    if keyword in SCHEMA_MAPS and isinstance(value, dict):
+        return list(value.values())
+    return []
