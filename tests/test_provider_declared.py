@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from openapi_spec_validator import validate
 
@@ -247,6 +248,62 @@ def test_a_scenario_for_it_is_checked_against_its_section(tmp_path):
     (tmp_path / "toy" / "direct-cancel.yaml").write_text(SCENARIO + "colour: blue\n")
     with registered(Toy), pytest.raises(Exception, match="colour"):
         MockEngine(scenarios_dirs=[tmp_path])
+
+
+def _toy_with(name: str, document: Mapping[str, Any]) -> type[Toy]:
+    """Toy with one of its schema documents replaced."""
+
+    class Other(Toy):
+        spec = msgspec.structs.replace(Toy.spec, schemas={**SCHEMAS, name: document})
+
+    return Other
+
+
+@pytest.mark.parametrize(
+    ("document", "refusal"),
+    [
+        (
+            {"$schema": "http://json-schema.org/draft-07/schema#", "dependencies": {"a": ["b"]}},
+            "'toy/update' declares $schema 'http://json-schema.org/draft-07/schema#'",
+        ),
+        (
+            {"type": "array", "items": [{"type": "integer"}]},
+            "'toy/update' is no Draft 2020-12 schema: at items, ",
+        ),
+        (
+            {"type": "object", "properties": {"status": {"pattern": "(unclosed"}}},
+            "'toy/update' has a pattern no regex engine of the mock reads: '(unclosed'",
+        ),
+    ],
+)
+def test_a_schema_the_validators_would_read_apart_is_refused_when_the_engine_is_built(
+    tmp_path, document, refusal
+):
+    # Before, the compiled validator read a draft-07 document as 2020-12 (its `dependencies`
+    # went unchecked) and jsonschema failed on a tuple `items` at the request: a 500.
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "direct-cancel.yaml").write_text(SCENARIO)
+    with registered(_toy_with("toy/update", document)), pytest.raises(ValueError) as refused:
+        MockEngine(scenarios_dirs=[tmp_path])
+    assert refusal in str(refused.value)
+
+
+def test_an_ecma_pattern_python_cannot_read_is_taken(tmp_path):
+    update = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "pattern": "^(?<word>\\p{L}+)$"}},
+    }
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "direct-cancel.yaml").write_text(SCENARIO)
+    headers = {KEY_HEADER: "sesame", "content-type": "application/json"}
+    with registered(_toy_with("toy/update", update)):
+        engine = MockEngine(scenarios_dirs=[tmp_path])
+        for status, broken in (("cancelled", False), ("c4ncelled", True)):
+            body = json.dumps({"status": status}).encode()
+            answer = engine.handle(MockRequest("PATCH", "/toy/v1/widgets/w1", "", headers, body))
+            assert bool(answer.request_problems) is broken, answer.request_problems
+            assert answer.status == (400 if broken else 200)
 
 
 # Header names a provider's clients send: the journal shortens them (core/redaction.py) and a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -14,9 +15,10 @@ import jsonschema_rs
 import msgspec
 
 from mockserver.core.documents import ProblemDocument
-from mockserver.core.ecma_regex import exact_patterns
+from mockserver.core.ecma_regex import exact_patterns, unreadable_patterns
 from mockserver.core.exchange import clip, deeper_than
 from mockserver.core.reference_validator import (
+    DRAFT_2020_12,
     ReferenceValidator,
     WalkTooLong,
     as_reference_schema,
@@ -248,12 +250,14 @@ class Contracts:
             other.__dict__.pop(built, None)
         other.documents = dict(self.documents)
         for name, document in documents.items():
+            _check_document(name, document)
             other.documents[name] = {
                 **copy.deepcopy(dict(document)),
                 "$id": SCHEMA_BASE + name + ".json",
             }
         scenario = copy.deepcopy(self.documents["scenario.schema"])
         for provider, section in sections.items():
+            _check_document(f"{provider}'s scenario section", section)
             scenario["properties"]["provider"]["enum"].append(provider)
             scenario["$defs"][provider] = copy.deepcopy(dict(section))
             branch = {"properties": {"provider": {"const": provider}}}
@@ -408,3 +412,43 @@ def default_contracts() -> Contracts:
     if _default is None:
         _default = Contracts()
     return _default
+
+
+def _check_document(name: str, document: Mapping[str, object]) -> None:
+    """`_checked_document`, once a document: every engine built while a provider is registered
+    extends the contracts with its documents, and the meta-schema's walk costs milliseconds."""
+    _checked_document(name, json.dumps(document, sort_keys=True, default=repr))
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_document(name: str, text: str) -> None:
+    """A provider's schema document (as JSON text), refused where the two validators would
+    read it apart or could not read it: another dialect than Draft 2020-12 (the compiled
+    validators read every document as 2020-12, so a draft-07 `dependencies` passed unchecked),
+    a document that is no 2020-12 schema (a draft-07 `items: [...]` failed each request it
+    met), or a `pattern` neither regex engine reads. ValueError, naming the document and what
+    is wrong."""
+    document = json.loads(text)
+    dialect = document.get("$schema", DRAFT_2020_12)
+    if dialect != DRAFT_2020_12:
+        raise ValueError(
+            f"schema {name!r} declares $schema {clip(str(dialect), 120)!r}: the contracts are "
+            f"JSON Schema Draft 2020-12 ({DRAFT_2020_12}); write it in that dialect"
+        )
+    from jsonschema import Draft202012Validator  # here: a run without plug-ins never needs it
+
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)  # formats unchecked: see below
+    error = next(iter(meta.iter_errors(document)), None)
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "the top"
+        raise ValueError(
+            f"schema {name!r} is no Draft 2020-12 schema: at {where}, {clip(error.message, 200)}"
+        )
+    # Patterns are checked by both engines rather than by the meta-schema's `regex` format,
+    # which Python's `re` would judge: ECMA's `\p{L}` or `(?<year>…)` are patterns it refuses.
+    unreadable = unreadable_patterns(document)
+    if unreadable:
+        raise ValueError(
+            f"schema {name!r} has a pattern no regex engine of the mock reads: "
+            f"{clip(unreadable[0], 120)!r}"
+        )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import jsonschema_rs
 
@@ -129,21 +129,41 @@ def exact_patterns(schema: Mapping[str, object]) -> dict[str, object]:
     """A copy of `schema` with every `pattern`, and every name in `patternProperties`, in
     `ecma_exact` form, for the compiled validators. Only schema keywords are rewritten: a
     property named `pattern`, or a `const` holding one, is kept as it is."""
+    return _with_patterns(schema, ecma_exact)
+
+
+def unreadable_patterns(schema: Mapping[str, object]) -> list[str]:
+    """The patterns of `schema` that neither validator's engine can read."""
+    found: list[str] = []
+
+    def look(pattern: str) -> str:
+        if _compiled_reading(pattern) is None:
+            try:
+                compiled(pattern)
+            except re.error:
+                found.append(pattern)
+        return pattern
+
+    _with_patterns(schema, look)
+    return found
+
+
+def _with_patterns(schema: Mapping[str, object], change: Callable[[str], str]) -> dict[str, object]:
+    """A copy of `schema` with `change` made to every pattern its keywords hold."""
+
+    def within(subschema: object) -> object:
+        return _with_patterns(subschema, change) if isinstance(subschema, dict) else subschema
+
     copy: dict[str, object] = {}
     for keyword, value in schema.items():
         if keyword == "pattern" and isinstance(value, str):
-            value = ecma_exact(value)
+            value = change(value)
         elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-            exact_name = ecma_exact if keyword == "patternProperties" else str
-            value = {exact_name(name): _exact(each) for name, each in value.items()}
+            name_changed = change if keyword == "patternProperties" else str
+            value = {name_changed(name): within(each) for name, each in value.items()}
         elif keyword in SCHEMA_LISTS and isinstance(value, list):
-            value = [_exact(each) for each in value]
+            value = [within(each) for each in value]
         elif keyword in ONE_SCHEMA:
-            value = _exact(value)
+            value = within(value)
         copy[keyword] = value
     return copy
-
-
-def _exact(schema: object) -> object:
-    """A subschema in `exact_patterns` form (a boolean schema as it is)."""
-    return exact_patterns(schema) if isinstance(schema, dict) else schema
