@@ -18,7 +18,11 @@ Key = tuple[str, str, str]  # (provider, "METHOD /path/template", outcome)
 
 
 def operation_label(op: Operation) -> str:
-    return f"{op.method} {op.path}"
+    return _label(op.method, op.path)
+
+
+def _label(method: str, path: str) -> str:
+    return f"{method} {path}"
 
 
 def outcomes(op: Operation, defaults: Mapping[str, int], details: Iterable[str]) -> list[str]:
@@ -36,25 +40,37 @@ class Coverage:
     """Counts of exercised outcomes, behind their own lock (read while requests go on)."""
 
     def __init__(self) -> None:
-        self._counts: Counter[Key] = Counter()
-        self._scenarios: dict[Key, set[str]] = {}
+        # By (provider, method, path template, outcome): counting runs for every request, so
+        # the operation's label is made when the counts are read, not each time one is added.
+        self._counts: dict[tuple[str, str, str, str], int] = {}
+        self._scenarios: dict[tuple[str, str, str, str], set[str]] = {}
         self._lock = threading.Lock()
 
     def count(self, provider: str, op: Operation, outcome: str, scenario: str) -> None:
         """One exchange's outcome, with the scenario in force when it came (kept as it was:
         later switches and resets do not touch what was counted)."""
-        key = (provider, operation_label(op), outcome)
+        key = (provider, op.method, op.path, outcome)
         with self._lock:
-            self._counts[key] += 1
-            self._scenarios.setdefault(key, set()).add(scenario)
+            counts = self._counts
+            counts[key] = counts.get(key, 0) + 1
+            seen = self._scenarios.get(key)
+            if seen is None:
+                self._scenarios[key] = {scenario}
+            else:
+                seen.add(scenario)
 
     def counts(self) -> dict[Key, int]:
         with self._lock:
-            return dict(self._counts)
+            return {_labelled(key): n for key, n in self._counts.items()}
 
     def scenarios(self) -> dict[Key, list[str]]:
         with self._lock:
-            return {key: sorted(names) for key, names in self._scenarios.items()}
+            return {_labelled(key): sorted(names) for key, names in self._scenarios.items()}
+
+
+def _labelled(key: tuple[str, str, str, str]) -> Key:
+    provider, method, path, outcome = key
+    return provider, _label(method, path), outcome
 
 
 def report(
