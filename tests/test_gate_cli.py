@@ -130,10 +130,11 @@ def test_run_usage_mistakes_are_one_line_and_exit_2(options, message):
     assert len(done.stderr.splitlines()) == 1
 
 
-@needs_curl
-def test_sigint_during_the_run_stops_both_and_still_writes_the_report(tmp_path):
-    started = tmp_path / "started"
-    script = _client(tmp_path, UNKNOWN_FIELD, f"touch {started}", "sleep 60")
+def _interrupted(
+    tmp_path: Path, script: Path, started: Path, stop: signal.Signals, settle: float = 0.0
+) -> tuple[int, str, str]:
+    """`mockserver run -- script` sent `stop` once the script touched `started`: its exit
+    status, stdout and stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "run", "--report-dir", "out", "--", str(script)],
         stdout=subprocess.PIPE,
@@ -145,17 +146,25 @@ def test_sigint_during_the_run_stops_both_and_still_writes_the_report(tmp_path):
     while not started.exists():
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.02)
-    # The file is touched just before the script's `sleep` starts: give the shell a moment to be
-    # waiting on it, so the interrupt finds the command running, not between two of its lines.
-    time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
+    time.sleep(settle)
+    process.send_signal(stop)
     try:
         stdout, stderr = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()  # never leave a process (and its pipes) behind for later tests
         process.communicate()
         raise
-    assert process.returncode == 128 + signal.SIGINT, stderr
+    return process.returncode, stdout, stderr
+
+
+@needs_curl
+def test_sigint_during_the_run_stops_both_and_still_writes_the_report(tmp_path):
+    started = tmp_path / "started"
+    script = _client(tmp_path, UNKNOWN_FIELD, f"touch {started}", "sleep 60")
+    # The file is touched just before the script's `sleep` starts: give the shell a moment to be
+    # waiting on it, so the interrupt finds the command running, not between two of its lines.
+    status, stdout, stderr = _interrupted(tmp_path, script, started, signal.SIGINT, settle=0.3)
+    assert status == 128 + signal.SIGINT, stderr
     assert "the command exited with status 130" in stdout
     journal = (tmp_path / "out" / "journal.jsonl").read_text().splitlines()
     assert len(journal) == 1 and json.loads(journal[0])["problems"]
@@ -265,3 +274,18 @@ def test_serve_refuses_an_unwritable_port_file_in_one_line(tmp_path):
     )
     assert done.returncode == 2, done.stdout
     assert done.stderr.startswith("mockserver: error: cannot write the port file")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_cancelled_run_fails_even_when_the_command_exits_0_on_the_signal(tmp_path, stop):
+    """A test runner that finishes cleanly on a cancel (status 0) did not pass: the job was
+    cancelled, and the run says so with 128 + N, not PASS."""
+    started = tmp_path / "started"
+    script = _client(
+        tmp_path, "trap 'exit 0' TERM INT", f"touch {started}", "while :; do sleep 0.05; done"
+    )
+    status, stdout, stderr = _interrupted(tmp_path, script, started, stop)
+    assert status == 128 + stop, (stdout, stderr)
+    assert f"FAIL: the command exited with status {128 + stop}" in stdout
+    assert "PASS" not in stdout
+    assert (tmp_path / "out" / "junit.xml").exists()

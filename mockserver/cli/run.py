@@ -78,7 +78,12 @@ def _run_child(command: Sequence[str], env: dict[str, str]) -> int | None:
             return None
         forwarder.attach(child.pid)
         code = child.wait()
-    return 128 - code if code < 0 else code
+    status = 128 - code if code < 0 else code
+    if forwarder.received and not status:
+        # Cancelled, yet ended cleanly (a test runner that stops on the signal and exits 0):
+        # the tests did not all run, so the run fails as the shell would have said it.
+        return 128 + forwarder.received[0]
+    return status
 
 
 # What `signal.signal` takes and hands back: a function, or SIG_DFL / SIG_IGN (None: not
@@ -105,8 +110,8 @@ class _Forwarder:
 
     def __init__(self) -> None:
         self._pid: int | None = None
-        self._pending: list[int] = []
         self._previous: dict[int, _Handler] = {}
+        self._received: list[int] = []
 
     def __enter__(self) -> _Forwarder:
         self._previous = {signum: signal.signal(signum, self._forward) for signum in FORWARDED}
@@ -116,15 +121,19 @@ class _Forwarder:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
+    @property
+    def received(self) -> list[int]:
+        """The signals handed on (or waiting to be), first first."""
+        return self._received
+
     def attach(self, pid: int) -> None:
         self._pid = pid
-        for signum in self._pending:
+        for signum in self._received:  # those that came before it existed
             self._send(signum)
 
     def _forward(self, signum: int, frame: FrameType | None) -> None:
-        if self._pid is None:
-            self._pending.append(signum)
-        else:
+        self._received.append(signum)
+        if self._pid is not None:
             self._send(signum)
 
     def _send(self, signum: int) -> None:
