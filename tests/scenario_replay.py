@@ -59,6 +59,9 @@ def _check(mock: Mock, reply: httpx.Response, expect: dict[str, Any], where: str
     if "interaction" in expect:
         last = mock.engine.requests()[-1]
         assert (last["interaction"] or {}).get("name") == expect["interaction"], where
+    # A step breaks the contract on purpose only when its expectation says so.
+    last = mock.engine.requests()[-1]
+    assert last["broke_contract"] == expect.get("breaks_contract", False), where
 
 
 def run_step(mock: Mock, provider: str, step: dict[str, Any], where: str) -> None:

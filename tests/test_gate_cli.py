@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -289,3 +290,32 @@ def test_a_cancelled_run_fails_even_when_the_command_exits_0_on_the_signal(tmp_p
     assert f"FAIL: the command exited with status {128 + stop}" in stdout
     assert "PASS" not in stdout
     assert (tmp_path / "out" / "junit.xml").exists()
+
+
+def test_a_confirmation_on_the_original_id_fails_the_run_and_names_the_exchange(tmp_path):
+    """A client that ignores the 400 still fails the gate: the page says to confirm on the new
+    id, and the verdict names the exchange that did not."""
+    client = tmp_path / "client.py"
+    client.write_text(
+        textwrap.dedent(
+            """
+            import os, httpx
+            url = os.environ["MOCKSERVER_URL"]
+            admin = os.environ["MOCKSERVER_ADMIN_URL"]
+            auth = {"x-leyr-client-id": "test-client-id",
+                    "x-leyr-client-secret": "test-client-secret"}
+            path = url + "/api/emrs/anitasystems/care-units/L0_1/appointments/2001"
+            httpx.put(admin + "/scenario", json={"name": "leyr/two-step"}).raise_for_status()
+            httpx.patch(path, json={"status": "cancelled"}, headers=auth).raise_for_status()
+            code = httpx.get(admin + "/messages").json()["messages"][-1]["code"]
+            httpx.patch(path, json={"confirmation": {"code": code}}, headers=auth)
+            """
+        )
+    )
+    done = _run(tmp_path, "--report-dir", "out", command=[sys.executable, str(client)])
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "FAIL: 1 contract violation recorded" in done.stdout
+    line = "PATCH /api/emrs/anitasystems/care-units/L0_1/appointments/2001 → 400"
+    assert f"{line}  request: a confirmation sent to the original id '2001'" in done.stdout
+    junit = junitparser.JUnitXml.fromfile(str(tmp_path / "out" / "junit.xml"))
+    assert [case.name for suite in junit for case in suite if not case.is_passed] == [line]

@@ -271,6 +271,31 @@ def test_code_sent_to_the_original_id(leyr_for):
     )
 
 
+def test_a_code_sent_to_the_original_id_breaks_the_contract(leyr_for):
+    """The page: "You must use this new id — not the original one — when submitting the
+    confirmation code in step 2". The mock knows the new id, so a client that confirms on the
+    original one is told so as a violation, not only by a 400 it may swallow."""
+    leyr = leyr_for("leyr/two-step")
+    new_id = leyr.cancel(ANITA, "2001").json()["id"]
+    leyr.confirm(ANITA, "2002", "123456")  # nothing pending there: a run-time condition only
+    assert leyr.http.get("/__admin/violations").json()["violations"] == []
+    assert_problem(
+        leyr.confirm(ANITA, "2001", leyr.code_for(new_id)), 400, "INVALID_APPOINTMENT_ID"
+    )
+    [violation] = leyr.http.get("/__admin/violations").json()["violations"]
+    assert (violation["kind"], violation["path"], violation["status"]) == (
+        "request",
+        f"{ANITA}/2001",
+        400,
+    )
+    [problem] = violation["problems"]
+    assert problem["message"] == (
+        f"a confirmation sent to the original id '2001'; the page says to use the new id "
+        f"{new_id!r} from the awaiting_confirmation response"
+    )
+    assert leyr.status(ANITA, "2001") == "booked"
+
+
 def test_recancel_while_pending_returns_the_same_record_and_sends_nothing(leyr_for):
     leyr = leyr_for("leyr/two-step")
     first = leyr.cancel(ANITA, "2001").json()

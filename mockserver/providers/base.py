@@ -328,6 +328,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
         # The request is held to the contract before anything answers it, so a broken body
         # sent with a wrong key is a violation too; the answer still puts the caller first.
         seen = self.inspect(state, request, operation, params)
+        problems = seen.problems
         try:
             principal = self.authorize(state, request, operation, params)
             if seen.error is not None:
@@ -337,7 +338,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
             )
         except ApiError as error:
             reply = self.error_reply(state, error, request)
-        return Answer(reply, operation, self.appointment_key(params), seen.problems)
+            if error is not seen.error:  # a rule the state shows broken (its form's are in)
+                problems = [*problems, *_off_contract(error)]
+        return Answer(reply, operation, self.appointment_key(params), problems)
 
     def inspect(
         self,

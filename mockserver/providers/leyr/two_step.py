@@ -214,4 +214,12 @@ def _not_pending(state: LeyrState, call: Call, appointment_id: str) -> Record:
         "INVALID_APPOINTMENT_ID",
         f"Cannot confirm {clip(appointment_id, 60)!r}: {hint}",
         extra={"path": "appointment_id"},
+        # [doc] "You must use this new id — not the original one — when submitting the
+        # confirmation code": knowing the new id, the mock tells a client that broke it.
+        off_contract=(
+            f"a confirmation sent to the original id {clip(appointment_id, 60)!r}; the page says "
+            f"to use the new id {waiting!r} from the awaiting_confirmation response"
+            if waiting
+            else None
+        ),
     )
