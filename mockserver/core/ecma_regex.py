@@ -12,21 +12,30 @@ jsonschema-rs reads ECMA's classes as ECMA does (`\\d` and `\\w` are ASCII, `\\s
 space, `$` is the end of the text, not before a final newline), and in bounded time: the linear
 `regex` crate, or `fancy-regex` with a limit on backtracking for look-around and
 back-references. Python's `re` took exponential time on `^(a|a)*(?!b)$`, where that limit
-answers within milliseconds. Two pieces it reads otherwise are rewritten: `.` took a carriage
-return and the Unicode line separators, which ECMA's does not, and `\\b` and `\\B` counted
-letters such as `é` as word characters, where ECMA's word characters are `[A-Za-z0-9_]`.
+answers within milliseconds. What it reads otherwise is rewritten: `.` took a carriage
+return and the Unicode line separators, which ECMA's does not; `\\b` and `\\B` counted
+letters such as `é` as word characters, where ECMA's word characters are `[A-Za-z0-9_]`; in a
+pattern with look-around or a back-reference (`fancy-regex`), `\\d`, `\\w` and `\\s` were
+Unicode's, and are spelled out there; within a class, `[`, `&&`, `~~` and `||` began a nested
+class or a set operation, where ECMA reads them as literals; ECMA's `[]` (nothing) and `[^]`
+(any character) were unread, and a surrogate pair written as two escapes (`\\uD83D\\uDE00`),
+one code point under the `u` flag JSON Schema asks for, was read as two.
 
 Where jsonschema-rs cannot read a pattern, or a text (one with a lone surrogate cannot cross
-into it), Python's `re` reads it, rewritten to the same meaning and with `re.ASCII`.
+into it), Python's `re` reads it, rewritten to the same meaning and with `re.ASCII`. A lone
+surrogate (no text: the HTTP layer refuses it) under a pattern only jsonschema-rs reads
+(`\\p{L}`) is [mock] not found: the instance is refused, not passed.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections.abc import Callable, Mapping
 
 import jsonschema_rs
+import msgspec
 
 from mockserver.core.schema_graph import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS
 
@@ -35,6 +44,41 @@ from mockserver.core.schema_graph import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS
 ECMA_SPACE = (
     "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 )
+# The same, as ranges of code points, and what the class escapes stand for.
+_SPACES = (
+    (0x09, 0x0D),
+    (0x20, 0x20),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF),
+)
+_DIGITS = ((0x30, 0x39),)
+_WORDS = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
+
+
+def _spelled(ranges: tuple[tuple[int, int], ...]) -> str:
+    """`ranges` as a class's contents, every code point escaped (`\\U` reads in both engines)."""
+    return "".join(
+        f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges
+    )
+
+
+def _others(ranges: tuple[tuple[int, int], ...]) -> str:
+    """Every code point outside `ranges` (sorted), as a class's contents: a negated class
+    escape (`\\S`) within a class, where no `[^…]` can be written."""
+    outside, start = [], 0
+    for low, high in ranges:
+        if low > start:
+            outside.append((start, low - 1))
+        start = high + 1
+    return _spelled((*outside, (start, 0x10FFFF)))
+
+
 # What ECMA's `.` matches (without the `s` flag, which JSON Schema patterns do not have).
 _ANY_BUT_LINE_END = "[^\\n\\r\\u2028\\u2029]"
 # ECMA's word boundaries, on its ASCII word characters.
@@ -42,37 +86,133 @@ _WORD = "[A-Za-z0-9_]"
 _BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
 _NOT_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
 
-# Pieces outside a class, and inside one, as each engine is given them.
-_EXACT = {".": _ANY_BUT_LINE_END, "\\b": _BOUNDARY, "\\B": _NOT_BOUNDARY}
-_PYTHON = {
-    ".": _ANY_BUT_LINE_END,
-    "$": r"\Z",
-    "\\s": f"[{ECMA_SPACE}]",
-    "\\S": f"[^{ECMA_SPACE}]",
-}
-_PYTHON_IN_CLASS = {"\\s": ECMA_SPACE}  # a `\S` inside a class keeps re.ASCII's reading
+
+class _Dialect(msgspec.Struct, frozen=True):
+    """How one engine is given ECMA's pieces: those outside a character class, those within
+    one, and the code points ECMA writes `\\u{…}` or as a pair of surrogate escapes."""
+
+    outside: Mapping[str, str]
+    inside: Mapping[str, str]
+    code_point: Callable[[int], str]
 
 
-def _rewritten(
-    pattern: str, outside: Mapping[str, str], inside: Mapping[str, str] | None = None
-) -> str:
-    """`pattern` with each piece (an escape, `.` or `$`) that `outside` names replaced outside
-    a character class, and each that `inside` names replaced within one."""
-    inside = inside or {}
+def _code_point(value: int) -> str:
+    return f"\\U{value:08x}"
+
+
+# Characters literal in an ECMA class that begin a nested class or a set operation in the
+# engines' classes (`[[a]`, `[a&&b]`, `[a~~b]`, `[a||b]`): escaped, they are literal there too.
+_LITERAL_IN_CLASS = {"[": "\\[", "&": "\\&", "~": "\\~", "|": "\\|"}
+_EXACT = _Dialect(
+    outside={".": _ANY_BUT_LINE_END, "\\b": _BOUNDARY, "\\B": _NOT_BOUNDARY},
+    inside=_LITERAL_IN_CLASS,
+    code_point=_code_point,
+)
+# jsonschema-rs reads `\d`, `\w` and `\s` as ECMA does only in patterns without look-around or
+# back-references: with them (`fancy-regex`), `(?!\d)\w+` took `é` and `(?=.*\d)` an Arabic
+# digit. In those patterns (and in those that get look-around for `\b`), they are spelled out,
+# in a class too.
+_EXACT_SPELLED = _Dialect(
+    outside={
+        **_EXACT.outside,
+        "\\d": "[0-9]",
+        "\\D": "[^0-9]",
+        "\\w": _WORD,
+        "\\W": "[^A-Za-z0-9_]",
+        "\\s": f"[{ECMA_SPACE}]",
+        "\\S": f"[^{ECMA_SPACE}]",
+    },
+    inside={
+        **_EXACT.inside,
+        "\\d": "0-9",
+        "\\D": _others(_DIGITS),
+        "\\w": "A-Za-z0-9_",
+        "\\W": _others(_WORDS),
+        "\\s": ECMA_SPACE,
+        "\\S": _others(_SPACES),
+    },
+    code_point=_code_point,
+)
+# What may send a pattern to fancy-regex: look-around, a boundary, a back-reference (a
+# backslash before `b` may be escaped itself: spelling out where not needed changes nothing).
+_FANCY = re.compile(r"\(\?<?[=!]|\\[bBk1-9]")
+# re.ASCII reads `\d`, `\w` and their negations as ECMA does, in a class too.
+_PYTHON = _Dialect(
+    outside={
+        ".": _ANY_BUT_LINE_END,
+        "$": r"\Z",
+        "\\s": f"[{ECMA_SPACE}]",
+        "\\S": f"[^{ECMA_SPACE}]",
+    },
+    inside={"\\s": ECMA_SPACE, "\\S": _others(_SPACES), **_LITERAL_IN_CLASS},
+    code_point=_code_point,
+)
+# `[]` or `[^]` with no `]` after it (with one, Python and Rust read a `]` first in a class as a
+# literal; ECMA under the `u` flag refuses that lone `]`).
+_EMPTY_CLASS = re.compile(r"\[\^?\](?!.*\])", re.DOTALL)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _piece_at(pattern: str, index: int) -> str:
+    """The escape that starts at `index`: `\\u{…}`, `\\uXXXX` (with the low half of a
+    surrogate pair after it), or a backslash and one character."""
+    if pattern.startswith("\\u{", index):
+        end = pattern.find("}", index)
+        if end > 0:
+            return pattern[index : end + 1]
+    if pattern.startswith("\\u", index) and _HEX.issuperset(pattern[index + 2 : index + 6]):
+        high = pattern[index : index + 6]
+        low = pattern[index + 6 : index + 12]
+        if (
+            len(high) == len(low) == 6
+            and low.startswith("\\u")
+            and _HEX.issuperset(low[2:])
+            and 0xD800 <= int(high[2:], 16) <= 0xDBFF
+            and 0xDC00 <= int(low[2:], 16) <= 0xDFFF
+        ):
+            return high + low
+    return pattern[index : index + 2]
+
+
+def _escape(piece: str, table: Mapping[str, str], dialect: _Dialect) -> str:
+    """`piece` (an escape) as `dialect` is given it."""
+    if piece in table:
+        return table[piece]
+    digits = piece[3:-1] if piece.startswith("\\u{") else piece[2:].replace("\\u", "")
+    pair = len(piece) == 12
+    if (pair or piece.startswith("\\u{")) and _HEX.issuperset(digits) and 0 < len(digits) <= 8:
+        value = int(digits, 16)
+        if pair:  # a surrogate pair: the one code point it stands for under the `u` flag
+            value = 0x10000 + ((int(digits[:4], 16) - 0xD800) << 10) + int(digits[4:], 16) - 0xDC00
+        if value <= 0x10FFFF:
+            return dialect.code_point(value)
+    return piece
+
+
+def _rewritten(pattern: str, dialect: _Dialect) -> str:
+    """`pattern` with each piece (an escape, `.` or `$`) that `dialect` names replaced,
+    outside a character class and within one."""
     out: list[str] = []
     in_class = False
     index = 0
     while index < len(pattern):
         char = pattern[index]
         if char == "\\" and index + 1 < len(pattern):
-            piece = pattern[index : index + 2]
-            out.append((inside if in_class else outside).get(piece, piece))
-            index += 2
+            piece = _piece_at(pattern, index)
+            out.append(_escape(piece, dialect.inside if in_class else dialect.outside, dialect))
+            index += len(piece)
             continue
         if in_class:
             in_class = char != "]"
+            char = dialect.inside.get(char, char) if in_class else char
         elif char == "[":
             in_class = True
+            empty = _EMPTY_CLASS.match(pattern, index)
+            if empty:  # ECMA's `[]` matches nothing, its `[^]` any character
+                out.append("[\\s\\S]" if empty.group() == "[^]" else "[^\\s\\S]")
+                in_class = False
+                index = empty.end()
+                continue
             if pattern.startswith("]", index + 1) or pattern.startswith("^]", index + 1):
                 # A `]` first in a class is a literal: copy it past the class's start.
                 width = 2 if pattern[index + 1] == "]" else 3
@@ -80,7 +220,7 @@ def _rewritten(
                 index += width
                 continue
         else:
-            char = outside.get(char, char)
+            char = dialect.outside.get(char, char)
         out.append(char)
         index += 1
     return "".join(out)
@@ -88,7 +228,7 @@ def _rewritten(
 
 def ecma_exact(pattern: str) -> str:
     """`pattern` in the form the compiled validators read as ECMA-262 does (see the module)."""
-    return _rewritten(pattern, _EXACT)
+    return _rewritten(pattern, _EXACT_SPELLED if _FANCY.search(pattern) else _EXACT)
 
 
 def ecma_to_python(pattern: str) -> str:
@@ -96,13 +236,16 @@ def ecma_to_python(pattern: str) -> str:
 
     re.ASCII reads `\\d`, `\\w` and `\\b` and their negations as ECMA does, in a class too;
     `\\s`, `\\S` and `.` are spelled out, and `$` is the end of the text only."""
-    return _rewritten(pattern, _PYTHON, _PYTHON_IN_CLASS)
+    return _rewritten(pattern, _PYTHON)
 
 
 @functools.lru_cache(maxsize=512)
 def compiled(pattern: str) -> re.Pattern[str]:
     """Python's ECMA reading of `pattern`, compiled once (a contract names a few patterns often)."""
-    return re.compile(ecma_to_python(pattern), re.ASCII)
+    with warnings.catch_warnings():
+        # `[+--]` is ECMA's range from + to -; Python reads it so, warning of a set operation.
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(ecma_to_python(pattern), re.ASCII)
 
 
 @functools.lru_cache(maxsize=512)
@@ -122,7 +265,13 @@ def matches(pattern: str, text: str) -> bool:
             return reading.is_valid(text)
         except ValueError:  # a lone surrogate is no UTF-8: Python reads that text
             pass
-    return compiled(pattern).search(text) is not None
+    try:
+        python = compiled(pattern)
+    except re.error:
+        # A pattern only jsonschema-rs reads (`\\p{L}`), and a text it cannot take (a lone
+        # surrogate, which is no text): [mock] not found, so the instance is refused, not passed.
+        return False
+    return python.search(text) is not None
 
 
 def exact_patterns(schema: Mapping[str, object]) -> dict[str, object]:

@@ -1,0 +1,131 @@
+"""Patterns the mock once read otherwise than ECMA-262, each with ECMA's verdict on a text.
+
+The table is checked against the mock's two readings of `pattern` (`ecma_regex.matches`, and a
+contract check on a probe schema, where jsonschema words what jsonschema-rs refuses) without
+any JavaScript engine. Where `node` is on PATH, one test also runs the whole table through its
+`new RegExp(pattern, "u")`, the JSON Schema 2020-12 reading: the table itself is judged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from mockserver.core.contracts import Contracts
+from mockserver.core.ecma_regex import matches
+
+# (pattern, text, whether ECMA-262 finds the pattern in the text with the `u` flag)
+ECMA_VERDICTS = [
+    # With look-around or a back-reference, jsonschema-rs's engine read `\d`, `\w` and `\s` as
+    # Unicode: an Arabic digit, `é`, a next line (U+0085) counted; U+FEFF did not.
+    (r"^(?!\d)\w+$", "é", False),
+    (r"^(?!\d)\w+$", "abc", True),
+    (r"^(?=\w)", "é", False),
+    (r"^(?=.*\d)(?=.*[a-z]).{2,}$", "a٢", False),
+    (r"^(?=.*\d)(?=.*[a-z]).{2,}$", "a1", True),
+    (r"^(?!.*\s).+$", "\ufeff", False),
+    (r"^(?!.*\s).+$", "\x85", True),
+    (r"(?<=\s)a", "\u2003a", True),
+    (r"(?<=\s)a", "\x85a", False),
+    (r"\b\d+\b", "٢", False),
+    (r"\b\d+\b", "a 12", True),
+    (r"^(\w)\1$", "éé", False),
+    (r"^(\w)\1$", "zz", True),
+    (r"^(.)\1[\d]$", "aa٢", False),
+    (r"^(?=[\W])", "é", True),
+    (r"^(?=[\D])", "٢", True),
+    (r"^(?=[\S]).$", "\xa0", False),
+    (r"^(?=[\s]).$", "\x85", False),
+    # Within a class, `[`, `&&`, `~~` and `||` are literal: no nested class, no set operation.
+    (r"^[a&&b]$", "&", True),
+    (r"^[a&&b]$", "a", True),
+    (r"^[a~~b]$", "~", True),
+    (r"^[a~~b]$", "b", True),
+    (r"^[a||b]$", "|", True),
+    (r"^[a[]$", "[", True),
+    (r"^[\w&]+$", "a&b", True),
+    # `[]` matches nothing and `[^]` any character, a line terminator too.
+    (r"^[^]$", "\n", True),
+    (r"^[^]+$", "a\u2028😀", True),
+    (r"^a[]", "a", False),
+    (r"[]|b", "b", True),
+    # A surrogate pair written as two escapes is one code point under the `u` flag.
+    (r"^\uD83D\uDE00$", "😀", True),
+    (r"^[\uD83D\uDE00]$", "😀", True),
+    (r"^[\uD83D\uDE00]+$", "😀😀", True),
+    (r"^\ud83d\ude00$", "😀", True),
+    (r"^\u{1F600}$", "😀", True),
+    (r"^[\u{1F600}-\u{1F64F}]$", "🙏", True),
+    (r"^[\u{1F600}-\u{1F64F}]$", "🚀", False),
+    (r"^\u{61}+$", "aa", True),
+    # A lone surrogate (no text: the HTTP layer refuses it, a test may still hand it over) is
+    # read by Python's engine, where a `\S` within a class took ECMA's white space.
+    ("^[\\S]+$", "\ud800\xa0", False),
+    ("^[\\S]+$", "\ud800a", True),
+    ("^[^\\s]+$", "\ud800\u2003", False),
+]
+
+
+def _probe(pattern: str) -> Contracts:
+    contracts = Contracts()
+    contracts.documents["probe"] = {
+        "type": "string",
+        "pattern": pattern,
+        "$id": "https://schemas.mockserver.invalid/probe.json",
+    }
+    return contracts
+
+
+@pytest.mark.parametrize(("pattern", "text", "found"), ECMA_VERDICTS)
+def test_the_mock_finds_a_pattern_where_ecma_finds_it(pattern, text, found):
+    assert matches(pattern, text) is found
+
+
+@pytest.mark.parametrize(("pattern", "text", "found"), ECMA_VERDICTS)
+def test_a_contract_check_gives_ecmas_verdict(pattern, text, found):
+    problems = _probe(pattern).check("probe", text)
+    # A text refused must be refused with a problem worded: none is one let through.
+    assert (not problems) is found, problems
+
+
+@pytest.mark.parametrize("pattern", [r"^\P{L}$", r"^(?<n>a)|\p{Lu}$", r"^[^\p{L}]$"])
+def test_a_lone_surrogate_a_pattern_only_jsonschema_rs_reads_is_refused_not_a_crash(pattern):
+    # [mock] Python's engine cannot read `\p{…}`, jsonschema-rs cannot take a lone surrogate:
+    # not found, so the instance is refused with a problem rather than passed or raised.
+    assert matches(pattern, "\ud800") is False
+    [problem] = _probe(pattern).check("probe", "\ud800")
+    assert "does not match" in problem.message
+
+
+# Reads [[pattern, text], ...] on stdin; writes each verdict, or the error of a pattern it
+# refuses. Patterns are the JSON Schema 2020-12 reading: ECMA-262 with the `u` flag.
+NODE_JUDGE = """
+const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const verdicts = pairs.map(([pattern, text]) => {
+  try { return new RegExp(pattern, "u").test(text); } catch (e) { return String(e.message); }
+});
+process.stdout.write(JSON.stringify(verdicts));
+"""
+
+
+def test_node_agrees_with_the_table():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH: the table's ECMA-262 verdicts are not judged here")
+    pairs = [[pattern, text] for pattern, text, _ in ECMA_VERDICTS]
+    run = subprocess.run(
+        [node, "-e", NODE_JUDGE],
+        input=json.dumps(pairs).encode(),  # ASCII: a lone surrogate crosses as an escape
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    verdicts = json.loads(run.stdout)
+    wrong = [
+        (pattern, text, found, said)
+        for (pattern, text, found), said in zip(ECMA_VERDICTS, verdicts, strict=True)
+        if said is not found
+    ]
+    assert not wrong, wrong
