@@ -99,6 +99,36 @@ def test_coverage_under_the_threshold_fails(tmp_path):
     assert _run(tmp_path, "--coverage-fail-under", "1", command=[str(script)]).returncode == 0
 
 
+def _failing_cases(junit_file: Path) -> list[tuple[str, str]]:
+    junit = junitparser.JUnitXml.fromfile(str(junit_file))
+    return [
+        (case.name, case.result[0].message or "")
+        for suite in junit
+        for case in suite
+        if not case.is_passed
+    ]
+
+
+@needs_curl
+def test_coverage_under_the_threshold_is_a_failing_test_case_in_junit(tmp_path):
+    """A CI system that shows junit.xml shows why the job failed: a run that fails on coverage
+    alone has a failing test case saying so, and one that passes has none."""
+    script = _client(tmp_path, GOOD)
+    failed = _run(
+        tmp_path, "--report-dir", "low", "--coverage-fail-under", "50", command=[str(script)]
+    )
+    assert failed.returncode == 1
+    [(name, message)] = _failing_cases(tmp_path / "low" / "junit.xml")
+    assert name == "contract coverage ≥ 50%"
+    assert re.fullmatch(r"contract coverage [0-9.]+% is under 50%", message), message
+    passed = _run(
+        tmp_path, "--report-dir", "ok", "--coverage-fail-under", "1", command=[str(script)]
+    )
+    assert passed.returncode == 0 and _failing_cases(tmp_path / "ok" / "junit.xml") == []
+    junit = junitparser.JUnitXml.fromfile(str(tmp_path / "ok" / "junit.xml"))
+    assert "contract coverage ≥ 1%" in [case.name for suite in junit for case in suite]
+
+
 def test_a_command_that_cannot_start_is_127_in_one_line(tmp_path):
     done = _run(tmp_path, command=["./no-such-client", "--flag"])
     assert done.returncode == 127

@@ -2,8 +2,10 @@
 
 One `testsuite` per provider: a passing `testcase` per documented operation the client exercised,
 and a failing one per exchange that broke the contract, named `METHOD path → status`, its failure
-listing each problem (field, message, schema path) and the request id. Attributes and elements
-are those of the common JUnit schema (Jenkins, GitLab, GitHub test reporters read them).
+listing each problem (field, message, schema path) and the request id. With a coverage
+threshold, a `contract coverage` suite holds one test case for it, failing when the run is under
+it, so a CI system that shows only the test results shows why the gate failed. Attributes and
+elements are those of the common JUnit schema (Jenkins, GitLab, GitHub test reporters read them).
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ from collections.abc import Mapping, Sequence
 
 from mockserver.core.documents import ProblemDocument, ProviderCoverage, Violation
 from mockserver.journal.run import RunRecord
-from mockserver.report.verdict import clip_line
+from mockserver.report.verdict import Verdict, clip_line
 
 # Characters XML 1.0 cannot hold, even escaped: a hostile request's text must not break the file.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def junit_xml(record: RunRecord) -> bytes:
-    """The JUnit document for `record`, UTF-8 with its XML declaration."""
+def junit_xml(record: RunRecord, verdict: Verdict | None = None) -> bytes:
+    """The JUnit document for `record` (and `verdict`'s coverage threshold, if it has one),
+    UTF-8 with its XML declaration."""
     suites = ET.Element("testsuites", name="mockserver contract")
     totals = [0, 0]
-    for provider in record.providers:
-        suite = _suite(provider, record.coverage[provider], _of(provider, record.violations))
+    found = [
+        _suite(provider, record.coverage[provider], _of(provider, record.violations))
+        for provider in record.providers
+    ]
+    if verdict is not None and verdict.coverage_fail_under is not None:
+        found.append(_coverage_suite(record, verdict))
+    for suite in found:
         suites.append(suite)
         totals[0] += int(suite.get("tests", "0"))
         totals[1] += int(suite.get("failures", "0"))
@@ -64,6 +72,32 @@ def _suite(
         suite.append(_failing_case(provider, request_id, violations))
         tests += 1
     for name, value in (("tests", tests), ("failures", len(broken)), ("errors", 0), ("skipped", 0)):
+        suite.set(name, str(value))
+    return suite
+
+
+def _coverage_suite(record: RunRecord, verdict: Verdict) -> ET.Element:
+    """The coverage threshold as a test case: failing when the run is under it."""
+    suite = ET.Element("testsuite", name="contract coverage")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=f"contract coverage ≥ {verdict.coverage_fail_under:g}%",
+        classname="contract.coverage",
+    )
+    counts = "\n".join(
+        f"{provider}: {found['covered']}/{found['total']} outcomes ({found['percent']:g}%)"
+        for provider, found in record.coverage.items()
+    )
+    if verdict.under_coverage:
+        failure = ET.SubElement(
+            case, "failure", message=verdict.coverage_shortfall(), type="CoverageUnderThreshold"
+        )
+        failure.text = counts
+    else:
+        ET.SubElement(case, "system-out").text = counts
+    failures = 1 if verdict.under_coverage else 0
+    for name, value in (("tests", 1), ("failures", failures), ("errors", 0), ("skipped", 0)):
         suite.set(name, str(value))
     return suite
 

@@ -51,11 +51,14 @@ class Verdict(msgspec.Struct, frozen=True):
         if self.broke_contract:
             found.append(f"{_count(self.violations, 'contract violation')} recorded")
         if self.under_coverage:
-            found.append(
-                f"contract coverage {self.coverage_percent:g}% is under "
-                f"{self.coverage_fail_under:g}%"
-            )
+            found.append(self.coverage_shortfall())
         return found
+
+    def coverage_shortfall(self) -> str:
+        """`contract coverage 4.2% is under 10%`."""
+        return (
+            f"contract coverage {self.coverage_percent:g}% is under {self.coverage_fail_under:g}%"
+        )
 
     def headline(self) -> str:
         """`PASS` or `FAIL` with why, then the counts, on one line."""

@@ -37,7 +37,7 @@ def write_report(
     """
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, Callable[[], bytes]] = {
-        "junit.xml": lambda: junit_xml(record),
+        "junit.xml": lambda: junit_xml(record, verdict),
         "violations.json": lambda: _json(
             {"violations": list(record.violations), "total_seen": record.violations_seen}
         ),
