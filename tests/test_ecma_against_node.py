@@ -1,6 +1,6 @@
 """Patterns the mock once read otherwise than ECMA-262, each with ECMA's verdict on a text.
 
-The table is checked against the mock's two readings of `pattern` (`ecma_regex.matches`, and a
+The tables are checked against the mock's two readings of `pattern` (`ecma_regex.matches`, and a
 contract check on a probe schema, where jsonschema words what jsonschema-rs refuses) without
 any JavaScript engine. Where `node` is on PATH, one test also runs the whole table through its
 `new RegExp(pattern, "u")`, the JSON Schema 2020-12 reading: the table itself is judged."""
@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from mockserver.core.contracts import Contracts
-from mockserver.core.ecma_regex import matches
+from mockserver.core.ecma_regex import ecma_syntax_error, matches, unreadable_patterns
 
 # (pattern, text, whether ECMA-262 finds the pattern in the text with the `u` flag)
 ECMA_VERDICTS = [
@@ -65,6 +65,72 @@ ECMA_VERDICTS = [
     ("^[\\S]+$", "\ud800\xa0", False),
     ("^[\\S]+$", "\ud800a", True),
     ("^[^\\s]+$", "\ud800\u2003", False),
+    # Escapes neither engine read as ECMA does: a control letter, a NUL, a named back-reference
+    # (numbered for jsonschema-rs, `(?P<n>…)` for Python's `re`), a lone surrogate escape.
+    (r"^a\cJb$", "a\nb", True),
+    (r"^[\cI]$", "\t", True),
+    (r"^\0$", "\x00", True),
+    (r"^(?<n>a)\k<n>$", "aa", True),
+    (r"^(?<n>a)\k<n>$", "ab", False),
+    (r"^(?<y>\d{4})-(?<m>\d\d)\k<y>$", "2026-012026", True),
+    ("^(?<n>.)\\k<n>$", "\ud800\ud800", True),
+    ("^(?<n>\\p{L})$", "\ud800", False),
+    (r"^\uD83D$", "😀", False),
+    (r"\uD83D|a", "a", True),
+    (r"^\u{41}$", "A", True),
+]
+
+# (pattern, whether ECMA-262 reads it under the `u` flag). Python's `re` and the Rust engines
+# read more; a provider's schema holding such a pattern is refused when it is registered.
+ECMA_SYNTAX = [
+    (r"(?i)^a$", False),
+    (r"(?s)^.$", False),
+    (r"^a\Z", False),
+    (r"\Aa", False),
+    (r"a{", False),
+    (r"^a{,3}$", False),
+    (r"^a{2,1}$", False),
+    (r"a{1,2}{3}", False),
+    (r"a**", False),
+    (r"(?=a)*", False),
+    (r"]", False),
+    (r"}", False),
+    (r"[]a]", False),
+    (r"^\-$", False),
+    (r"^\:$", False),
+    (r"^\_$", False),
+    (r"^\01$", False),
+    (r"^\00$", False),
+    (r"^[\1]$", False),
+    (r"^\2(a)$", False),
+    (r"^[\w-a]$", False),
+    (r"^[z-a]$", False),
+    (r"^\c1$", False),
+    (r"^\x4$", False),
+    (r"^\u{110000}$", False),
+    (r"^\pL$", False),
+    (r"^(?P<n>a)$", False),
+    (r"(?<n>a)|(?<n>b)", False),
+    (r"\k<m>(?<n>a)", False),
+    (r"^[[:alpha:]]$", False),
+    (r"^\b{start}a$", False),
+    (r"(?#note)a", False),
+    (r"^[\-]$", True),
+    (r"^\/$", True),
+    (r"^\1(a)$", True),
+    (r"\k<n>(?<n>a)", True),
+    (r"[]", True),
+    (r"[^]", True),
+    (r"^[+--]$", True),
+    (r"^[\b]$", True),
+    (r"^\u{10FFFF}$", True),
+    (r"^\uD83D\p{L}$", True),
+    (r"^\cJ\B$", True),
+    (r"^\0\p{Lu}$", True),
+    (r"(?<=a+)b", True),
+    (r"^[\uD83D\uDE00-\uD83D\uDE4F]$", True),
+    (r"^[a&&b]$", True),
+    (r"^([1-9]\d{3})-(0[1-9]|1[0-2])$", True),
 ]
 
 
@@ -99,14 +165,30 @@ def test_a_lone_surrogate_a_pattern_only_jsonschema_rs_reads_is_refused_not_a_cr
     assert "does not match" in problem.message
 
 
-# Reads [[pattern, text], ...] on stdin; writes each verdict, or the error of a pattern it
-# refuses. Patterns are the JSON Schema 2020-12 reading: ECMA-262 with the `u` flag.
+@pytest.mark.parametrize(("pattern", "read"), ECMA_SYNTAX)
+def test_a_provider_schema_is_refused_for_a_pattern_ecma_refuses(pattern, read):
+    assert (ecma_syntax_error(pattern) is None) is read
+    assert (not unreadable_patterns({"pattern": pattern})) is read
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": pattern}}}
+    if read:
+        Contracts().extended({"acme/probe": schema}, {})
+    else:
+        with pytest.raises(ValueError, match="pattern"):
+            Contracts().extended({"acme/probe": schema}, {})
+
+
+# Reads {pairs: [[pattern, text], ...], patterns: [...]} on stdin; writes each pair's verdict
+# (or the error of a pattern it refuses) and whether each pattern compiles. Patterns are the
+# JSON Schema 2020-12 reading: ECMA-262 with the `u` flag.
 NODE_JUDGE = """
-const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
-const verdicts = pairs.map(([pattern, text]) => {
+const {pairs, patterns} = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const found = pairs.map(([pattern, text]) => {
   try { return new RegExp(pattern, "u").test(text); } catch (e) { return String(e.message); }
 });
-process.stdout.write(JSON.stringify(verdicts));
+const read = patterns.map((pattern) => {
+  try { new RegExp(pattern, "u"); return true; } catch (e) { return false; }
+});
+process.stdout.write(JSON.stringify({found, read}));
 """
 
 
@@ -115,17 +197,25 @@ def test_node_agrees_with_the_table():
     if node is None:
         pytest.skip("node is not on PATH: the table's ECMA-262 verdicts are not judged here")
     pairs = [[pattern, text] for pattern, text, _ in ECMA_VERDICTS]
+    patterns = [pattern for pattern, _ in ECMA_SYNTAX]
     run = subprocess.run(
         [node, "-e", NODE_JUDGE],
-        input=json.dumps(pairs).encode(),  # ASCII: a lone surrogate crosses as an escape
+        # ASCII: a lone surrogate crosses as an escape
+        input=json.dumps({"pairs": pairs, "patterns": patterns}).encode(),
         capture_output=True,
         timeout=30,
         check=True,
     )
-    verdicts = json.loads(run.stdout)
+    judged = json.loads(run.stdout)
     wrong = [
         (pattern, text, found, said)
-        for (pattern, text, found), said in zip(ECMA_VERDICTS, verdicts, strict=True)
+        for (pattern, text, found), said in zip(ECMA_VERDICTS, judged["found"], strict=True)
         if said is not found
     ]
     assert not wrong, wrong
+    misread = [
+        (pattern, read)
+        for (pattern, read), said in zip(ECMA_SYNTAX, judged["read"], strict=True)
+        if said is not read
+    ]
+    assert not misread, misread
