@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from mockserver.core.contracts import Contracts
-from mockserver.core.ecma_regex import ecma_syntax_error, matches, unreadable_patterns
+from mockserver.core.ecma_regex import ecma_syntax_error, matches, pattern_problems
 
 # (pattern, text, whether ECMA-262 finds the pattern in the text with the `u` flag)
 ECMA_VERDICTS = [
@@ -168,7 +168,7 @@ def test_a_lone_surrogate_a_pattern_only_jsonschema_rs_reads_is_refused_not_a_cr
 @pytest.mark.parametrize(("pattern", "read"), ECMA_SYNTAX)
 def test_a_provider_schema_is_refused_for_a_pattern_ecma_refuses(pattern, read):
     assert (ecma_syntax_error(pattern) is None) is read
-    assert (not unreadable_patterns({"pattern": pattern})) is read
+    assert (not pattern_problems({"pattern": pattern})) is read
     schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": pattern}}}
     if read:
         Contracts().extended({"acme/probe": schema}, {})

@@ -272,7 +272,7 @@ def _toy_with(name: str, document: Mapping[str, Any]) -> type[Toy]:
         ),
         (
             {"type": "object", "properties": {"status": {"pattern": "(unclosed"}}},
-            "'toy/update' has a pattern no regex engine of the mock reads: '(unclosed'",
+            "'toy/update' has a pattern the mock cannot take, '(unclosed': ECMA-262 (with the u flag) refuses it",
         ),
     ],
 )

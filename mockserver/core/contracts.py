@@ -15,7 +15,7 @@ import jsonschema_rs
 import msgspec
 
 from mockserver.core.documents import ProblemDocument
-from mockserver.core.ecma_regex import exact_patterns, unreadable_patterns
+from mockserver.core.ecma_regex import exact_patterns, pattern_problems
 from mockserver.core.exchange import clip, deeper_than
 from mockserver.core.reference_validator import (
     DRAFT_2020_12,
@@ -446,9 +446,9 @@ def _checked_document(name: str, text: str) -> None:
         )
     # Patterns are checked by both engines rather than by the meta-schema's `regex` format,
     # which Python's `re` would judge: ECMA's `\p{L}` or `(?<year>…)` are patterns it refuses.
-    unreadable = unreadable_patterns(document)
-    if unreadable:
+    problems = pattern_problems(document)
+    if problems:
+        pattern, why = problems[0]
         raise ValueError(
-            f"schema {name!r} has a pattern no regex engine of the mock reads: "
-            f"{clip(unreadable[0], 120)!r}"
+            f"schema {name!r} has a pattern the mock cannot take, {clip(pattern, 120)!r}: {why}"
         )

@@ -554,19 +554,20 @@ def exact_patterns(schema: Mapping[str, object]) -> dict[str, object]:
     return _with_patterns(schema, ecma_exact)
 
 
-def unreadable_patterns(schema: Mapping[str, object]) -> list[str]:
-    """The patterns of `schema` that ECMA-262 refuses under the `u` flag (`ecma_syntax_error`),
-    or that neither validator's engine can read."""
-    found: list[str] = []
+def pattern_problems(schema: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The patterns of `schema` the mock cannot take, each with why: ECMA-262 refuses it under
+    the `u` flag (`ecma_syntax_error`), or neither validator's engine can read it."""
+    found: list[tuple[str, str]] = []
 
     def look(pattern: str) -> str:
-        if ecma_syntax_error(pattern) is not None:
-            found.append(pattern)
+        refused = ecma_syntax_error(pattern)
+        if refused is not None:
+            found.append((pattern, f"ECMA-262 (with the u flag) refuses it: {refused}"))
         elif _compiled_reading(pattern) is None:
             try:
                 compiled(pattern)
             except re.error:
-                found.append(pattern)
+                found.append((pattern, "neither of the mock's regex engines reads it"))
         return pattern
 
     _with_patterns(schema, look)
