@@ -14,7 +14,8 @@ import subprocess
 import pytest
 
 from mockserver.core.contracts import Contracts
-from mockserver.core.ecma_regex import ecma_syntax_error, matches, pattern_problems
+from mockserver.core.ecma_regex import matches, pattern_problems
+from mockserver.core.ecma_syntax import ecma_syntax_error
 
 # (pattern, text, whether ECMA-262 finds the pattern in the text with the `u` flag)
 ECMA_VERDICTS = [
