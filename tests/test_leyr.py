@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -441,6 +442,19 @@ def test_bulk_bad_ids(leyr_for, ids, error_code):
     body = assert_problem(leyr.patch(WEBDOC, {"ids": ids, "status": "cancelled"}), 400, error_code)
     assert body["errors"][0]["path"].startswith("ids")
     assert leyr.status(WEBDOC, "1001") == "booked"
+
+
+@pytest.mark.parametrize("ids", [["1001", "1001"], ["1001", "emr_id:1001"]])
+def test_an_id_repeated_in_a_bulk_breaks_the_contract_in_either_form(leyr_for, ids):
+    """`emr_id:1001` is `1001` [doc]: sent beside it, the same appointment is named twice, as
+    when the same string repeats (the schema's `uniqueItems`), and is a violation alike."""
+    leyr = leyr_for("leyr/bulk-cancel")
+    assert_problem(leyr.patch(WEBDOC, {"ids": ids, "status": "cancelled"}), 400, "BAD_INPUT")
+    [violation] = leyr.http.get("/__admin/violations").json()["violations"]
+    [problem] = violation["problems"]
+    assert violation["kind"] == "request"
+    said = f"{problem['location']}: {problem['message']}"
+    assert re.search(r"ids.*[\"']1001[\"'].*(unique|twice)", said), said
 
 
 def test_bulk_unknown_id_changes_nothing_and_sends_no_code(leyr_for):

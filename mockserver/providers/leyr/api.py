@@ -84,8 +84,14 @@ def _bulk_ids(state: LeyrState, ids: Sequence[str]) -> list[str]:
     bare = [rules.bare_id(value, f"ids[{index}]") for index, value in enumerate(ids)]
     repeated = sorted({value for value in bare if bare.count(value) > 1})
     if repeated:
+        # The strings differ (the schema's uniqueItems let them by), yet `emr_id:1001` is
+        # `1001` [doc]: the same appointment named twice breaks the uniqueness all the same.
+        names = ", ".join(map(repr, repeated))
         raise ApiError(
-            "BAD_INPUT", f"ids repeats {', '.join(map(repr, repeated))}", extra={"path": "ids"}
+            "BAD_INPUT",
+            f"ids repeats {names}",
+            extra={"path": "ids"},
+            off_contract=f"body.ids names {names} twice, bare and typed: items are unique",
         )
     return bare
 
