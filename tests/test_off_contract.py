@@ -40,6 +40,14 @@ LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-clie
         (
             "PATCH",
             f"/v1/appointments/{SEED_ID}",
+            AUTH,
+            b'{"status": "cancelled"}',
+            415,
+            "the body was sent with no Content-Type; PATCH /v1/appointments/{appointment_id} takes application/json",
+        ),
+        (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
             HV_JSON,
             b'{"status": ',
             400,
@@ -55,7 +63,7 @@ LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-clie
             "did you mean GET /api/emrs/{emr}/care-units/{care_unit_id}/appointments?",
         ),
     ],
-    ids=["route", "method", "content-type", "malformed", "empty", "leyr-route"],
+    ids=["route", "method", "content-type", "no-content-type", "malformed", "empty", "leyr-route"],
 )
 def test_off_contract_requests_are_violations(mock, method, path, headers, body, status, says):
     reply = mock.http.request(method, path, content=body, headers=headers)

@@ -416,12 +416,12 @@ class Provider(ABC, Generic[SeedT, StateT]):
             )
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != JSON_TYPE and not content_type.endswith("+json"):
-            sent = content_type or "none"
+            sent = f"as {content_type!r}" if content_type else "with no Content-Type"
             raise ApiError(
                 "UNSUPPORTED_MEDIA_TYPE",
-                f"Content-Type must be application/json, got {sent!r}",
+                f"Content-Type must be application/json, got {content_type or 'none'!r}",
                 status=415,
-                off_contract=f"the body was sent as {sent!r}; {operation.method} {operation.path} "
+                off_contract=f"the body was sent {sent}; {operation.method} {operation.path} "
                 "takes application/json",
             )
         if not request.body.strip():

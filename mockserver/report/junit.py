@@ -125,7 +125,8 @@ def _problem_line(kind: str, problem: ProblemDocument) -> str:
     side = "request" if kind == "request" else "the mock's answer"
     field = problem["location"] or "(whole " + side + ")"
     schema = f" (schema: {problem['schema_path']})" if problem["schema_path"] else ""
-    return f"{side} {field}: {problem['message']}{schema}"
+    where = side if field == side else f"{side} {field}"  # never `request request`
+    return f"{where}: {problem['message']}{schema}"
 
 
 def _safe(text: str) -> str:
