@@ -55,6 +55,38 @@ LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-clie
         ),
         ("PATCH", f"/v1/appointments/{SEED_ID}", HV_JSON, b"", 400, "takes a JSON body; none came"),
         (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            HV_JSON,
+            b'{"status": "confirmed", "status": "cancelled"}',
+            400,
+            "the body names 'status' twice in one object",
+        ),
+        (
+            "PATCH",
+            "/api/emrs/webdoc/care-units/wd-oslo-1/appointments/1001",
+            {**LEYR, "Content-Type": "application/json"},
+            b'{"confirmation": {"code": "123456", "code": "654321"}}',
+            400,
+            "the body names 'code' twice in one object",
+        ),
+        (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            HV_JSON,
+            b'\xef\xbb\xbf{"status": "cancelled"}',
+            400,
+            "the body starts with a byte order mark",
+        ),
+        (
+            "PATCH",
+            f"/v1/appointments/{SEED_ID}",
+            HV_JSON,
+            '{"status": "cancelled"}'.encode("utf-16-le"),
+            400,
+            "the body is not UTF-8",
+        ),
+        (
             "GET",
             "/api/emrs/webdoc/care-unit/wd-oslo-1/appointments",
             LEYR,
@@ -63,7 +95,19 @@ LEYR = {"x-leyr-client-id": "test-client-id", "x-leyr-client-secret": "test-clie
             "did you mean GET /api/emrs/{emr}/care-units/{care_unit_id}/appointments?",
         ),
     ],
-    ids=["route", "method", "content-type", "no-content-type", "malformed", "empty", "leyr-route"],
+    ids=[
+        "route",
+        "method",
+        "content-type",
+        "no-content-type",
+        "malformed",
+        "empty",
+        "repeated-member",
+        "leyr-repeated-member",
+        "byte-order-mark",
+        "utf-16",
+        "leyr-route",
+    ],
 )
 def test_off_contract_requests_are_violations(mock, method, path, headers, body, status, says):
     reply = mock.http.request(method, path, content=body, headers=headers)
@@ -73,6 +117,15 @@ def test_off_contract_requests_are_violations(mock, method, path, headers, body,
     [problem] = violation["problems"]
     assert says in problem["message"], problem
     assert problem["schema_path"] == "off-contract"
+
+
+def test_a_member_name_in_two_different_objects_is_not_named_twice(mock):
+    body = b'{"status": "cancelled", "notes": {"status": "x"}}'
+    reply = mock.http.patch(f"/v1/appointments/{SEED_ID}", content=body, headers=HV_JSON)
+    assert reply.status_code == 400
+    [violation] = mock.engine.violations()
+    assert [p["location"] for p in violation["problems"]] == ["body.notes"], violation
+    assert "twice" not in str(violation["problems"])
 
 
 def test_a_documented_not_found_is_no_violation(mock):
@@ -103,3 +156,24 @@ def test_a_scenario_may_serve_an_off_contract_route_on_purpose(tmp_path):
         assert http.post("/v1/appointments/cancel", json={}, headers=AUTH).json() == {"ok": True}
         assert http.delete(f"/v1/appointments/{SEED_ID}", headers=AUTH).status_code == 405
     assert engine.violations() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"status": "cancelled"}', None),
+        (b'[{"a": 1}, {"a": 2}]', None),
+        (b'{"a": {"b": 1}, "b": {"a": 2}}', None),
+        (b'{"a": 1, "\\u0061": 2}', "names 'a' twice"),  # the same name once unescaped
+        (b'[{"x": [{"deep": 1, "deep": 2}]}]', "names 'deep' twice"),
+        (b'{"notes": "' + b"x" * (1 << 20) + b'", "notes": ""}', "names 'notes' twice"),
+        (b'\xef\xbb\xbf{"a": 1}', "byte order mark"),
+        ('{"a": 1}'.encode("utf-32"), "not UTF-8"),
+        ("{}".encode("utf-16-be"), "not UTF-8"),
+    ],
+)
+def test_how_a_parsed_json_body_breaks_rfc_8259_as_sent(body, says):
+    from mockserver.core.exchange import sent_json_problem
+
+    found = sent_json_problem(body)
+    assert found is None if says is None else (found is not None and says in found), found

@@ -161,6 +161,53 @@ def loads(data: bytes) -> Any:
         return value
 
 
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def _repeated_name(pairs: list[tuple[str, object]]) -> str | None:
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def sent_json_problem(data: bytes) -> str | None:
+    """How a JSON body that parses breaks RFC 8259 as sent between systems, or None: a byte
+    order mark (§8.1: senders MUST NOT add one), an encoding other than UTF-8 (§8.1: MUST be
+    UTF-8), or a member name twice in one object (§4: SHOULD be unique, and parsers then
+    disagree on which one counts: a provider may read the other)."""
+    if data.startswith(_BYTE_ORDER_MARK):
+        return "the body starts with a byte order mark, which JSON sent between systems must not"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"the body is not UTF-8, which JSON sent between systems must be: {error}"
+    if "\x00" in text:  # no JSON text holds a raw NUL: UTF-16 or UTF-32, which parsers guess
+        return "the body is not UTF-8, which JSON sent between systems must be: it holds NUL bytes"
+    if "{" not in text:
+        return None
+    repeated: list[str] = []
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        found = dict(pairs)
+        if len(found) < len(pairs):
+            repeated.append(_repeated_name(pairs) or "")
+        return found
+
+    try:
+        json.loads(text, object_pairs_hook=unique)
+    except (ValueError, RecursionError):
+        return None  # what the caller's parser accepted, this one need not judge again
+    if not repeated:
+        return None
+    return (
+        f"the body names {clip(repeated[0], 60)!r} twice in one object; "
+        "JSON parsers disagree on which one counts"
+    )
+
+
 def dumps(value: object) -> bytes:
     """Compact UTF-8 JSON, as the providers send it; integers of any size written exactly
     (orjson stops at 64 bits; the standard library takes over for those)."""

@@ -26,6 +26,7 @@ from mockserver.core.exchange import (
     deeper_than,
     loads,
     may_nest_deeper,
+    sent_json_problem,
 )
 from mockserver.core.reply import Answer, Reply
 from mockserver.core.routing import Call, DocSource, Operation, Router
@@ -438,6 +439,9 @@ class Provider(ABC, Generic[SeedT, StateT]):
                 raise ApiError(
                     self.validation_code, f"body: nested more than {MAX_BODY_DEPTH} levels deep"
                 )
+            unsent = sent_json_problem(request.body)
+            if unsent is not None:
+                raise ApiError(self.validation_code, f"body: {unsent}", off_contract=unsent)
             return parsed
         try:
             return loads(request.body)  # again, for the message
