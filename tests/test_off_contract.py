@@ -170,10 +170,38 @@ def test_a_scenario_may_serve_an_off_contract_route_on_purpose(tmp_path):
         (b'\xef\xbb\xbf{"a": 1}', "byte order mark"),
         ('{"a": 1}'.encode("utf-32"), "not UTF-8"),
         ("{}".encode("utf-16-be"), "not UTF-8"),
+        (b'{"at": "10:00", "at": "11:00"}', "names 'at' twice"),  # colons in strings too
+        (b'{"at": "10:00:00", "to": "11:00"}', None),
+        (b'{"a": {"b": 1, "b": 2}, "c": "x:y"}', "names 'b' twice"),
+        (b'{"a": 1, "b": [{"c": 2}, {"c": 3, "c": 4}]}', "names 'c' twice"),
     ],
 )
 def test_how_a_parsed_json_body_breaks_rfc_8259_as_sent(body, says):
-    from mockserver.core.exchange import sent_json_problem
+    from mockserver.core.exchange import NOT_JSON, loads, sent_json_problem
 
-    found = sent_json_problem(body)
-    assert found is None if says is None else (found is not None and says in found), found
+    try:
+        parsed = loads(body)
+    except ValueError:
+        parsed = NOT_JSON
+    for found in (sent_json_problem(body), sent_json_problem(body, parsed)):
+        assert found is None if says is None else (found is not None and says in found), found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status": "cancelled"}',
+        b'{"confirmation": {"code": "123456"}}',
+        b'{"ids": ["1001", "1002", "1003"], "status": "cancelled"}',
+    ],
+)
+def test_a_usual_body_is_not_parsed_again_for_repeated_names(body, monkeypatch):
+    from mockserver.core import exchange
+
+    parsed = exchange.loads(body)
+
+    def parsed_again(*args: object, **kwargs: object) -> object:
+        raise AssertionError("parsed a second time")
+
+    monkeypatch.setattr(exchange.json, "loads", parsed_again)
+    assert exchange.sent_json_problem(body, parsed) is None

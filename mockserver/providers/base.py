@@ -439,7 +439,7 @@ class Provider(ABC, Generic[SeedT, StateT]):
                 raise ApiError(
                     self.validation_code, f"body: nested more than {MAX_BODY_DEPTH} levels deep"
                 )
-            unsent = sent_json_problem(request.body)
+            unsent = sent_json_problem(request.body, parsed)
             if unsent is not None:
                 raise ApiError(self.validation_code, f"body: {unsent}", off_contract=unsent)
             return parsed
