@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from mockserver.core.contracts import Contracts
-from mockserver.core.ecma_regex import matches, pattern_problems
+from mockserver.core.ecma_regex import compiled, matches, pattern_problems
 from mockserver.core.ecma_syntax import ecma_syntax_error
 
 # (pattern, text, whether ECMA-262 finds the pattern in the text with the `u` flag)
@@ -80,6 +80,42 @@ ECMA_VERDICTS = [
     (r"\uD83D|a", "a", True),
     (r"^\u{41}$", "A", True),
 ]
+
+# Patterns both engines read once the mock has rewritten them, Python's `re` as well as
+# jsonschema-rs: `$` ends the text, `\d`, `\w` and `\b` are ASCII, `\s` is ECMA's white space,
+# `.` takes no line terminator. (pattern, text, ECMA-262's verdict)
+PLAIN_VERDICTS = [
+    (r"^[A-Z_]+$", "NOT_FOUND", True),
+    (r"^[A-Z_]+$", "NOT_FOUND\n", False),
+    (r"^\d{4}$", "2026", True),
+    (r"^\d{4}$", "٢٠٢٦", False),
+    (r"^\D+$", "٢٠٢٦", True),  # not an ASCII digit
+    (r"^[\d]+$", "١٢", False),
+    (r"^[\D]+$", "٢", True),
+    (r"^\w+$", "café", False),  # ECMA's word characters are ASCII
+    (r"^[\w]+$", "é", False),
+    (r"^\w$", "\u017f", False),  # the long s, which folds to an s: no word character
+    (r"^\W$", "é", True),
+    (r"^[^\w]$", "é", True),
+    (r"^\s$", "\u2003", True),  # an em space is ECMA white space
+    (r"^\s$", "\ufeff", True),
+    (r"^[\s]$", "\ufeff", True),
+    (r"^\s$", "\x1c", False),  # an information separator is not
+    (r"^\S$", "\x1c", True),
+    (r"^\S$", "\xa0", False),
+    (r"\bx", "éx", True),  # é is no word character: a boundary before x
+    (r"x\b", "xé", True),
+    (r"\bx", "ax", False),
+    (r"a\Bx", "ax", True),
+    (r"^a.b$", "a\rb", False),  # `.` takes no line terminator
+    (r"^a.b$", "a\u2028b", False),
+    (r"^a.b$", "a\nb", False),
+    (r"^a.b$", "aéb", True),
+    (r"^a.b$", "a😀b", True),
+    (r"^([^:]+|emr_id:.+)$", "emr_id:1\r2", False),
+    (r"cancel", "to cancel\n", True),  # unanchored: found anywhere
+]
+ECMA_VERDICTS += PLAIN_VERDICTS
 
 # (pattern, whether ECMA-262 reads it under the `u` flag). Python's `re` and the Rust engines
 # read more; a provider's schema holding such a pattern is refused when it is registered.
@@ -157,6 +193,16 @@ def test_a_contract_check_gives_ecmas_verdict(pattern, text, found):
     assert (not problems) is found, problems
 
 
+@pytest.mark.parametrize(("pattern", "text", "found"), PLAIN_VERDICTS)
+def test_python_and_the_compiled_validator_read_a_plain_pattern_as_ecma_does(pattern, text, found):
+    # Python's reading, where jsonschema-rs cannot take a text; and the compiled validator's
+    # own verdict, before the reference is asked.
+    assert (compiled(pattern).search(text) is not None) is found
+    fast = _probe(pattern)._compile_fast("probe")
+    assert fast is not False
+    assert fast(text) is found
+
+
 @pytest.mark.parametrize("pattern", [r"^\P{L}$", r"^(?<n>a)|\p{Lu}$", r"^[^\p{L}]$"])
 def test_a_lone_surrogate_a_pattern_only_jsonschema_rs_reads_is_refused_not_a_crash(pattern):
     # [mock] Python's engine cannot read `\p{…}`, jsonschema-rs cannot take a lone surrogate:
@@ -220,3 +266,11 @@ def test_node_agrees_with_the_table():
         if said is not read
     ]
     assert not misread, misread
+
+
+def test_a_pattern_nested_thousands_deep_is_refused_in_words_not_a_crash():
+    pattern = "(" * 5000 + "a" + ")" * 5000
+    assert ecma_syntax_error(pattern) == "groups nested too deeply to read"
+    schema = {"type": "string", "pattern": pattern}
+    with pytest.raises(ValueError, match="groups nested too deeply"):
+        Contracts().extended({"acme/probe": schema}, {})

@@ -170,6 +170,8 @@ class Contracts:
         self._fast: dict[str, FastValidator | Literal[False]] = {}
         self._compiled: dict[str, jsonschema_rs.Validator] = {}
         self._validators: dict[str, ReferenceValidator] = {}
+        # The documents as the compiled validators are given them (see _exact_document).
+        self._exact: dict[str, dict[str, object]] = {}
 
     @cached_property
     def registry(self) -> SchemaRegistry:
@@ -198,8 +200,16 @@ class Contracts:
     def _fast_registry(self) -> jsonschema_rs.Registry:
         """Every document for the compiled validators' references (never fetched: offline)."""
         return jsonschema_rs.Registry(
-            [(doc["$id"], exact_patterns(doc)) for doc in self.documents.values()]
+            [(doc["$id"], self._exact_document(name)) for name, doc in self.documents.items()]
         )
+
+    def _exact_document(self, name: str) -> dict[str, object]:
+        """Document `name` with its patterns in the form the compiled validators read as
+        ECMA-262 does (core/ecma_regex.py), rewritten once for the registry and the validator."""
+        exact = self._exact.get(name)
+        if exact is None:
+            exact = self._exact[name] = exact_patterns(self.documents[name])
+        return exact
 
     def _compile_fast(self, name: str) -> FastValidator | Literal[False]:
         """A compiled validator for `name` (jsonschema-rs: the same Draft 2020-12, about ten
@@ -208,7 +218,7 @@ class Contracts:
         document = self.documents[name]
         try:
             validator = jsonschema_rs.Draft202012Validator(
-                exact_patterns(document),  # its patterns read as ECMA-262 reads them
+                self._exact_document(name),
                 registry=self._fast_registry,
                 validate_formats=False,
                 offline=True,
@@ -263,7 +273,7 @@ class Contracts:
             branch = {"properties": {"provider": {"const": provider}}}
             scenario["allOf"].append({"if": branch, "then": {"$ref": f"#/$defs/{provider}"}})
         other.documents["scenario.schema"] = scenario
-        other._fast, other._compiled, other._validators = {}, {}, {}
+        other._fast, other._compiled, other._validators, other._exact = {}, {}, {}, {}
         return other
 
     def check(

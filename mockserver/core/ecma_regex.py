@@ -28,7 +28,7 @@ surrogate (no text: the HTTP layer refuses it) under a pattern only jsonschema-r
 
 Both engines read more than ECMA-262 does (`(?i)`, `\\Z`, `a{`, a lone `]`, `\\-` outside a
 class): `ecma_syntax_error` reads a pattern by ECMA's grammar under the `u` flag, and a schema
-holding one it refuses is refused (`unreadable_patterns`).
+holding one it refuses is refused (`pattern_problems`).
 """
 
 from __future__ import annotations
@@ -46,16 +46,12 @@ from mockserver.core.ecma_syntax import (
     HEX_DIGITS,
     ecma_syntax_error,
     group_names,
+    paired,
     piece_at,
 )
 from mockserver.core.schema_graph import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS
 
-# ECMA-262's WhiteSpace and LineTerminator: what its `\s` matches, as a class's contents.
-# Python's `\s` also takes \x1c-\x1f and leaves out U+FEFF; re.ASCII's takes neither set.
-ECMA_SPACE = (
-    "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
-)
-# The same, as ranges of code points, and what the class escapes stand for.
+# ECMA's white space (`\s`), digits (`\d`) and word characters (`\w`), as code point ranges.
 _SPACES = (
     (0x09, 0x0D),
     (0x20, 0x20),
@@ -90,10 +86,16 @@ def _others(ranges: tuple[tuple[int, int], ...]) -> str:
     return _spelled((*outside, (start, 0x10FFFF)))
 
 
+# What ECMA's `\s`, `\d` and `\w` match, as a class's contents. ECMA's `\s` is its WhiteSpace
+# and LineTerminator: Python's also takes \x1c-\x1f and leaves out U+FEFF; re.ASCII's neither.
+ECMA_SPACE = _spelled(_SPACES)
+_DIGIT_CHARS = "0-9"  # _DIGITS, and _WORDS below, written as a person reads them
+_WORD_CHARS = "A-Za-z0-9_"
+
 # What ECMA's `.` matches (without the `s` flag, which JSON Schema patterns do not have).
 _ANY_BUT_LINE_END = "[^\\n\\r\\u2028\\u2029]"
 # ECMA's word boundaries, on its ASCII word characters.
-_WORD = "[A-Za-z0-9_]"
+_WORD = f"[{_WORD_CHARS}]"
 _BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
 _NOT_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
 
@@ -131,18 +133,18 @@ _EXACT = _Dialect(
 _EXACT_SPELLED = _Dialect(
     outside={
         **_EXACT.outside,
-        "\\d": "[0-9]",
-        "\\D": "[^0-9]",
+        "\\d": f"[{_DIGIT_CHARS}]",
+        "\\D": f"[^{_DIGIT_CHARS}]",
         "\\w": _WORD,
-        "\\W": "[^A-Za-z0-9_]",
+        "\\W": f"[^{_WORD_CHARS}]",
         "\\s": f"[{ECMA_SPACE}]",
         "\\S": f"[^{ECMA_SPACE}]",
     },
     inside={
         **_EXACT.inside,
-        "\\d": "0-9",
+        "\\d": _DIGIT_CHARS,
         "\\D": _others(_DIGITS),
-        "\\w": "A-Za-z0-9_",
+        "\\w": _WORD_CHARS,
         "\\W": _others(_WORDS),
         "\\s": ECMA_SPACE,
         "\\S": _others(_SPACES),
@@ -197,7 +199,7 @@ def _escape(piece: str, in_class: bool, dialect: _Dialect, groups: Sequence[str 
     ):
         value = int(digits, 16)
         if pair:  # a surrogate pair: the one code point it stands for under the `u` flag
-            value = 0x10000 + ((int(digits[:4], 16) - 0xD800) << 10) + int(digits[4:], 16) - 0xDC00
+            value = paired(int(digits[:4], 16), int(digits[4:], 16))
         if value <= 0x10FFFF:
             return dialect.code_point(value)
     return piece
@@ -219,8 +221,8 @@ def _rewritten(pattern: str, dialect: _Dialect) -> str:
             continue
         if (
             not in_class
+            and pattern.startswith("(?<", index)
             and GROUP_NAME.match(pattern, index + 2)
-            and pattern[index : index + 3] == "(?<"
         ):
             out.append(dialect.named_group)
             index += 3

@@ -44,6 +44,11 @@ def piece_at(pattern: str, index: int) -> str:
     return pattern[index : index + 2]
 
 
+def paired(high: int, low: int) -> int:
+    """The one code point a surrogate pair (`\\uD83D\\uDE00`) stands for under the `u` flag."""
+    return 0x10000 + ((high - 0xD800) << 10) + low - 0xDC00
+
+
 # The grammar's own pieces.
 _SYNTAX_CHARACTERS = frozenset("^$\\.*+?()[]{}|")
 _CONTROL_ESCAPES = {"f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
@@ -208,7 +213,7 @@ class _Syntax:
         pair = piece_at(self.pattern, self.index - 6) if char == "u" else ""
         if len(pair) == 12:  # a surrogate pair: one code point
             self.index += 6
-            return 0x10000 + ((value - 0xD800) << 10) + int(pair[8:], 16) - 0xDC00
+            return paired(value, int(pair[8:], 16))
         return value
 
     def character_class(self) -> None:
@@ -271,4 +276,6 @@ def ecma_syntax_error(pattern: str) -> str | None:
             raise ValueError("a group name given twice")
     except ValueError as refused:
         return str(refused)
+    except RecursionError:  # groups within groups, thousands deep
+        return "groups nested too deeply to read"
     return None

@@ -137,13 +137,16 @@ def combine(reports: Iterable[Mapping[str, ProviderCoverage]]) -> CoverageReport
     return report(universe, counts, {key: sorted(names) for key, names in under.items()})
 
 
+def provider_line(provider: str, section: ProviderCoverage) -> str:
+    """A provider's coverage in one line: `leyr: 4/32 outcomes (12.5%)`."""
+    return f"{provider}: {section['covered']}/{section['total']} outcomes ({section['percent']}%)"
+
+
 def text(document: Mapping[str, ProviderCoverage]) -> list[str]:
     """The report for a terminal: one line per operation, then a total per provider."""
     lines: list[str] = []
     for provider, section in document.items():
-        lines.append(
-            f"{provider}: {section['covered']}/{section['total']} outcomes ({section['percent']}%)"
-        )
+        lines.append(provider_line(provider, section))
         for entry in section["operations"]:
             seen = sum(1 for n in entry["outcomes"].values() if n)
             missing = [o for o, n in entry["outcomes"].items() if not n]

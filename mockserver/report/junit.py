@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 
 from mockserver.core.documents import ProblemDocument, ProviderCoverage, Violation
+from mockserver.journal.coverage import provider_line
 from mockserver.journal.run import RunRecord
 from mockserver.report.verdict import Verdict, clip_line
 
@@ -85,10 +86,7 @@ def _coverage_suite(record: RunRecord, verdict: Verdict) -> ET.Element:
         name=f"contract coverage ≥ {verdict.coverage_fail_under:g}%",
         classname="contract.coverage",
     )
-    counts = "\n".join(
-        f"{provider}: {found['covered']}/{found['total']} outcomes ({found['percent']:g}%)"
-        for provider, found in record.coverage.items()
-    )
+    counts = "\n".join(provider_line(*each) for each in record.coverage.items())
     if verdict.under_coverage:
         failure = ET.SubElement(
             case, "failure", message=verdict.coverage_shortfall(), type="CoverageUnderThreshold"
