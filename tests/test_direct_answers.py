@@ -357,3 +357,101 @@ def test_an_answer_is_written_head_then_body_in_one_write(defaults, keep_alive, 
     head += [b"connection: close"] if closes else []
     assert data == b"\r\n".join(head) + b"\r\n\r\n" + b'{"ok":true}'
     assert ends is closes
+
+
+def test_requests_read_in_one_turn_are_answered_together_at_its_end() -> None:
+    """The batch answers nothing while the turn's reads go on, then all it holds, in the order
+    the bodies came; one answer that fails leaves the others answered and reaches the loop's
+    exception handler."""
+    import asyncio
+
+    from mockserver.web.batch import AnswerBatch
+
+    loop = asyncio.new_event_loop()
+    reported: list[str] = []
+    loop.set_exception_handler(lambda _, context: reported.append(str(context["exception"])))
+    answered: list[object] = []
+
+    def failing(exchange: object) -> None:
+        raise RuntimeError("this one broke")
+
+    try:
+        batch = AnswerBatch.of(loop)
+        assert AnswerBatch.of(loop) is batch  # one a loop
+        first, second, third = object(), object(), object()
+        batch.add(loop, answered.append, first)  # type: ignore[arg-type]
+        batch.add(loop, failing, second)  # type: ignore[arg-type]
+        batch.add(loop, answered.append, third)  # type: ignore[arg-type]
+        assert answered == []
+        loop.run_until_complete(asyncio.sleep(0))  # one turn
+        assert answered == [first, third]
+        assert reported == ["this one broke"]
+        batch.add(loop, answered.append, second)  # type: ignore[arg-type]
+        loop.run_until_complete(asyncio.sleep(0))
+        assert answered == [first, third, second]
+    finally:
+        loop.close()
+
+
+def test_many_connections_at_once_are_each_answered_and_journaled_once() -> None:
+    """Forty connections send their cancels together: every answer is its own request's, and
+    the journal holds each once."""
+    engine = MockEngine()
+    engine.load(
+        {
+            "extends": "huskyvoice/direct-cancel",
+            "org": {"cancellation_notice_hours": 0},
+            "generate": {"appointments": 60},
+        }
+    )
+    with MockServer(engine) as server:
+        base = server.base_url
+        listed = httpx.get(f"{base}/v1/appointments?status=confirmed&limit=40", headers=AUTH)
+        ids = [a["appointment_id"] for a in listed.json()["data"]]
+        assert len(ids) == 40
+        barrier = threading.Barrier(len(ids))
+        answers: dict[str, list[Answer]] = {}
+
+        def send(appointment: str) -> None:
+            data = request("PATCH", f"/v1/appointments/{appointment}", body=CANCELLED)
+            barrier.wait(5)
+            answers[appointment] = parse_answers(raw_exchange(base, data))
+
+        threads = [threading.Thread(target=send, args=(a,)) for a in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    for appointment in ids:
+        [(status, _, body)] = answers[appointment]
+        assert status == 200
+        assert json.loads(body)["data"]["appointment_id"] == appointment
+    patched = [e["path"] for e in engine.requests() if e["method"] == "PATCH"]
+    assert sorted(patched) == sorted(f"/v1/appointments/{a}" for a in ids)
+
+
+def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
+    monkeypatch,
+) -> None:
+    """A whole request whose client goes before the turn ends is carried out (it was sent
+    whole), and its journal entry says the client was gone before the answer."""
+    from mockserver.web.batch import AnswerBatch
+
+    def late(self: AnswerBatch, loop) -> None:  # the turn's end, made long enough to leave in
+        loop.call_later(0.3, self._answer_all, loop)
+
+    monkeypatch.setattr(AnswerBatch, "_schedule", late)
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(request("PATCH", CANCEL, body=CANCELLED))
+        for _ in range(300):
+            if engine.requests():
+                break
+            threading.Event().wait(0.01)
+        read = httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH).json()
+    [entry, _] = engine.requests()
+    assert entry["method"] == "PATCH" and entry["status"] == 200
+    assert entry["client_disconnected"] is True
+    assert read["data"]["status"] == "cancelled"

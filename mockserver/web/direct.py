@@ -3,10 +3,12 @@
 Under uvicorn every request is a task, a scope, a receive and two sends, and each send is a
 write to the socket: for a mock whose answer is ready the moment the body is in, that is most
 of the cost of a request. The server's protocol hands a plain provider request (HTTP/1.1, a
-body of known length, nothing to negotiate) to the engine as soon as its body is complete and
-writes the whole answer, head and body, in one write. Everything else (the admin API, the
-dashboard, sessions, chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a connection
-whose writes are backed up) goes the ASGI way, and both ways answer the same bytes.
+body of known length, nothing to negotiate) to the engine once its body is complete (at the
+end of the event loop's turn, with the other requests the turn read: web/batch.py) and writes
+the whole answer, head and body, in one write. Everything else (the admin API, the dashboard,
+chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a request pipelined behind one not yet
+answered, a connection whose writes are backed up) goes the ASGI way, and both ways answer
+the same bytes.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from mockserver.web.app import (
     refusal_body,
     url_too_long,
 )
+from mockserver.web.batch import AnswerBatch
 from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, wire_answer
 from mockserver.web.overdue import Overdue
 
@@ -49,6 +50,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._refused = False
         self._head_bytes = 0
         self._overdue = Overdue.of(self.loop)
+        self._batch = AnswerBatch.of(self.loop)
         self._time = self.loop.time
         # What the connection awaits and by when (loop time; 0.0 for no deadline). An idle
         # keep-alive connection is watched like a late head, not with a timer of its own: a
@@ -141,7 +143,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._direct = None
         self._awaits, self.due = _NOTHING, 0.0
-        self._answer(exchange)
+        self._batch.add(self.loop, self._answer, exchange)  # at the end of this turn
 
     def _begin_asgi(self) -> None:
         """uvicorn's own start of a request (its ASGI scope), keeping the head read so far."""
@@ -229,6 +231,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         except Exception:
             self.logger.error("Exception in ASGI application\n", exc_info=True)
             self._write(exchange, INTERNAL_ERROR, ends=True)
+            return
+        if exchange.disconnected:  # the client left while its request waited for its turn
+            exchange.engine.client_went_away(outcome)
             return
         if outcome.delay:
             exchange.outcome = outcome
