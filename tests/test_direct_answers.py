@@ -360,35 +360,55 @@ def test_an_answer_is_written_head_then_body_in_one_write(defaults, keep_alive, 
 
 
 def test_requests_read_in_one_turn_are_answered_together_at_its_end() -> None:
-    """The batch answers nothing while the turn's reads go on, then all it holds, in the order
-    the bodies came; one answer that fails leaves the others answered and reaches the loop's
-    exception handler."""
+    """The batch answers nothing while the turn's reads go on; then every request's answer
+    from the engine, in the order the bodies came, and only then every delivery. A request the
+    mock fails on is delivered its error; a delivery that fails leaves the others delivered
+    and reaches the loop's exception handler."""
     import asyncio
 
     from mockserver.web.batch import AnswerBatch
 
+    steps: list[str] = []
+
+    class Exchange:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def answer(self) -> str:
+            steps.append(f"answer {self.name}")
+            if self.name == "broken":
+                raise RuntimeError("the mock broke")
+            return f"outcome {self.name}"
+
+    def deliver(exchange: Exchange, outcome: object) -> None:
+        steps.append(f"deliver {exchange.name}: {outcome}")
+        if exchange.name == "unsendable":
+            raise OSError("this one broke")
+
     loop = asyncio.new_event_loop()
     reported: list[str] = []
     loop.set_exception_handler(lambda _, context: reported.append(str(context["exception"])))
-    answered: list[object] = []
-
-    def failing(exchange: object) -> None:
-        raise RuntimeError("this one broke")
-
     try:
         batch = AnswerBatch.of(loop)
         assert AnswerBatch.of(loop) is batch  # one a loop
-        first, second, third = object(), object(), object()
-        batch.add(loop, answered.append, first)  # type: ignore[arg-type]
-        batch.add(loop, failing, second)  # type: ignore[arg-type]
-        batch.add(loop, answered.append, third)  # type: ignore[arg-type]
-        assert answered == []
+        for name in ("first", "broken", "unsendable", "last"):
+            batch.add(loop, Exchange(name), deliver)  # type: ignore[arg-type]
+        assert steps == []
         loop.run_until_complete(asyncio.sleep(0))  # one turn
-        assert answered == [first, third]
+        assert steps == [
+            "answer first",
+            "answer broken",
+            "answer unsendable",
+            "answer last",
+            "deliver first: outcome first",
+            "deliver broken: the mock broke",
+            "deliver unsendable: outcome unsendable",
+            "deliver last: outcome last",
+        ]
         assert reported == ["this one broke"]
-        batch.add(loop, answered.append, second)  # type: ignore[arg-type]
+        batch.add(loop, Exchange("later"), deliver)  # type: ignore[arg-type]
         loop.run_until_complete(asyncio.sleep(0))
-        assert answered == [first, third, second]
+        assert steps[-2:] == ["answer later", "deliver later: outcome later"]
     finally:
         loop.close()
 
@@ -437,7 +457,7 @@ def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
     whole), and its journal entry says the client was gone before the answer."""
     from mockserver.web.batch import AnswerBatch
 
-    def late(self: AnswerBatch, loop) -> None:  # the turn's end, made long enough to leave in
+    def late(self: AnswerBatch, loop) -> None:  # the turn's end, made late enough to leave in
         loop.call_later(0.3, self._answer_all, loop)
 
     monkeypatch.setattr(AnswerBatch, "_schedule", late)

@@ -143,7 +143,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._direct = None
         self._awaits, self.due = _NOTHING, 0.0
-        self._batch.add(self.loop, self._answer, exchange)  # at the end of this turn
+        self._batch.add(self.loop, exchange, self._deliver)  # at the end of this turn
 
     def _begin_asgi(self) -> None:
         """uvicorn's own start of a request (its ASGI scope), keeping the head read so far."""
@@ -225,11 +225,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         keep_alive = self.parser.should_keep_alive()
         return DirectExchange(engine, method, path, query.decode("latin-1"), headers, keep_alive)
 
-    def _answer(self, exchange: DirectExchange) -> None:
-        try:
-            outcome = exchange.answer()
-        except Exception:
-            self.logger.error("Exception in ASGI application\n", exc_info=True)
+    def _deliver(self, exchange: DirectExchange, outcome: Outcome | Exception) -> None:
+        """Send what the engine answered (web/batch.py), or a 500 if the mock failed."""
+        if isinstance(outcome, Exception):
+            self.logger.error("Exception in ASGI application\n", exc_info=outcome)
             self._write(exchange, INTERNAL_ERROR, ends=True)
             return
         if exchange.disconnected:  # the client left while its request waited for its turn
