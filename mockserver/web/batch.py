@@ -12,8 +12,9 @@ So a connection hands each request whose body is whole to its loop's batch, and 
 of the turn, once the turn's reads are done, the batch works in two passes: every request's
 answer from the engine, one after the other; then every answer's delivery (its write). No
 request waits for another turn, and a turn that read one request answers it as before. At
-32 connections this took the server's CPU a request from 82 to 44 µs (cancel) and from 92
-to 49 µs (Leyr's two steps), below a bare Starlette route's (see docs/performance.md).
+32 connections this took the server's CPU a request from 65 to 42 µs (HuskyVoice cancels) and
+from 79 to 48 µs (Leyr's two steps), level with a bare Starlette route's 43-47 µs (see
+docs/performance.md).
 
 The batch holds at most one request a connection (a connection's next request waits until
 its answer is out, see web/direct.py), so the connection cap bounds it.
