@@ -450,28 +450,151 @@ def test_many_connections_at_once_are_each_answered_and_journaled_once() -> None
     assert sorted(patched) == sorted(f"/v1/appointments/{a}" for a in ids)
 
 
-def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
-    monkeypatch,
-) -> None:
-    """A whole request whose client goes before the turn ends is carried out (it was sent
-    whole), and its journal entry says the client was gone before the answer."""
+@pytest.fixture
+def late_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each turn's batch answered 0.3 s after the turn: time enough for what a test does in
+    between (a client that leaves, a session ended)."""
     from mockserver.web.batch import AnswerBatch
 
-    def late(self: AnswerBatch, loop) -> None:  # the turn's end, made late enough to leave in
+    def late(self: AnswerBatch, loop) -> None:
         loop.call_later(0.3, self._answer_all, loop)
 
     monkeypatch.setattr(AnswerBatch, "_schedule", late)
+
+
+def wait_for_entries(engine: MockEngine, count: int) -> list[dict[str, object]]:
+    for _ in range(300):
+        if len(engine.requests()) >= count:
+            break
+        threading.Event().wait(0.01)
+    return engine.requests()  # type: ignore[return-value]
+
+
+def reset_at_once(sock: socket.socket) -> None:
+    """Close with a reset (RST), not a half-close: the client is gone at once."""
+    import struct
+
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
+    late_turns,
+) -> None:
+    """A whole request whose client goes (a reset) before the turn ends is carried out (it was
+    sent whole), and its journal entry says the client was gone before the answer."""
     engine = MockEngine()
     with MockServer(engine) as server:
-        host, port = server.base_url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port))) as sock:
-            sock.sendall(request("PATCH", CANCEL, body=CANCELLED))
-        for _ in range(300):
-            if engine.requests():
-                break
-            threading.Event().wait(0.01)
+        sock = socket.create_connection(server.base_url.removeprefix("http://").split(":"))  # type: ignore[arg-type]
+        sock.sendall(request("PATCH", CANCEL, body=CANCELLED))
+        threading.Event().wait(0.1)  # read by the server, waiting for its turn to end
+        reset_at_once(sock)
+        wait_for_entries(engine, 1)
         read = httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH).json()
     [entry, _] = engine.requests()
     assert entry["method"] == "PATCH" and entry["status"] == 200
     assert entry["client_disconnected"] is True
     assert read["data"]["status"] == "cancelled"
+
+
+def half_closed(server: MockServer, data: bytes) -> bytes:
+    """Send `data`, half-close (no more from the client), and read until the server closes."""
+    with socket.create_connection(server.base_url.removeprefix("http://").split(":")) as sock:  # type: ignore[arg-type]
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(late_turns) -> None:
+    """A half-close ends what the client sends, not what it reads: the request waiting for the
+    turn's end is answered before the connection closes, not dropped."""
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        received = half_closed(server, request("PATCH", CANCEL, body=CANCELLED, close=False))
+    [(status, _, body)] = parse_answers(received)
+    assert status == 200 and json.loads(body)["data"]["status"] == "cancelled"
+    [entry] = engine.requests()
+    assert entry["client_disconnected"] is False
+
+
+def test_pipelined_requests_then_a_half_close_are_all_answered(counted) -> None:
+    """Ten requests in one write, then a half-close: ten answers in order, ten journal entries,
+    each answered directly (a request is answered before its connection's next is read)."""
+    engine = MockEngine()
+    data = b"".join(
+        request("GET", CANCEL, HV_AUTH + f"X-Trial: {n}\r\n", close=False) for n in range(10)
+    )
+    with MockServer(engine) as server:
+        received = half_closed(server, data)
+    assert [status for status, _, _ in parse_answers(received)] == [200] * 10
+    trials = [entry["headers"]["x-trial"] for entry in engine.requests()]  # type: ignore[index]
+    assert trials == [str(n) for n in range(10)]
+    assert len(counted) == 10
+
+
+def test_pipelined_whole_requests_then_a_reset_are_all_carried_out() -> None:
+    engine = MockEngine()
+    data = request("PATCH", CANCEL, body=CANCELLED, close=False) + request(
+        "PATCH", CANCEL, body='{"status": "cancelled", "reason": "again"}', close=False
+    )
+    with MockServer(engine) as server:
+        sock = socket.create_connection(server.base_url.removeprefix("http://").split(":"))  # type: ignore[arg-type]
+        sock.sendall(data)
+        reset_at_once(sock)
+        entries = wait_for_entries(engine, 2)
+    assert [entry["body"] for entry in entries] == [
+        json.loads(CANCELLED),
+        {"status": "cancelled", "reason": "again"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bad", "status"),
+    [
+        (b"GARBAGE \x01\x02 NOT HTTP\r\n\r\n", 400),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ],
+    ids=["malformed", "url-too-long"],
+)
+def test_a_refused_request_behind_a_whole_one_comes_after_its_answer(bad, status) -> None:
+    """One write: a cancel, then a request the connection refuses. The cancel's answer comes
+    first; the refusal follows and closes the connection. The client's mistake never costs
+    it the answer to a request it sent right."""
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        received = raw_exchange(
+            server.base_url, request("PATCH", CANCEL, body=CANCELLED, close=False) + bad
+        )
+    answers = parse_answers(received)
+    assert [answer[0] for answer in answers] == [200, status]
+    assert json.loads(answers[0][2])["data"]["status"] == "cancelled"
+    assert answers[1][1]["connection"] == "close"
+    [entry] = engine.requests()
+    assert entry["status"] == 200 and entry["client_disconnected"] is False
+
+
+def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(late_turns) -> None:
+    """A request to a session, whole and waiting for the turn's end, while another connection
+    ends that session: it is answered by the session as it stands when answered (started
+    anew, as a request arriving then would be), so its journal line and its change are kept,
+    not written into the world that ended."""
+    with MockServer(MockEngine()) as server:
+        base = f"{server.base_url}/__session/job-9"
+        assert httpx.get(f"{base}{CANCEL}", headers=AUTH).status_code == 200  # the session
+        sock = socket.create_connection(server.base_url.removeprefix("http://").split(":"))  # type: ignore[arg-type]
+        with sock:
+            sock.sendall(request("PATCH", f"/__session/job-9{CANCEL}", body=CANCELLED))
+            threading.Event().wait(0.1)  # read, waiting for its turn to end
+            assert httpx.delete(f"{base}/__admin/session").status_code == 200
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+        [(status, _, body)] = parse_answers(received)
+        read = httpx.get(f"{base}{CANCEL}", headers=AUTH).json()
+        journal = httpx.get(f"{base}/__admin/requests").json()["requests"]
+    assert status == 200 and json.loads(body)["data"]["status"] == "cancelled"
+    assert read["data"]["status"] == "cancelled"
+    assert [entry["method"] for entry in journal] == ["PATCH", "GET"]

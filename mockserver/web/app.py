@@ -19,7 +19,7 @@ from mockserver.core.reply import Outcome
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
-from mockserver.web.direct import body_timeout, request_headers, response_headers
+from mockserver.web.direct import DirectTarget, body_timeout, request_headers, response_headers
 from mockserver.web.guard import IN_PROCESS
 from mockserver.web.overdue import Overdue
 from mockserver.web.session_address import session_address
@@ -365,26 +365,32 @@ class MockApp:
         headers: Sequence[tuple[bytes, bytes]],
         decoded: Mapping[str, str],
         size: int,
-    ) -> tuple[MockEngine, str, bytes] | None:
+    ) -> DirectTarget | None:
         """The engine that answers this request straight from the connection (web/direct.py),
-        with the path and query it sees; None when the request goes through this app: the
+        with the path and query it sees, and for a session's request how to take its engine
+        again when the request is answered; None when the request goes through this app: the
         admin API, the favicon, a head over the limit, a session that cannot be had (this app
         answers why). `headers` are the raw pairs, names in lower case, `decoded` the same as
         text, and `size` their names' and values' length."""
         way = self.way(path, size, SESSION_HEADER in decoded)
         if way is Way.PROVIDER:
-            return self.engine, path, query
+            return self.engine, path, query, None
         if way is not Way.SESSION:
             return None
         scope = {"path": path, "raw_path": raw_path, "query_string": query, "headers": headers}
         address = session_address(scope)
         if address.path == FAVICON or is_admin_path(address.path):
             return None
+        sessions = self.sessions
         try:
-            engine = self.sessions.get(address.session_id, address.scenarios, create=True)
+            engine = sessions.get(address.session_id, address.scenarios, create=True)
         except MockError:
             return None
-        return engine, address.path, address.scope["query_string"]
+
+        def again() -> MockEngine:
+            return sessions.get(address.session_id, address.scenarios, create=True)
+
+        return engine, address.path, address.scope["query_string"], again
 
     def _forget_session(self, session_id: str) -> None:
         self._session_apps.pop(session_id, None)

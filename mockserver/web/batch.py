@@ -16,8 +16,12 @@ request waits for another turn, and a turn that read one request answers it as b
 from 79 to 48 µs (Leyr's two steps), level with a bare Starlette route's 43-47 µs (see
 docs/performance.md).
 
-The batch holds at most one request a connection (a connection's next request waits until
-its answer is out, see web/direct.py), so the connection cap bounds it.
+A connection takes its request back out of the batch and answers it at once when anything
+else is about to happen on it before the turn's end (web/protocol.py): its next request
+begins (pipelined), the client half-closes, or the connection refuses what came next (a
+malformed request, a head too large). Its answer then goes out first, as it did when every
+request was answered at once. So the batch holds at most one request a connection, and the
+connection cap bounds it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ if TYPE_CHECKING:  # only the server's protocol runs this on a loop
 # How a connection delivers what the engine answered its request: the outcome, or the error
 # the mock failed with.
 Deliver = Callable[["DirectExchange", "Outcome | Exception"], None]
+
+
+def answered(exchange: DirectExchange) -> Outcome | Exception:
+    """What the engine answers `exchange`, or the error the mock failed with."""
+    try:
+        return exchange.answer()
+    except Exception as error:  # the mock failed: its connection says so
+        return error
 
 
 class AnswerBatch:
@@ -62,7 +74,15 @@ class AnswerBatch:
         batch's own."""
         if not self._waiting:
             self._schedule(loop)
+        exchange.batched = True
         self._waiting.append((exchange, deliver))
+
+    @staticmethod
+    def withdraw(exchange: DirectExchange) -> bool:
+        """Take `exchange` back, to be answered by its connection now; False if the batch has
+        answered it already (or never held it)."""
+        held, exchange.batched = exchange.batched, False
+        return held
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         # call_soon runs after the callbacks of this turn's reads: every request read in the
@@ -70,14 +90,10 @@ class AnswerBatch:
         loop.call_soon(self._answer_all, loop)
 
     def _answer_all(self, loop: asyncio.AbstractEventLoop) -> None:
-        waiting, self._waiting = self._waiting, []
-        answered: list[Outcome | Exception] = []
-        for exchange, _ in waiting:
-            try:
-                answered.append(exchange.answer())
-            except Exception as error:  # the mock failed: its connection says so
-                answered.append(error)
-        for (exchange, deliver), outcome in zip(waiting, answered, strict=True):
+        waiting = [entry for entry in self._waiting if self.withdraw(entry[0])]
+        self._waiting = []
+        outcomes = [answered(exchange) for exchange, _ in waiting]
+        for (exchange, deliver), outcome in zip(waiting, outcomes, strict=True):
             try:
                 deliver(exchange, outcome)
             except Exception as error:  # one connection's failure must not leave the others

@@ -13,8 +13,10 @@ the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, MockRequest
 from mockserver.core.reply import Outcome, wire_headers
 
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
     from mockserver.engine.facade import MockEngine
 
 RawHeaders = list[tuple[bytes, bytes]]
+# A session's engine, taken again when its request is answered (None outside a session).
+Rebind = Callable[[], "MockEngine"] | None
+# Who answers a request directly: the engine, the path and query it sees, and Rebind.
+DirectTarget = tuple["MockEngine", str, bytes, Rebind]
 
 # What a server answers when the mock itself fails: the same words as uvicorn's own.
 INTERNAL_ERROR = (
@@ -125,6 +131,7 @@ class DirectExchange:
     pipelined behind it waits its turn the usual way."""
 
     __slots__ = (
+        "batched",
         "chunks",
         "disconnected",
         "engine",
@@ -134,6 +141,7 @@ class DirectExchange:
         "outcome",
         "path",
         "query",
+        "rebind",
         "response_complete",
         "waiting",
     )
@@ -147,8 +155,10 @@ class DirectExchange:
         query: str,
         headers: dict[str, str],
         keep_alive: bool,
+        rebind: Rebind = None,
     ) -> None:
         self.engine = engine
+        self.rebind = rebind
         self.method = method
         self.path = path
         self.query = query
@@ -159,6 +169,7 @@ class DirectExchange:
         self.disconnected = False
         self.outcome: Outcome | None = None  # set while a scripted delay holds the answer
         self.waiting: object | None = None  # the task that waits the delay out
+        self.batched = False  # waiting in its event loop's batch (web/batch.py)
 
     def request(self, *, with_body: bool = True) -> MockRequest:
         body = b"".join(self.chunks) if with_body else b""
@@ -166,7 +177,17 @@ class DirectExchange:
 
     def answer(self) -> Outcome:
         """What the engine answers the whole request."""
-        return self.engine.handle(self.request())
+        request = self.request()
+        if self.rebind is not None:
+            # A session's engine is taken again now: the session may have ended since the
+            # head came (ended by a request answered meanwhile, or idle past its time to live),
+            # and a request to an ended session starts it anew, as it would arriving now.
+            try:
+                self.engine = self.rebind()
+            except MockError as error:  # it cannot be started again (the server is full)
+                refused = ApiError(error.code, error.message, status=error.status)
+                return self.engine.refusal(request, refused)
+        return self.engine.handle(request)
 
     def refuse_slow_body(self, seconds: float) -> Outcome:
         """The engine's refusal of a body still incomplete after `seconds` (as the ASGI way

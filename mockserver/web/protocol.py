@@ -27,7 +27,7 @@ from mockserver.web.app import (
     refusal_body,
     url_too_long,
 )
-from mockserver.web.batch import AnswerBatch
+from mockserver.web.batch import AnswerBatch, answered
 from mockserver.web.direct import INTERNAL_ERROR, DirectExchange, wire_answer
 from mockserver.web.overdue import Overdue
 
@@ -61,6 +61,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         # whose answer a scripted delay holds.
         self._direct: DirectExchange | None = None
         self._delayed: DirectExchange | None = None
+        # The whole request waiting in the loop's batch to be answered (see web/batch.py).
+        self._batched: DirectExchange | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -82,9 +84,19 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if not self._refused:
             super().data_received(data)
 
+    def eof_received(self) -> None:
+        # The client half-closed (the transport then closes, as under uvicorn): what it sent
+        # whole is answered first, as when every request was answered at once.
+        self._answer_now()
+
+    def send_400_response(self, msg: str) -> None:
+        self._answer_now()  # the answer to the request before the malformed one goes first
+        super().send_400_response(msg)
+
     def on_message_begin(self) -> None:
         if self._refused:
             return
+        self._answer_now()  # a pipelined request: the one before it is answered first
         self._head_bytes = 0
         self._awaits, self.due = _HEAD, self._time() + HEAD_TIMEOUT_SECONDS
         # What uvicorn's on_message_begin sets but its ASGI scope, built only for a request
@@ -143,6 +155,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._direct = None
         self._awaits, self.due = _NOTHING, 0.0
+        self._batched = exchange
         self._batch.add(self.loop, exchange, self._deliver)  # at the end of this turn
 
     def _begin_asgi(self) -> None:
@@ -221,12 +234,24 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         framed = "transfer-encoding" not in headers and ascii_digits(length)
         if not framed or int(length) > READ_LIMIT_BYTES:
             return None
-        engine, path, query = target
+        engine, path, query, rebind = target
         keep_alive = self.parser.should_keep_alive()
-        return DirectExchange(engine, method, path, query.decode("latin-1"), headers, keep_alive)
+        return DirectExchange(
+            engine, method, path, query.decode("latin-1"), headers, keep_alive, rebind
+        )
+
+    def _answer_now(self) -> None:
+        """Answer the request waiting in the batch now: something else is about to happen on
+        this connection, and its answer must come first."""
+        exchange = self._batched
+        if exchange is None or not self._batch.withdraw(exchange):
+            return
+        self._deliver(exchange, answered(exchange))
 
     def _deliver(self, exchange: DirectExchange, outcome: Outcome | Exception) -> None:
         """Send what the engine answered (web/batch.py), or a 500 if the mock failed."""
+        if exchange is self._batched:
+            self._batched = None
         if isinstance(outcome, Exception):
             self.logger.error("Exception in ASGI application\n", exc_info=outcome)
             self._write(exchange, INTERNAL_ERROR, ends=True)
@@ -314,6 +339,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer `status` with a JSON error, close, and read nothing more."""
+        self._answer_now()  # the answer to the request before the refused one goes first
         self._refused = True
         self._awaits, self.due = _NOTHING, 0.0
         if self.transport.is_closing():
