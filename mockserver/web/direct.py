@@ -6,8 +6,8 @@ of the cost of a request. The server's protocol hands a plain provider request (
 body of known length, nothing to negotiate) to the engine once its body is complete (at the
 end of the event loop's turn, with the other requests the turn read: web/batch.py) and writes
 the whole answer, head and body, in one write. Everything else (the admin API, the dashboard,
-chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a request pipelined behind one not yet
-answered, a connection whose writes are backed up) goes the ASGI way, and both ways answer
+chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a request pipelined behind one whose
+answer a scripted delay holds, a connection whose writes are backed up) goes the ASGI way, and both ways answer
 the same bytes.
 """
 
