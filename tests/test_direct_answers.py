@@ -598,3 +598,29 @@ def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(late_tur
     assert status == 200 and json.loads(body)["data"]["status"] == "cancelled"
     assert read["data"]["status"] == "cancelled"
     assert [entry["method"] for entry in journal] == ["PATCH", "GET"]
+
+
+def test_a_session_that_cannot_be_had_again_is_refused_as_a_fresh_request_is(late_turns) -> None:
+    """The session of a waiting request ended, and the server is full by the time the request
+    is answered: it is refused as a fresh request to that session is, in the server's words,
+    not those of the ended session's scenario (which reworded the refusal)."""
+    from mockserver.engine.sessions import Sessions
+
+    engine = MockEngine()
+    override = {"SESSION_LIMIT": {"status": 429, "code": "FROM_ENDED_SESSION"}}
+    scenario = {"extends": "huskyvoice/direct-cancel", "behaviour": {"errors": override}}
+    with MockServer(engine, sessions=Sessions(engine, max_sessions=1)) as server:
+        ended, other = f"{server.base_url}/__session/ended", f"{server.base_url}/__session/other"
+        httpx.put(f"{ended}/__admin/scenario", json={"scenario": scenario}).raise_for_status()
+        with socket.create_connection(server.base_url.removeprefix("http://").split(":")) as sock:  # type: ignore[arg-type]
+            sock.sendall(request("PATCH", f"/__session/ended{CANCEL}", body=CANCELLED))
+            threading.Event().wait(0.1)  # read, waiting for its turn to end
+            assert httpx.delete(f"{ended}/__admin/session").status_code == 200
+            assert httpx.get(f"{other}{CANCEL}", headers=AUTH).status_code == 200  # full now
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+        fresh = httpx.patch(f"{ended}{CANCEL}", json={"status": "cancelled"}, headers=AUTH)
+    [(status, _, body)] = parse_answers(received)
+    assert (status, json.loads(body)) == (fresh.status_code, fresh.json())
+    assert (status, fresh.json()["error"]["code"]) == (503, "SESSION_LIMIT")

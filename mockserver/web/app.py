@@ -19,7 +19,13 @@ from mockserver.core.reply import Outcome
 from mockserver.core.surface import ADMIN_PREFIX, SESSION_HEADER, SESSION_PREFIX, is_admin_path
 from mockserver.engine.facade import MockEngine
 from mockserver.engine.sessions import Sessions
-from mockserver.web.direct import DirectTarget, body_timeout, request_headers, response_headers
+from mockserver.web.direct import (
+    DirectTarget,
+    SessionBinding,
+    body_timeout,
+    request_headers,
+    response_headers,
+)
 from mockserver.web.guard import IN_PROCESS
 from mockserver.web.overdue import Overdue
 from mockserver.web.session_address import session_address
@@ -390,7 +396,8 @@ class MockApp:
         def again() -> MockEngine:
             return sessions.get(address.session_id, address.scenarios, create=True)
 
-        return engine, address.path, address.scope["query_string"], again
+        binding = SessionBinding(again, self.engine)
+        return engine, address.path, address.scope["query_string"], binding
 
     def _forget_session(self, session_id: str) -> None:
         self._session_apps.pop(session_id, None)

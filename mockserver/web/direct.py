@@ -7,14 +7,14 @@ body of known length, nothing to negotiate) to the engine once its body is compl
 end of the event loop's turn, with the other requests the turn read: web/batch.py) and writes
 the whole answer, head and body, in one write. Everything else (the admin API, the dashboard,
 chunked bodies, `Expect: 100-continue`, HEAD, HTTP/1.0, a request pipelined behind one whose
-answer a scripted delay holds, a connection whose writes are backed up) goes the ASGI way, and both ways answer
-the same bytes.
+answer a scripted delay holds, a connection whose writes are backed up) goes the ASGI way, and
+both ways answer the same bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mockserver.core.errors import MockError
 from mockserver.core.exchange import ApiError, MockRequest
@@ -26,10 +26,20 @@ if TYPE_CHECKING:
     from mockserver.engine.facade import MockEngine
 
 RawHeaders = list[tuple[bytes, bytes]]
-# A session's engine, taken again when its request is answered (None outside a session).
-Rebind = Callable[[], "MockEngine"] | None
-# Who answers a request directly: the engine, the path and query it sees, and Rebind.
-DirectTarget = tuple["MockEngine", str, bytes, Rebind]
+
+
+class SessionBinding(NamedTuple):
+    """How a session's request takes its engine again when it is answered (`take`, which
+    raises MockError when the session cannot be had), and the server's engine, which words
+    that refusal as the app words it for a session it cannot have."""
+
+    take: Callable[[], MockEngine]
+    server: MockEngine
+
+
+# Who answers a request directly: the engine, the path and query it sees, and for a session's
+# request its binding (None outside a session).
+DirectTarget = tuple["MockEngine", str, bytes, "SessionBinding | None"]
 
 # What a server answers when the mock itself fails: the same words as uvicorn's own.
 INTERNAL_ERROR = (
@@ -141,8 +151,8 @@ class DirectExchange:
         "outcome",
         "path",
         "query",
-        "rebind",
         "response_complete",
+        "session",
         "waiting",
     )
     message_event = _NoEvent()
@@ -155,10 +165,10 @@ class DirectExchange:
         query: str,
         headers: dict[str, str],
         keep_alive: bool,
-        rebind: Rebind = None,
+        session: SessionBinding | None = None,
     ) -> None:
         self.engine = engine
-        self.rebind = rebind
+        self.session = session
         self.method = method
         self.path = path
         self.query = query
@@ -178,15 +188,16 @@ class DirectExchange:
     def answer(self) -> Outcome:
         """What the engine answers the whole request."""
         request = self.request()
-        if self.rebind is not None:
+        session = self.session
+        if session is not None:
             # A session's engine is taken again now: the session may have ended since the
             # head came (ended by a request answered meanwhile, or idle past its time to live),
             # and a request to an ended session starts it anew, as it would arriving now.
             try:
-                self.engine = self.rebind()
+                self.engine = session.take()
             except MockError as error:  # it cannot be started again (the server is full)
                 refused = ApiError(error.code, error.message, status=error.status)
-                return self.engine.refusal(request, refused)
+                return session.server.refusal(MockRequest(self.method, self.path), refused)
         return self.engine.handle(request)
 
     def refuse_slow_body(self, seconds: float) -> Outcome:

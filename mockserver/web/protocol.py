@@ -234,10 +234,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         framed = "transfer-encoding" not in headers and ascii_digits(length)
         if not framed or int(length) > READ_LIMIT_BYTES:
             return None
-        engine, path, query, rebind = target
+        engine, path, query, session = target
         keep_alive = self.parser.should_keep_alive()
         return DirectExchange(
-            engine, method, path, query.decode("latin-1"), headers, keep_alive, rebind
+            engine, method, path, query.decode("latin-1"), headers, keep_alive, session
         )
 
     def _answer_now(self) -> None:
