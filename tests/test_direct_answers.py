@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -624,3 +625,62 @@ def test_a_session_that_cannot_be_had_again_is_refused_as_a_fresh_request_is(lat
     [(status, _, body)] = parse_answers(received)
     assert (status, json.loads(body)) == (fresh.status_code, fresh.json())
     assert (status, fresh.json()["error"]["code"]) == (503, "SESSION_LIMIT")
+
+
+def chunked(method: str, path: str, body: str, headers: str = HV_AUTH) -> bytes:
+    """A request whose body is chunked: it goes the ASGI way."""
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+        f"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        f"{len(body):x}\r\n{body}\r\n0\r\n\r\n"
+    ).encode()
+
+
+REFUSED_NEXT = [
+    (b"GARBAGE \x01\x02 NOT HTTP\r\n\r\n", 400),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+]
+
+
+@pytest.mark.parametrize(("bad", "status"), REFUSED_NEXT, ids=["malformed", "url-too-long"])
+def test_a_refusal_waits_for_an_answer_the_asgi_way_still_owes(bad, status) -> None:
+    """A chunked cancel (the ASGI way), then in the same write a request the connection
+    refuses: the cancel's 200 comes first, then the refusal, which closes the connection."""
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        received = raw_exchange(server.base_url, chunked("PATCH", CANCEL, CANCELLED) + bad)
+    answers = parse_answers(received)
+    assert [answer[0] for answer in answers] == [200, status]
+    assert json.loads(answers[0][2])["data"]["status"] == "cancelled"
+    assert answers[1][1]["connection"] == "close"
+
+
+def test_a_refusal_waits_for_an_answer_a_scripted_delay_holds(server) -> None:
+    stub = {
+        "name": "slow",
+        "provider": "huskyvoice",
+        "match": {"method": "GET", "path": CANCEL},
+        "respond": {"passthrough": True, "delay_ms": 300},
+    }
+    httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+    received = raw_exchange(
+        server.base_url, request("GET", CANCEL, close=False) + REFUSED_NEXT[0][0]
+    )
+    assert [answer[0] for answer in parse_answers(received)] == [200, 400]
+
+
+def test_a_body_broken_while_it_arrives_is_refused_at_once() -> None:
+    """Nothing of it was whole: its 400 does not wait for an answer that will never come (nor
+    for the body's deadline)."""
+    broken = (
+        f"PATCH {CANCEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n{HV_AUTH}Content-Type: application/json"
+        "\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n"
+    ).encode()
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        began = time.monotonic()
+        received = raw_exchange(server.base_url, broken)
+        spent = time.monotonic() - began
+    assert [answer[0] for answer in parse_answers(received)] == [400]
+    assert spent < 2
+    assert engine.requests() == []

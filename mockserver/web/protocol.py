@@ -11,6 +11,8 @@ ones, from 64 KiB, in the provider's envelope).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -63,6 +65,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._delayed: DirectExchange | None = None
         # The whole request waiting in the loop's batch to be answered (see web/batch.py).
         self._batched: DirectExchange | None = None
+        # A refusal (it writes and closes) that waits for the answer still on its way.
+        self._refusal: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -90,8 +94,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._answer_now()
 
     def send_400_response(self, msg: str) -> None:
-        self._answer_now()  # the answer to the request before the malformed one goes first
-        super().send_400_response(msg)
+        # uvicorn's answer to a request it cannot parse, after the answers to those before it.
+        self._answer_now()
+        self._refused = True  # the parser is past use: nothing more is read
+        self._after_the_answer(partial(HttpToolsProtocol.send_400_response, self, msg))
 
     def on_message_begin(self) -> None:
         if self._refused:
@@ -166,9 +172,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.headers.extend(headers)  # the list the new scope holds
 
     def on_response_complete(self) -> None:
-        """uvicorn's, with the keep-alive deadline watched instead of timed (see __init__)."""
+        """uvicorn's, with the keep-alive deadline watched instead of timed (see __init__), and
+        a refusal that waited for this answer sent after it."""
         self.server_state.total_requests += 1
         if self.transport.is_closing():
+            return
+        refusal, self._refusal = self._refusal, None
+        if refusal is not None:
+            refusal()
             return
         self.flow.resume_reading()
         if self.pipeline:
@@ -338,10 +349,33 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._awaits, self.due = _HEAD, self._time()
 
     def _refuse(self, status: int, message: str) -> None:
-        """Answer `status` with a JSON error, close, and read nothing more."""
-        self._answer_now()  # the answer to the request before the refused one goes first
+        """Answer `status` with a JSON error, close, and read nothing more: after the answers
+        to the requests before it."""
+        self._answer_now()
         self._refused = True
         self._awaits, self.due = _NOTHING, 0.0
+        self._after_the_answer(partial(self._write_refusal, status, message))
+
+    def _after_the_answer(self, refuse: Callable[[], None]) -> None:
+        """Refuse now, or once the answer still on its way on this connection is out (the ASGI
+        way's, or one a scripted delay holds): a refusal never takes the place of the answer
+        to a request sent whole before it."""
+        if self._answer_on_its_way():
+            self._refusal = refuse  # on_response_complete sends it
+            return
+        refuse()
+
+    def _answer_on_its_way(self) -> bool:
+        """Whether the answer to a request this connection received whole is still to come. A
+        request whose body was still arriving was never whole: what broke it is refused now."""
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or self.transport.is_closing():
+            return False
+        if self._direct is not None:  # a direct request's body still arriving (it is the cycle)
+            return False
+        return not getattr(cycle, "more_body", False)  # uvicorn's cycle: its body still arriving
+
+    def _write_refusal(self, status: int, message: str) -> None:
         if self.transport.is_closing():
             return
         body = refusal_body(status, message)
