@@ -137,9 +137,8 @@ def test_both_ways_answer_the_same_bytes(counted: list[str]) -> None:
     assert sessions.count("job-1") == 3 and sessions[-3:] == ["job-1"] * 3
 
 
-def test_pipelined_requests_are_answered_in_order_behind_a_delayed_one(server, counted) -> None:
-    """Three requests in one write: a delayed answer first, then two plain ones; the answers
-    come back in the order asked, the last one closing the connection."""
+def delay_the_reads(server: MockServer) -> None:
+    """Every GET of the seed appointment answered 300 ms late (a scripted delay)."""
     stub = {
         "name": "slow",
         "provider": "huskyvoice",
@@ -147,6 +146,12 @@ def test_pipelined_requests_are_answered_in_order_behind_a_delayed_one(server, c
         "respond": {"passthrough": True, "delay_ms": 300},
     }
     httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+
+
+def test_pipelined_requests_are_answered_in_order_behind_a_delayed_one(server, counted) -> None:
+    """Three requests in one write: a delayed answer first, then two plain ones; the answers
+    come back in the order asked, the last one closing the connection."""
+    delay_the_reads(server)
     data = (
         request("GET", CANCEL, close=False)
         + request("PATCH", CANCEL, body='{"status": "cancelled"}', close=False)
@@ -656,13 +661,7 @@ def test_a_refusal_waits_for_an_answer_the_asgi_way_still_owes(bad, status) -> N
 
 
 def test_a_refusal_waits_for_an_answer_a_scripted_delay_holds(server) -> None:
-    stub = {
-        "name": "slow",
-        "provider": "huskyvoice",
-        "match": {"method": "GET", "path": CANCEL},
-        "respond": {"passthrough": True, "delay_ms": 300},
-    }
-    httpx.post(f"{server.base_url}/__admin/interactions", json=stub).raise_for_status()
+    delay_the_reads(server)
     received = raw_exchange(
         server.base_url, request("GET", CANCEL, close=False) + REFUSED_NEXT[0][0]
     )
