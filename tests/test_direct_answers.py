@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -456,16 +457,57 @@ def test_many_connections_at_once_are_each_answered_and_journaled_once() -> None
     assert sorted(patched) == sorted(f"/v1/appointments/{a}" for a in ids)
 
 
+class HeldTurns:
+    """The next request the server batches (after `hold_next`), held out of its batch until
+    the test releases it, so that what a test does in between (a client that leaves, a session
+    ended, other requests) comes first, whatever the machine's load. Other requests are
+    batched as usual."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Any, Any, direct.DirectExchange, Any]] = []
+        self._holding = False
+
+    def hold_next(self) -> None:
+        self._holding = True
+
+    def add(self, add: Any, batch: Any, loop: Any, exchange: Any, deliver: Any) -> None:
+        if not self._holding:
+            add(batch, loop, exchange, deliver)
+            return
+        self._holding = False
+        exchange.batched = True  # its connection may still take it back (a half-close)
+        self.held.append((batch, loop, exchange, deliver))
+
+    def waiting(self) -> direct.DirectExchange:
+        """The request held, once there is one (within a deadline)."""
+        for _ in range(500):
+            if self.held:
+                return self.held[0][2]
+            threading.Event().wait(0.01)
+        raise AssertionError("no request reached the batch")
+
+    def release(self) -> None:
+        for batch, loop, exchange, deliver in self.held:
+
+            def batched(batch=batch, loop=loop, exchange=exchange, deliver=deliver) -> None:
+                if exchange.batched:  # not answered by its connection meanwhile
+                    batch.add(loop, exchange, deliver)
+
+            loop.call_soon_threadsafe(batched)
+        self.held.clear()
+
+
 @pytest.fixture
-def late_turns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each turn's batch answered 0.3 s after the turn: time enough for what a test does in
-    between (a client that leaves, a session ended)."""
+def held_turns(monkeypatch: pytest.MonkeyPatch) -> HeldTurns:
     from mockserver.web.batch import AnswerBatch
 
-    def late(self: AnswerBatch, loop) -> None:
-        loop.call_later(0.3, self._answer_all, loop)
+    turns, add = HeldTurns(), AnswerBatch.add
 
-    monkeypatch.setattr(AnswerBatch, "_schedule", late)
+    def holding(batch: AnswerBatch, loop: Any, exchange: Any, deliver: Any) -> None:
+        turns.add(add, batch, loop, exchange, deliver)
+
+    monkeypatch.setattr(AnswerBatch, "add", holding)
+    return turns
 
 
 def wait_for_entries(engine: MockEngine, count: int) -> list[dict[str, object]]:
@@ -485,16 +527,22 @@ def reset_at_once(sock: socket.socket) -> None:
 
 
 def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
-    late_turns,
+    held_turns,
 ) -> None:
     """A whole request whose client goes (a reset) before the turn ends is carried out (it was
     sent whole), and its journal entry says the client was gone before the answer."""
     engine = MockEngine()
     with MockServer(engine) as server:
         sock = socket.create_connection(server.base_url.removeprefix("http://").split(":"))  # type: ignore[arg-type]
+        held_turns.hold_next()
         sock.sendall(request("PATCH", CANCEL, body=CANCELLED))
-        threading.Event().wait(0.1)  # read by the server, waiting for its turn to end
+        exchange = held_turns.waiting()
         reset_at_once(sock)
+        for _ in range(500):  # until the server has seen the reset
+            if exchange.disconnected:
+                break
+            threading.Event().wait(0.01)
+        held_turns.release()
         wait_for_entries(engine, 1)
         read = httpx.get(f"{server.base_url}{CANCEL}", headers=AUTH).json()
     [entry, _] = engine.requests()
@@ -505,7 +553,8 @@ def test_a_client_that_leaves_while_its_request_waits_its_turn_is_journaled_so(
 
 def half_closed(server: MockServer, data: bytes) -> bytes:
     """Send `data`, half-close (no more from the client), and read until the server closes."""
-    with socket.create_connection(server.base_url.removeprefix("http://").split(":")) as sock:  # type: ignore[arg-type]
+    address = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection(address, timeout=10) as sock:  # type: ignore[arg-type]
         sock.sendall(data)
         sock.shutdown(socket.SHUT_WR)
         received = b""
@@ -514,11 +563,13 @@ def half_closed(server: MockServer, data: bytes) -> bytes:
     return received
 
 
-def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(late_turns) -> None:
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(held_turns) -> None:
     """A half-close ends what the client sends, not what it reads: the request waiting for the
-    turn's end is answered before the connection closes, not dropped."""
+    turn's end is answered before the connection closes, not dropped (held here: only the
+    half-close can answer it)."""
     engine = MockEngine()
     with MockServer(engine) as server:
+        held_turns.hold_next()
         received = half_closed(server, request("PATCH", CANCEL, body=CANCELLED, close=False))
     [(status, _, body)] = parse_answers(received)
     assert status == 200 and json.loads(body)["data"]["status"] == "cancelled"
@@ -582,7 +633,7 @@ def test_a_refused_request_behind_a_whole_one_comes_after_its_answer(bad, status
     assert entry["status"] == 200 and entry["client_disconnected"] is False
 
 
-def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(late_turns) -> None:
+def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(held_turns) -> None:
     """A request to a session, whole and waiting for the turn's end, while another connection
     ends that session: it is answered by the session as it stands when answered (started
     anew, as a request arriving then would be), so its journal line and its change are kept,
@@ -592,9 +643,11 @@ def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(late_tur
         assert httpx.get(f"{base}{CANCEL}", headers=AUTH).status_code == 200  # the session
         sock = socket.create_connection(server.base_url.removeprefix("http://").split(":"))  # type: ignore[arg-type]
         with sock:
+            held_turns.hold_next()
             sock.sendall(request("PATCH", f"/__session/job-9{CANCEL}", body=CANCELLED))
-            threading.Event().wait(0.1)  # read, waiting for its turn to end
+            held_turns.waiting()
             assert httpx.delete(f"{base}/__admin/session").status_code == 200
+            held_turns.release()
             received = b""
             while chunk := sock.recv(65536):
                 received += chunk
@@ -606,7 +659,9 @@ def test_a_session_ended_while_its_request_waits_is_started_anew_for_it(late_tur
     assert [entry["method"] for entry in journal] == ["PATCH", "GET"]
 
 
-def test_a_session_that_cannot_be_had_again_is_refused_as_a_fresh_request_is(late_turns) -> None:
+def test_a_session_that_cannot_be_had_again_is_refused_as_a_fresh_request_is(
+    held_turns,
+) -> None:
     """The session of a waiting request ended, and the server is full by the time the request
     is answered: it is refused as a fresh request to that session is, in the server's words,
     not those of the ended session's scenario (which reworded the refusal)."""
@@ -619,10 +674,12 @@ def test_a_session_that_cannot_be_had_again_is_refused_as_a_fresh_request_is(lat
         ended, other = f"{server.base_url}/__session/ended", f"{server.base_url}/__session/other"
         httpx.put(f"{ended}/__admin/scenario", json={"scenario": scenario}).raise_for_status()
         with socket.create_connection(server.base_url.removeprefix("http://").split(":")) as sock:  # type: ignore[arg-type]
+            held_turns.hold_next()
             sock.sendall(request("PATCH", f"/__session/ended{CANCEL}", body=CANCELLED))
-            threading.Event().wait(0.1)  # read, waiting for its turn to end
+            held_turns.waiting()
             assert httpx.delete(f"{ended}/__admin/session").status_code == 200
             assert httpx.get(f"{other}{CANCEL}", headers=AUTH).status_code == 200  # full now
+            held_turns.release()
             received = b""
             while chunk := sock.recv(65536):
                 received += chunk
@@ -683,3 +740,34 @@ def test_a_body_broken_while_it_arrives_is_refused_at_once() -> None:
     assert [answer[0] for answer in parse_answers(received)] == [400]
     assert spent < 2
     assert engine.requests() == []
+
+
+@pytest.mark.parametrize(("bad", "status"), REFUSED_NEXT, ids=["malformed", "url-too-long"])
+def test_a_refusal_waits_for_every_answer_pipelined_before_it(bad, status) -> None:
+    """An admin call (the ASGI way), two reads queued behind it, then a request the
+    connection refuses, all in one write: three answers in order, then the refusal."""
+    data = (
+        request("GET", "/__admin/health", "", close=False)
+        + request("GET", CANCEL, close=False)
+        + chunked("PATCH", CANCEL, CANCELLED)
+        + bad
+    )
+    engine = MockEngine()
+    with MockServer(engine) as server:
+        received = raw_exchange(server.base_url, data)
+    assert [answer[0] for answer in parse_answers(received)] == [200, 200, 200, status]
+    assert [entry["method"] for entry in engine.requests()] == ["GET", "PATCH"]
+
+
+def test_a_pipelined_body_broken_while_it_arrives_is_refused_after_the_answers_before_it() -> None:
+    broken = (
+        f"PATCH {CANCEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n{HV_AUTH}Content-Type: application/json"
+        "\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n"
+    ).encode()
+    data = request("GET", "/__admin/health", "", close=False) + broken
+    with MockServer(MockEngine()) as server:
+        began = time.monotonic()
+        received = raw_exchange(server.base_url, data)
+        spent = time.monotonic() - began
+    assert [answer[0] for answer in parse_answers(received)] == [200, 400]
+    assert spent < 2

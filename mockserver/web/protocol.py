@@ -67,6 +67,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._batched: DirectExchange | None = None
         # A refusal (it writes and closes) that waits for the answer still on its way.
         self._refusal: Callable[[], None] | None = None
+        # The ASGI way's requests received whole whose answers are not out yet (the direct
+        # way's are answered in turn: see _answer_now and _delayed).
+        self._owing: list[Any] = []
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -89,8 +92,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             super().data_received(data)
 
     def eof_received(self) -> None:
-        # The client half-closed (the transport then closes, as under uvicorn): what it sent
-        # whole is answered first, as when every request was answered at once.
+        """The client's end of stream: a half-close, or a client that gave up; the two look
+        alike. What it sent whole and the batch holds is answered now; the connection then
+        closes, as under uvicorn (an answer a scripted delay holds, or the ASGI way's, is not
+        sent, and the journal marks its client gone)."""
         self._answer_now()
 
     def send_400_response(self, msg: str) -> None:
@@ -157,6 +162,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         exchange = self._direct
         if exchange is None:
+            cycle = self.cycle
+            if (
+                cycle is not None
+                and not cycle.response_complete
+                and not self.parser.should_upgrade()
+            ):
+                self._owing.append(cycle)
             super().on_message_complete()
             return
         self._direct = None
@@ -177,14 +189,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        refusal, self._refusal = self._refusal, None
-        if refusal is not None:
-            refusal()
-            return
+        if self._owing:
+            self._owing = [cycle for cycle in self._owing if not cycle.response_complete]
         self.flow.resume_reading()
-        if self.pipeline:
+        if self.pipeline:  # the requests pipelined behind it, then any refusal or close
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
+            return
+        if self._refusal is not None:
+            if not self._answer_on_its_way():  # the last answer owed is out
+                refusal, self._refusal = self._refusal, None
+                refusal()
         elif self._awaits != _HEAD:  # a head begun behind the answer keeps its own deadline
             self._awaits, self.due = _IDLE, self._time() + self.timeout_keep_alive
 
@@ -360,20 +375,22 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         """Refuse now, or once the answer still on its way on this connection is out (the ASGI
         way's, or one a scripted delay holds): a refusal never takes the place of the answer
         to a request sent whole before it."""
-        if self._answer_on_its_way():
-            self._refusal = refuse  # on_response_complete sends it
+        pipeline = self.pipeline
+        while pipeline and pipeline[0][0].more_body:  # the refused request itself, never whole
+            pipeline.popleft()
+        if self._answer_on_its_way() or pipeline:
+            self._refusal = refuse  # on_response_complete sends it, after the last answer
             return
         refuse()
 
     def _answer_on_its_way(self) -> bool:
-        """Whether the answer to a request this connection received whole is still to come. A
-        request whose body was still arriving was never whole: what broke it is refused now."""
-        cycle = self.cycle
-        if cycle is None or cycle.response_complete or self.transport.is_closing():
-            return False
-        if self._direct is not None:  # a direct request's body still arriving (it is the cycle)
-            return False
-        return not getattr(cycle, "more_body", False)  # uvicorn's cycle: its body still arriving
+        """Whether the answer to a request this connection received whole is still to come:
+        one a scripted delay holds, or the ASGI way's. A request whose body was still arriving
+        was never whole: what broke it is refused at once."""
+        delayed = self._delayed
+        if delayed is not None and not delayed.response_complete:
+            return True
+        return any(not cycle.response_complete for cycle in self._owing)
 
     def _write_refusal(self, status: int, message: str) -> None:
         if self.transport.is_closing():
