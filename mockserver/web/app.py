@@ -388,15 +388,15 @@ class MockApp:
         if address.path == FAVICON or is_admin_path(address.path):
             return None
         sessions = self.sessions
-        try:
-            engine = sessions.get(address.session_id, address.scenarios, create=True)
-        except MockError:
-            return None
 
-        def again() -> MockEngine:
+        def take() -> MockEngine:  # now, and again when the request is answered
             return sessions.get(address.session_id, address.scenarios, create=True)
 
-        binding = SessionBinding(again, self.engine)
+        try:
+            engine = take()
+        except MockError:
+            return None
+        binding = SessionBinding(take, self.engine)
         return engine, address.path, address.scope["query_string"], binding
 
     def _forget_session(self, session_id: str) -> None:

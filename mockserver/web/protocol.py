@@ -11,13 +11,18 @@ ones, from 64 KiB, in the provider's envelope).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from mockserver.core.json_value import ascii_digits
 from mockserver.core.reply import Outcome
@@ -67,9 +72,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._batched: DirectExchange | None = None
         # A refusal (it writes and closes) that waits for the answer still on its way.
         self._refusal: Callable[[], None] | None = None
-        # The ASGI way's requests received whole whose answers are not out yet (the direct
-        # way's are answered in turn: see _answer_now and _delayed).
-        self._owing: list[Any] = []
+        # The ASGI way's requests received whole whose answers are not out yet, oldest first
+        # (a connection's answers go out in order; the direct way's are answered in turn: see
+        # _answer_now and _delayed).
+        self._owing: deque[RequestResponseCycle] = deque()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -94,8 +100,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def eof_received(self) -> None:
         """The client's end of stream: a half-close, or a client that gave up; the two look
         alike. What it sent whole and the batch holds is answered now; the connection then
-        closes, as under uvicorn (an answer a scripted delay holds, or the ASGI way's, is not
-        sent, and the journal marks its client gone)."""
+        closes, as under uvicorn: an answer a scripted delay holds, or the ASGI way's, is not
+        sent (a scripted delay's entry marks its client gone)."""
         self._answer_now()
 
     def send_400_response(self, msg: str) -> None:
@@ -189,8 +195,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        if self._owing:
-            self._owing = [cycle for cycle in self._owing if not cycle.response_complete]
+        self._paid()
         self.flow.resume_reading()
         if self.pipeline:  # the requests pipelined behind it, then any refusal or close
             cycle, app = self.pipeline.pop()
@@ -356,12 +361,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._refuse(431, f"the request's head passes {HEAD_LIMIT_BYTES} bytes")
 
     def _head_overdue(self) -> None:
-        if self.cycle is None or self.cycle.response_complete:  # waiting for a head
-            self._refuse(408, f"the request's headers did not arrive in {HEAD_TIMEOUT_SECONDS:g} s")
-        else:
-            # The late head came behind an answer still on its way: it is refused once that
-            # answer is out (the deadline stays due, so the next check looks again).
-            self._awaits, self.due = _HEAD, self._time()
+        # A late head that came behind an answer still on its way is refused once that answer
+        # is out (_refuse waits for it).
+        self._refuse(408, f"the request's headers did not arrive in {HEAD_TIMEOUT_SECONDS:g} s")
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer `status` with a JSON error, close, and read nothing more: after the answers
@@ -390,7 +392,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         delayed = self._delayed
         if delayed is not None and not delayed.response_complete:
             return True
-        return any(not cycle.response_complete for cycle in self._owing)
+        self._paid()
+        return bool(self._owing)
+
+    def _paid(self) -> None:
+        """Forget the answers owed that are out: the oldest first, as they go out."""
+        owing = self._owing
+        while owing and owing[0].response_complete:
+            owing.popleft()
 
     def _write_refusal(self, status: int, message: str) -> None:
         if self.transport.is_closing():
